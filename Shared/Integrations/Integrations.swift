@@ -1,0 +1,3 @@
+import Tributary
+/// Stripe, GitHub and Standard Webhooks integrations.
+public enum Integrations {}

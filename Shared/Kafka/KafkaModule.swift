@@ -1,0 +1,2 @@
+/// The Swift Kafka client over librdkafka.
+enum KafkaModule {}

@@ -1,0 +1,2 @@
+/// The job author's SDK.
+public enum TributarySDK {}
