@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Tributary",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Kafka", targets: ["Kafka"]),
         .library(name: "Tributary", targets: ["Tributary"]),

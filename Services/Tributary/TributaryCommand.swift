@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `tributary`: the command-line tool. Each command lives in a file of its own.
+@main
+struct TributaryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tributary",
+        abstract: "Turn webhooks and Kafka events into reliable job runs.",
+        subcommands: [BrokerCommand.self]
+    )
+}

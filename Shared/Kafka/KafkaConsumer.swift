@@ -1,0 +1,237 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Consumer-group settings.
+public struct KafkaConsumerConfiguration: Sendable, Hashable {
+    /// The consumer group (`group.id`).
+    public var groupID: String
+    /// The topics to subscribe to.
+    public var topics: [String]
+    /// Where a partition without a committed offset starts: `earliest` or `latest`.
+    public var autoOffsetReset: String = "earliest"
+    /// How long the group waits for a silent member before giving its partitions to others.
+    public var sessionTimeout: Duration = .seconds(10)
+    /// How often stored offsets are committed in the background (``KafkaConsumer/commit()`` commits at once).
+    public var autoCommitInterval: Duration = .seconds(1)
+    /// Records fetched ahead of the application before the poll thread waits.
+    public var maximumBufferedMessages: Int = 10_000
+    /// Extra librdkafka properties for this consumer only.
+    public var properties: [String: String] = [:]
+
+    public init(groupID: String, topics: [String]) {
+        self.groupID = groupID
+        self.topics = topics
+    }
+
+    var librdkafkaProperties: [String: String] {
+        var result = [
+            "group.id": groupID,
+            "enable.auto.commit": "true",
+            "enable.auto.offset.store": "false",
+            "auto.commit.interval.ms": "\(max(1, autoCommitInterval.milliseconds))",
+            "auto.offset.reset": autoOffsetReset,
+            "session.timeout.ms": "\(sessionTimeout.milliseconds)",
+            "heartbeat.interval.ms": "\(max(100, sessionTimeout.milliseconds / 5))",
+            "fetch.wait.max.ms": "100",
+            "enable.partition.eof": "false",
+        ]
+        result.merge(properties) { _, new in new }
+        return result
+    }
+}
+
+/// What an application does when the group moves partitions.
+///
+/// `onAssign` runs before any record of the new partitions is fetched (restore state there);
+/// `onRevoke` runs before the partitions are committed and released (finish in-flight work and mark
+/// it done there). Both run while the consumer's poll thread waits for them.
+public struct KafkaRebalanceHandler: Sendable {
+    public var onAssign: @Sendable ([KafkaTopicPartition]) async -> Void
+    public var onRevoke: @Sendable ([KafkaTopicPartition]) async -> Void
+
+    public init(
+        onAssign: @escaping @Sendable ([KafkaTopicPartition]) async -> Void = { _ in },
+        onRevoke: @escaping @Sendable ([KafkaTopicPartition]) async -> Void = { _ in }
+    ) {
+        self.onAssign = onAssign
+        self.onRevoke = onRevoke
+    }
+}
+
+/// A member of a consumer group, as an `AsyncSequence` of records (iterate it from one task).
+///
+/// At-least-once by design: offsets move only when the application calls ``markDone(_:)`` for a record
+/// (the next offset is stored and committed in the background and on revocation) or ``commit()``.
+/// ``close()`` finishes the group membership cleanly: the revocation handler runs, offsets are
+/// committed, and the member leaves so others take its partitions at once.
+public final class KafkaConsumer: AsyncSequence, Sendable {
+    public typealias Element = KafkaMessage
+
+    private let client: RdKafkaClient
+    private let buffer: MessageBuffer<KafkaMessage>
+    private let blocking: BlockingThread
+    private let lifecycle: ConsumerLifecycle
+
+    /// Creates the consumer, subscribes, and starts its poll thread.
+    public init(
+        configuration: KafkaConfiguration,
+        consumerConfiguration: KafkaConsumerConfiguration,
+        rebalanceHandler: KafkaRebalanceHandler? = nil,
+        logger: Logger = Logger(label: "tributary.kafka.consumer")
+    ) throws(KafkaError) {
+        let buffer = MessageBuffer<KafkaMessage>(capacity: consumerConfiguration.maximumBufferedMessages)
+        let context = RdKafkaContext(
+            logger: logger,
+            onAssign: { partitions in
+                logger.debug("partitions assigned", metadata: ["partitions": "\(partitions)"])
+                if let rebalanceHandler { blockingWait { await rebalanceHandler.onAssign(partitions) } }
+                buffer.assign(partitions)
+            },
+            onRevoke: { partitions in
+                logger.debug("partitions revoked", metadata: ["partitions": "\(partitions)"])
+                buffer.revoke(partitions)
+                if let rebalanceHandler { blockingWait { await rebalanceHandler.onRevoke(partitions) } }
+            })
+        let client = try RdKafkaClient(
+            kind: .consumer,
+            settings: configuration.librdkafkaSettings(extra: consumerConfiguration.librdkafkaProperties),
+            context: context)
+        do {
+            try client.subscribe(consumerConfiguration.topics)
+        } catch {
+            client.destroy()
+            throw error
+        }
+        self.client = client
+        self.buffer = buffer
+        self.blocking = BlockingThread(label: "tributary.kafka.consumer.blocking")
+        let lifecycle = ConsumerLifecycle()
+        self.lifecycle = lifecycle
+        let thread = Thread {
+            while !lifecycle.stopRequested {
+                guard let polled = client.consumerPoll(timeoutMs: 100) else { continue }
+                switch polled {
+                case .message(let message):
+                    buffer.push(message, partition: message.topicPartition) { lifecycle.stopRequested }
+                case .partitionEnd:
+                    break
+                case .error(let error):
+                    logger.warning("consumer error", metadata: ["error": "\(error)"])
+                }
+            }
+            lifecycle.waitForCalls()
+            client.closeConsumer()
+            client.destroy()
+            buffer.finish()
+            lifecycle.finish()
+        }
+        thread.name = "kafka-consumer-poll"
+        thread.start()
+    }
+
+    /// An iterator over the records; only one task may iterate at a time.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let buffer: MessageBuffer<KafkaMessage>
+        public mutating func next() async -> KafkaMessage? { await buffer.next() }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(buffer: buffer) }
+
+    /// The partitions this member holds now.
+    public var assignment: Set<KafkaTopicPartition> { buffer.assignment }
+
+    /// Marks a record processed: its partition's next offset to commit becomes `offset + 1`.
+    /// Records of a partition must be marked in order (mark the highest contiguous one).
+    public func markDone(_ message: KafkaMessage) throws(KafkaError) {
+        try markDone(message.topicPartition, offset: message.offset)
+    }
+
+    /// Marks every record of `partition` up to and including `offset` processed.
+    public func markDone(_ partition: KafkaTopicPartition, offset: Int64) throws(KafkaError) {
+        guard lifecycle.enter() else { throw KafkaError.shutDownError }
+        defer { lifecycle.leave() }
+        try client.storeOffset(partition, offset: offset + 1)
+    }
+
+    /// Commits the offsets marked so far and waits for the group coordinator to confirm.
+    public func commit() async throws(KafkaError) {
+        guard lifecycle.enter() else { throw KafkaError.shutDownError }
+        defer { lifecycle.leave() }
+        let client = client
+        try await blocking.run { () throws(KafkaError) in try client.commitStored() }
+    }
+
+    /// The group's committed offsets for these partitions (nil where none).
+    public func committedOffsets(_ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) async throws(KafkaError) -> [KafkaTopicPartition: Int64?] {
+        guard lifecycle.enter() else { throw KafkaError.shutDownError }
+        defer { lifecycle.leave() }
+        let client = client
+        let offsets = try await blocking.run { () throws(KafkaError) in
+            try client.committed(partitions, timeoutMs: Int32(timeout.milliseconds))
+        }
+        return offsets.mapValues { $0 >= 0 ? $0 : nil }
+    }
+
+    /// Leaves the group: the revocation handler runs, marked offsets are committed, iteration ends.
+    public func close() async {
+        await lifecycle.stop()
+    }
+
+    deinit {
+        lifecycle.requestStop()
+    }
+}
+
+/// Stop flag, in-flight calls and close waiters shared between a consumer and its poll thread.
+final class ConsumerLifecycle: Sendable {
+    private struct State {
+        var stopRequested = false
+        var finished = false
+        var waiters: [UnsafeContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+    private let activeCalls = Atomic<Int>(0)
+
+    var stopRequested: Bool { state.withLock { $0.stopRequested } }
+
+    func enter() -> Bool {
+        activeCalls.add(1, ordering: .acquiringAndReleasing)
+        if !stopRequested { return true }
+        leave()
+        return false
+    }
+
+    func leave() { activeCalls.subtract(1, ordering: .acquiringAndReleasing) }
+
+    /// On the poll thread: waits until no call is inside the instance, before it is freed.
+    func waitForCalls() {
+        while activeCalls.load(ordering: .acquiring) > 0 { usleep(100) }
+    }
+
+    func requestStop() { state.withLock { $0.stopRequested = true } }
+
+    /// Asks the poll thread to stop and waits until it has closed and freed the instance.
+    func stop() async {
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            let done = state.withLock { state -> Bool in
+                state.stopRequested = true
+                if state.finished { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    /// On the poll thread, at the very end.
+    func finish() {
+        let waiters = state.withLock { state -> [UnsafeContinuation<Void, Never>] in
+            state.finished = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}

@@ -1,0 +1,60 @@
+/// The one error type of the Kafka module: librdkafka's error code and message, and whether a retry can help.
+///
+/// Codes are librdkafka's `rd_kafka_resp_err_t` values (negative for client-side errors, positive for
+/// broker errors), plus a few of Tributary's own (10000 and up) for configuration and lifecycle errors.
+public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// An extensible error code.
+    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public var rawValue: Int32
+        public init(rawValue: Int32) { self.rawValue = rawValue }
+
+        /// A property or environment variable was rejected at start-up.
+        public static let invalidConfiguration = Code(rawValue: 10_000)
+        /// The client was shut down before the operation finished.
+        public static let shutDown = Code(rawValue: 10_001)
+        /// The operation did not complete within its deadline.
+        public static let timedOut = Code(rawValue: -185)  // RD_KAFKA_RESP_ERR__TIMED_OUT
+        /// The message was not acknowledged within the producer's delivery timeout.
+        public static let messageTimedOut = Code(rawValue: -192)  // RD_KAFKA_RESP_ERR__MSG_TIMED_OUT
+        /// No broker could be reached.
+        public static let allBrokersDown = Code(rawValue: -187)  // RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN
+        /// The producer's local queue is full.
+        public static let queueFull = Code(rawValue: -184)  // RD_KAFKA_RESP_ERR__QUEUE_FULL
+        /// The topic or partition does not exist.
+        public static let unknownTopicOrPartition = Code(rawValue: 3)
+        /// The topic exists already (CreateTopics).
+        public static let topicAlreadyExists = Code(rawValue: 36)
+        /// A fatal error: the client instance can no longer be used.
+        public static let fatal = Code(rawValue: -150)  // RD_KAFKA_RESP_ERR__FATAL
+
+        public var description: String { "\(rawValue)" }
+    }
+
+    /// What went wrong, as a code.
+    public var code: Code
+    /// librdkafka's message, or ours.
+    public var message: String
+    /// Whether the same operation may succeed if tried again (e.g. a broker was down).
+    public var isRetriable: Bool
+    /// Whether the client that reported it can no longer be used.
+    public var isFatal: Bool
+
+    public init(code: Code, message: String, isRetriable: Bool = false, isFatal: Bool = false) {
+        self.code = code
+        self.message = message
+        self.isRetriable = isRetriable
+        self.isFatal = isFatal
+    }
+
+    public var description: String {
+        var flags = ""
+        if isFatal { flags += ", fatal" } else if isRetriable { flags += ", retriable" }
+        return "KafkaError(\(code)\(flags)): \(message)"
+    }
+
+    static func configuration(_ message: String) -> KafkaError {
+        KafkaError(code: .invalidConfiguration, message: message)
+    }
+
+    static let shutDownError = KafkaError(code: .shutDown, message: "the Kafka client is shut down")
+}

@@ -1,2 +1,0 @@
-/// The Swift Kafka client over librdkafka.
-enum KafkaModule {}
