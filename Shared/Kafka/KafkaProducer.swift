@@ -23,6 +23,8 @@ public struct KafkaProducerConfiguration: Sendable, Hashable {
             "message.timeout.ms": "\(max(1, deliveryTimeout.milliseconds))",
             "queue.buffering.max.messages": "\(maximumQueuedMessages)",
             "queue.buffering.max.kbytes": "1048576",
+            // A down broker is retried at most every second, so queued records time out on time too.
+            "reconnect.backoff.max.ms": "1000",
         ]
         result.merge(properties) { _, new in new }
         return result

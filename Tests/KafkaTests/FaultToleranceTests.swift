@@ -1,0 +1,47 @@
+import Foundation
+import Kafka
+import Testing
+
+@Suite("Faults on the embedded cluster")
+struct FaultToleranceTests {
+    @Test("with every broker down an awaited send fails within its timeout; after they return, sends succeed")
+    func brokersDown() async throws {
+        try await withCluster(brokers: 3, partitions: 3) { cluster, configuration in
+            var settings = KafkaProducerConfiguration()
+            settings.deliveryTimeout = .seconds(2)
+            let producer = try KafkaProducer(configuration: configuration, producerConfiguration: settings)
+            try await producer.send(KafkaProducerMessage(topic: "test", key: "before", value: [1]))
+
+            cluster.setAllBrokersDown()
+            let started = ContinuousClock.now
+            await #expect(throws: KafkaError.self) {
+                try await producer.send(KafkaProducerMessage(topic: "test", key: "while-down", value: [2]))
+            }
+            let elapsed = ContinuousClock.now - started
+            #expect(elapsed < .seconds(5), "the send failed only after \(elapsed)")
+            do {
+                try await producer.send(KafkaProducerMessage(topic: "test", key: "while-down-2", value: [3]))
+                Issue.record("a send succeeded while every broker was down")
+            } catch let error as KafkaError {
+                #expect(error.isRetriable, "\(error)")
+            }
+
+            cluster.setAllBrokersUp()
+            try await eventually("a send succeeds after the brokers return") {
+                (try? await producer.send(KafkaProducerMessage(topic: "test", key: "after", value: [4]))) != nil
+            }
+            await producer.shutdown()
+        }
+    }
+
+    @Test("a send after shutdown throws instead of hanging")
+    func sendAfterShutdown() async throws {
+        try await withCluster { _, configuration in
+            let producer = try KafkaProducer(configuration: configuration)
+            await producer.shutdown()
+            await #expect(throws: KafkaError.self) {
+                try await producer.send(KafkaProducerMessage(topic: "test", key: "late", value: [1]))
+            }
+        }
+    }
+}
