@@ -28,14 +28,15 @@ final class RdKafkaContext: Sendable {
     }
 }
 
-/// librdkafka's log lines, through swift-log (syslog levels: 0-3 error, 4 warning, 5-6 info, 7 debug).
+/// librdkafka's log lines, through swift-log (syslog levels: 0-2 error, 3-4 warning, 5-6 info, 7 debug;
+/// librdkafka logs a refused connection, which it retries by itself, at level 3).
 let rdKafkaLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = {
     rk, level, facility, buffer in
     guard let context = RdKafkaContext.from(rk) else { return }
     let swiftLevel: Logger.Level =
         switch level {
-        case ...3: .error
-        case 4: .warning
+        case ...2: .error
+        case 3, 4: .warning
         case 5, 6: .info
         default: .debug
         }
