@@ -68,6 +68,12 @@ let package = Package(
             dependencies: ["Kafka"],
             path: "Tests/KafkaProbe"
         ),
+        // Produce and consume throughput of the Kafka client (Benchmarks/kafka-bench.sh runs it beside a C ceiling).
+        .executableTarget(
+            name: "KafkaBench",
+            dependencies: ["Kafka", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/KafkaBench"
+        ),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaProbe"], path: "Tests/KafkaTests"),
         .testTarget(name: "TributaryTests", dependencies: ["Tributary"], path: "Tests/TributaryTests"),
         .testTarget(

@@ -110,15 +110,18 @@ public final class KafkaConsumer: AsyncSequence, Sendable {
         self.lifecycle = lifecycle
         let thread = Thread {
             while !lifecycle.stopRequested {
-                guard let polled = client.consumerPoll(timeoutMs: 100) else { continue }
-                switch polled {
-                case .message(let message):
-                    buffer.push(message, partition: message.topicPartition) { lifecycle.stopRequested }
-                case .partitionEnd:
-                    break
-                case .error(let error):
-                    logger.warning("consumer error", metadata: ["error": "\(error)"])
+                var batch: [MessageBuffer<KafkaMessage>.Item] = []
+                for polled in client.consumerPoll(timeoutMs: 100) {
+                    switch polled {
+                    case .message(let message):
+                        batch.append((message, message.topicPartition))
+                    case .partitionEnd:
+                        break
+                    case .error(let error):
+                        logger.warning("consumer error", metadata: ["error": "\(error)"])
+                    }
                 }
+                buffer.push(batch) { lifecycle.stopRequested }
             }
             lifecycle.waitForCalls()
             client.closeConsumer()
@@ -132,11 +135,11 @@ public final class KafkaConsumer: AsyncSequence, Sendable {
 
     /// An iterator over the records; only one task may iterate at a time.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let buffer: MessageBuffer<KafkaMessage>
-        public mutating func next() async -> KafkaMessage? { await buffer.next() }
+        var base: MessageBufferIterator<KafkaMessage>
+        public mutating func next() async -> KafkaMessage? { await base.next() }
     }
 
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(buffer: buffer) }
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: MessageBufferIterator(buffer: buffer)) }
 
     /// The partitions this member holds now.
     public var assignment: Set<KafkaTopicPartition> { buffer.assignment }

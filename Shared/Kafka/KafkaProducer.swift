@@ -114,7 +114,7 @@ public final class KafkaProducer: Sendable {
         return try await withUnsafeThrowingContinuation { continuation in
             guard enter() else { return continuation.resume(throwing: KafkaError.shutDownError) }
             defer { leave() }
-            let promise = Unmanaged.passRetained(DeliveryPromise(continuation))
+            let promise = Unmanaged.passRetained(SinglePromise(continuation, topic: message.topic))
             if let error = client.produce(message, opaque: promise.toOpaque()) {
                 promise.release()
                 continuation.resume(throwing: error)
@@ -122,23 +122,24 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    /// Sends records concurrently and waits for all of them; the first failure is thrown after all settled.
+    /// Sends many records at once and waits until every one was acknowledged or failed; throws the
+    /// first failure then. The cheapest way to send a batch: one suspension for the whole batch.
     public func sendAll(_ messages: [KafkaProducerMessage]) async throws -> [KafkaDeliveryReport] {
-        try await withThrowingTaskGroup(of: (Int, KafkaDeliveryReport).self) { group in
-            for (index, message) in messages.enumerated() {
-                group.addTask { (index, try await self.send(message)) }
-            }
-            var reports = [KafkaDeliveryReport?](repeating: nil, count: messages.count)
-            var firstError: (any Error)?
-            while let next = await group.nextResult() {
-                switch next {
-                case .success(let (index, report)): reports[index] = report
-                case .failure(let error): if firstError == nil { firstError = error }
+        guard !messages.isEmpty else { return [] }
+        if let fatal = client.context.fatalError.withLock({ $0 }) { throw fatal }
+        let result: Result<[KafkaDeliveryReport], KafkaError> = await withUnsafeContinuation { continuation in
+            let batch = BatchPromise(continuation, messages: messages)
+            guard enter() else { return batch.failAll(KafkaError.shutDownError) }
+            defer { leave() }
+            for index in messages.indices {
+                let promise = Unmanaged.passRetained(BatchPromise.Slot(batch: batch, index: index))
+                if let error = client.produce(messages[index], opaque: promise.toOpaque()) {
+                    promise.release()
+                    batch.fail(index, error)
                 }
             }
-            if let firstError { throw firstError }
-            return reports.map { $0! }
         }
+        return try result.get()
     }
 
     /// Marks a call into the instance; false once shutdown began (the instance may be gone).
@@ -204,5 +205,79 @@ extension Duration {
     var milliseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}
+
+/// One awaited ``KafkaProducer/send(_:)``.
+private final class SinglePromise: DeliveryPromise {
+    let continuation: UnsafeContinuation<KafkaDeliveryReport, any Error>
+    let topic: String
+
+    init(_ continuation: UnsafeContinuation<KafkaDeliveryReport, any Error>, topic: String) {
+        self.continuation = continuation
+        self.topic = topic
+    }
+
+    override func complete(_ outcome: Result<(partition: Int32, offset: Int64), KafkaError>) {
+        switch outcome {
+        case .success(let (partition, offset)):
+            continuation.resume(returning: KafkaDeliveryReport(topic: topic, partition: partition, offset: offset))
+        case .failure(let error):
+            continuation.resume(throwing: error)
+        }
+    }
+}
+
+/// The records of one ``KafkaProducer/sendAll(_:)``: resumes its caller once after the last report.
+private final class BatchPromise: @unchecked Sendable {
+    private let continuation: UnsafeContinuation<Result<[KafkaDeliveryReport], KafkaError>, Never>
+    private let topics: [String]
+    private let state: Mutex<(remaining: Int, reports: [KafkaDeliveryReport?], error: KafkaError?)>
+
+    init(_ continuation: UnsafeContinuation<Result<[KafkaDeliveryReport], KafkaError>, Never>, messages: [KafkaProducerMessage]) {
+        self.continuation = continuation
+        topics = messages.map(\.topic)
+        state = Mutex((messages.count, Array(repeating: nil, count: messages.count), nil))
+    }
+
+    func succeed(_ index: Int, partition: Int32, offset: Int64) {
+        settle { $0.reports[index] = KafkaDeliveryReport(topic: topics[index], partition: partition, offset: offset) }
+    }
+
+    func fail(_ index: Int, _ error: KafkaError) {
+        settle { if $0.error == nil { $0.error = error } }
+    }
+
+    func failAll(_ error: KafkaError) {
+        continuation.resume(returning: .failure(error))
+    }
+
+    private func settle(_ update: (inout (remaining: Int, reports: [KafkaDeliveryReport?], error: KafkaError?)) -> Void) {
+        let finished = state.withLock { state -> Result<[KafkaDeliveryReport], KafkaError>? in
+            update(&state)
+            state.remaining -= 1
+            guard state.remaining == 0 else { return nil }
+            if let error = state.error { return .failure(error) }
+            return .success(state.reports.map { $0! })
+        }
+        if let finished { continuation.resume(returning: finished) }
+    }
+
+    /// One record of the batch.
+    final class Slot: DeliveryPromise {
+        let batch: BatchPromise
+        let index: Int
+
+        init(batch: BatchPromise, index: Int) {
+            self.batch = batch
+            self.index = index
+        }
+
+        override func complete(_ outcome: Result<(partition: Int32, offset: Int64), KafkaError>) {
+            switch outcome {
+            case .success(let (partition, offset)): batch.succeed(index, partition: partition, offset: offset)
+            case .failure(let error): batch.fail(index, error)
+            }
+        }
     }
 }

@@ -83,18 +83,21 @@ public final class KafkaTopicReader: AsyncSequence, Sendable {
                 return
             }
             var announced = false
+            var batch: [MessageBuffer<KafkaTopicEvent>.Item] = []
             func announceIfDone() {
                 if !announced && remaining.isEmpty {
                     announced = true
-                    buffer.push(.caughtUp, partition: nil) { lifecycle.stopRequested }
+                    batch.append((.caughtUp, nil))
                 }
             }
             announceIfDone()
+            buffer.push(batch) { lifecycle.stopRequested }
             while !lifecycle.stopRequested {
-                guard let polled = client.consumerPoll(timeoutMs: 100) else { continue }
+                batch = []
+                for polled in client.consumerPoll(timeoutMs: 100) {
                 switch polled {
                 case .message(let message):
-                    buffer.push(.message(message), partition: nil) { lifecycle.stopRequested }
+                    batch.append((.message(message), nil))
                     if let high = remaining[message.partition], message.offset + 1 >= high {
                         remaining[message.partition] = nil
                         announceIfDone()
@@ -107,6 +110,8 @@ public final class KafkaTopicReader: AsyncSequence, Sendable {
                 case .error(let error):
                     logger.warning("reader error", metadata: ["error": "\(error)"])
                 }
+                }
+                buffer.push(batch) { lifecycle.stopRequested }
             }
             lifecycle.waitForCalls()
         }
@@ -116,11 +121,11 @@ public final class KafkaTopicReader: AsyncSequence, Sendable {
 
     /// An iterator over the events; only one task may iterate at a time.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let buffer: MessageBuffer<KafkaTopicEvent>
-        public mutating func next() async -> KafkaTopicEvent? { await buffer.next() }
+        var base: MessageBufferIterator<KafkaTopicEvent>
+        public mutating func next() async -> KafkaTopicEvent? { await base.next() }
     }
 
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(buffer: buffer) }
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: MessageBufferIterator(buffer: buffer)) }
 
     /// Stops reading; iteration ends.
     public func close() async { await lifecycle.stop() }

@@ -1,58 +1,67 @@
 import Foundation
+import Synchronization
 
-/// The hand-off between a poll thread and the one task iterating a consumer: a bounded queue.
+/// The hand-off between a poll thread and the one task iterating a consumer: a bounded queue that
+/// moves records in batches (one lock and at most one wake-up per batch, not per record).
 ///
-/// The poll thread blocks in ``push(_:partition:)`` while the queue is full (backpressure), so memory
-/// stays bounded when the application is slower than the topic. Elements of partitions that were
-/// revoked since they were fetched are dropped rather than handed out.
+/// The poll thread blocks in ``push(_:shouldStop:)`` while the queue is full (backpressure), so memory
+/// stays bounded when the application is slower than the topic. Records of partitions revoked since
+/// they were fetched are dropped rather than handed out.
 final class MessageBuffer<Element: Sendable>: @unchecked Sendable {
+    typealias Item = (element: Element, partition: KafkaTopicPartition?)
+
     private let condition = NSCondition()
-    private var items: [(Element, KafkaTopicPartition?)] = []
-    private var head = 0
-    private var waiter: UnsafeContinuation<Element?, Never>?
+    private var items: [Item] = []
+    private var waiter: UnsafeContinuation<(items: [Item], generation: Int)?, Never>?
     private var finished = false
     private var assigned: Set<KafkaTopicPartition> = []
+    /// Bumped at every revocation, so iterators recheck records they already took.
+    private let revocations = Atomic<Int>(0)
     private let capacity: Int
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)
     }
 
-    private var count: Int { items.count - head }
-
-    /// Called by the poll thread; blocks while full unless `shouldStop` turns true. False when dropped.
-    @discardableResult
-    func push(_ element: Element, partition: KafkaTopicPartition?, shouldStop: () -> Bool) -> Bool {
+    /// Called by the poll thread; blocks while full unless `shouldStop` turns true.
+    func push(_ batch: [Item], shouldStop: () -> Bool) {
+        guard !batch.isEmpty else { return }
         condition.lock()
-        while count >= capacity && !finished {
+        while items.count >= capacity && !finished {
             if shouldStop() {
                 condition.unlock()
-                return false
+                return
             }
             _ = condition.wait(until: Date(timeIntervalSinceNow: 0.05))
         }
-        if finished || (partition != nil && !assigned.contains(partition!)) {
+        if finished {
             condition.unlock()
-            return false
+            return
         }
-        if let waiter {
+        let fresh = batch.filter { $0.partition == nil || assigned.contains($0.partition!) }
+        if let waiter, !fresh.isEmpty {
             self.waiter = nil
+            let generation = revocations.load(ordering: .acquiring)
             condition.unlock()
-            waiter.resume(returning: element)
-            return true
+            waiter.resume(returning: (fresh, generation))
+            return
         }
-        items.append((element, partition))
+        items.append(contentsOf: fresh)
         condition.unlock()
-        return true
     }
 
-    /// The next element, suspending until one arrives; nil once finished and drained.
-    func next() async -> Element? {
+    /// Every queued record (suspending until there is one), with the revocation count at that moment;
+    /// nil once finished and drained.
+    func take() async -> (items: [Item], generation: Int)? {
         await withUnsafeContinuation { continuation in
             condition.lock()
-            if let element = popLocked() {
+            if !items.isEmpty {
+                let taken = items
+                items = []
+                condition.broadcast()
+                let generation = revocations.load(ordering: .acquiring)
                 condition.unlock()
-                continuation.resume(returning: element)
+                continuation.resume(returning: (taken, generation))
             } else if finished {
                 condition.unlock()
                 continuation.resume(returning: nil)
@@ -64,19 +73,12 @@ final class MessageBuffer<Element: Sendable>: @unchecked Sendable {
         }
     }
 
-    private func popLocked() -> Element? {
-        while head < items.count {
-            let (element, partition) = items[head]
-            head += 1
-            if head > 1024 && head * 2 > items.count {
-                items.removeFirst(head)
-                head = 0
-            }
-            if count < capacity / 2 + 1 { condition.broadcast() }
-            if let partition, !assigned.contains(partition) { continue }
-            return element
-        }
-        return nil
+    var generation: Int { revocations.load(ordering: .acquiring) }
+
+    func isAssigned(_ partition: KafkaTopicPartition) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return assigned.contains(partition)
     }
 
     func assign(_ partitions: [KafkaTopicPartition]) {
@@ -88,6 +90,8 @@ final class MessageBuffer<Element: Sendable>: @unchecked Sendable {
     func revoke(_ partitions: [KafkaTopicPartition]) {
         condition.lock()
         assigned.subtract(partitions)
+        items.removeAll { $0.partition.map(partitions.contains) ?? false }
+        revocations.add(1, ordering: .acquiringAndReleasing)
         condition.unlock()
     }
 
@@ -97,7 +101,7 @@ final class MessageBuffer<Element: Sendable>: @unchecked Sendable {
         return assigned
     }
 
-    /// No more elements will come: the iterator ends after the ones queued.
+    /// No more records will come: iteration ends after the ones queued.
     func finish() {
         condition.lock()
         finished = true
@@ -106,5 +110,32 @@ final class MessageBuffer<Element: Sendable>: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
         waiter?.resume(returning: nil)
+    }
+}
+
+/// Iterates a ``MessageBuffer`` a batch at a time, dropping records whose partition was revoked since.
+struct MessageBufferIterator<Element: Sendable> {
+    let buffer: MessageBuffer<Element>
+    private var batch: [MessageBuffer<Element>.Item] = []
+    private var index = 0
+    private var generation = 0
+
+    init(buffer: MessageBuffer<Element>) { self.buffer = buffer }
+
+    mutating func next() async -> Element? {
+        while true {
+            if index < batch.count {
+                let item = batch[index]
+                index += 1
+                if let partition = item.partition, buffer.generation != generation, !buffer.isAssigned(partition) {
+                    continue
+                }
+                return item.element
+            }
+            guard let taken = await buffer.take() else { return nil }
+            batch = taken.items
+            index = 0
+            generation = taken.generation
+        }
     }
 }

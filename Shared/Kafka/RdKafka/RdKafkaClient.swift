@@ -9,6 +9,8 @@ final class RdKafkaClient: @unchecked Sendable {
     let handle: OpaquePointer
     let context: RdKafkaContext
     let kind: RdKafkaKind
+    /// The consumer's queue, fetched on first poll (only the poll thread touches it).
+    private var consumerQueue: OpaquePointer?
 
     init(
         kind: RdKafkaKind, settings: [(key: String, value: String, origin: String?)], context: RdKafkaContext
@@ -34,6 +36,7 @@ final class RdKafkaClient: @unchecked Sendable {
 
     /// Destroys the instance. Blocking. Call once, after the consumer was closed or the producer flushed.
     func destroy() {
+        if let consumerQueue { rd_kafka_queue_destroy(consumerQueue) }
         rd_kafka_destroy(handle)
     }
 
@@ -145,12 +148,39 @@ final class RdKafkaClient: @unchecked Sendable {
         case error(KafkaError)
     }
 
-    /// Fetches the next record, partition end or error; nil when none arrived in time. Blocking.
-    func consumerPoll(timeoutMs: Int32) -> Polled? {
-        guard let pointer = rd_kafka_consumer_poll(handle, timeoutMs) else { return nil }
-        defer { rd_kafka_message_destroy(pointer) }
+    /// Waits up to `timeoutMs` for a record, partition end or error, then takes up to `maximum - 1` more
+    /// that are already there without waiting (librdkafka's batch call alone would wait for a full batch).
+    /// Serves rebalance callbacks too. Empty when nothing arrived in time. Blocking.
+    func consumerPoll(timeoutMs: Int32, maximum: Int = 512) -> [Polled] {
+        guard let first = rd_kafka_consumer_poll(handle, timeoutMs) else { return [] }
+        var topicNames: [OpaquePointer: String] = [:]
+        var result: [Polled] = [convert(first, topicNames: &topicNames)]
+        rd_kafka_message_destroy(first)
+        if consumerQueue == nil { consumerQueue = rd_kafka_queue_get_consumer(handle) }
+        withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<rd_kafka_message_t>?.self, capacity: maximum - 1) { buffer in
+            let count = rd_kafka_consume_batch_queue(consumerQueue, 0, buffer.baseAddress, maximum - 1)
+            guard count > 0 else { return }
+            result.reserveCapacity(count + 1)
+            for index in 0..<count {
+                guard let pointer = buffer[index] else { continue }
+                result.append(convert(pointer, topicNames: &topicNames))
+                rd_kafka_message_destroy(pointer)
+            }
+        }
+        return result
+    }
+
+    private func convert(_ pointer: UnsafeMutablePointer<rd_kafka_message_t>, topicNames: inout [OpaquePointer: String]) -> Polled {
         let raw = pointer.pointee
-        let topic = raw.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        var topic = ""
+        if let rkt = raw.rkt {
+            if let known = topicNames[rkt] {
+                topic = known
+            } else {
+                topic = String(cString: rd_kafka_topic_name(rkt))
+                topicNames[rkt] = topic
+            }
+        }
         if raw.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
             return .partitionEnd(KafkaTopicPartition(topic: topic, partition: raw.partition), offset: raw.offset)
         }
@@ -320,14 +350,11 @@ private func topicPartitions(_ list: UnsafeMutablePointer<rd_kafka_topic_partiti
 let rdKafkaDeliveryCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
     _, message, _ in
     guard let message, let opaque = message.pointee._private else { return }
-    let promise = Unmanaged<DeliveryPromise>.fromOpaque(opaque).takeRetainedValue()
     let raw = message.pointee
-    if raw.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-        let topic = raw.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-        promise.continuation.resume(returning: KafkaDeliveryReport(topic: topic, partition: raw.partition, offset: raw.offset))
-    } else {
-        promise.continuation.resume(throwing: KafkaError(rdKafka: raw.err, context: "delivery failed"))
-    }
+    let outcome: Result<(partition: Int32, offset: Int64), KafkaError> =
+        raw.err == RD_KAFKA_RESP_ERR_NO_ERROR
+        ? .success((raw.partition, raw.offset)) : .failure(KafkaError(rdKafka: raw.err, context: "delivery failed"))
+    Unmanaged<DeliveryPromise>.fromOpaque(opaque).takeRetainedValue().complete(outcome)
 }
 
 /// Rebalances of a consumer group, on the consumer's poll thread: the Swift hooks run before the
@@ -350,8 +377,8 @@ let rdKafkaRebalanceCallback: @convention(c) (
     }
 }
 
-/// The continuation of one awaited send, kept alive through librdkafka's per-message opaque pointer.
-final class DeliveryPromise {
-    let continuation: UnsafeContinuation<KafkaDeliveryReport, any Error>
-    init(_ continuation: UnsafeContinuation<KafkaDeliveryReport, any Error>) { self.continuation = continuation }
+/// Who waits for a record's delivery report, kept alive through librdkafka's per-message opaque pointer.
+/// Delivery reports arrive on the producer's poll thread.
+class DeliveryPromise {
+    func complete(_ outcome: Result<(partition: Int32, offset: Int64), KafkaError>) {}
 }
