@@ -18,6 +18,11 @@ public enum JSON: Sendable, Hashable {
 }
 
 extension JSON {
+    /// An object.
+    public init(_ object: [String: JSON]) { self = .object(object) }
+    /// An array.
+    public init(_ array: [JSON]) { self = .array(array) }
+
     /// The value at `key` when this is an object, else `nil`.
     public subscript(key: String) -> JSON? {
         if case .object(let o) = self { return o[key] }
