@@ -14,6 +14,8 @@ public protocol JobDefinition: Sendable {
     func matches(_ event: EventRecord) -> Bool
     /// The run properties of an event (empty when the payload does not parse).
     func runProperties(for event: EventRecord) -> [RunProperty]
+    /// The trigger's example events (see `EventSpecification.event(from:)`).
+    var exampleEvents: [EventRecord] { get }
     /// Parses the payload and runs the job.
     func run(_ event: EventRecord, io: IO, context: RunContext) async throws
 }
@@ -52,6 +54,10 @@ public struct Job<Payload: Decodable & Sendable>: JobDefinition {
     public func runProperties(for event: EventRecord) -> [RunProperty] {
         guard let p = try? trigger.event.parse(event.payload) else { return [] }
         return trigger.event.runProperties(p)
+    }
+
+    public var exampleEvents: [EventRecord] {
+        trigger.event.examples.map { trigger.event.event(from: $0, sourceKey: trigger.source?.key) }
     }
 
     public func run(_ event: EventRecord, io: IO, context: RunContext) async throws {

@@ -58,6 +58,14 @@ public actor InMemoryTaskStore: TaskStore {
     /// An empty store.
     public init() {}
 
+    /// A store holding `tasks` (e.g. restored from a run record).
+    public init(tasks: [TaskRecord]) {
+        for t in tasks {
+            if records[t.runId]?[t.key] == nil { order[t.runId, default: []].append(t.key) }
+            records[t.runId, default: [:]][t.key] = t
+        }
+    }
+
     public func task(runId: String, key: String) -> TaskRecord? { records[runId]?[key] }
 
     public func save(_ task: TaskRecord) {

@@ -88,3 +88,25 @@ func handlerRejections(_ c: RejectionCase) async {
                               registered: ["price.created", "price.deleted"])
     #expect(drift == .registered(data: ["endpointId": "ep_1"], secret: "s", options: ["event": ["price.created"]]))
 }
+
+@Test func sourceStateRecordsRegistrationsAndFailures() {
+    let t0 = Date(timeIntervalSince1970: 1), t1 = Date(timeIntervalSince1970: 2), t2 = Date(timeIntervalSince1970: 3)
+    var s = SourceState(key: "testpay.webhook", sourceId: "testpay")
+    s = s.recordingFailure("provider said 500", at: t0).recordingFailure("timeout", at: t1)
+    #expect(s.lastError == RegistrationFailure(message: "timeout", at: t1, attempts: 2))
+    #expect(!s.active)
+    s = s.applying(.registered(data: ["endpointId": "ep_1"], secret: "whsec_1", options: ["event": ["price.created"]]), at: t2)
+    #expect(s.active && s.lastError == nil && s.secret == "whsec_1" && s.data == ["endpointId": "ep_1"])
+    #expect(s.registered == ["event": ["price.created"]] && s.updatedAt == t2)
+    let r = RegisterSource(state: s, url: "https://x/sources/testpay.webhook")
+    #expect(r == RegisterSource(key: "testpay.webhook", active: true, data: ["endpointId": "ep_1"], url: "https://x/sources/testpay.webhook", secret: "whsec_1"))
+    #expect(s.applying(.unchanged, at: t2) == s)
+}
+
+@Test func aTaskStoreCanBeRestoredFromRecords() async throws {
+    let t = TaskRecord(runId: "r", key: "k", status: .completed, output: 7, startedAt: Date(timeIntervalSince1970: 1))
+    let store = InMemoryTaskStore(tasks: [t])
+    let io = IO(runId: "r", attempt: 2, store: store, print: false)
+    let v: Int = try await io.runTask("k") { 99 }
+    #expect(v == 7)
+}

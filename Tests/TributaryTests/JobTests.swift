@@ -156,3 +156,12 @@ func triggerMatching(_ c: MatchCase) {
     let runId = RunContext.runId(eventKey: e.key, jobId: "notify")
     #expect(try await store.task(runId: runId, key: "send-email")?.output == "msg_price_1")
 }
+
+@Test func examplesBecomeEventsTheTriggerMatches() throws {
+    let job = Job(id: "j", name: "J", version: "1", trigger: TestPay.onPriceCreated()) { _, _, _ in }
+    let events = job.exampleEvents
+    #expect(events.map(\.id) == ["example_usd"])
+    let e = try #require(events.first)
+    #expect(e.name == "price.created" && e.source == "testpay.com" && e.sourceKey == "testpay.webhook")
+    #expect(e.payload["currency"] == "usd")
+}
