@@ -58,7 +58,7 @@ struct Boom: Error, CustomStringConvertible { var description: String { "boom" }
     #expect(charges.value == 1)
     #expect(emails.value == 2 && sent)
 
-    let tasks = try await store.tasks(runId: "run_test")
+    let tasks = await store.tasks(runId: "run_test")
     #expect(tasks.map(\.key) == ["charge", "email"])
     #expect(tasks.map(\.status) == [.completed, .completed])
     #expect(tasks[0].output == "ch_1")
