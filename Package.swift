@@ -15,6 +15,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.21.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
     ],
     targets: [
         // librdkafka (Debian: librdkafka-dev 2.0.2), seen only by the Kafka module's RdKafka/ folder.
@@ -51,11 +55,25 @@ let package = Package(
             ],
             path: "Shared/Integrations"
         ),
+        // What the services share: topics, typed configuration, log keys, Kafka <-> wire mapping, admin routes.
+        .target(
+            name: "ServiceSupport",
+            dependencies: [
+                "Kafka",
+                "Tributary",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/ServiceSupport"
+        ),
         // The `tributary` command-line tool.
         .executableTarget(
             name: "TributaryTool",
             dependencies: [
                 "Kafka",
+                "ServiceSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

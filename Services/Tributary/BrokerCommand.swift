@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Kafka
+import ServiceSupport
 import Logging
 import ServiceLifecycle
 

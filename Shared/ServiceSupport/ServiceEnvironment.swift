@@ -1,0 +1,67 @@
+import Foundation
+
+/// A configuration value that was missing or invalid at start-up; the message names the variable.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Reads typed settings from environment variables once, at start-up, and names the variable in
+/// every error. Command-line flags override it: services pass a flag's value as `override`.
+public struct ServiceEnvironment: Sendable {
+    public var values: [String: String]
+
+    public init(_ values: [String: String] = ProcessInfo.processInfo.environment) {
+        self.values = values
+    }
+
+    /// A text value; empty counts as unset.
+    public func string(_ name: String, override: String? = nil) -> String? {
+        if let override { return override }
+        guard let value = values[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// A text value that must be present.
+    public func required(_ name: String, override: String? = nil, hint: String) throws(ConfigurationError) -> String {
+        guard let value = string(name, override: override) else { throw ConfigurationError("\(name) is not set: \(hint)") }
+        return value
+    }
+
+    /// An integer within `range`.
+    public func int(_ name: String, override: Int? = nil, default fallback: Int, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        let value: Int
+        if let override {
+            value = override
+        } else if let text = string(name) {
+            guard let parsed = Int(text) else { throw ConfigurationError("\(name)=\(text) is not a whole number") }
+            value = parsed
+        } else {
+            value = fallback
+        }
+        guard range.contains(value) else {
+            throw ConfigurationError("\(name)=\(value) is out of range \(range.lowerBound)...\(range.upperBound)")
+        }
+        return value
+    }
+
+    /// A duration written as `250ms`, `10s`, `5m`, `1h` or a plain number of seconds.
+    public func duration(_ name: String, override: String? = nil, default fallback: Duration) throws(ConfigurationError) -> Duration {
+        guard let text = string(name, override: override) else { return fallback }
+        guard let parsed = Self.parseDuration(text), parsed > .zero else {
+            throw ConfigurationError("\(name)=\(text) is not a duration (examples: 250ms, 10s, 5m)")
+        }
+        return parsed
+    }
+
+    /// Parses `250ms`, `10s`, `5m`, `1h` or a plain number of seconds.
+    public static func parseDuration(_ text: String) -> Duration? {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, seconds) in units where text.hasSuffix(suffix) {
+            guard let number = Double(text.dropLast(suffix.count)) else { continue }
+            return .milliseconds(Int64(number * seconds * 1000))
+        }
+        return Double(text).map { .milliseconds(Int64($0 * 1000)) }
+    }
+}
