@@ -1,4 +1,5 @@
 import Hummingbird
+import Logging
 import Prometheus
 
 /// Liveness, readiness and metrics: `/healthz`, `/readyz` and `/metrics`, as every service serves them.
