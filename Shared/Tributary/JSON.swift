@@ -1,3 +1,5 @@
+import Foundation
+
 /// A JSON value: the payloads, contexts, params and filters that travel through Tributary.
 ///
 /// Parsing and encoding work directly on UTF-8 bytes (see `JSON(parsing:)` and `encoded()`),
@@ -429,8 +431,6 @@ extension JSON {
         try JSONCoding.decoder.decode(T.self, from: Data(encoded()))
     }
 }
-
-import Foundation
 
 /// Shared Foundation coders configured the way Tributary's wire formats need them.
 enum JSONCoding {

@@ -67,6 +67,7 @@ public struct OptionChange: Sendable, Hashable, Codable {
 public enum RegisterResult: Sendable, Hashable {
     /// Nothing changed at the provider; keep the state as it is.
     case unchanged
-    /// The subscription now has this data, secret and registered values per option.
+    /// The subscription now has this data, secret and registered values per option. The secret
+    /// replaces the old one: `nil` means the source has no secret (e.g. the endpoint was removed).
     case registered(data: JSON, secret: String?, options: [String: [String]])
 }

@@ -65,8 +65,8 @@ public enum SourceChannel: String, Sendable, Hashable, Codable {
 }
 
 extension SourceState {
-    /// This state after `register` returned `result`: active, with the new data, secret and
-    /// registered values, and no failure. `.unchanged` only clears the failure and marks it active.
+    /// This state after `register` returned `result`: active, with the new data, secret (`nil`:
+    /// none) and registered values, and no failure. `.unchanged` only clears the failure and marks it active.
     public func applying(_ result: RegisterResult, at time: Date = Date()) -> SourceState {
         var s = self
         if case .registered(let data, let secret, let options) = result {

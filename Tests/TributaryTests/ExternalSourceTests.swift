@@ -101,6 +101,8 @@ func handlerRejections(_ c: RejectionCase) async {
     let r = RegisterSource(state: s, url: "https://x/sources/testpay.webhook")
     #expect(r == RegisterSource(key: "testpay.webhook", active: true, data: ["endpointId": "ep_1"], url: "https://x/sources/testpay.webhook", secret: "whsec_1"))
     #expect(s.applying(.unchanged, at: t2) == s)
+    #expect(s.applying(.registered(data: [:], secret: nil, options: [:]), at: t2).secret == nil, "nil means no secret")
+    #expect(SourceParamsError(sourceId: "x", message: "bad").description == "source x: bad")
 }
 
 @Test func aTaskStoreCanBeRestoredFromRecords() async throws {

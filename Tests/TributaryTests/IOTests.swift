@@ -85,7 +85,7 @@ struct Boom: Error, CustomStringConvertible { var description: String { "boom" }
     }
     #expect(v == 3)
     #expect(clock.slept == [.milliseconds(1000), .milliseconds(1800)])
-    let rec = try #require(try await store.task(runId: "run_test", key: "flaky"))
+    let rec = try #require(await store.task(runId: "run_test", key: "flaky"))
     #expect(rec.status == .completed && rec.attempts == 3)
     #expect(io.log.lines.filter { $0.message == "task failed, retrying" }.count == 2)
 }
@@ -105,7 +105,7 @@ struct Boom: Error, CustomStringConvertible { var description: String { "boom" }
     }
     #expect(calls.value == 3)
     #expect(clock.slept == [.milliseconds(1500), .milliseconds(3000)])
-    let rec = try #require(try await store.task(runId: "run_test", key: "bad"))
+    let rec = try #require(await store.task(runId: "run_test", key: "bad"))
     #expect(rec.status == .failed && rec.error == "boom" && rec.attempts == 3)
 }
 
@@ -158,7 +158,7 @@ func retryDelays(_ c: DelayCase) {
     // Attempt 3 finds it completed and does not wait at all.
     try await clock.io(attempt: 3, store: store).wait("cool-off", for: .seconds(10))
     #expect(clock.slept.count == 2)
-    #expect(try await store.task(runId: "run_test", key: "cool-off")?.status == .completed)
+    #expect(await store.task(runId: "run_test", key: "cool-off")?.status == .completed)
 }
 
 @Test func loggerRecordsStructuredLines() {
@@ -184,5 +184,5 @@ struct FakeIntegration: Integration {
     let io = TestClock().io(store: store)
     let r: String = try await FakeIntegration().task(io, "createPrice") { "price_1" }
     #expect(r == "price_1")
-    #expect(try await store.task(runId: "run_test", key: "fake.createPrice")?.output == "price_1")
+    #expect(await store.task(runId: "run_test", key: "fake.createPrice")?.output == "price_1")
 }

@@ -154,7 +154,7 @@ func triggerMatching(_ c: MatchCase) {
     }
     #expect(sent.value == 1)
     let runId = RunContext.runId(eventKey: e.key, jobId: "notify")
-    #expect(try await store.task(runId: runId, key: "send-email")?.output == "msg_price_1")
+    #expect(await store.task(runId: runId, key: "send-email")?.output == "msg_price_1")
 }
 
 @Test func examplesBecomeEventsTheTriggerMatches() throws {
