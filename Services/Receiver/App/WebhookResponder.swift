@@ -1,0 +1,124 @@
+import HTTPTypes
+import Hummingbird
+import Kafka
+import Logging
+import NIOCore
+import ServiceSupport
+import Tributary
+
+/// `POST /sources/{sourceKey}`: runs the source's handler on the raw request and answers 2xx only
+/// after the broker acknowledged every event it produced.
+///
+/// Outcomes: unknown key 404; body over the limit 413; bad or missing signature, stale timestamp
+/// 401; malformed body 400 (nothing published for any of these); broker down or the publish timeout
+/// passed 503 with `Retry-After`; otherwise 200 (or the handler's own response).
+struct WebhookResponder: Sendable {
+    let directory: SourceDirectory
+    let producer: KafkaProducer
+    let eventsTopic: String
+    let bodyLimit: Int
+    let metrics: ReceiverMetrics
+    let logger: Logger
+
+    /// Seconds a provider should wait before retrying after a 503.
+    static let retryAfterSeconds = 5
+
+    func respond(to request: Request, sourceKey: String) async throws -> Response {
+        var logger = logger
+        logger[metadataKey: LogKey.sourceKey] = "\(sourceKey)"
+        guard let entry = directory.entry(sourceKey) else {
+            metrics.request(source: "unknown", outcome: "unknown_source")
+            return Self.error(.notFound, "unknown source key \(sourceKey)")
+        }
+        guard case .ready(var state, let source) = entry else {
+            metrics.request(source: sourceKey, outcome: "unusable_source")
+            logger.error("webhook for an unusable source; the provider will retry")
+            return Self.error(.serviceUnavailable, "source \(sourceKey) cannot be served right now", retryAfter: 30)
+        }
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > bodyLimit {
+            metrics.request(source: sourceKey, outcome: "too_large")
+            return Self.error(.contentTooLarge, "body of \(length) bytes is over the \(bodyLimit)-byte limit")
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: bodyLimit)
+        } catch {
+            metrics.request(source: sourceKey, outcome: "too_large")
+            return Self.error(.contentTooLarge, "body is over the \(bodyLimit)-byte limit")
+        }
+        let sourceRequest = SourceRequest(
+            method: request.method.rawValue, path: request.uri.path,
+            headers: request.headers.map { (name: $0.name.canonicalName, value: $0.value) },
+            body: Array(body.readableBytesView))
+        if let kept = directory.metadata(for: sourceKey) { state.metadata = kept }
+
+        let result: HandlerResult
+        do {
+            result = try await source.handle(sourceRequest, state: state)
+        } catch let rejection as SourceRejection {
+            let outcome = rejection.reason == .badSignature ? "bad_signature" : "rejected"
+            if rejection.reason == .badSignature { metrics.signatureFailure(source: sourceKey) }
+            metrics.request(source: sourceKey, outcome: outcome)
+            logger.warning("webhook rejected", metadata: [LogKey.outcome: "\(outcome)", LogKey.error: "\(rejection.message)"])
+            return Self.error(HTTPResponse.Status(code: rejection.status), rejection.message)
+        } catch {
+            metrics.request(source: sourceKey, outcome: "handler_error")
+            logger.error("source handler failed", metadata: [LogKey.error: "\(error)"])
+            return Self.error(.internalServerError, "the source handler failed")
+        }
+        if let kept = result.metadata { directory.keep(metadata: kept, for: sourceKey) }
+
+        if !result.events.isEmpty {
+            let traceparent = TraceParent.carryOrStart(request.headers[HTTPField.Name("traceparent")!])
+            let traceHeader = WireHeader("traceparent", traceparent)
+            let messages = result.events.map { event in
+                var record = CloudEvent.encode(event)
+                record.headers.append(traceHeader)
+                return KafkaProducerMessage(topic: eventsTopic, record: record)
+            }
+            let started = ContinuousClock.now
+            do {
+                _ = try await producer.sendAll(messages)
+            } catch {
+                metrics.request(source: sourceKey, outcome: "unavailable")
+                logger.warning(
+                    "events not acknowledged; answering 503 so the provider retries",
+                    metadata: [LogKey.error: "\(error)", LogKey.traceparent: "\(traceparent)"])
+                return Self.error(
+                    .serviceUnavailable, "the events could not be stored; retry later", retryAfter: Self.retryAfterSeconds)
+            }
+            metrics.publishLatency.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+            metrics.eventsPublished.increment(by: Int64(messages.count))
+        }
+        metrics.request(source: sourceKey, outcome: "accepted")
+        if let custom = result.response {
+            var headers = HTTPFields()
+            for (name, value) in custom.headers.sorted(by: { $0.key < $1.key }) {
+                if let field = HTTPField.Name(name) { headers[field] = value }
+            }
+            return Response(
+                status: HTTPResponse.Status(code: custom.status), headers: headers,
+                body: .init(byteBuffer: ByteBuffer(bytes: custom.body)))
+        }
+        return Self.json(.ok, #"{"received":\#(result.events.count)}"#)
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ message: String, retryAfter: Int? = nil) -> Response {
+        var response = json(status, JSON.object(["error": .string(message)]).jsonString)
+        if let retryAfter { response.headers[.retryAfter] = "\(retryAfter)" }
+        return response
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: text + "\n")))
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
