@@ -9,12 +9,16 @@ let package = Package(
         .library(name: "Tributary", targets: ["Tributary"]),
         .library(name: "TributaryIntegrations", targets: ["TributaryIntegrations"]),
         .executable(name: "tributary", targets: ["TributaryTool"]),
+        .executable(name: "fake-providers", targets: ["fake-providers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.21.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
     ],
     targets: [
         // librdkafka (Debian: librdkafka-dev 2.0.2), seen only by the Kafka module's RdKafka/ folder.
@@ -48,8 +52,31 @@ let package = Package(
             dependencies: [
                 "Tributary",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Shared/Integrations"
+        ),
+        // Stateful fakes of the Stripe and GitHub webhook APIs (loopback HTTP), for tests and system tests.
+        .target(
+            name: "FakeProviders",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/FakeProviders"
+        ),
+        // `fake-providers --port N`: serves both fakes; prints its base URL as the first stdout line.
+        .executableTarget(
+            name: "fake-providers",
+            dependencies: [
+                "FakeProviders",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Tests/FakeProvidersServer"
         ),
         // The `tributary` command-line tool.
         .executableTarget(
@@ -72,7 +99,15 @@ let package = Package(
         .testTarget(name: "TributaryTests", dependencies: ["Tributary"], path: "Tests/TributaryTests"),
         .testTarget(
             name: "IntegrationsTests",
-            dependencies: ["TributaryIntegrations", "Tributary"],
+            dependencies: [
+                "TributaryIntegrations",
+                "Tributary",
+                "FakeProviders",
+                "fake-providers",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Tests/IntegrationsTests"
         ),
     ]
