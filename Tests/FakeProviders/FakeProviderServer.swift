@@ -44,7 +44,7 @@ public struct FakeProviderServer: Sendable {
             let answer = handle(fake)
             var fields = HTTPFields()
             for (name, value) in answer.headers {
-                if let name = HTTPField.Name(name) { fields[name] = value }
+                if let name = HTTPFields.Element.Name(name) { fields.append(HTTPFields.Element(name: name, value: value)) }
             }
             return Response(status: .init(code: answer.status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
         }

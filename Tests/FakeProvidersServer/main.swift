@@ -21,6 +21,5 @@ while let argument = arguments.next() {
 }
 let server = FakeProviderServer(stripe: FakeStripeAPI(apiKey: stripeKey), github: FakeGitHubAPI(token: githubToken))
 try await server.run(host: host, port: port) { base in
-    print(base)
-    fflush(stdout)
+    FileHandle.standardOutput.write(Data((base + "\n").utf8))
 }
