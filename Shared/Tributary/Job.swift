@@ -1,0 +1,73 @@
+import Foundation
+
+/// A job as the runner sees it, whatever its payload type.
+public protocol JobDefinition: Sendable {
+    /// The job id (key on `<p>.triggers`).
+    var id: String { get }
+    /// A human name.
+    var name: String { get }
+    /// The job version.
+    var version: String { get }
+    /// The trigger declaration for `<p>.triggers`; throws when the trigger is invalid.
+    func declaration() throws -> TriggerDeclaration
+    /// Whether the event triggers this job.
+    func matches(_ event: EventRecord) -> Bool
+    /// The run properties of an event (empty when the payload does not parse).
+    func runProperties(for event: EventRecord) -> [RunProperty]
+    /// Parses the payload and runs the job.
+    func run(_ event: EventRecord, io: IO, context: RunContext) async throws
+}
+
+/// A job: id, name, version, a trigger, and what to do with each matching event.
+///
+/// ```swift
+/// let onPrice = Job(id: "stripe-on-price", name: "On price created", version: "1.0.0",
+///                   trigger: Stripe.onPriceCreated()) { price, io, ctx in
+///     io.logger.info("price created!", metadata: ["currency": "\(price.currency)"])
+/// }
+/// ```
+public struct Job<Payload: Decodable & Sendable>: JobDefinition {
+    /// The body of a job.
+    public typealias Body = @Sendable (Payload, IO, RunContext) async throws -> Void
+
+    public let id: String
+    public let name: String
+    public let version: String
+    /// The trigger.
+    public let trigger: Trigger<Payload>
+    /// The body.
+    public let body: Body
+
+    /// Creates a job.
+    public init(id: String, name: String, version: String, trigger: Trigger<Payload>, run: @escaping Body) {
+        self.id = id; self.name = name; self.version = version; self.trigger = trigger; self.body = run
+    }
+
+    public func declaration() throws -> TriggerDeclaration {
+        try trigger.declaration(jobId: id, jobName: name, version: version)
+    }
+
+    public func matches(_ event: EventRecord) -> Bool { trigger.matches(event) }
+
+    public func runProperties(for event: EventRecord) -> [RunProperty] {
+        guard let p = try? trigger.event.parse(event.payload) else { return [] }
+        return trigger.event.runProperties(p)
+    }
+
+    public func run(_ event: EventRecord, io: IO, context: RunContext) async throws {
+        let payload: Payload
+        do { payload = try trigger.event.parse(event.payload) } catch {
+            throw PayloadError(eventName: event.name, message: "\(error)")
+        }
+        try await body(payload, io, context)
+    }
+}
+
+/// An event payload that does not parse as the job's payload type (retrying will not help).
+public struct PayloadError: Error, Sendable, CustomStringConvertible {
+    /// The event name.
+    public var eventName: String
+    /// The decoding error.
+    public var message: String
+    public var description: String { "payload of \(eventName) does not parse: \(message)" }
+}

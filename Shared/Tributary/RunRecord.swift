@@ -1,0 +1,79 @@
+import Foundation
+
+/// The record of a run on `<p>.runs` (key: `<event key>/<job id>`), written when a run starts,
+/// when its tasks complete and when it ends. Version 1.
+public struct RunRecord: Sendable, Hashable, Codable {
+    /// The wire-format version written by this code.
+    public static let wireVersion = 1
+
+    /// The status of a run.
+    public enum Status: String, Sendable, Hashable, Codable {
+        case started, succeeded, failed
+    }
+
+    public var v: Int
+    /// The run id, deterministic from (event key, job id).
+    public var runId: String
+    public var jobId: String
+    public var jobVersion: String
+    /// The event key, `<source>/<event id>`.
+    public var eventKey: String
+    public var eventId: String
+    public var eventName: String
+    /// The event source.
+    public var source: String
+    public var status: Status
+    /// The attempt, from 1.
+    public var attempt: Int
+    /// The log lines of the attempt.
+    public var logs: [RunLogLine]
+    /// The tasks of the run so far (results of completed ones are reused on a retry).
+    public var tasks: [TaskRecord]
+    /// Run properties from the event specification.
+    public var properties: [RunProperty]
+    /// The error of a failed attempt.
+    public var error: String?
+    /// When the attempt started.
+    public var startedAt: Date
+    /// When the attempt ended.
+    public var finishedAt: Date?
+
+    /// Creates a record.
+    public init(runId: String, jobId: String, jobVersion: String, eventKey: String, eventId: String, eventName: String,
+                source: String, status: Status, attempt: Int, logs: [RunLogLine] = [], tasks: [TaskRecord] = [],
+                properties: [RunProperty] = [], error: String? = nil, startedAt: Date, finishedAt: Date? = nil) {
+        self.v = Self.wireVersion; self.runId = runId; self.jobId = jobId; self.jobVersion = jobVersion
+        self.eventKey = eventKey; self.eventId = eventId; self.eventName = eventName; self.source = source
+        self.status = status; self.attempt = attempt; self.logs = logs; self.tasks = tasks; self.properties = properties
+        self.error = error; self.startedAt = startedAt; self.finishedAt = finishedAt
+    }
+
+    /// A started record for `context`'s run of `event`.
+    public init(starting context: RunContext, event: EventRecord, properties: [RunProperty] = [], at: Date = Date()) {
+        self.init(runId: context.runId, jobId: context.job.id, jobVersion: context.job.version, eventKey: event.key,
+                  eventId: event.id, eventName: event.name, source: event.source, status: .started,
+                  attempt: context.attempt, properties: properties, startedAt: at)
+    }
+
+    /// The `<p>.runs` key of a run.
+    public static func key(eventKey: String, jobId: String) -> String { "\(eventKey)/\(jobId)" }
+
+    /// Whether the run is over.
+    public var isFinished: Bool { status != .started }
+
+    /// The `<p>.runs` record.
+    public func record() throws -> WireRecord {
+        WireRecord(key: Array(Self.key(eventKey: eventKey, jobId: jobId).utf8), value: Array(try JSONCoding.encoder.encode(self)))
+    }
+
+    /// Reads a `<p>.runs` record.
+    public init(record: WireRecord) throws {
+        guard let value = record.value else { throw WireFormatError("run record has no value (tombstone)") }
+        let r: RunRecord
+        do { r = try JSONCoding.decoder.decode(RunRecord.self, from: Data(value)) } catch {
+            throw WireFormatError("run record is not valid: \(error)")
+        }
+        guard r.v == 1 else { throw WireFormatError("unsupported run record version \(r.v)") }
+        self = r
+    }
+}

@@ -1,2 +1,0 @@
-/// The job author's SDK.
-public enum TributarySDK {}
