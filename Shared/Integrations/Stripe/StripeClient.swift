@@ -58,7 +58,7 @@ public struct StripeClient: Sendable {
         let _: Deleted = try await call(.DELETE, "/v1/webhook_endpoints/\(Self.escape(id))", query: [], form: nil, idempotencyKey: idempotencyKey)
     }
 
-    private func call<Result: Decodable>(_ method: HTTPMethod, _ path: String, query: [(String, String)], form: [(String, String)]?, idempotencyKey: String?) async throws -> Result {
+    fileprivate func call<Result: Decodable>(_ method: HTTPMethod, _ path: String, query: [(String, String)], form: [(String, String)]?, idempotencyKey: String?) async throws -> Result {
         var headers = HTTPHeaders()
         headers.add(name: "Authorization", value: "Bearer \(configuration.apiKey)")
         headers.add(name: "User-Agent", value: "Tributary/1.0")
@@ -100,5 +100,12 @@ public struct StripeClient: Sendable {
             return message
         }
         return "HTTP \(status) without a Stripe error message"
+    }
+}
+
+extension StripeClient {
+    /// One endpoint by id.
+    public func retrieveWebhookEndpoint(id: String) async throws -> StripeWebhookEndpoint {
+        try await call(.GET, "/v1/webhook_endpoints/\(Self.escape(id))", query: [], form: nil, idempotencyKey: nil)
     }
 }
