@@ -58,7 +58,7 @@ public struct GitHubClient: Sendable {
         }
     }
 
-    private struct HookBody: Encodable {
+    fileprivate struct HookBody: Encodable {
         struct Config: Encodable {
             var url: String
             var contentType = "json"
@@ -76,7 +76,7 @@ public struct GitHubClient: Sendable {
         var config: Config
     }
 
-    private func send(_ method: HTTPMethod, url: String, path: String, body: HookBody?, retryTransient: Bool = true) async throws -> ProviderHTTP.Response {
+    fileprivate func send(_ method: HTTPMethod, url: String, path: String, body: HookBody?, retryTransient: Bool = true) async throws -> ProviderHTTP.Response {
         var headers = HTTPHeaders()
         headers.add(name: "Authorization", value: "Bearer \(configuration.token)")
         headers.add(name: "Accept", value: "application/vnd.github+json")
@@ -90,7 +90,7 @@ public struct GitHubClient: Sendable {
         return try await http.send(method: method, url: url, path: path, headers: headers, body: bytes, retryTransient: retryTransient, isRateLimited: Self.isRateLimited)
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, _ response: ProviderHTTP.Response, path: String) throws -> T {
+    fileprivate func decode<T: Decodable>(_ type: T.Type, _ response: ProviderHTTP.Response, path: String) throws -> T {
         do {
             return try JSONDecoder().decode(T.self, from: Data(response.body))
         } catch {
@@ -123,5 +123,14 @@ public struct GitHubClient: Sendable {
             return message
         }
         return "HTTP \(status) without a GitHub error message"
+    }
+}
+
+extension GitHubClient {
+    /// One hook by id.
+    public func hook(on owner: GitHubHookOwner, id: Int64) async throws -> GitHubHook {
+        let path = owner.hooksPath + "/\(id)"
+        let response = try await send(.GET, url: configuration.apiBase + path, path: path, body: nil)
+        return try decode(GitHubHook.self, response, path: path)
     }
 }

@@ -97,13 +97,19 @@ struct StripeWebhookSource: Sendable {
         }
         // Endpoints at our URL whose secret we do not hold cannot be verified: replace them.
         for endpoint in matching { try await delete(endpoint.id, io: io, key: key) }
+        let handoff = SecretHandoff()
         let created = try await integration.task(io, "create-webhook", retry: .none) {
-            try await client.createWebhookEndpoint(
+            var endpoint = try await client.createWebhookEndpoint(
                 url: source.url, enabledEvents: desired, connect: event.params.connect == true,
                 description: "Tributary source \(source.key)", idempotencyKey: key("create-webhook"))
+            handoff.put(endpoint.secret)
+            endpoint.secret = nil  // the recorded task output must not hold it
+            return endpoint
         }
-        guard let secret = created.secret else {
-            throw ProviderAPIError(provider: "Stripe", operation: "POST /v1/webhook_endpoints", status: 200, message: "the created endpoint came without a secret")
+        guard let secret = handoff.secret else {
+            // Replayed from an earlier attempt, whose secret was not recorded: the next registration
+            // (a new run) finds this endpoint without a held secret and replaces it.
+            throw ProviderAPIError(provider: "Stripe", operation: "POST /v1/webhook_endpoints", status: 200, message: "the created endpoint's secret is not available in this attempt")
         }
         return try registered(created, secret: secret, events: desired)
     }
