@@ -33,8 +33,8 @@ public struct FakeProviderServer: Sendable {
     }
 
     /// Runs on `host:port` (0 picks a free port) until the calling task is cancelled; `onRunning` gets the
-    /// base URL once the server listens.
-    public func run(host: String = "127.0.0.1", port: Int = 0, onRunning: @escaping @Sendable (String) async -> Void) async throws {
+    /// base URL once the server listens. Logs only at `logLevel` and above, never bodies.
+    public func run(host: String = "127.0.0.1", port: Int = 0, logLevel: Logger.Level = .warning, onRunning: @escaping @Sendable (String) async -> Void) async throws {
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             let body = try await request.body.collect(upTo: 4 * 1024 * 1024)
             var headers: [String: String] = [:]
@@ -59,7 +59,7 @@ public struct FakeProviderServer: Sendable {
             },
             logger: {
                 var logger = Logger(label: "fake-providers")
-                logger.logLevel = .warning
+                logger.logLevel = logLevel
                 return logger
             }()
         )

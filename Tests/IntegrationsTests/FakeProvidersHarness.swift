@@ -10,7 +10,7 @@ func withFakeProviders<T: Sendable>(
     let server = FakeProviderServer()
     let (urls, continuation) = AsyncStream.makeStream(of: String.self)
     let task = Task {
-        try await server.run(port: 0) { continuation.yield($0) }
+        try await server.run(port: 0, logLevel: .critical) { continuation.yield($0) }
     }
     defer { task.cancel() }
     let baseURL = try await firstValue(of: urls, within: .seconds(20), what: "the fake providers to listen")
