@@ -42,9 +42,9 @@ def main():
         try:
             stripe.WebhookSignature.verify_header(body.decode("utf-8"), request["header"], request["secret"], tolerance=request.get("tolerance", 300))
             event = stripe.Webhook.construct_event(body.decode("utf-8"), request["header"], request["secret"], tolerance=request.get("tolerance", 300))
-            print(json.dumps({"ok": True, "event_id": event.get("id")}))
-        except Exception as error:  # the package's own rejection
-            print(json.dumps({"ok": False, "error": type(error).__name__}))
+            print(json.dumps({"ok": True, "event_id": event["id"]}))
+        except stripe.SignatureVerificationError as error:  # the package's own rejection
+            print(json.dumps({"ok": False, "error": str(error)}))
     elif command == "stripe-sign":
         timestamp = int(request["timestamp"])
         signed = f"{timestamp}.".encode() + body
@@ -65,8 +65,8 @@ def main():
         try:
             webhook.verify(body, headers)
             print(json.dumps({"ok": True}))
-        except Exception as error:
-            print(json.dumps({"ok": False, "error": type(error).__name__}))
+        except standardwebhooks.webhooks.WebhookVerificationError as error:
+            print(json.dumps({"ok": False, "error": str(error)}))
     else:
         print(f"unknown command {command}", file=sys.stderr)
         sys.exit(2)
