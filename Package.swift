@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Tributary", targets: ["Tributary"]),
         .library(name: "TributaryIntegrations", targets: ["TributaryIntegrations"]),
         .executable(name: "tributary", targets: ["TributaryTool"]),
+        .executable(name: "fake-providers", targets: ["fake-providers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
@@ -53,6 +54,10 @@ let package = Package(
             dependencies: [
                 "Tributary",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Shared/Integrations"
         ),
@@ -84,6 +89,25 @@ let package = Package(
             ],
             path: "Services/Receiver/App"
         ),
+        // Stateful fakes of the Stripe and GitHub webhook APIs (loopback HTTP), for tests and system tests.
+        .target(
+            name: "FakeProviders",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/FakeProviders"
+        ),
+        // `fake-providers --port N`: serves both fakes; prints its base URL as the first stdout line.
+        .executableTarget(
+            name: "fake-providers",
+            dependencies: [
+                "FakeProviders",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Tests/FakeProvidersServer"
+        ),
         // The `tributary` command-line tool.
         .executableTarget(
             name: "TributaryTool",
@@ -112,7 +136,15 @@ let package = Package(
         .testTarget(name: "TributaryTests", dependencies: ["Tributary"], path: "Tests/TributaryTests"),
         .testTarget(
             name: "IntegrationsTests",
-            dependencies: ["TributaryIntegrations", "Tributary"],
+            dependencies: [
+                "TributaryIntegrations",
+                "Tributary",
+                "FakeProviders",
+                "fake-providers",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Tests/IntegrationsTests"
         ),
     ]

@@ -1,0 +1,142 @@
+import Crypto
+import Foundation
+import Tributary
+
+/// The `github.webhook` external source: a handler that checks `X-Hub-Signature-256` (a delivery without
+/// it is refused), and a register function that keeps exactly one hook per URL with a secret we generated.
+struct GitHubWebhookSource: Sendable {
+    let integration: GitHubIntegration
+
+    var externalSource: ExternalSource<GitHubSourceParams> {
+        ExternalSource(
+            channel: .http, id: "github.webhook", version: "1",
+            key: { $0.key },
+            validate: { try $0.validate() },
+            handler: { request, state in try handle(request, secret: state.secret) },
+            register: { event, io, _ in try await register(event, io: io) }
+        )
+    }
+
+    // MARK: handler
+
+    /// Verifies the delivery; a `ping` is answered 200 with no event, anything else becomes one event named
+    /// by `X-GitHub-Event` with the id `X-GitHub-Delivery`.
+    func handle(_ request: SourceRequest, secret: String?, now: Date = Date()) throws -> HandlerResult {
+        guard let secret, !secret.isEmpty else {
+            throw SourceRejection(.badSignature, "the source has no signing secret yet", status: 503)
+        }
+        do {
+            try GitHubSignature().verify(body: request.body, header: request.header(GitHubSignature.headerName), secret: secret)
+        } catch {
+            throw SourceRejection.badSignature("X-Hub-Signature-256: \(error)")
+        }
+        guard let name = request.header("X-GitHub-Event"), !name.isEmpty else {
+            throw SourceRejection.malformedBody("missing header X-GitHub-Event")
+        }
+        guard let delivery = request.header("X-GitHub-Delivery"), !delivery.isEmpty else {
+            throw SourceRejection.malformedBody("missing header X-GitHub-Delivery")
+        }
+        if request.header("Content-Type")?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {
+            throw SourceRejection.malformedBody("form-encoded deliveries are not supported; set the hook's content type to application/json")
+        }
+        let payload: JSON
+        do { payload = try JSON(parsing: request.body) } catch { throw SourceRejection.malformedBody("the body is not JSON: \(error)") }
+        guard payload.objectValue != nil else { throw SourceRejection.malformedBody("the body is not a JSON object") }
+        if name == "ping" {
+            return HandlerResult(events: [], response: SourceResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(#"{"ok":true}"#.utf8)))
+        }
+        var context: [String: JSON] = ["delivery": .string(delivery)]
+        if let hookId = request.header("X-GitHub-Hook-ID") { context["hookId"] = .string(hookId) }
+        if let type = request.header("X-GitHub-Hook-Installation-Target-Type") { context["targetType"] = .string(type) }
+        if let id = request.header("X-GitHub-Hook-Installation-Target-ID") { context["targetId"] = .string(id) }
+        return HandlerResult(events: [
+            EventRecord(id: delivery, name: name, source: GitHubEvents.source, timestamp: now, payload: payload,
+                        context: .object(context), payloadBytes: request.body)
+        ])
+    }
+
+    // MARK: register
+
+    /// Reconciles the hook of one repository or organization with the events its triggers want.
+    func register(_ event: RegisterEvent<GitHubSourceParams>, io: IO) async throws -> RegisterResult {
+        let source = event.source
+        let target = event.params.target
+        let desired = event.events.desired.sorted()
+        let known = try? source.data.decode(as: GitHubHook.self)
+        let client = integration.client
+
+        if desired.isEmpty {
+            for hook in try await hooks(at: source.url, target: target, io: io, task: "list-hooks") {
+                try await delete(hook.id, target: target, io: io)
+            }
+            return .registered(data: .object([:]), secret: nil, options: ["event": []])
+        }
+
+        if source.active, let known, source.secret != nil, event.events.isSettled {
+            // Check GitHub still has it as we left it (drift repair); otherwise reconcile below.
+            let current = try? await integration.task(io, "get-hook", retry: .none) {
+                try await client.hook(on: target, id: known.id)
+            }
+            if let current, current.config.url == source.url, current.active, Set(current.events).isSuperset(of: desired) {
+                return .unchanged
+            }
+        }
+
+        // The secret we hold is only good for the hook we registered; any other hook gets a new one.
+        var secret = source.secret ?? GitHubSignature.generateSecret()
+        for round in 1...2 {
+            let matching = try await hooks(at: source.url, target: target, io: io, task: round == 1 ? "list-hooks" : "list-hooks-again")
+            if let hook = matching.first(where: { $0.id == known?.id }) ?? matching.first {
+                if hook.id != known?.id || source.secret == nil { secret = GitHubSignature.generateSecret() }
+                for extra in matching where extra.id != hook.id { try await delete(extra.id, target: target, io: io) }
+                let newSecret = secret
+                // The task key names the secret's fingerprint: a replayed attempt with another secret sends it.
+                let updated = try await integration.task(io, "update-hook-\(Self.fingerprint(newSecret))", retry: .none) {
+                    try await client.updateHook(on: target, id: hook.id, url: source.url, events: desired, secret: newSecret, active: true)
+                }
+                return try registered(updated, secret: newSecret, events: desired)
+            }
+            do {
+                let newSecret = secret
+                let created = try await integration.task(io, "create-hook-\(round)-\(Self.fingerprint(newSecret))", retry: .none) {
+                    try await client.createHook(on: target, url: source.url, events: desired, secret: newSecret)
+                }
+                return try registered(created, secret: newSecret, events: desired)
+            } catch let error as TaskFailedError where round == 1 && isAmbiguous(error.underlying) {
+                // The hook may exist now (a lost answer, or a concurrent create): look again rather than
+                // create a second hook for the URL.
+                continue
+            }
+        }
+        throw ProviderAPIError(provider: "GitHub", operation: "POST \(target.hooksPath)", status: nil, message: "could not create or find the hook for \(source.url)")
+    }
+
+    /// 8 hex digits of SHA-256(secret): tells secrets apart in task keys without revealing them.
+    static func fingerprint(_ secret: String) -> String {
+        Hex.encode(SHA256.hash(data: Array(secret.utf8)).prefix(4))
+    }
+
+    private func isAmbiguous(_ error: any Error) -> Bool {
+        guard let error = error as? ProviderAPIError else { return false }
+        return error.isTransient || error.status == 422
+    }
+
+    private func hooks(at url: String, target: GitHubHookOwner, io: IO, task: String) async throws -> [GitHubHook] {
+        let client = integration.client
+        return try await integration.task(io, task, retry: .none) {
+            try await client.allHooks(of: target)
+        }.filter { $0.config.url == url }
+    }
+
+    private func delete(_ id: Int64, target: GitHubHookOwner, io: IO) async throws {
+        let client = integration.client
+        _ = try await integration.task(io, "delete-hook-\(id)", retry: .none) { () async throws -> Bool in
+            try await client.deleteHook(on: target, id: id)
+            return true
+        }
+    }
+
+    private func registered(_ hook: GitHubHook, secret: String, events: [String]) throws -> RegisterResult {
+        .registered(data: try JSON(encoding: hook), secret: secret, options: ["event": events])
+    }
+}
