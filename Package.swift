@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Tributary", targets: ["Tributary"]),
         .library(name: "TributaryIntegrations", targets: ["TributaryIntegrations"]),
         .executable(name: "tributary", targets: ["TributaryTool"]),
+        .executable(name: "receiver", targets: ["Receiver"]),
         .executable(name: "fake-providers", targets: ["fake-providers"]),
     ],
     dependencies: [
@@ -108,6 +109,18 @@ let package = Package(
             ],
             path: "Tests/FakeProvidersServer"
         ),
+        // `receiver`: reads configuration, builds the receiver, runs it until SIGTERM/SIGINT.
+        .executableTarget(
+            name: "Receiver",
+            dependencies: [
+                "TributaryReceiver",
+                "TributaryIntegrations",
+                "ServiceSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Services/Receiver/Main"
+        ),
         // The `tributary` command-line tool.
         .executableTarget(
             name: "TributaryTool",
@@ -133,6 +146,15 @@ let package = Package(
             path: "Benchmarks/KafkaBench"
         ),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaProbe"], path: "Tests/KafkaTests"),
+        .testTarget(
+            name: "ReceiverTests",
+            dependencies: [
+                "TributaryReceiver", "TributaryIntegrations", "Tributary", "Kafka", "ServiceSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Tests/ReceiverTests"
+        ),
         .testTarget(name: "TributaryTests", dependencies: ["Tributary"], path: "Tests/TributaryTests"),
         .testTarget(
             name: "IntegrationsTests",

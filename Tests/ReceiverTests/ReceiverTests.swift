@@ -1,0 +1,152 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Kafka
+import Tributary
+import TributaryIntegrations
+import Testing
+
+@Suite("receiver: POST /sources/{key}", .serialized)
+struct ReceiverTests {
+    static let stripeHeader = HTTPField.Name("Stripe-Signature")!
+
+    @Test("every outcome: 404, 413, 401 (bad, missing, stale signature), 400, 200 with the event on <p>.events")
+    func outcomes() async throws {
+        let harness = try ReceiverHarness()
+        defer { harness.cluster.shutdown() }
+        try await harness.writeSource(ReceiverHarness.stripeState)
+        let app = try await harness.receiver(bodyLimit: 64 * 1024)
+        try await app.test(.router) { client in
+            try await client.waitUntilReady()
+            let (body, signature) = ReceiverHarness.stripePriceCreated()
+
+            let unknown = try await client.postWebhook("no.such.source", body: body, headers: [Self.stripeHeader: signature])
+            #expect(unknown.status == .notFound)
+            #expect(String(buffer: unknown.body).contains("unknown source key"))
+
+            let huge = [UInt8](repeating: UInt8(ascii: "a"), count: 65 * 1024)
+            let tooLarge = try await client.postWebhook("stripe.webhook", body: huge, headers: [Self.stripeHeader: signature])
+            #expect(tooLarge.status == .contentTooLarge)
+
+            var tampered = body
+            tampered[tampered.count - 3] = UInt8(ascii: "9")
+            let forged = try await client.postWebhook("stripe.webhook", body: tampered, headers: [Self.stripeHeader: signature])
+            #expect(forged.status == .unauthorized)
+
+            let unsigned = try await client.postWebhook("stripe.webhook", body: body, headers: [:])
+            #expect(unsigned.status == .unauthorized)
+
+            let wrongSecret = ReceiverHarness.stripePriceCreated(secret: "whsec_someoneelse")
+            let wrong = try await client.postWebhook("stripe.webhook", body: wrongSecret.body, headers: [Self.stripeHeader: wrongSecret.signature])
+            #expect(wrong.status == .unauthorized)
+
+            let old = ReceiverHarness.stripePriceCreated(at: Date().addingTimeInterval(-3600))
+            let stale = try await client.postWebhook("stripe.webhook", body: old.body, headers: [Self.stripeHeader: old.signature])
+            #expect(stale.status == .unauthorized)
+
+            let garbage = Array("{not json".utf8)
+            let now = Int64(Date().timeIntervalSince1970)
+            let garbageSignature = StripeSignature.header(body: garbage, secrets: [ReceiverHarness.stripeSecret], timestamp: now)
+            let malformed = try await client.postWebhook("stripe.webhook", body: garbage, headers: [Self.stripeHeader: garbageSignature])
+            #expect(malformed.status == .badRequest)
+
+            #expect(try await harness.publishedEvents().isEmpty, "a rejected delivery published something")
+
+            let traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+            let accepted = try await client.postWebhook(
+                "stripe.webhook", body: body,
+                headers: [Self.stripeHeader: signature, HTTPField.Name("traceparent")!: traceparent])
+            #expect(accepted.status == .ok)
+
+            // The 200 came after the broker's acknowledgement: the event is on the topic now.
+            let events = try await harness.publishedEvents()
+            #expect(events.count == 1)
+            let event = try #require(events.first)
+            #expect(event.keyString == "stripe.com/evt_price_1")
+            #expect(event.headers.first(named: "ce_specversion")?.stringValue == "1.0")
+            #expect(event.headers.first(named: "ce_id")?.stringValue == "evt_price_1")
+            #expect(event.headers.first(named: "ce_source")?.stringValue == "stripe.com")
+            #expect(event.headers.first(named: "ce_type")?.stringValue == "price.created")
+            #expect(event.headers.first(named: "ce_time") != nil)
+            #expect(event.headers.first(named: "content-type")?.stringValue == "application/json")
+            #expect(event.headers.first(named: "ce_tributarysourcekey")?.stringValue == "stripe.webhook")
+            #expect(event.headers.first(named: "traceparent")?.stringValue == traceparent)
+            let payload = try JSON(parsing: event.value ?? [])
+            #expect(payload["currency"]?.stringValue == "eur")
+
+            let metrics = try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+            #expect(metrics.contains(#"tributary_receiver_requests_total{source="stripe.webhook",outcome="accepted"} 1"#))
+            #expect(metrics.contains(#"tributary_receiver_signature_failures_total{source="stripe.webhook"} 4"#))
+            #expect(metrics.contains("tributary_receiver_events_published_total 1"))
+        }
+    }
+
+    @Test("brokers down: 503 with Retry-After and nothing acknowledged; after they return the retry is accepted")
+    func brokersDown() async throws {
+        let harness = try ReceiverHarness()
+        defer { harness.cluster.shutdown() }
+        try await harness.writeSource(ReceiverHarness.stripeState)
+        let app = try await harness.receiver(publishTimeout: .seconds(2))
+        try await app.test(.router) { client in
+            try await client.waitUntilReady()
+            let (body, signature) = ReceiverHarness.stripePriceCreated(id: "evt_during_outage")
+
+            harness.cluster.setAllBrokersDown()
+            let refused = try await client.postWebhook("stripe.webhook", body: body, headers: [Self.stripeHeader: signature])
+            #expect(refused.status == .serviceUnavailable)
+            #expect(refused.headers[.retryAfter] != nil)
+            #expect(try await client.execute(uri: "/readyz", method: .get) { $0.status } == .serviceUnavailable)
+
+            harness.cluster.setAllBrokersUp()
+            try await eventually("the provider's retry is accepted") {
+                let retried = try await client.postWebhook("stripe.webhook", body: body, headers: [Self.stripeHeader: signature])
+                return retried.status == .ok
+            }
+            let events = try await harness.publishedEvents()
+            #expect(events.contains { $0.keyString == "stripe.com/evt_during_outage" })
+        }
+    }
+
+    @Test("a source written to <p>.sources while running is served without a restart")
+    func liveSources() async throws {
+        let harness = try ReceiverHarness()
+        defer { harness.cluster.shutdown() }
+        let app = try await harness.receiver()
+        try await app.test(.router) { client in
+            try await client.waitUntilReady()
+            let secretBytes = [UInt8](repeating: 7, count: 24)
+            let secret = "whsec_" + Data(secretBytes).base64EncodedString()
+            let body = Array(#"{"type":"email.sent","data":{"to":"a@example.com"}}"#.utf8)
+            let id = "msg_1"
+            let timestamp = Int64(Date().timeIntervalSince1970)
+            let signature = try #require(StandardWebhookSignature.header(body: body, id: id, timestamp: timestamp, secrets: [secret]))
+            let headers: HTTPFields = [
+                HTTPField.Name("webhook-id")!: id, HTTPField.Name("webhook-timestamp")!: "\(timestamp)",
+                HTTPField.Name("webhook-signature")!: signature,
+            ]
+            #expect(try await client.postWebhook("webhooks.resend", body: body, headers: headers).status == .notFound)
+
+            try await harness.writeSource(SourceState(
+                key: "webhooks.resend", sourceId: "standardwebhooks", params: ["name": "resend", "eventSource": "resend.com"],
+                active: true, secret: secret))
+            try await eventually("the new source is served") {
+                try await client.postWebhook("webhooks.resend", body: body, headers: headers).status == .ok
+            }
+            let events = try await harness.publishedEvents()
+            #expect(events.map(\.keyString) == ["resend.com/msg_1"])
+            #expect(events.first?.headers.first(named: "ce_type")?.stringValue == "email.sent")
+        }
+    }
+
+    @Test("/healthz answers while alive; /readyz only once the sources view caught up")
+    func probes() async throws {
+        let harness = try ReceiverHarness()
+        defer { harness.cluster.shutdown() }
+        let app = try await harness.receiver()
+        try await app.test(.router) { client in
+            #expect(try await client.execute(uri: "/healthz", method: .get) { $0.status } == .ok)
+            try await client.waitUntilReady()
+        }
+    }
+}
