@@ -145,6 +145,16 @@ let package = Package(
             dependencies: ["Kafka", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/KafkaBench"
         ),
+        // The receiver benchmark's setup (source state, signed body) and fixed-rate load generator.
+        .executableTarget(
+            name: "ReceiverBench",
+            dependencies: [
+                "Kafka", "Tributary", "TributaryIntegrations", "ServiceSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/ReceiverBench"
+        ),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaProbe"], path: "Tests/KafkaTests"),
         .testTarget(
             name: "ReceiverTests",

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Signed webhooks per second through the receiver (Stripe price.created, ~1 KB, verified, published
+# with acks=all, 200 only after the acknowledgement), side by side with the same server's /healthz
+# ceiling, on the embedded broker, with wrk on loopback; then p50/p99 latency at a fixed rate.
+#   Benchmarks/receiver-bench.sh [seconds] [connections] [fixed-rate]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_=${1:-10}
+CONNECTIONS=${2:-64}
+RATE=${3:-1000}
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+swift build -c release --product receiver --product ReceiverBench >/dev/null
+swift build --product tributary >/dev/null
+OUT=.build/bench/receiver
+mkdir -p $OUT
+.build/debug/tributary broker --topic-prefix bench >$OUT/broker.out 2>/dev/null &
+BROKER=$!
+trap 'kill $RECEIVER $BROKER 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s $OUT/broker.out ] && break; sleep 0.1; done
+BOOT=$(head -1 $OUT/broker.out)
+KEY=$(head -c 32 /dev/urandom | base64)
+.build/release/ReceiverBench setup "$BOOT" bench "$KEY" $OUT
+PORT=18080
+KAFKA_BROKERS=$BOOT TRIBUTARY_SECRET_KEY=$KEY TRIBUTARY_TOPIC_PREFIX=bench RECEIVER_PORT=$PORT RECEIVER_HOST=127.0.0.1 \
+  LOG_LEVEL=warning .build/release/receiver >$OUT/receiver.log 2>&1 &
+RECEIVER=$!
+for _ in $(seq 200); do curl -sf http://127.0.0.1:$PORT/readyz >/dev/null && break; sleep 0.1; done
+cat >$OUT/post.lua <<LUA
+wrk.method = "POST"
+wrk.body = io.open("$OUT/body.json"):read("*a")
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Stripe-Signature"] = io.open("$OUT/signature"):read("*a")
+done = function(summary, latency, requests)
+  local codes = summary.errors.status
+  io.write(string.format("non-2xx: %d\n", codes))
+end
+LUA
+echo "== ceiling: GET /healthz, wrk -t2 -c$CONNECTIONS -d${SECONDS_}s"
+wrk -t2 -c$CONNECTIONS -d${SECONDS_}s --latency http://127.0.0.1:$PORT/healthz | grep -E "Requests/sec|50%|99%"
+echo "== signed Stripe webhooks: POST /sources/stripe.webhook, wrk -t2 -c$CONNECTIONS -d${SECONDS_}s"
+wrk -t2 -c$CONNECTIONS -d${SECONDS_}s --latency -s $OUT/post.lua http://127.0.0.1:$PORT/sources/stripe.webhook | grep -E "Requests/sec|50%|99%|non-2xx"
+echo "== signed Stripe webhooks at a fixed rate"
+.build/release/ReceiverBench rate http://127.0.0.1:$PORT/sources/stripe.webhook $RATE 10 $OUT
+curl -s http://127.0.0.1:$PORT/metrics | grep -E "^tributary_receiver_(requests_total|events_published_total)" || true
