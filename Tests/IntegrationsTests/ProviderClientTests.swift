@@ -59,9 +59,10 @@ import Testing
     }
 
     @Test func anUnreachableAPIIsATransportError() async throws {
-        let client = StripeClient(configuration: StripeConfiguration(apiKey: "k", apiBase: "http://127.0.0.1:1", retryPolicy: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(1))))
+        let client = StripeClient(configuration: StripeConfiguration(apiKey: "k", apiBase: "http://127.0.0.1:1", retryPolicy: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(1)), requestTimeout: .milliseconds(300)))
         let error = await #expect(throws: ProviderAPIError.self) { try await client.listWebhookEndpoints() }
         #expect(error?.status == nil && error?.isTransient == true)
+        #expect(error?.operation == "GET /v1/webhook_endpoints")
     }
 }
 

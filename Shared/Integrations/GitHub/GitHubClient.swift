@@ -16,7 +16,7 @@ public struct GitHubClient: Sendable {
     public init(configuration: GitHubConfiguration, httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "tributary.github")) {
         self.configuration = configuration
         self.http = ProviderHTTP(
-            provider: "GitHub", httpClient: httpClient, retryPolicy: configuration.retryPolicy, logger: logger,
+            provider: "GitHub", httpClient: httpClient, retryPolicy: configuration.retryPolicy, logger: logger, timeout: configuration.requestTimeout,
             errorMessage: GitHubClient.errorMessage
         )
     }
