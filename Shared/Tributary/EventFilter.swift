@@ -19,7 +19,11 @@ public struct EventFilter: Sendable, Hashable {
     /// A filter from its JSON object form.
     public init(_ json: [String: JSON]) {
         self.json = json
-        self.compiled = Result { try Node.compile(json, path: "") }.mapError { $0 as! EventFilterError }
+        do throws(EventFilterError) {
+            self.compiled = .success(try Node.compile(json, path: ""))
+        } catch {
+            self.compiled = .failure(error)
+        }
     }
 
     /// A filter from a JSON value, which must be an object.
@@ -102,12 +106,31 @@ public struct EventFilterError: Error, Sendable, Hashable, CustomStringConvertib
 
 /// One content-filter operator (`{"$gt": 3}`), as a typed value.
 public enum ContentFilter: Sendable, Hashable {
-    case startsWith(String), endsWith(String), ignoreCaseEquals(String)
-    case exists(Bool), isNull(Bool)
+    /// `$startsWith`: a string with this prefix.
+    case startsWith(String)
+    /// `$endsWith`: a string with this suffix.
+    case endsWith(String)
+    /// `$ignoreCaseEquals`: a string equal ignoring case.
+    case ignoreCaseEquals(String)
+    /// `$exists`: present (true) or absent (false); `null` is present.
+    case exists(Bool)
+    /// `$isNull`: `null` (true) or not `null` (false).
+    case isNull(Bool)
+    /// `$anythingBut`: none of these values.
     case anythingBut([JSON])
-    case gt(Double), lt(Double), gte(Double), lte(Double)
+    /// `$gt`: a number above.
+    case gt(Double)
+    /// `$lt`: a number below.
+    case lt(Double)
+    /// `$gte`: a number at or above.
+    case gte(Double)
+    /// `$lte`: a number at or below.
+    case lte(Double)
+    /// `$between`: a number in [min, max].
     case between(Double, Double)
+    /// `$includes`: an array containing the value.
     case includes(JSON)
+    /// `$not`: a primitive other than the value, or an array without it.
     case not(JSON)
 
     /// The operator names Tributary knows.

@@ -52,6 +52,12 @@ public struct EventSpecification<Payload: Decodable & Sendable>: Sendable {
         self.runProperties = runProperties
     }
 
+    /// An example as an event of this specification (first name, this source), e.g. for `tributary send --example`.
+    public func event(from example: EventExample, id: String? = nil, sourceKey: String? = nil, at time: Date = Date()) -> EventRecord {
+        EventRecord(id: id ?? "example_\(example.id)", name: name, source: source, timestamp: time,
+                    payload: example.payload, sourceKey: sourceKey)
+    }
+
     /// Parses an event's payload into `Payload`.
     public func parse(_ payload: JSON) throws -> Payload { try parsePayload(payload) }
 }

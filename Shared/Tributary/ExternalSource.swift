@@ -132,5 +132,7 @@ public struct SourceParamsError: Error, Sendable, CustomStringConvertible {
     public var sourceId: String
     /// What is wrong.
     public var message: String
+    /// Creates an error (a source's `validate` may throw it).
+    public init(sourceId: String, message: String) { self.sourceId = sourceId; self.message = message }
     public var description: String { "source \(sourceId): \(message)" }
 }

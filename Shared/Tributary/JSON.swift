@@ -1,3 +1,5 @@
+import Foundation
+
 /// A JSON value: the payloads, contexts, params and filters that travel through Tributary.
 ///
 /// Parsing and encoding work directly on UTF-8 bytes (see `JSON(parsing:)` and `encoded()`),
@@ -18,6 +20,11 @@ public enum JSON: Sendable, Hashable {
 }
 
 extension JSON {
+    /// An object.
+    public init(_ object: [String: JSON]) { self = .object(object) }
+    /// An array.
+    public init(_ array: [JSON]) { self = .array(array) }
+
     /// The value at `key` when this is an object, else `nil`.
     public subscript(key: String) -> JSON? {
         if case .object(let o) = self { return o[key] }
@@ -350,12 +357,12 @@ extension JSON {
         case .object(let o):
             out.append(UInt8(ascii: "{"))
             var first = true
-            for k in o.keys.sorted() {
+            for (k, v) in o.sorted(by: { $0.key < $1.key }) {
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
                 Self.writeString(k, to: &out)
                 out.append(UInt8(ascii: ":"))
-                o[k]!.write(to: &out)
+                v.write(to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -365,7 +372,19 @@ extension JSON {
         if !n.isFinite {
             out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
         } else if n == n.rounded(), abs(n) < 9.0e15 {
-            out.append(contentsOf: String(Int64(n)).utf8)
+            var v = Int64(n)
+            if v == 0 { out.append(0x30); return }
+            if v < 0 { out.append(UInt8(ascii: "-")); v = -v }
+            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 24 digits, written backwards
+            var count = 0
+            withUnsafeMutableBytes(of: &digits) { buf in
+                while v > 0 {
+                    buf[23 - count] = UInt8(truncatingIfNeeded: v % 10) + 0x30
+                    v /= 10
+                    count += 1
+                }
+                out.append(contentsOf: buf[(24 - count)...])
+            }
         } else {
             out.append(contentsOf: "\(n)".utf8)
         }
@@ -373,18 +392,26 @@ extension JSON {
 
     static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        for c in s.utf8 {
-            switch c {
-            case UInt8(ascii: "\""): out.append(0x5C); out.append(c)
-            case UInt8(ascii: "\\"): out.append(0x5C); out.append(c)
-            case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
-            case 0..<0x20:
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xF)]])
-            default: out.append(c)
+        var s = s
+        s.withUTF8 { b in
+            var start = 0
+            for i in 0..<b.count {
+                let c = b[i]
+                guard c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<i]))
+                start = i + 1
+                switch c {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(0x5C); out.append(c)
+                case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
+                default:
+                    let hex: StaticString = "0123456789abcdef"
+                    let h = hex.utf8Start
+                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, h[Int(c >> 4)], h[Int(c & 0xF)]])
+                }
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<b.count]))
         }
         out.append(UInt8(ascii: "\""))
     }
@@ -404,8 +431,6 @@ extension JSON {
         try JSONCoding.decoder.decode(T.self, from: Data(encoded()))
     }
 }
-
-import Foundation
 
 /// Shared Foundation coders configured the way Tributary's wire formats need them.
 enum JSONCoding {

@@ -14,6 +14,8 @@ public protocol JobDefinition: Sendable {
     func matches(_ event: EventRecord) -> Bool
     /// The run properties of an event (empty when the payload does not parse).
     func runProperties(for event: EventRecord) -> [RunProperty]
+    /// The trigger's example events (see `EventSpecification.event(from:)`).
+    var exampleEvents: [EventRecord] { get }
     /// Parses the payload and runs the job.
     func run(_ event: EventRecord, io: IO, context: RunContext) async throws
 }
@@ -30,8 +32,11 @@ public struct Job<Payload: Decodable & Sendable>: JobDefinition {
     /// The body of a job.
     public typealias Body = @Sendable (Payload, IO, RunContext) async throws -> Void
 
+    /// The job id.
     public let id: String
+    /// A human name.
     public let name: String
+    /// The job version.
     public let version: String
     /// The trigger.
     public let trigger: Trigger<Payload>
@@ -43,17 +48,26 @@ public struct Job<Payload: Decodable & Sendable>: JobDefinition {
         self.id = id; self.name = name; self.version = version; self.trigger = trigger; self.body = run
     }
 
+    /// The trigger's declaration for this job; throws when the trigger is invalid.
     public func declaration() throws -> TriggerDeclaration {
         try trigger.declaration(jobId: id, jobName: name, version: version)
     }
 
+    /// Whether the trigger matches the event.
     public func matches(_ event: EventRecord) -> Bool { trigger.matches(event) }
 
+    /// The event specification's run properties for the event's payload.
     public func runProperties(for event: EventRecord) -> [RunProperty] {
         guard let p = try? trigger.event.parse(event.payload) else { return [] }
         return trigger.event.runProperties(p)
     }
 
+    /// The event specification's examples as events.
+    public var exampleEvents: [EventRecord] {
+        trigger.event.examples.map { trigger.event.event(from: $0, sourceKey: trigger.source?.key) }
+    }
+
+    /// Parses the payload (throwing `PayloadError`) and runs the body.
     public func run(_ event: EventRecord, io: IO, context: RunContext) async throws {
         let payload: Payload
         do { payload = try trigger.event.parse(event.payload) } catch {

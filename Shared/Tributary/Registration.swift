@@ -32,6 +32,11 @@ public struct RegisterSource: Sendable, Hashable {
     public init(key: String, active: Bool, data: JSON = .object([:]), url: String, secret: String? = nil) {
         self.key = key; self.active = active; self.data = data; self.url = url; self.secret = secret
     }
+
+    /// The register source for a known source state and the URL the provider must post to.
+    public init(state: SourceState, url: String) {
+        self.init(key: state.key, active: state.active, data: state.data, url: url, secret: state.secret)
+    }
 }
 
 /// Desired, missing (desired but not registered) and orphaned (registered but no longer desired) values of an option.
@@ -62,6 +67,7 @@ public struct OptionChange: Sendable, Hashable, Codable {
 public enum RegisterResult: Sendable, Hashable {
     /// Nothing changed at the provider; keep the state as it is.
     case unchanged
-    /// The subscription now has this data, secret and registered values per option.
+    /// The subscription now has this data, secret and registered values per option. The secret
+    /// replaces the old one: `nil` means the source has no secret (e.g. the endpoint was removed).
     case registered(data: JSON, secret: String?, options: [String: [String]])
 }

@@ -44,8 +44,11 @@ public struct RunContext: Sendable, Hashable, Codable {
 
 /// The job part of a run context.
 public struct JobInfo: Sendable, Hashable, Codable {
+    /// The job id.
     public var id: String
+    /// The job name.
     public var name: String
+    /// The job version.
     public var version: String
     /// Creates job info.
     public init(id: String, name: String, version: String) { self.id = id; self.name = name; self.version = version }
@@ -53,10 +56,15 @@ public struct JobInfo: Sendable, Hashable, Codable {
 
 /// The event part of a run context.
 public struct EventInfo: Sendable, Hashable, Codable {
+    /// The event id.
     public var id: String
+    /// The event name.
     public var name: String
+    /// The event source.
     public var source: String
+    /// When it happened.
     public var timestamp: Date
+    /// The event context.
     public var context: JSON
     /// Creates event info.
     public init(id: String, name: String, source: String, timestamp: Date, context: JSON = .object([:])) {

@@ -34,7 +34,9 @@ public struct RunLogHandler: LogHandler {
     public let log: RunLog
     private var forward: (any LogHandler)?
     private let now: @Sendable () -> Date
+    /// Handler metadata (forwarded when printing).
     public var metadata: Logger.Metadata = [:]
+    /// The handler's level (the `Logger` filters first).
     public var logLevel: Logger.Level = .info
 
     /// Creates a handler recording into `log` and forwarding to `forward` (nil: record only).

@@ -8,20 +8,31 @@ public struct RunRecord: Sendable, Hashable, Codable {
 
     /// The status of a run.
     public enum Status: String, Sendable, Hashable, Codable {
-        case started, succeeded, failed
+        /// The attempt is running.
+        case started
+        /// The run finished successfully.
+        case succeeded
+        /// The attempt failed (a later attempt may follow, or a dead letter).
+        case failed
     }
 
+    /// The format version.
     public var v: Int
     /// The run id, deterministic from (event key, job id).
     public var runId: String
+    /// The job id.
     public var jobId: String
+    /// The job version.
     public var jobVersion: String
     /// The event key, `<source>/<event id>`.
     public var eventKey: String
+    /// The event id.
     public var eventId: String
+    /// The event name.
     public var eventName: String
     /// The event source.
     public var source: String
+    /// The status.
     public var status: Status
     /// The attempt, from 1.
     public var attempt: Int

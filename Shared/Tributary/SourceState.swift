@@ -64,6 +64,31 @@ public enum SourceChannel: String, Sendable, Hashable, Codable {
     case polling
 }
 
+extension SourceState {
+    /// This state after `register` returned `result`: active, with the new data, secret (`nil`:
+    /// none) and registered values, and no failure. `.unchanged` only clears the failure and marks it active.
+    public func applying(_ result: RegisterResult, at time: Date = Date()) -> SourceState {
+        var s = self
+        if case .registered(let data, let secret, let options) = result {
+            s.data = data
+            s.secret = secret
+            s.registered = options
+        }
+        s.active = true
+        s.lastError = nil
+        s.updatedAt = time
+        return s
+    }
+
+    /// This state after a failed registration attempt: the failure is kept, with its attempt count.
+    public func recordingFailure(_ message: String, at time: Date = Date()) -> SourceState {
+        var s = self
+        s.lastError = RegistrationFailure(message: message, at: time, attempts: (lastError?.attempts ?? 0) + 1)
+        s.updatedAt = time
+        return s
+    }
+}
+
 // MARK: - Wire format
 
 extension SourceState {

@@ -58,13 +58,24 @@ public actor InMemoryTaskStore: TaskStore {
     /// An empty store.
     public init() {}
 
+    /// A store holding `tasks` (e.g. restored from a run record).
+    public init(tasks: [TaskRecord]) {
+        for t in tasks {
+            if records[t.runId]?[t.key] == nil { order[t.runId, default: []].append(t.key) }
+            records[t.runId, default: [:]][t.key] = t
+        }
+    }
+
+    /// The record of a task, if any.
     public func task(runId: String, key: String) -> TaskRecord? { records[runId]?[key] }
 
+    /// Saves a task record.
     public func save(_ task: TaskRecord) {
         if records[task.runId]?[task.key] == nil { order[task.runId, default: []].append(task.key) }
         records[task.runId, default: [:]][task.key] = task
     }
 
+    /// The tasks of a run in first-saved order.
     public func tasks(runId: String) -> [TaskRecord] {
         (order[runId] ?? []).compactMap { records[runId]?[$0] }
     }
