@@ -41,6 +41,18 @@ import Testing
         }
     }
 
+    @Test func githubListsEveryPageButSendsItsTokenOnlyToItsAPI() async throws {
+        try await withFakeProviders { server, base in
+            for i in 0..<205 { server.github.seed(owner: "orgs/acme", url: "https://t\(i).example") }
+            let all = try await githubClient(base).allHooks(of: .organization("acme"))
+            #expect(all.count == 205)
+            #expect(server.github.requests.count == 3)
+            server.github.setBaseURL("http://127.0.0.2:9")
+            let error = await #expect(throws: ProviderAPIError.self) { try await githubClient(base).allHooks(of: .organization("acme")) }
+            #expect(error?.message.contains("refusing") == true)
+        }
+    }
+
     @Test func retriesGiveUpAfterTheLastAttempt() async throws {
         try await withFakeProviders { server, base in
             for _ in 0..<4 { server.stripe.inject(FakeFailure(status: 500)) }
