@@ -5,7 +5,9 @@ import NIOCore
 
 /// Serves both fakes on one loopback port: Stripe under `/v1/…`, GitHub under `/repos/…` and `/orgs/…`,
 /// so `STRIPE_API_BASE` and `GITHUB_API_BASE` can both be the base URL. Also `GET /_fake/stripe/endpoints`
-/// (with secrets, for system tests that sign deliveries) and `GET /healthz`.
+/// (with secrets, for system tests that sign deliveries), `POST /_fake/stripe/deliver` and
+/// `POST /_fake/github/deliver` (signed deliveries to the registered URLs, see `FakeDeliverer`) and
+/// `GET /healthz`.
 public struct FakeProviderServer: Sendable {
     /// The Stripe fake.
     public let stripe: FakeStripeAPI
@@ -19,7 +21,10 @@ public struct FakeProviderServer: Sendable {
     }
 
     /// Answers one request by path.
-    public func handle(_ request: FakeRequest) -> FakeResponse {
+    public func handle(_ request: FakeRequest) async -> FakeResponse {
+        let deliverer = FakeDeliverer(stripe: stripe, github: github)
+        if request.method == "POST" && request.path == "/_fake/stripe/deliver" { return await deliverer.deliverStripe(request) }
+        if request.method == "POST" && request.path == "/_fake/github/deliver" { return await deliverer.deliverGitHub(request) }
         if request.path == "/healthz" { return FakeResponse(status: 200, body: Array("ok".utf8)) }
         if request.path == "/_fake/stripe/endpoints" {
             return .json(200, stripe.endpoints.map { e -> [String: Any] in
@@ -41,7 +46,7 @@ public struct FakeProviderServer: Sendable {
             for field in request.headers { headers[field.name.canonicalName] = field.value }
             let query = request.uri.query.map { FakeForm.decode($0) } ?? []
             let fake = FakeRequest(method: request.method.rawValue, path: request.uri.path, query: query, headers: headers, body: Array(body.readableBytesView))
-            let answer = handle(fake)
+            let answer = await handle(fake)
             var fields = HTTPFields()
             for (name, value) in answer.headers {
                 if let name = HTTPFields.Element.Name(name) { fields.append(HTTPFields.Element(name: name, value: value)) }

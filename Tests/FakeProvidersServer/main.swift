@@ -2,7 +2,14 @@ import FakeProviders
 import Foundation
 
 // fake-providers [--host H] [--port N] [--stripe-key K] [--github-token T]
-// Serves the fake Stripe and GitHub APIs; the first line on stdout is the base URL.
+//
+// Serves the fake Stripe and GitHub APIs (Tests/FakeProviders) on one loopback port until killed; the
+// first line on stdout is the base URL, to use as both STRIPE_API_BASE and GITHUB_API_BASE.
+//   Stripe:  /v1/webhook_endpoints[/{id}]  (Authorization: Bearer <stripe key>, default sk_test_fake)
+//   GitHub:  /repos/{owner}/{repo}/hooks[/{id}], /orgs/{org}/hooks[/{id}]  (Bearer <token>, default ghp_fake)
+//   Control: GET /healthz, GET /_fake/stripe/endpoints (with secrets),
+//            POST /_fake/stripe/deliver {"type", "object"}, POST /_fake/github/deliver {"owner", "event", "payload"}
+//            (signed deliveries to every registered URL that wants the event).
 var host = "127.0.0.1"
 var port = 0
 var stripeKey = "sk_test_fake"

@@ -18,7 +18,7 @@ struct ProviderHTTP: Sendable {
     var httpClient: HTTPClient
     var retryPolicy: RetryPolicy
     var logger: Logger
-    var timeout: TimeAmount = .seconds(30)
+    var timeout: Duration
     /// Turns an error answer's body into the provider's message.
     var errorMessage: @Sendable (_ status: Int, _ body: [UInt8]) -> String
 
@@ -41,7 +41,7 @@ struct ProviderHTTP: Sendable {
             let retriable: Bool
             var retryAfter: Duration?
             do {
-                let response = try await httpClient.execute(request, timeout: timeout)
+                let response = try await httpClient.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
                 let collected = try await response.body.collect(upTo: 16 * 1024 * 1024)
                 let bytes = Array(collected.readableBytesView)
                 let status = Int(response.status.code)

@@ -16,7 +16,7 @@ public struct GitHubClient: Sendable {
     public init(configuration: GitHubConfiguration, httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "tributary.github")) {
         self.configuration = configuration
         self.http = ProviderHTTP(
-            provider: "GitHub", httpClient: httpClient, retryPolicy: configuration.retryPolicy, logger: logger,
+            provider: "GitHub", httpClient: httpClient, retryPolicy: configuration.retryPolicy, logger: logger, timeout: configuration.requestTimeout,
             errorMessage: GitHubClient.errorMessage
         )
     }
@@ -25,7 +25,12 @@ public struct GitHubClient: Sendable {
     public func allHooks(of owner: GitHubHookOwner) async throws -> [GitHubHook] {
         var hooks: [GitHubHook] = []
         var next: String? = configuration.apiBase + owner.hooksPath + "?per_page=100"
+        var visited: Set<String> = []
         while let url = next {
+            // Our token goes only to our API, and a page is read once (no loop on a bad Link header).
+            guard url.hasPrefix(configuration.apiBase + "/"), visited.insert(url).inserted else {
+                throw ProviderAPIError(provider: "GitHub", operation: "GET \(owner.hooksPath)", status: nil, message: "refusing to follow the Link header to \(url)")
+            }
             let response = try await send(.GET, url: url, path: owner.hooksPath, body: nil)
             hooks += try decode([GitHubHook].self, response, path: owner.hooksPath)
             next = Self.nextLink(response.headers.first(name: "link"))

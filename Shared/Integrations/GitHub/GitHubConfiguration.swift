@@ -6,12 +6,15 @@ public struct GitHubConfiguration: Sendable {
     public var apiBase: String
     /// How calls are retried.
     public var retryPolicy: RetryPolicy
+    /// How long one attempt may take (connecting included: a refused connection is retried until then).
+    public var requestTimeout: Duration
 
     /// A configuration.
-    public init(token: String, apiBase: String = "https://api.github.com", retryPolicy: RetryPolicy = RetryPolicy()) {
+    public init(token: String, apiBase: String = "https://api.github.com", retryPolicy: RetryPolicy = RetryPolicy(), requestTimeout: Duration = .seconds(30)) {
         self.token = token
         self.apiBase = apiBase.hasSuffix("/") ? String(apiBase.dropLast()) : apiBase
         self.retryPolicy = retryPolicy
+        self.requestTimeout = requestTimeout
     }
 
     /// Reads `GITHUB_TOKEN` (required) and `GITHUB_API_BASE` (optional); the error names the variable.

@@ -1,3 +1,5 @@
+import Tributary
+
 /// The params of the `github.webhook` source: a repository (`owner` and `repository`) or an
 /// organization (`owner` alone).
 public struct GitHubSourceParams: Codable, Sendable, Hashable {
@@ -27,14 +29,7 @@ public struct GitHubSourceParams: Codable, Sendable, Hashable {
     public func validate() throws {
         let names = [owner] + (repository.map { [$0] } ?? [])
         for name in names where name.isEmpty || name.contains("/") || name.contains(" ") {
-            throw GitHubParamsError(message: "'\(name)' is not a GitHub owner or repository name")
+            throw SourceParamsError(sourceId: "github.webhook", message: "'\(name)' is not a GitHub owner or repository name")
         }
     }
-}
-
-/// GitHub source params that name no valid owner or repository.
-public struct GitHubParamsError: Error, Sendable, CustomStringConvertible {
-    /// What is wrong.
-    public var message: String
-    public var description: String { message }
 }

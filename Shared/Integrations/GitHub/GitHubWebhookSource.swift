@@ -59,49 +59,43 @@ struct GitHubWebhookSource: Sendable {
 
     /// Reconciles the hook of one repository or organization with the events its triggers want.
     func register(_ event: RegisterEvent<GitHubSourceParams>, io: IO) async throws -> RegisterResult {
+        let github = integration
         let source = event.source
         let target = event.params.target
         let desired = event.events.desired.sorted()
         let known = try? source.data.decode(as: GitHubHook.self)
-        let client = integration.client
 
         if desired.isEmpty {
-            for hook in try await hooks(at: source.url, target: target, io: io, task: "list-hooks") {
-                try await delete(hook.id, target: target, io: io)
+            for hook in try await github.listHooks(io, "list-hooks", on: target) where hook.config.url == source.url {
+                try await github.deleteHook(io, "delete-hook-\(hook.id)", on: target, id: hook.id)
             }
             return .registered(data: .object([:]), secret: nil, options: ["event": []])
         }
 
         if source.active, let known, source.secret != nil, event.events.isSettled {
             // Check GitHub still has it as we left it (drift repair); otherwise reconcile below.
-            let current = try? await integration.task(io, "get-hook", retry: .none) {
-                try await client.hook(on: target, id: known.id)
-            }
+            let current = try? await github.getHook(io, "get-hook", on: target, id: known.id)
             if let current, current.config.url == source.url, current.active, Set(current.events).isSuperset(of: desired) {
                 return .unchanged
             }
         }
 
-        // The secret we hold is only good for the hook we registered; any other hook gets a new one.
-        var secret = source.secret ?? GitHubSignature.generateSecret()
         for round in 1...2 {
-            let matching = try await hooks(at: source.url, target: target, io: io, task: round == 1 ? "list-hooks" : "list-hooks-again")
+            let matching = try await github.listHooks(io, "list-hooks-\(round)", on: target).filter { $0.config.url == source.url }
             if let hook = matching.first(where: { $0.id == known?.id }) ?? matching.first {
-                if hook.id != known?.id || source.secret == nil { secret = GitHubSignature.generateSecret() }
-                for extra in matching where extra.id != hook.id { try await delete(extra.id, target: target, io: io) }
-                let newSecret = secret
+                // The secret we hold is only good for the hook we registered; any other hook gets a new one.
+                let secret = (hook.id == known?.id ? source.secret : nil) ?? GitHubSignature.generateSecret()
+                for extra in matching where extra.id != hook.id {
+                    try await github.deleteHook(io, "delete-hook-\(extra.id)", on: target, id: extra.id)
+                }
                 // The task key names the secret's fingerprint: a replayed attempt with another secret sends it.
-                let updated = try await integration.task(io, "update-hook-\(Self.fingerprint(newSecret))", retry: .none) {
-                    try await client.updateHook(on: target, id: hook.id, url: source.url, events: desired, secret: newSecret, active: true)
-                }
-                return try registered(updated, secret: newSecret, events: desired)
+                let updated = try await github.updateHook(io, "update-hook-\(Self.fingerprint(secret))", on: target, id: hook.id, url: source.url, events: desired, secret: secret)
+                return try registered(updated, secret: secret, events: desired)
             }
+            let secret = GitHubSignature.generateSecret()
             do {
-                let newSecret = secret
-                let created = try await integration.task(io, "create-hook-\(round)-\(Self.fingerprint(newSecret))", retry: .none) {
-                    try await client.createHook(on: target, url: source.url, events: desired, secret: newSecret)
-                }
-                return try registered(created, secret: newSecret, events: desired)
+                let created = try await github.createHook(io, "create-hook-\(round)-\(Self.fingerprint(secret))", on: target, url: source.url, events: desired, secret: secret)
+                return try registered(created, secret: secret, events: desired)
             } catch let error as TaskFailedError where round == 1 && isAmbiguous(error.underlying) {
                 // The hook may exist now (a lost answer, or a concurrent create): look again rather than
                 // create a second hook for the URL.
@@ -119,21 +113,6 @@ struct GitHubWebhookSource: Sendable {
     private func isAmbiguous(_ error: any Error) -> Bool {
         guard let error = error as? ProviderAPIError else { return false }
         return error.isTransient || error.status == 422
-    }
-
-    private func hooks(at url: String, target: GitHubHookOwner, io: IO, task: String) async throws -> [GitHubHook] {
-        let client = integration.client
-        return try await integration.task(io, task, retry: .none) {
-            try await client.allHooks(of: target)
-        }.filter { $0.config.url == url }
-    }
-
-    private func delete(_ id: Int64, target: GitHubHookOwner, io: IO) async throws {
-        let client = integration.client
-        _ = try await integration.task(io, "delete-hook-\(id)", retry: .none) { () async throws -> Bool in
-            try await client.deleteHook(on: target, id: id)
-            return true
-        }
     }
 
     private func registered(_ hook: GitHubHook, secret: String, events: [String]) throws -> RegisterResult {

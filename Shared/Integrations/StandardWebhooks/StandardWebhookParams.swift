@@ -18,10 +18,3 @@ public struct StandardWebhookParams: Codable, Sendable, Hashable {
     /// The source events are published under.
     public var source: String { eventSource ?? name }
 }
-
-/// Standard Webhooks params whose name cannot be a source key.
-public struct StandardWebhookParamsError: Error, Sendable, CustomStringConvertible {
-    /// What is wrong.
-    public var message: String
-    public var description: String { message }
-}

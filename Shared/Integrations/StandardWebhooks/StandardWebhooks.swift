@@ -21,7 +21,7 @@ public struct StandardWebhooks: Sendable {
             key: { $0.key },
             validate: { params in
                 guard !params.name.isEmpty, params.name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
-                    throw StandardWebhookParamsError(message: "name '\(params.name)' must be letters, digits, '-', '_' or '.'")
+                    throw SourceParamsError(sourceId: "standardwebhooks", message: "name '\(params.name)' must be letters, digits, '-', '_' or '.'")
                 }
             },
             handler: { request, state in try handle(request, params: state.params, secret: state.secret) },

@@ -14,7 +14,7 @@ public struct StripeClient: Sendable {
     public init(configuration: StripeConfiguration, httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "tributary.stripe")) {
         self.configuration = configuration
         self.http = ProviderHTTP(
-            provider: "Stripe", httpClient: httpClient, retryPolicy: configuration.retryPolicy, logger: logger,
+            provider: "Stripe", httpClient: httpClient, retryPolicy: configuration.retryPolicy, logger: logger, timeout: configuration.requestTimeout,
             errorMessage: StripeClient.errorMessage
         )
     }

@@ -6,12 +6,15 @@ public struct StripeConfiguration: Sendable {
     public var apiBase: String
     /// How calls are retried.
     public var retryPolicy: RetryPolicy
+    /// How long one attempt may take (connecting included: a refused connection is retried until then).
+    public var requestTimeout: Duration
 
     /// A configuration.
-    public init(apiKey: String, apiBase: String = "https://api.stripe.com", retryPolicy: RetryPolicy = RetryPolicy()) {
+    public init(apiKey: String, apiBase: String = "https://api.stripe.com", retryPolicy: RetryPolicy = RetryPolicy(), requestTimeout: Duration = .seconds(30)) {
         self.apiKey = apiKey
         self.apiBase = apiBase.hasSuffix("/") ? String(apiBase.dropLast()) : apiBase
         self.retryPolicy = retryPolicy
+        self.requestTimeout = requestTimeout
     }
 
     /// Reads `STRIPE_API_KEY` (required) and `STRIPE_API_BASE` (optional); the error names the variable.

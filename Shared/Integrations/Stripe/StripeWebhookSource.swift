@@ -51,18 +51,16 @@ struct StripeWebhookSource: Sendable {
 
     /// Reconciles the Stripe endpoint of one source key with the events its triggers want.
     func register(_ event: RegisterEvent<StripeSourceParams>, io: IO) async throws -> RegisterResult {
+        let stripe = integration
         let source = event.source
         let change = event.events
         let desired = change.desired.sorted()
         let known = try? source.data.decode(as: StripeWebhookEndpoint.self)
-        let client = integration.client
-        let runId = io.runId, prefix = integration.id
-        let key: @Sendable (String) -> String = { task in IdempotencyKey.derive(runId: runId, taskKey: "\(prefix).\(task)") }
 
         if desired.isEmpty {
             // No trigger wants anything: an endpoint with no events is not allowed; remove ours.
-            for endpoint in try await endpoints(at: source.url, io: io) {
-                try await delete(endpoint.id, io: io, key: key)
+            for endpoint in try await stripe.listWebhookEndpoints(io, "list-webhooks") where endpoint.url == source.url {
+                try await stripe.deleteWebhookEndpoint(io, "delete-webhook-\(endpoint.id)", id: endpoint.id)
             }
             return .registered(data: .object([:]), secret: nil, options: ["event": []])
         }
@@ -70,69 +68,40 @@ struct StripeWebhookSource: Sendable {
         if source.active, let known, source.secret != nil {
             if change.isSettled {
                 // Nothing to change on our side; check Stripe still has it as we left it (drift repair).
-                let current = try? await integration.task(io, "retrieve-webhook", retry: .none) {
-                    try await client.retrieveWebhookEndpoint(id: known.id)
-                }
+                let current = try? await stripe.retrieveWebhookEndpoint(io, "retrieve-webhook", id: known.id)
                 if let current, current.url == source.url, current.status == "enabled", Set(current.enabledEvents).isSuperset(of: desired) {
                     return .unchanged
                 }
             }
             do {
-                let updated = try await integration.task(io, "update-webhook", retry: .none) {
-                    try await client.updateWebhookEndpoint(id: known.id, url: source.url, enabledEvents: desired, disabled: false, idempotencyKey: key("update-webhook"))
-                }
+                let updated = try await stripe.updateWebhookEndpoint(io, "update-webhook", id: known.id, url: source.url, enabledEvents: desired)
                 return try registered(updated, secret: source.secret, events: desired)
             } catch let error as TaskFailedError where (error.underlying as? ProviderAPIError)?.isNotFound == true {
                 // Deleted behind our back: find or create one below.
             }
         }
 
-        let matching = try await endpoints(at: source.url, io: io)
+        let matching = try await stripe.listWebhookEndpoints(io, "list-webhooks").filter { $0.url == source.url }
         if let secret = source.secret, let ours = matching.first(where: { $0.id == known?.id }) {
-            for other in matching where other.id != ours.id { try await delete(other.id, io: io, key: key) }
-            let updated = try await integration.task(io, "update-found-webhook", retry: .none) {
-                try await client.updateWebhookEndpoint(id: ours.id, url: source.url, enabledEvents: desired, disabled: false, idempotencyKey: key("update-found-webhook"))
+            for other in matching where other.id != ours.id {
+                try await stripe.deleteWebhookEndpoint(io, "delete-webhook-\(other.id)", id: other.id)
             }
+            let updated = try await stripe.updateWebhookEndpoint(io, "update-found-webhook", id: ours.id, url: source.url, enabledEvents: desired)
             return try registered(updated, secret: secret, events: desired)
         }
         // Endpoints at our URL whose secret we do not hold cannot be verified: replace them.
-        for endpoint in matching { try await delete(endpoint.id, io: io, key: key) }
-        let handoff = SecretHandoff()
-        let created = try await integration.task(io, "create-webhook", retry: .none) {
-            var endpoint = try await client.createWebhookEndpoint(
-                url: source.url, enabledEvents: desired, connect: event.params.connect == true,
-                description: "Tributary source \(source.key)", idempotencyKey: key("create-webhook"))
-            handoff.put(endpoint.secret)
-            endpoint.secret = nil  // the recorded task output must not hold it
-            return endpoint
+        for endpoint in matching {
+            try await stripe.deleteWebhookEndpoint(io, "delete-webhook-\(endpoint.id)", id: endpoint.id)
         }
-        guard let secret = handoff.secret else {
+        let created = try await stripe.createWebhookEndpoint(
+            io, "create-webhook", url: source.url, enabledEvents: desired, connect: event.params.connect == true,
+            description: "Tributary source \(source.key)")
+        guard let secret = created.secret else {
             // Replayed from an earlier attempt, whose secret was not recorded: the next registration
             // (a new run) finds this endpoint without a held secret and replaces it.
             throw ProviderAPIError(provider: "Stripe", operation: "POST /v1/webhook_endpoints", status: 200, message: "the created endpoint's secret is not available in this attempt")
         }
         return try registered(created, secret: secret, events: desired)
-    }
-
-    private func endpoints(at url: String, io: IO) async throws -> [StripeWebhookEndpoint] {
-        let client = integration.client
-        return try await integration.task(io, "list-webhooks", retry: .none) {
-            try await client.allWebhookEndpoints()
-        }.filter { $0.url == url }
-    }
-
-    private func delete(_ id: String, io: IO, key: @Sendable (String) -> String) async throws {
-        let client = integration.client
-        let task = "delete-webhook-\(id)"
-        let idempotencyKey = key(task)
-        _ = try await integration.task(io, task, retry: .none) { () async throws -> Bool in
-            do {
-                try await client.deleteWebhookEndpoint(id: id, idempotencyKey: idempotencyKey)
-            } catch let error as ProviderAPIError where error.isNotFound {
-                // Already gone.
-            }
-            return true
-        }
     }
 
     private func registered(_ endpoint: StripeWebhookEndpoint, secret: String?, events: [String]) throws -> RegisterResult {
