@@ -129,6 +129,8 @@ let package = Package(
             dependencies: [
                 "Kafka",
                 "ServiceSupport",
+                "Tributary",
+                "TributaryIntegrations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

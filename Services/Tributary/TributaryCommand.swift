@@ -6,6 +6,8 @@ struct TributaryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tributary",
         abstract: "Turn webhooks and Kafka events into reliable job runs.",
-        subcommands: [BrokerCommand.self]
+        subcommands: [
+            BrokerCommand.self, TopicsCommand.self, SendCommand.self, SourcesCommand.self, JobsCommand.self,
+        ]
     )
 }

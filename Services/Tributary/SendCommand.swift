@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import Kafka
+import ServiceSupport
+import Tributary
+import TributaryIntegrations
+
+/// `tributary send`: publishes a test event, from an event specification's example or a payload.
+struct SendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "send",
+        abstract: "Publish a test event to <p>.events, as Trigger.dev's test UI did.",
+        discussion: "Example: tributary send price.created --example usd")
+    @OptionGroup var cluster: ClusterOptions
+    @Argument(help: "The event name, e.g. price.created.") var event: String
+    @Option(help: "The event's source, e.g. stripe.com (default: the specification's).") var source: String?
+    @Option(help: "The id of one of the specification's examples.") var example: String?
+    @Option(help: "A JSON payload file, or - for standard input.") var payload: String?
+    @Option(help: "The event id (default: a new one).") var id: String?
+    @Option(help: "The source key to attach (e.g. stripe.webhook).") var sourceKey: String?
+
+    func validate() throws {
+        guard (example == nil) != (payload == nil) else { throw ValidationError("give exactly one of --example and --payload") }
+    }
+
+    func run() async throws {
+        let specifications = EventCatalog.all.filter { $0.names.contains(event) }
+        let body: JSON
+        var eventSource = source
+        if let example {
+            guard let specification = specifications.first(where: { source == nil || $0.source == source }) else {
+                throw ValidationError("no event specification for \(event)\(source.map { " from \($0)" } ?? ""); known: \(EventCatalog.all.flatMap(\.names).sorted().joined(separator: ", "))")
+            }
+            guard let found = specification.examples.first(where: { $0.id == example || $0.id == "\(event).\(example)" }) else {
+                throw ValidationError("\(event) has no example \(example); examples: \(specification.examples.map(\.id).joined(separator: ", "))")
+            }
+            body = found.payload
+            eventSource = eventSource ?? specification.source
+        } else {
+            let data = payload == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: payload!))
+            do { body = try JSON(parsing: Array(data)) } catch { throw ValidationError("the payload is not JSON: \(error)") }
+            eventSource = eventSource ?? specifications.first?.source
+        }
+        guard let eventSource else { throw ValidationError("give --source: \(event) is not a known event") }
+        let record = EventRecord(
+            id: id ?? "test_\(UUID().uuidString.lowercased())", name: event, source: eventSource, timestamp: Date(),
+            payload: body, sourceKey: sourceKey)
+        let producer = try KafkaProducer(configuration: try cluster.kafka(), logger: toolLogger())
+        let report = try await producer.send(KafkaProducerMessage(topic: cluster.topics.events.name, record: CloudEvent.encode(record)))
+        await producer.shutdown()
+        print("sent \(record.name) \(record.key) to \(report.topic)[\(report.partition)]@\(report.offset)")
+    }
+}
+
+/// The event specifications `send --example` can draw from, type-erased to their names, source and examples.
+struct EventCatalog {
+    var names: [String]
+    var source: String
+    var examples: [EventExample]
+
+    static var all: [EventCatalog] {
+        let stripe = Dictionary(grouping: StripeEvents.allExamples, by: \.name).map { name, pairs in
+            EventCatalog(names: [name], source: StripeEvents.source, examples: pairs.map(\.example))
+        }
+        let github = GitHubEvents.all.map { EventCatalog(names: $0.names, source: $0.source, examples: $0.examples) }
+        return stripe.sorted { $0.names[0] < $1.names[0] } + github
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import Kafka
+import Logging
+import ServiceSupport
+import Tributary
+
+/// Options every command that talks to Kafka shares: the cluster and the topic prefix.
+struct ClusterOptions: ParsableArguments {
+    @Option(help: "Kafka bootstrap servers [KAFKA_BROKERS].") var brokers: String?
+    @Option(help: "Topic prefix [TRIBUTARY_TOPIC_PREFIX].") var topicPrefix: String?
+
+    /// The cluster configuration: `--brokers` over `KAFKA_BROKERS`, plus the `KAFKA_*` passthrough.
+    func kafka() throws -> KafkaConfiguration {
+        var environment = ProcessInfo.processInfo.environment
+        if let brokers { environment["KAFKA_BROKERS"] = brokers }
+        do {
+            return try KafkaConfiguration.fromEnvironment(environment)
+        } catch {
+            throw ValidationError("\(error.message) (or pass --brokers)")
+        }
+    }
+
+    var prefix: String { ServiceEnvironment().string("TRIBUTARY_TOPIC_PREFIX", override: topicPrefix) ?? "tributary" }
+
+    var topics: TributaryTopics { TributaryTopics(prefix: prefix) }
+
+    /// The sealer for source secrets (`TRIBUTARY_SECRET_KEY`), if configured.
+    func sealer(required: Bool) throws -> SecretSealer? {
+        guard let key = ServiceEnvironment().string("TRIBUTARY_SECRET_KEY") else {
+            if required { throw ValidationError("TRIBUTARY_SECRET_KEY is not set: it seals source secrets (the same key the registrar and receiver use)") }
+            return nil
+        }
+        do { return try SecretSealer(base64Key: key) } catch { throw ValidationError("TRIBUTARY_SECRET_KEY is invalid: \(error)") }
+    }
+}
+
+/// Output options: tables for people, JSON lines for scripts.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print one JSON object per line instead of a table.") var json = false
+}
+
+/// A quiet logger for the tool: librdkafka's warnings only when something is wrong.
+func toolLogger() -> Logger {
+    var logger = Logger(label: "tributary")
+    logger.logLevel = .error
+    return logger
+}
+
+/// Reads a compacted topic to its end (latest value per key).
+func readTable(_ topic: String, configuration: KafkaConfiguration) async throws -> [String: [UInt8]] {
+    let view = try KafkaTableView(configuration: configuration, topic: topic, logger: toolLogger())
+    let running = Task { await view.run() }
+    await view.waitUntilCaughtUp()
+    let snapshot = view.snapshot
+    await view.stop()
+    await running.value
+    return snapshot
+}
+
+/// Prints rows as an aligned table with a header.
+func printTable(_ header: [String], _ rows: [[String]]) {
+    var widths = header.map(\.count)
+    for row in rows {
+        for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
+    }
+    func line(_ cells: [String]) -> String {
+        cells.enumerated().map { index, cell in
+            index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+        }.joined(separator: "  ")
+    }
+    print(line(header))
+    for row in rows { print(line(row)) }
+}
+
+/// Writes a line to standard error (progress and notes that must not mix with `--json` output).
+func note(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
