@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "TributaryIntegrations", targets: ["TributaryIntegrations"]),
         .executable(name: "tributary", targets: ["TributaryTool"]),
         .executable(name: "receiver", targets: ["Receiver"]),
+        .executable(name: "registrar", targets: ["Registrar"]),
         .executable(name: "fake-providers", targets: ["fake-providers"]),
     ],
     dependencies: [
@@ -90,6 +91,35 @@ let package = Package(
             ],
             path: "Services/Receiver/App"
         ),
+        // The registrar: webhook subscriptions kept in line with the declared triggers (library, so tests build it).
+        .target(
+            name: "TributaryRegistrar",
+            dependencies: [
+                "Kafka",
+                "Tributary",
+                "TributaryIntegrations",
+                "ServiceSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Registrar/App"
+        ),
+        // `registrar`: reads configuration, builds the registrar, runs it until SIGTERM/SIGINT.
+        .executableTarget(
+            name: "Registrar",
+            dependencies: [
+                "TributaryRegistrar",
+                "TributaryIntegrations",
+                "ServiceSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Registrar/Main"
+        ),
         // Stateful fakes of the Stripe and GitHub webhook APIs (loopback HTTP), for tests and system tests.
         .target(
             name: "FakeProviders",
@@ -168,6 +198,16 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Tests/ReceiverTests"
+        ),
+        .testTarget(
+            name: "RegistrarTests",
+            dependencies: [
+                "TributaryRegistrar", "Registrar", "TributaryIntegrations", "Tributary", "Kafka", "ServiceSupport", "FakeProviders",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/RegistrarTests"
         ),
         .testTarget(name: "TributaryTests", dependencies: ["Tributary"], path: "Tests/TributaryTests"),
         .testTarget(

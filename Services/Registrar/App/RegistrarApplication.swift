@@ -1,0 +1,115 @@
+import Hummingbird
+import Kafka
+import Logging
+import ServiceLifecycle
+import ServiceSupport
+import Tributary
+import UnixSignals
+import TributaryIntegrations
+
+/// A built registrar: its services (producer, views of `<p>.triggers` and `<p>.sources`, leadership
+/// with the reconcile loop, admin HTTP server) in one `ServiceGroup`.
+public final class Registrar: Sendable {
+    /// The metrics `/metrics` serves.
+    public let metrics: RegistrarMetrics
+    private let group: ServiceGroup
+
+    init(metrics: RegistrarMetrics, group: ServiceGroup) {
+        self.metrics = metrics
+        self.group = group
+    }
+
+    /// Runs until graceful shutdown (a configured signal or ``shutdown()``).
+    public func run() async throws {
+        try await group.run()
+    }
+
+    /// Starts a graceful shutdown: the leader stops reconciling, leaves the group, the producer flushes.
+    public func shutdown() async {
+        await group.triggerGracefulShutdown()
+    }
+}
+
+/// Builds the registrar: ensures its topics exist and wires the producer, the views, the leadership
+/// and the admin server (`/healthz`, `/readyz`, `/metrics`). The `registrar` executable and the tests
+/// both call it. `catalog` gives the integrations (and which credentials are missing);
+/// `onAdminRunning` gets the admin server's bound port (useful with port 0).
+public func buildRegistrar(
+    configuration: RegistrarConfiguration,
+    catalog: IntegrationCatalog,
+    logger: Logger,
+    gracefulShutdownSignals: [UnixSignal] = [],
+    onAdminRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) async throws -> Registrar {
+    let topics = configuration.topics
+    try await topics.ensure([topics.sources, topics.triggers, topics.registrarControl], configuration: configuration.kafka, logger: logger)
+
+    let producer = try KafkaProducer(configuration: configuration.kafka, logger: logger)
+    let metrics = RegistrarMetrics()
+    let wakeup = Wakeup()
+    let triggers = try KafkaTableView(configuration: configuration.kafka, topic: topics.triggers.name, logger: logger) { change in
+        if let value = change.value {
+            do {
+                _ = try TriggerDeclaration(record: WireRecord(key: Array(change.key.utf8), value: value))
+            } catch {
+                logger.warning("unreadable trigger declaration is ignored", metadata: [LogKey.jobId: "\(change.key)", LogKey.error: "\(error)"])
+            }
+        }
+        wakeup.signal()
+    }
+    let states = try SourceStateTable(
+        configuration: configuration.kafka, topic: topics.sources.name, sealer: configuration.sealer,
+        producer: producer, logger: logger, onChange: { wakeup.signal() })
+    let control = ControlLog(kafka: configuration.kafka, producer: producer, topic: topics.registrarControl.name, logger: logger)
+    let reconciler = Reconciler(
+        configuration: configuration, catalog: catalog, states: states, triggers: triggers, control: control,
+        metrics: metrics, wakeup: wakeup, logger: logger)
+    let leadership = LeadershipService(
+        kafka: configuration.kafka, topic: topics.registrarControl.name, groupID: "\(configuration.topicPrefix)-registrar",
+        sessionTimeout: configuration.sessionTimeout, reconciler: reconciler, logger: logger)
+
+    let router = Router()
+    AdminRoutes(metrics: metrics.registry) {
+        triggers.isCaughtUp && states.view.isCaughtUp
+    }.add(to: router)
+    let admin = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.adminHost, port: configuration.adminPort), serverName: "tributary-registrar"),
+        onServerRunning: { channel in await onAdminRunning(channel.localAddress?.port ?? configuration.adminPort) },
+        logger: logger)
+
+    // Shut down in reverse order: the admin server, the leader, the views, then the producer flushes.
+    let services: [any Service] = [
+        ProducerService(producer: producer), ViewService(view: triggers), ViewService(view: states.view), leadership, admin,
+    ]
+    let group = ServiceGroup(configuration: .init(
+        services: services.map { .init(service: $0) }, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
+    return Registrar(metrics: metrics, group: group)
+}
+
+/// Keeps a producer until graceful shutdown, then flushes it.
+struct ProducerService: Service {
+    let producer: KafkaProducer
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await producer.shutdown()
+    }
+}
+
+/// Follows a compacted topic into a ``KafkaTableView`` until graceful shutdown or cancellation.
+struct ViewService: Service {
+    let view: KafkaTableView
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                await view.run()
+            } onCancel: {
+                Task { await view.stop() }
+            }
+        } onGracefulShutdown: {
+            Task { await view.stop() }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Kafka
+import ServiceSupport
+import Tributary
+
+/// Everything the registrar reads at start-up, typed and validated (errors name the variable).
+/// Provider credentials are read separately, by `IntegrationCatalog.fromEnvironment`.
+public struct RegistrarConfiguration: Sendable {
+    /// The cluster (`KAFKA_BROKERS` and the `KAFKA_*` passthrough).
+    public var kafka: KafkaConfiguration
+    /// `TRIBUTARY_TOPIC_PREFIX`, default `tributary`.
+    public var topicPrefix: String = "tributary"
+    /// `PUBLIC_URL`: the receiver's public base URL; a source's webhook URL is `$PUBLIC_URL/sources/<key>`.
+    public var publicURL: String
+    /// `TRIBUTARY_SECRET_KEY`: seals the signing secrets written to `<p>.sources`.
+    public var sealer: SecretSealer
+    /// `REGISTRAR_RESYNC_INTERVAL`, default 5 min: how often an active source is checked at the provider.
+    public var resyncInterval: Duration = .seconds(300)
+    /// `REGISTRAR_RETRY_BACKOFF`, default 1 s: the wait after a failed registration; it doubles with
+    /// every failure in a row, up to the resync interval.
+    public var retryBackoff: Duration = .seconds(1)
+    /// `REGISTRAR_ATTEMPTS_PER_RUN`, default 5: attempts of one registration run (same run id, completed
+    /// tasks memoized) after transient failures, before the next attempt starts a new run.
+    public var attemptsPerRun: Int = 5
+    /// `REGISTRAR_SESSION_TIMEOUT`, default 10 s: how long a silent leader keeps leadership.
+    public var sessionTimeout: Duration = .seconds(10)
+    /// `REGISTRAR_ADMIN_HOST`, default `0.0.0.0`.
+    public var adminHost: String = "0.0.0.0"
+    /// `REGISTRAR_ADMIN_PORT`, default 8081 (0 picks a free port): `/healthz`, `/readyz`, `/metrics`.
+    public var adminPort: Int = 8081
+    /// Test hooks (fault injection); empty in production.
+    public var hooks = RegistrarHooks()
+
+    /// A configuration with defaults for everything but the cluster, the public URL and the sealer.
+    public init(kafka: KafkaConfiguration, publicURL: String, sealer: SecretSealer) {
+        self.kafka = kafka
+        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        self.sealer = sealer
+    }
+
+    /// Command-line values that take precedence over the environment.
+    public struct Overrides: Sendable {
+        public var brokers: String?
+        public var topicPrefix: String?
+        public var publicURL: String?
+        public var resyncInterval: String?
+        public var adminHost: String?
+        public var adminPort: Int?
+        /// No overrides.
+        public init() {}
+    }
+
+    /// Reads the environment, with flags taking precedence.
+    public static func load(_ environment: ServiceEnvironment = ServiceEnvironment(), overrides: Overrides = .init()) throws -> RegistrarConfiguration {
+        var values = environment.values
+        if let brokers = overrides.brokers { values["KAFKA_BROKERS"] = brokers }
+        let kafka = try KafkaConfiguration.fromEnvironment(values)
+        let key = try environment.required(
+            "TRIBUTARY_SECRET_KEY", hint: "give the 32-byte key (base64) that seals source secrets; `openssl rand -base64 32` makes one")
+        let sealer: SecretSealer
+        do { sealer = try SecretSealer(base64Key: key) } catch {
+            throw ConfigurationError("TRIBUTARY_SECRET_KEY is invalid: \(error)")
+        }
+        let publicURL = try environment.required(
+            "PUBLIC_URL", override: overrides.publicURL,
+            hint: "give the receiver's public base URL, e.g. https://hooks.example.com (providers post to $PUBLIC_URL/sources/<key>)")
+        guard let parsed = URL(string: publicURL), let scheme = parsed.scheme, ["http", "https"].contains(scheme), parsed.host != nil else {
+            throw ConfigurationError("PUBLIC_URL=\(publicURL) is not an http(s) URL")
+        }
+        var configuration = RegistrarConfiguration(kafka: kafka, publicURL: publicURL, sealer: sealer)
+        configuration.topicPrefix = environment.string("TRIBUTARY_TOPIC_PREFIX", override: overrides.topicPrefix) ?? "tributary"
+        configuration.resyncInterval = try environment.duration(
+            "REGISTRAR_RESYNC_INTERVAL", override: overrides.resyncInterval, default: .seconds(300))
+        configuration.retryBackoff = try environment.duration("REGISTRAR_RETRY_BACKOFF", default: .seconds(1))
+        configuration.attemptsPerRun = try environment.int("REGISTRAR_ATTEMPTS_PER_RUN", default: 5, range: 1...100)
+        configuration.sessionTimeout = try environment.duration("REGISTRAR_SESSION_TIMEOUT", default: .seconds(10))
+        configuration.adminHost = environment.string("REGISTRAR_ADMIN_HOST", override: overrides.adminHost) ?? "0.0.0.0"
+        configuration.adminPort = try environment.int("REGISTRAR_ADMIN_PORT", override: overrides.adminPort, default: 8081, range: 0...65535)
+        return configuration
+    }
+
+    /// The topics under the prefix.
+    var topics: TributaryTopics { TributaryTopics(prefix: topicPrefix) }
+
+    /// The webhook URL of a source key: `$PUBLIC_URL/sources/<key>`, the key escaped as one path segment.
+    public func webhookURL(sourceKey: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove("/")
+        return publicURL + "/sources/" + (sourceKey.addingPercentEncoding(withAllowedCharacters: allowed) ?? sourceKey)
+    }
+}
+
+/// Fault-injection points for tests.
+public struct RegistrarHooks: Sendable {
+    /// Runs after a provider registration returned and before its result is written to `<p>.sources`
+    /// (source key, result). Throwing or suspending here simulates a crash at that point.
+    public var afterRegister: @Sendable (String, RegisterResult) async throws -> Void
+
+    /// No hooks.
+    public init(afterRegister: @escaping @Sendable (String, RegisterResult) async throws -> Void = { _, _ in }) {
+        self.afterRegister = afterRegister
+    }
+}

@@ -1,0 +1,53 @@
+import Prometheus
+import Synchronization
+
+/// The registrar's Prometheus metrics: reconciliations by source and outcome, failures by source,
+/// and whether this instance leads.
+public final class RegistrarMetrics: Sendable {
+    /// The registry `/metrics` renders.
+    public let registry = PrometheusCollectorRegistry()
+    private let counters = Mutex<[String: Counter]>([:])
+    let leader: Gauge
+
+    init() {
+        leader = registry.makeGauge(
+            descriptor: Self.descriptor("leader", unit: "", help: "1 while this registrar is the leader, else 0"), labels: [])
+        leader.set(0.0)
+    }
+
+    /// Counts one registration by outcome: `registered`, `unchanged`, `removed` or `failed`.
+    func reconciliation(source: String, outcome: String) {
+        counter("reconciliations", [("source", source), ("outcome", outcome)],
+                help: "Registrations by source key and outcome").increment()
+    }
+
+    /// Counts a failed registration attempt.
+    func failure(source: String) {
+        counter("failures", [("source", source)],
+                help: "Failed registration attempts by source key").increment()
+    }
+
+    /// `tributary_registrar_<name>[_<unit>]`.
+    private static func descriptor(_ name: String, unit: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "tributary", subsystem: "registrar", metricName: name, unitName: unit, helpText: help)
+    }
+
+    private func counter(_ name: String, _ labels: [(String, String)], help: String) -> Counter {
+        let key = ([name] + labels.map { "\($0.0)=\($0.1)" }).joined(separator: "\u{0}")
+        return counters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = registry.makeCounter(descriptor: Self.descriptor(name, unit: "total", help: help), labels: labels)
+            counters[key] = counter
+            return counter
+        }
+    }
+}
+
+extension RegistrarMetrics {
+    /// The metrics in Prometheus text format, as `/metrics` serves them.
+    public func render() -> String {
+        var bytes: [UInt8] = []
+        registry.emit(into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
