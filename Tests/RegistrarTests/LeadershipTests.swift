@@ -21,7 +21,7 @@ import Tributary
         guard let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(2)),
               let body = try? await response.body.collect(upTo: 1 << 20)
         else { return nil }
-        return String(buffer: body).contains("tributary_registrar_leader 1")
+        return leaderGauge(String(buffer: body)) == 1
     }
 
     @Test func oneLeadsAndAnotherTakesOverWithin30sOfAKill() async throws {
@@ -40,10 +40,17 @@ import Tributary
 
             // Exactly one leads.
             var leaders: [Bool] = []
-            try await eventually("one registrar leads, the other stands by") {
-                leaders = []
-                for port in ports { leaders.append(await leads(port) ?? false) }
-                return leaders.filter { $0 }.count == 1
+            var answers: [Bool?] = []
+            do {
+                try await eventually("one registrar leads, the other stands by") {
+                    answers = []
+                    for port in ports { answers.append(await leads(port)) }
+                    leaders = answers.map { $0 ?? false }
+                    return leaders.filter { $0 }.count == 1
+                }
+            } catch {
+                Issue.record("admin ports \(ports) answered \(answers); output:\n\(a.lines.suffix(15).joined(separator: "\n"))\n---\n\(b.lines.suffix(15).joined(separator: "\n"))")
+                throw error
             }
             let (leader, follower) = leaders[0] ? (a, b) : (b, a)
             let followerPort = leaders[0] ? ports[1] : ports[0]
@@ -56,6 +63,7 @@ import Tributary
                 h.fakes.stripe.endpoints.first?.enabledEvents.sorted() == ["invoice.paid", "price.created"]
             }
             let takeover = ContinuousClock.now - killedAt
+            print("leadership taken over \(takeover) after the kill")
             #expect(takeover < .seconds(30))
             #expect(await leads(followerPort) == true)
             #expect(h.fakes.stripe.endpoints.count == 1)

@@ -129,14 +129,18 @@ struct RegistrarHarness: Sendable {
     }
 
     private func send(_ message: KafkaProducerMessage) async throws {
-        let producer = try KafkaProducer(configuration: cluster.configuration)
+        var quiet = Logger(label: "test.producer")
+        quiet.logLevel = .error
+        let producer = try KafkaProducer(configuration: cluster.configuration, logger: quiet)
         try await producer.send(message)
         await producer.shutdown()
     }
 
     /// Every record on a topic now, in order.
     func records(_ topic: String) async throws -> [KafkaMessage] {
-        let reader = try KafkaTopicReader(configuration: cluster.configuration, topic: topic)
+        var quiet = Logger(label: "test.reader")
+        quiet.logLevel = .error
+        let reader = try KafkaTopicReader(configuration: cluster.configuration, topic: topic, logger: quiet)
         var messages: [KafkaMessage] = []
         for await event in reader {
             switch event {
@@ -194,8 +198,16 @@ struct RunningRegistrar: Sendable {
     }
 
     /// Whether it leads now, by its `tributary_registrar_leader` gauge.
-    var isLeader: Bool { metricsText.contains("tributary_registrar_leader 1") }
+    var isLeader: Bool { leaderGauge(metricsText) == 1 }
 
     /// Its metrics in Prometheus text format.
     var metricsText: String { registrar.metrics.render() }
+}
+
+/// The value of `tributary_registrar_leader` in a Prometheus text exposition.
+func leaderGauge(_ text: String) -> Double? {
+    for line in text.split(separator: "\n") where line.hasPrefix("tributary_registrar_leader ") {
+        return Double(line.dropFirst("tributary_registrar_leader ".count))
+    }
+    return nil
 }
