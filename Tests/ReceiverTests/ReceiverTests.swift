@@ -11,6 +11,22 @@ import Testing
 struct ReceiverTests {
     static let stripeHeader = HTTPField.Name("Stripe-Signature")!
 
+    @Test("a source key with a slash (GitHub owner/repo) is reached as one escaped path segment")
+    func escapedSourceKey() async throws {
+        let harness = try ReceiverHarness()
+        defer { harness.cluster.shutdown() }
+        try await harness.writeSource(SourceState(
+            key: "acme/web", sourceId: "github.webhook", params: ["owner": "acme", "repository": "web"], active: true,
+            url: "https://hooks.example.com/sources/acme%2Fweb", secret: "ghsecret"))
+        let app = try await harness.receiver()
+        try await app.test(.router) { client in
+            try await client.waitUntilReady()
+            // Unsigned: the GitHub handler refuses it, which shows the key found its source (not a 404).
+            let response = try await client.postWebhook("acme%2Fweb", body: Array("{}".utf8), headers: [:])
+            #expect(response.status == .unauthorized)
+        }
+    }
+
     @Test("every outcome: 404, 413, 401 (bad, missing, stale signature), 400, 200 with the event on <p>.events")
     func outcomes() async throws {
         let harness = try ReceiverHarness()

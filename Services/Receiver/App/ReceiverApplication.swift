@@ -39,7 +39,9 @@ public func buildReceiver(
         return await producer.isConnected()
     }.add(to: router)
     router.post("/sources/:sourceKey") { request, context in
-        try await webhooks.respond(to: request, sourceKey: context.parameters.require("sourceKey"))
+        // The key is one path segment: a key with `/` (GitHub's `owner/repo`) arrives as `owner%2Frepo`.
+        let raw = try context.parameters.require("sourceKey")
+        return try await webhooks.respond(to: request, sourceKey: raw.removingPercentEncoding ?? raw)
     }
 
     return Application(
