@@ -154,6 +154,23 @@ import TributaryRegistrar
         }
     }
 
+    @Test func aGitHubRepositoryGetsOneHookSignedWithASecretWeHold() async throws {
+        try await RegistrarHarness.with { h in
+            let source = TriggerSource(channel: .http, id: "github.webhook", version: "1", key: "acme/web", params: ["owner": "acme", "repository": "web"])
+            try await h.declare(job: "on-push", events: ["push"], source: source, eventSource: "github.com")
+            let registrar = try await h.start(h.configuration(), catalog: h.catalog())
+            try await eventually("the source is active") { try await h.state("acme/web")?.active == true }
+            let hooks = h.fakes.github.hooks
+            #expect(hooks.count == 1)
+            #expect(hooks.first?.url == RegistrarHarness.publicURL + "/sources/acme%2Fweb")
+            #expect(hooks.first?.events == ["push"])
+            let state = try await h.state("acme/web")
+            #expect(state?.secret != nil)
+            #expect(state?.secret == hooks.first?.secret)
+            await registrar.stop()
+        }
+    }
+
     @Test func missingCredentialsAreRecordedNamingTheVariable() async throws {
         try await RegistrarHarness.with { h in
             try await h.declare(job: "on-price", events: ["price.created"])
