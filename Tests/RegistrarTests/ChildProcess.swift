@@ -43,10 +43,12 @@ final class ChildProcess: Sendable {
         process.waitUntilExit()
     }
 
-    /// SIGTERM, then waits for the exit.
-    func terminate() {
+    /// SIGTERM, then waits for the exit; returns the exit status.
+    @discardableResult
+    func terminate() -> Int32 {
         process.terminate()
         process.waitUntilExit()
+        return process.terminationStatus
     }
 
     deinit {

@@ -70,7 +70,8 @@ import Tributary
             #expect(h.fakes.stripe.requests.filter { $0.method == "POST" && $0.path == "/v1/webhook_endpoints" }.count == 1)
             let state = try #require(try await h.state("stripe.webhook"))
             #expect(state.secret == h.fakes.stripe.endpoints.first?.secret)
-            _ = follower
+            // SIGTERM: graceful shutdown (the leader stops, leaves the group, the producer flushes), exit 0.
+            #expect(follower.terminate() == 0)
         }
     }
 }

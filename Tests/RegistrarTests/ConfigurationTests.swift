@@ -1,0 +1,56 @@
+import ServiceSupport
+import Testing
+import Tributary
+import TributaryRegistrar
+
+/// `RegistrarConfiguration.load`: defaults, flags over the environment, errors naming the variable.
+@Suite struct ConfigurationTests {
+    let base = [
+        "KAFKA_BROKERS": "127.0.0.1:9092",
+        "TRIBUTARY_SECRET_KEY": SecretSealer.generateKey(),
+        "PUBLIC_URL": "https://hooks.example.com/",
+    ]
+
+    @Test func defaultsAndTheWebhookURL() throws {
+        let configuration = try RegistrarConfiguration.load(ServiceEnvironment(base))
+        #expect(configuration.topicPrefix == "tributary")
+        #expect(configuration.resyncInterval == .seconds(300))
+        #expect(configuration.sessionTimeout == .seconds(10))
+        #expect(configuration.adminPort == 8081)
+        #expect(configuration.webhookURL(sourceKey: "stripe.webhook") == "https://hooks.example.com/sources/stripe.webhook")
+        #expect(configuration.webhookURL(sourceKey: "acme/web") == "https://hooks.example.com/sources/acme%2Fweb")
+    }
+
+    @Test func flagsOverrideTheEnvironment() throws {
+        var environment = base
+        environment["REGISTRAR_RESYNC_INTERVAL"] = "10m"
+        environment["REGISTRAR_ADMIN_PORT"] = "9000"
+        var overrides = RegistrarConfiguration.Overrides()
+        overrides.resyncInterval = "30s"
+        overrides.publicURL = "http://localhost:8080"
+        overrides.topicPrefix = "dev"
+        let configuration = try RegistrarConfiguration.load(ServiceEnvironment(environment), overrides: overrides)
+        #expect(configuration.resyncInterval == .seconds(30))
+        #expect(configuration.adminPort == 9000)
+        #expect(configuration.publicURL == "http://localhost:8080")
+        #expect(configuration.topicPrefix == "dev")
+    }
+
+    @Test(arguments: [
+        ("PUBLIC_URL", nil as String?),
+        ("PUBLIC_URL", "ftp://x"),
+        ("TRIBUTARY_SECRET_KEY", nil),
+        ("TRIBUTARY_SECRET_KEY", "c2hvcnQ="),
+        ("KAFKA_BROKERS", nil),
+        ("REGISTRAR_RESYNC_INTERVAL", "often"),
+    ])
+    func errorsNameTheVariable(variable: String, value: String?) {
+        var environment = base
+        environment[variable] = value
+        #expect {
+            try RegistrarConfiguration.load(ServiceEnvironment(environment))
+        } throws: { error in
+            "\(error)".contains(variable)
+        }
+    }
+}
