@@ -129,6 +129,25 @@ import TributaryRegistrar
         }
     }
 
+    @Test func aLostCreateAnswerIsRetriedInTheSameRunAndReplayedByStripe() async throws {
+        try await RegistrarHarness.with { h in
+            // Stripe creates the endpoint but the answer is lost (a 500 after processing).
+            h.fakes.stripe.inject(FakeFailure(status: 500, method: "POST", afterProcessing: true))
+            try await h.declare(job: "on-price", events: ["price.created"])
+            let registrar = try await h.start(h.configuration(), catalog: h.catalog(stripeAttempts: 1))
+            try await eventually("the source is active with the endpoint's secret") {
+                try await h.stateMatchesTheOnlyEndpoint("stripe.webhook")
+            }
+            // The second attempt kept the run id, so its create carried the same idempotency key and
+            // Stripe replayed the first answer (secret included) instead of creating a second endpoint.
+            let creates = h.fakes.stripe.requests.filter { $0.method == "POST" && $0.path == "/v1/webhook_endpoints" }
+            #expect(creates.count == 2)
+            #expect(Set(creates.map(\.idempotencyKey)).count == 1)
+            #expect(try await h.history("stripe.webhook").map { $0.lastError?.attempts } == [1, nil])
+            await registrar.stop()
+        }
+    }
+
     @Test func aCrashBetweenCreateAndStateWriteLeavesOneEndpointWhoseSecretWeHold() async throws {
         try await RegistrarHarness.with { h in
             try await h.declare(job: "on-price", events: ["price.created"])
