@@ -41,6 +41,8 @@ final class Reconciler: Sendable {
         var retryAt: [String: Date] = [:]
         /// When a source key was last checked at the provider.
         var checkedAt: [String: Date] = [:]
+        /// Source keys whose unreadable state was reported in this term.
+        var reportedUnreadable: Set<String> = []
     }
 
     /// Reconciles until the task is cancelled (leadership lost or shutdown).
@@ -87,7 +89,15 @@ final class Reconciler: Sendable {
         var next = now.addingTimeInterval(Self.seconds(configuration.resyncInterval))
         for key in Set(plans.keys).union(term.runs.keys).sorted() {
             try Task.checkCancellation()
-            if case .unreadable? = entries[key] { continue }  // never overwrite what we cannot read
+            if case .unreadable(let reason)? = entries[key] {
+                // Never overwrite what we cannot read (another sealing key, a newer version): say so once.
+                if term.reportedUnreadable.insert(key).inserted {
+                    logger.error("source state unreadable; the source is left alone",
+                                 metadata: [LogKey.sourceKey: "\(key)", LogKey.error: "\(reason)"])
+                    metrics.failure(source: key)
+                }
+                continue
+            }
             guard let plan = plans[key] else {
                 term.runs[key] = nil
                 continue

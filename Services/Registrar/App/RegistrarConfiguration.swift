@@ -40,11 +40,17 @@ public struct RegistrarConfiguration: Sendable {
 
     /// Command-line values that take precedence over the environment.
     public struct Overrides: Sendable {
+        /// `--brokers`, over `KAFKA_BROKERS`.
         public var brokers: String?
+        /// `--topic-prefix`, over `TRIBUTARY_TOPIC_PREFIX`.
         public var topicPrefix: String?
+        /// `--public-url`, over `PUBLIC_URL`.
         public var publicURL: String?
+        /// `--resync-interval` (e.g. `5m`), over `REGISTRAR_RESYNC_INTERVAL`.
         public var resyncInterval: String?
+        /// `--admin-host`, over `REGISTRAR_ADMIN_HOST`.
         public var adminHost: String?
+        /// `--admin-port`, over `REGISTRAR_ADMIN_PORT`.
         public var adminPort: Int?
         /// No overrides.
         public init() {}
