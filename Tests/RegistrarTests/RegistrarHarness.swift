@@ -124,8 +124,8 @@ struct RegistrarHarness: Sendable {
     }
 
     /// Writes a source state, as `tributary sources set-secret` does.
-    func write(_ state: SourceState) async throws {
-        try await send(KafkaProducerMessage(topic: topics.sources.name, record: try state.record(sealer: sealer)))
+    func write(_ state: SourceState, sealer: SecretSealer? = nil) async throws {
+        try await send(KafkaProducerMessage(topic: topics.sources.name, record: try state.record(sealer: sealer ?? self.sealer)))
     }
 
     private func send(_ message: KafkaProducerMessage) async throws {

@@ -190,6 +190,25 @@ import TributaryRegistrar
         }
     }
 
+    @Test func aStateSealedWithAnotherKeyIsNeverOverwritten() async throws {
+        try await RegistrarHarness.with { h in
+            let foreign = try SecretSealer(base64Key: SecretSealer.generateKey())
+            let state = SourceState(key: "stripe.webhook", sourceId: "stripe.webhook", params: ["connect": false], active: true, secret: "whsec_foreign")
+            try await h.write(state, sealer: foreign)
+            try await h.declare(job: "on-price", events: ["price.created"])
+            // A second source, reconciled after stripe.webhook in the same pass, shows the pass happened.
+            let resend = TriggerSource(channel: .http, id: "standardwebhooks", version: "1", key: "webhooks.resend", params: ["name": "resend"])
+            try await h.declare(job: "on-email", events: ["email.sent"], source: resend, eventSource: "resend")
+            let registrar = try await h.start(h.configuration(), catalog: h.catalog())
+            try await eventually("the other source is active") { try await h.state("webhooks.resend")?.active == true }
+            let records = try await h.records(h.topics.sources.name).filter { $0.keyString == "stripe.webhook" }
+            #expect(records.count == 1)
+            #expect(h.fakes.stripe.requests.isEmpty)
+            #expect(registrar.metricsText.contains(#"tributary_registrar_failures_total{source="stripe.webhook"} 1"#))
+            await registrar.stop()
+        }
+    }
+
     @Test func missingCredentialsAreRecordedNamingTheVariable() async throws {
         try await RegistrarHarness.with { h in
             try await h.declare(job: "on-price", events: ["price.created"])
