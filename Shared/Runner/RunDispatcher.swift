@@ -164,6 +164,11 @@ final class RunDispatcher: Sendable {
         }
     }
 
+    /// The partitions this runner holds now (restored and accepting records).
+    var assigned: Set<KafkaTopicPartition> {
+        state.withLock { Set($0.partitions.filter { !$0.value.closing }.keys) }
+    }
+
     /// The next offset to commit of every assigned partition whose position is known.
     var positions: [KafkaTopicPartition: Int64] {
         state.withLock { state in state.partitions.compactMapValues(\.nextOffset) }

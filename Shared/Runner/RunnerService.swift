@@ -18,6 +18,7 @@ public final class RunnerService: Service, Sendable {
     public let metrics: RunnerMetrics
     private let logger: Logger
     private let phase = Mutex(Phase.starting)
+    private let dispatcher = Mutex<RunDispatcher?>(nil)
 
     private enum Phase { case starting, running, draining, stopped }
 
@@ -38,6 +39,9 @@ public final class RunnerService: Service, Sendable {
 
     /// Whether the runner is consuming (triggers declared, group joined) and not shutting down.
     public var isReady: Bool { phase.withLock { $0 == .running } }
+
+    /// The event partitions this runner holds now (restored from `<p>.runs` and running their events).
+    public var assignedPartitions: Set<KafkaTopicPartition> { dispatcher.withLock { $0 }?.assigned ?? [] }
 
     /// Runs until graceful shutdown (or cancellation), then drains, commits and leaves the group.
     public func run() async throws {
@@ -60,6 +64,7 @@ public final class RunnerService: Service, Sendable {
                         LogKey.topic: "\(partition.topic)", LogKey.partition: "\(partition.partition)", LogKey.error: "\(error)"])
                 }
             })
+        self.dispatcher.withLock { $0 = dispatcher }
         var consumerSettings = KafkaConsumerConfiguration(
             groupID: configuration.groupID, topics: [configuration.eventsTopic] + configuration.extraTopics)
         consumerSettings.sessionTimeout = configuration.sessionTimeout
