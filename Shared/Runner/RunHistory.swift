@@ -52,7 +52,7 @@ final class RunHistory: Sendable {
     func rebuild(configuration: KafkaConfiguration, runsTopic: String, partitions: Set<Int32>, logger: Logger) async throws -> Int {
         guard !partitions.isEmpty else { return 0 }
         var quiet = logger
-        quiet.logLevel = max(logger.logLevel, .warning)
+        quiet.logLevel = max(logger.logLevel, .error)
         let reader = try KafkaTopicReader(configuration: configuration, topic: runsTopic, partitions: partitions.sorted(), logger: quiet)
         var fresh: [String: Entry] = [:]
         var count = 0
