@@ -11,6 +11,8 @@ let package = Package(
         .executable(name: "tributary", targets: ["TributaryTool"]),
         .executable(name: "receiver", targets: ["Receiver"]),
         .executable(name: "registrar", targets: ["Registrar"]),
+        .library(name: "TributaryRunner", targets: ["TributaryRunner"]),
+        .executable(name: "runner", targets: ["Runner"]),
         .executable(name: "fake-providers", targets: ["fake-providers"]),
     ],
     dependencies: [
@@ -153,6 +155,33 @@ let package = Package(
             ],
             path: "Services/Receiver/Main"
         ),
+        // The runner library: consumes events, runs jobs, records runs, restores on rebalance.
+        .target(
+            name: "TributaryRunner",
+            dependencies: [
+                "Kafka",
+                "Tributary",
+                "ServiceSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Runner"
+        ),
+        // The reference runner (`runner`) with the example jobs.
+        .executableTarget(
+            name: "Runner",
+            dependencies: [
+                "TributaryRunner",
+                "Tributary",
+                "ServiceSupport",
+                "Kafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Services/Runner"
+        ),
         // The `tributary` command-line tool.
         .executableTarget(
             name: "TributaryTool",
@@ -188,6 +217,23 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Benchmarks/ReceiverBench"
+        ),
+        // A runner process the runner tests start, kill and restart: test jobs with a side-effect sink.
+        .executableTarget(
+            name: "RunnerProbe",
+            dependencies: ["TributaryRunner", "Tributary", "Kafka", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/RunnerProbe"
+        ),
+        // Runner throughput and publish-to-start latency (Benchmarks/runner-bench.sh runs it beside the Kafka ceiling).
+        .executableTarget(
+            name: "RunnerBench",
+            dependencies: ["TributaryRunner", "Tributary", "Kafka", "ServiceSupport", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/RunnerBench"
+        ),
+        .testTarget(
+            name: "RunnerTests",
+            dependencies: ["TributaryRunner", "Tributary", "Kafka", "ServiceSupport", "RunnerProbe"],
+            path: "Tests/RunnerTests"
         ),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaProbe"], path: "Tests/KafkaTests"),
         .testTarget(

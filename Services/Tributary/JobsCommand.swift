@@ -50,7 +50,7 @@ struct JobsCommand: AsyncParsableCommand {
             let configuration = try cluster.kafka()
             let topic = cluster.topics.triggers.name
             guard try await readTable(topic, configuration: configuration)[job] != nil else {
-                throw ValidationError("no job \(job) is declared on \(topic)")
+                throw ToolError("no job \(job) is declared on \(topic)")
             }
             let producer = try KafkaProducer(configuration: configuration, logger: toolLogger())
             try await producer.send(KafkaProducerMessage(topic: topic, key: job, value: nil))

@@ -14,34 +14,35 @@ struct SendCommand: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterOptions
     @Argument(help: "The event name, e.g. price.created.") var event: String
     @Option(help: "The event's source, e.g. stripe.com (default: the specification's).") var source: String?
-    @Option(help: "The id of one of the specification's examples.") var example: String?
+    @Option(help: "The id of one of the specification's examples (default: its first).") var example: String?
     @Option(help: "A JSON payload file, or - for standard input.") var payload: String?
     @Option(help: "The event id (default: a new one).") var id: String?
     @Option(help: "The source key to attach (e.g. stripe.webhook).") var sourceKey: String?
 
     func validate() throws {
-        guard (example == nil) != (payload == nil) else { throw ValidationError("give exactly one of --example and --payload") }
+        guard example == nil || payload == nil else { throw ValidationError("give --example or --payload, not both") }
     }
 
     func run() async throws {
         let specifications = EventCatalog.all.filter { $0.names.contains(event) }
         let body: JSON
         var eventSource = source
-        if let example {
+        if payload == nil {
             guard let specification = specifications.first(where: { source == nil || $0.source == source }) else {
-                throw ValidationError("no event specification for \(event)\(source.map { " from \($0)" } ?? ""); known: \(EventCatalog.all.flatMap(\.names).sorted().joined(separator: ", "))")
+                throw ToolError("no event specification for \(event)\(source.map { " from \($0)" } ?? ""); known: \(EventCatalog.all.flatMap(\.names).sorted().joined(separator: ", "))")
             }
-            guard let found = specification.examples.first(where: { $0.id == example || $0.id == "\(event).\(example)" }) else {
-                throw ValidationError("\(event) has no example \(example); examples: \(specification.examples.map(\.id).joined(separator: ", "))")
+            let wanted = example ?? specification.examples.first?.id ?? ""
+            guard let found = specification.examples.first(where: { $0.id == wanted || $0.id == "\(event).\(wanted)" }) else {
+                throw ToolError("\(event) has no example \(wanted); examples: \(specification.examples.map(\.id).joined(separator: ", "))")
             }
             body = found.payload
             eventSource = eventSource ?? specification.source
         } else {
             let data = payload == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: payload!))
-            do { body = try JSON(parsing: Array(data)) } catch { throw ValidationError("the payload is not JSON: \(error)") }
+            do { body = try JSON(parsing: Array(data)) } catch { throw ToolError("the payload is not JSON: \(error)") }
             eventSource = eventSource ?? specifications.first?.source
         }
-        guard let eventSource else { throw ValidationError("give --source: \(event) is not a known event") }
+        guard let eventSource else { throw ToolError("give --source: \(event) is not a known event") }
         let record = EventRecord(
             id: id ?? "test_\(UUID().uuidString.lowercased())", name: event, source: eventSource, timestamp: Date(),
             payload: body, sourceKey: sourceKey)

@@ -87,7 +87,7 @@ struct SourcesCommand: AsyncParsableCommand {
             if parts.count == 2 {
                 return SourceState(key: key, sourceId: "github.webhook", params: ["owner": .string(String(parts[0])), "repository": .string(String(parts[1]))], active: true)
             }
-            throw ValidationError("unknown source key \(key): use stripe.webhook, stripe.webhook.connect, webhooks.<name> or owner/repo")
+            throw ToolError("unknown source key \(key): use stripe.webhook, stripe.webhook.connect, webhooks.<name> or owner/repo")
         }
     }
 }

@@ -17,7 +17,7 @@ struct ClusterOptions: ParsableArguments {
         do {
             return try KafkaConfiguration.fromEnvironment(environment)
         } catch {
-            throw ValidationError("\(error.message) (or pass --brokers)")
+            throw ToolError("\(error.message) (or pass --brokers)")
         }
     }
 
@@ -28,10 +28,10 @@ struct ClusterOptions: ParsableArguments {
     /// The sealer for source secrets (`TRIBUTARY_SECRET_KEY`), if configured.
     func sealer(required: Bool) throws -> SecretSealer? {
         guard let key = ServiceEnvironment().string("TRIBUTARY_SECRET_KEY") else {
-            if required { throw ValidationError("TRIBUTARY_SECRET_KEY is not set: it seals source secrets (the same key the registrar and receiver use)") }
+            if required { throw ToolError("TRIBUTARY_SECRET_KEY is not set: it seals source secrets (the same key the registrar and receiver use)") }
             return nil
         }
-        do { return try SecretSealer(base64Key: key) } catch { throw ValidationError("TRIBUTARY_SECRET_KEY is invalid: \(error)") }
+        do { return try SecretSealer(base64Key: key) } catch { throw ToolError("TRIBUTARY_SECRET_KEY is invalid: \(error)") }
     }
 }
 
@@ -76,4 +76,10 @@ func printTable(_ header: [String], _ rows: [[String]]) {
 /// Writes a line to standard error (progress and notes that must not mix with `--json` output).
 func note(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// A failure the tool reports as `Error: <message>` (without the usage text a flag mistake gets).
+struct ToolError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -176,6 +176,16 @@ public final class KafkaConsumer: AsyncSequence, Sendable {
         return offsets.mapValues { $0 >= 0 ? $0 : nil }
     }
 
+    /// The low and high watermarks of a partition, as its leader reports them now (for consumer lag).
+    public func watermarks(_ partition: KafkaTopicPartition, timeout: Duration = .seconds(5)) async throws(KafkaError) -> (low: Int64, high: Int64) {
+        guard lifecycle.enter() else { throw KafkaError.shutDownError }
+        defer { lifecycle.leave() }
+        let client = client
+        return try await blocking.run { () throws(KafkaError) in
+            try client.watermarks(partition, timeoutMs: Int32(timeout.milliseconds))
+        }
+    }
+
     /// Leaves the group: the revocation handler runs, marked offsets are committed, iteration ends.
     public func close() async {
         await lifecycle.stop()

@@ -1,0 +1,158 @@
+// The runner's benchmark (Benchmarks/runner-bench.sh runs it):
+//
+//   RunnerBench run <bootstrap> <prefix> <name> [concurrent]
+//       a runner process hosting one trivial job (`bench-trivial` on `bench.tick` from `bench.test`);
+//       prints `assigned <n>` whenever the number of partitions it holds changes; SIGTERM stops it.
+//   RunnerBench produce <bootstrap> <prefix> <count>
+//       publishes <count> `bench.tick` CloudEvents to <prefix>.events in batches of 10,000.
+//   RunnerBench measure <bootstrap> <prefix> <count>
+//       reads <prefix>.runs until <count> runs succeeded; prints runs/s from the first `started`
+//       record to the last `succeeded` one (broker timestamps).
+//   RunnerBench latency <bootstrap> <prefix> <rate> <seconds>
+//       one runner in this process; publishes events at <rate>/s for <seconds> s, one awaited send
+//       each, and prints p50/p90/p99/max of (job start - send time).
+import Foundation
+import Kafka
+import Logging
+import ServiceLifecycle
+import ServiceSupport
+import Synchronization
+import Tributary
+import TributaryRunner
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 4 else {
+    FileHandle.standardError.write(Data("usage: RunnerBench run|produce|measure|latency bootstrap prefix ...\n".utf8))
+    exit(2)
+}
+let (mode, bootstrap, prefix) = (arguments[1], arguments[2], arguments[3])
+let kafka = KafkaConfiguration(bootstrapServers: bootstrap)
+var quiet = Logger(label: "bench")
+quiet.logLevel = .error
+
+func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
+let tick = EventSpecification<JSON>(name: "bench.tick", title: "Tick", source: "bench.test")
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+func tickEvent(_ index: Int) -> EventRecord {
+    EventRecord(id: "t\(index)", name: "bench.tick", source: "bench.test",
+                payload: ["n": .number(Double(index)), "sentAt": .number(Date().timeIntervalSince1970)])
+}
+
+func configuration(adminPort: Int = 0) -> RunnerConfiguration {
+    RunnerConfiguration(kafka: kafka, topicPrefix: prefix, adminPort: adminPort, adminHost: "127.0.0.1", printRunLogs: false)
+}
+
+switch mode {
+case "run":
+    let concurrent = arguments.count > 5 && arguments[5] == "concurrent"
+    let job = Job(id: "bench-trivial", name: "Trivial", version: "1", trigger: Trigger(event: tick)) { _, _, _ in }
+    var logger = Logger(label: "bench.runner.\(arguments.count > 4 ? arguments[4] : "")")
+    logger.logLevel = .warning
+    let application = try buildRunner(configuration: configuration(), jobs: [RunnerJob(job, concurrentRuns: concurrent)], logger: logger)
+    let watcher = Task {
+        var last = -1
+        while !Task.isCancelled {
+            let now = application.runner.assignedPartitions.count
+            if now != last {
+                emit("assigned \(now)")
+                last = now
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+    try await application.run()
+    watcher.cancel()
+
+case "produce":
+    let count = Int(arguments[4])!
+    let producer = try KafkaProducer(configuration: kafka, logger: quiet)
+    let start = ContinuousClock.now
+    for first in stride(from: 0, to: count, by: 10_000) {
+        let batch = (first..<min(count, first + 10_000)).map {
+            KafkaProducerMessage(topic: "\(prefix).events", record: CloudEvent.encode(tickEvent($0)))
+        }
+        _ = try await producer.sendAll(batch)
+    }
+    let elapsed = seconds(ContinuousClock.now - start)
+    emit("produced \(count) events in \(String(format: "%.2f", elapsed)) s = \(Int(Double(count) / elapsed)) events/s")
+    await producer.shutdown()
+
+case "measure":
+    let count = Int(arguments[4])!
+    let reader = try KafkaTopicReader(configuration: kafka, topic: "\(prefix).runs", logger: quiet)
+    let (first, last, succeeded) = await Task.detached {
+        var first: Date?
+        var last: Date?
+        var succeeded = 0
+        for await event in reader {
+            guard case .message(let message) = event, let value = message.value else { continue }
+            // Cheap status check: the record is sorted-key JSON with `"status":"…"`.
+            let text = String(decoding: value, as: UTF8.self)
+            if first == nil, text.contains(#""status":"started""#) { first = message.timestamp }
+            if text.contains(#""status":"succeeded""#) {
+                succeeded += 1
+                last = message.timestamp
+                if succeeded == count { break }
+            }
+        }
+        return (first, last, succeeded)
+    }.value
+    await reader.close()
+    guard let first, let last, succeeded == count else {
+        emit("measure: only \(succeeded) succeeded runs")
+        exit(1)
+    }
+    let span = last.timeIntervalSince(first)
+    emit("\(count) runs in \(String(format: "%.2f", span)) s = \(Int(Double(count) / span)) runs/s (first started -> last succeeded, broker timestamps)")
+
+case "latency":
+    let rate = Int(arguments[4])!
+    let duration = Int(arguments[5])!
+    let total = rate * duration
+    let latencies = Mutex<[Double]>([])
+    latencies.withLock { $0.reserveCapacity(total) }
+    let job = Job(id: "bench-latency", name: "Latency", version: "1", trigger: Trigger(event: tick)) { payload, _, _ in
+        let now = Date().timeIntervalSince1970
+        if let sent = payload["sentAt"]?.numberValue { latencies.withLock { $0.append((now - sent) * 1000) } }
+    }
+    var logger = Logger(label: "bench.latency")
+    logger.logLevel = .warning
+    let runner = try RunnerService(configuration: configuration(), jobs: [RunnerJob(job)], logger: logger)
+    let group = ServiceGroup(configuration: .init(services: [.init(service: runner)], logger: logger))
+    let running = Task { try await group.run() }
+    while runner.assignedPartitions.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+    try await Task.sleep(for: .seconds(1))
+    let producer = try KafkaProducer(configuration: kafka, logger: quiet)
+    let interval = Duration.seconds(1) / rate
+    let clock = ContinuousClock()
+    let start = clock.now
+    try await withThrowingDiscardingTaskGroup { sends in
+        for index in 0..<total {
+            try await clock.sleep(until: start + interval * index)
+            sends.addTask {
+                try await producer.send(KafkaProducerMessage(topic: "\(prefix).events", record: CloudEvent.encode(tickEvent(index))))
+            }
+        }
+    }
+    let deadline = ContinuousClock.now + .seconds(30)
+    while latencies.withLock({ $0.count }) < total && ContinuousClock.now < deadline {
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    let sorted = latencies.withLock { $0 }.sorted()
+    func percentile(_ p: Double) -> String {
+        String(format: "%.2f", sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))])
+    }
+    emit("\(sorted.count) of \(total) events at \(rate)/s: publish -> job start p50 \(percentile(0.5)) ms, p90 \(percentile(0.9)) ms, p99 \(percentile(0.99)) ms, max \(String(format: "%.2f", sorted.last ?? 0)) ms")
+    await group.triggerGracefulShutdown()
+    try await running.value
+    await producer.shutdown()
+
+default:
+    FileHandle.standardError.write(Data("unknown mode \(mode)\n".utf8))
+    exit(2)
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Runner throughput (one runner, then two) and publish-to-job-start latency, beside the ceiling:
+# the raw consume rate of the same events with KafkaBench, on the same embedded broker, in the same run.
+#   Benchmarks/runner-bench.sh [events] [latency-rate] [latency-seconds]
+# (The webhook-POST-to-job-start latency needs the receiver; it is left for when the receiver lands.)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COUNT=${1:-100000}
+RATE=${2:-1000}
+SECONDS_=${3:-10}
+PARTITIONS=${PARTITIONS:-12}
+swift build -c release --product RunnerBench >/dev/null
+swift build -c release --product KafkaBench >/dev/null
+swift build --product tributary >/dev/null
+mkdir -p .build/bench
+BENCH=.build/release/RunnerBench
+KBENCH=.build/release/KafkaBench
+PIDS=()
+cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+start_broker() {  # prints the bootstrap servers
+  .build/debug/tributary broker --partitions "$PARTITIONS" --topic-prefix "$1" >.build/bench/broker-$1.out 2>/dev/null &
+  PIDS+=($!)
+  for _ in $(seq 100); do [ -s .build/bench/broker-$1.out ] && break; sleep 0.1; done
+  head -1 .build/bench/broker-$1.out
+}
+
+wait_assigned() {  # <total partitions> <log files...>
+  local want=$1; shift
+  for _ in $(seq 600); do
+    local sum=0
+    for log in "$@"; do
+      local n; n=$(grep '^assigned' "$log" 2>/dev/null | tail -1 | awk '{print $2}')
+      sum=$((sum + ${n:-0}))
+    done
+    # every runner holds some partitions and together they hold all
+    local ok=1
+    for log in "$@"; do [ "$(grep '^assigned' "$log" 2>/dev/null | tail -1 | awk '{print $2}')" -gt 0 ] 2>/dev/null || ok=0; done
+    [ "$sum" = "$want" ] && [ $ok = 1 ] && return 0
+    sleep 0.1
+  done
+  echo "runners did not get the partitions" >&2; return 1
+}
+
+throughput() {  # <runners> <prefix>
+  local runners=$1 prefix=$2 boot logs=()
+  boot=$(start_broker "$prefix")
+  for i in $(seq "$runners"); do
+    $BENCH run "$boot" "$prefix" "r$i" >.build/bench/$prefix-r$i.out 2>.build/bench/$prefix-r$i.err &
+    PIDS+=($!)
+    logs+=(.build/bench/$prefix-r$i.out)
+  done
+  wait_assigned "$PARTITIONS" "${logs[@]}"
+  sleep 1
+  echo "  $($BENCH produce "$boot" "$prefix" "$COUNT")"
+  echo "  runner x$runners: $($BENCH measure "$boot" "$prefix" "$COUNT")"
+  echo "  ceiling (KafkaBench raw consume of the same events): $($KBENCH "$boot" "$prefix.events" consume "$COUNT")"
+}
+
+echo "embedded broker (tributary broker), $PARTITIONS partitions, trivial job, $COUNT events; $(nproc) cores"
+echo "-- one runner"
+throughput 1 benchone
+echo "-- two runners"
+throughput 2 benchtwo
+echo "-- latency: publish (producer send) -> job start, one runner, $RATE events/s for $SECONDS_ s"
+boot=$(start_broker benchlat)
+echo "  $($BENCH latency "$boot" benchlat "$RATE" "$SECONDS_")"

@@ -1,0 +1,46 @@
+import Kafka
+import ServiceSupport
+import Testing
+import TributaryRunner
+
+@Suite("Runner configuration")
+struct ConfigurationTests {
+    @Test("defaults, environment, and flags over environment")
+    func readsEnvironment() throws {
+        let defaults = try RunnerConfiguration.fromEnvironment(ServiceEnvironment(["KAFKA_BROKERS": "k:9092"]))
+        #expect(defaults.topicPrefix == "tributary" && defaults.groupID == "tributary-runners")
+        #expect(defaults.eventsTopic == "tributary.events" && defaults.extraTopics.isEmpty)
+        #expect(defaults.maxConcurrentRuns == 256 && defaults.drainTimeout == .seconds(30) && defaults.adminPort == 9090)
+
+        let environment = ServiceEnvironment([
+            "KAFKA_BROKERS": "k:9092", "TRIBUTARY_TOPIC_PREFIX": "acme", "RUNNER_TOPICS": "orders.v1, shipments",
+            "RUNNER_MAX_CONCURRENT_RUNS": "8", "RUNNER_DRAIN_TIMEOUT": "5s", "RUNNER_ADMIN_PORT": "9100",
+        ])
+        let read = try RunnerConfiguration.fromEnvironment(environment)
+        #expect(read.groupID == "acme-runners" && read.runsTopic == "acme.runs")
+        #expect(read.extraTopics == ["orders.v1", "shipments"])
+        #expect(read.maxConcurrentRuns == 8 && read.drainTimeout == .seconds(5) && read.adminPort == 9100)
+
+        var overrides = RunnerConfiguration.Overrides()
+        overrides.group = "mine"
+        overrides.maxConcurrentRuns = 2
+        let overridden = try RunnerConfiguration.fromEnvironment(environment, overrides: overrides)
+        #expect(overridden.groupID == "mine" && overridden.maxConcurrentRuns == 2)
+    }
+
+    @Test("invalid values fail at start, naming the variable")
+    func namesTheVariable() {
+        func message(_ values: [String: String]) -> String {
+            do {
+                _ = try RunnerConfiguration.fromEnvironment(ServiceEnvironment(values))
+                return ""
+            } catch { return "\(error)" }
+        }
+        #expect(message([:]).contains("KAFKA_BROKERS"))
+        #expect(message(["KAFKA_BROKERS": "k", "RUNNER_MAX_CONCURRENT_RUNS": "many"]).contains("RUNNER_MAX_CONCURRENT_RUNS"))
+        #expect(message(["KAFKA_BROKERS": "k", "RUNNER_MAX_CONCURRENT_RUNS": "0"]).contains("RUNNER_MAX_CONCURRENT_RUNS"))
+        #expect(message(["KAFKA_BROKERS": "k", "RUNNER_DRAIN_TIMEOUT": "soon"]).contains("RUNNER_DRAIN_TIMEOUT"))
+        #expect(message(["KAFKA_BROKERS": "k", "RUNNER_ADMIN_PORT": "70000"]).contains("RUNNER_ADMIN_PORT"))
+        #expect(message(["KAFKA_BROKERS": "k", "TRIBUTARY_TOPIC_PREFIX": "a b"]).contains("TRIBUTARY_TOPIC_PREFIX"))
+    }
+}

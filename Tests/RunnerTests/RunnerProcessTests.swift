@@ -1,0 +1,104 @@
+import Foundation
+import Kafka
+import Testing
+import Tributary
+import TributaryRunner
+
+/// Runners in processes of their own (`RunnerProbe`), killed and restarted.
+@Suite("Runners in separate processes", .serialized)
+struct RunnerProcessTests {
+    static func assignment(_ lines: [String]) -> Set<Int32>? {
+        guard let last = lines.last(where: { $0.hasPrefix("assigned") }) else { return nil }
+        return Set(last.dropFirst("assigned".count).trimmingCharacters(in: .whitespaces).split(separator: ",").compactMap { Int32($0) })
+    }
+
+    static func sinkLines(_ path: String) -> [String] {
+        (try? String(contentsOfFile: path, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
+    }
+
+    static func temporaryPath(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("runner-test-\(UUID().uuidString)-\(name)").path
+    }
+
+    static func event(_ name: String, _ id: String) -> EventRecord {
+        EventRecord(id: id, name: name, source: "probe.test", payload: ["n": .string(id)])
+    }
+
+    @Test("a runner killed (SIGKILL) inside a job's second task is finished by another runner without repeating the first task")
+    func killedRunnerResumes() async throws {
+        try await withTributaryCluster(prefix: "p") { cluster, topics in
+            let sink = Self.temporaryPath("sink")
+            let gate = Self.temporaryPath("gate")
+            defer { try? FileManager.default.removeItem(atPath: sink); try? FileManager.default.removeItem(atPath: gate) }
+            let probe = productURL("RunnerProbe")
+            let first = try ChildProcess(probe, [cluster.bootstrapServers, "p", sink, "first", gate])
+            try await eventually("the first runner holds every partition", timeout: .seconds(30)) { Self.assignment(first.lines) == [0, 1, 2, 3] }
+            let publisher = try Publisher(cluster.configuration, topic: topics.events.name)
+            try await publisher.send(Self.event("two.step", "k1"))
+            try await eventually("the first runner is inside the second task") {
+                Self.sinkLines(sink).contains("second-start first k1")
+            }
+            first.kill()
+            #expect(FileManager.default.createFile(atPath: gate, contents: Data()))
+
+            let runs = try TopicCollector(cluster.configuration, topic: topics.runs.name)
+            let second = try ChildProcess(probe, [cluster.bootstrapServers, "p", sink, "second", gate])
+            try await eventually("the second runner finished the run", timeout: .seconds(60)) {
+                Self.sinkLines(sink).contains("second-done second k1")
+            }
+            let lines = Self.sinkLines(sink)
+            #expect(lines.filter { $0.hasPrefix("first ") } == ["first first k1"], "the first task ran again: \(lines)")
+            try await eventually("the run succeeded on attempt 2") {
+                runs.runs.contains { $0.jobId == "probe-two-step" && $0.status == .succeeded && $0.attempt == 2 }
+            }
+            let done = runs.runs.last { $0.jobId == "probe-two-step" }!
+            #expect(done.tasks.map(\.key) == ["first", "second"])
+            #expect(done.tasks.allSatisfy { $0.status == .completed })
+            second.terminate()
+            #expect(second.exitCode == 0)
+            #expect(second.lines.last == "stopped")
+            await runs.close()
+            await publisher.producer.shutdown()
+        }
+    }
+
+    @Test("two runners split 1,000 events and every (job, event) succeeds exactly once")
+    func twoRunnersSplitTheLoad() async throws {
+        try await withTributaryCluster(prefix: "p") { cluster, topics in
+            let sink = Self.temporaryPath("sink")
+            defer { try? FileManager.default.removeItem(atPath: sink) }
+            let probe = productURL("RunnerProbe")
+            let a = try ChildProcess(probe, [cluster.bootstrapServers, "p", sink, "a", "/nonexistent"])
+            let b = try ChildProcess(probe, [cluster.bootstrapServers, "p", sink, "b", "/nonexistent"])
+            try await eventually("the two runners hold disjoint halves of the partitions", timeout: .seconds(40)) {
+                guard let x = Self.assignment(a.lines), let y = Self.assignment(b.lines) else { return false }
+                return !x.isEmpty && !y.isEmpty && x.isDisjoint(with: y) && x.union(y) == [0, 1, 2, 3]
+            }
+            let publisher = try Publisher(cluster.configuration, topic: topics.events.name)
+            let ids = (0..<1000).map { "c\($0)" }
+            try await publisher.sendAll(ids.map { Self.event("count", $0) })
+            let expected = Set(ids.flatMap { ["probe-count-a \($0)", "probe-count-b \($0)"] })
+            try await eventually("every (job, event) ran", timeout: .seconds(60)) {
+                Self.sinkLines(sink).count >= 2000
+            }
+            let lines = Self.sinkLines(sink).map { $0.split(separator: " ").map(String.init) }
+            #expect(lines.count == 2000, "some (job, event) ran more than once")
+            #expect(Set(lines.map { "\($0[1]) \($0[3])" }) == expected)
+            let byRunner = Dictionary(grouping: lines, by: { $0[2] }).mapValues(\.count)
+            #expect((byRunner["a"] ?? 0) > 0 && (byRunner["b"] ?? 0) > 0, "one runner did everything: \(byRunner)")
+
+            let runs = try TopicCollector(cluster.configuration, topic: topics.runs.name)
+            try await eventually("2,000 succeeded run records", timeout: .seconds(30)) {
+                runs.runs.filter { $0.status == .succeeded }.count >= 2000
+            }
+            let succeeded = runs.runs.filter { $0.status == .succeeded }
+            #expect(succeeded.count == 2000)
+            #expect(Set(succeeded.map { "\($0.jobId) \($0.eventId)" }) == expected)
+            a.terminate()
+            b.terminate()
+            #expect(a.exitCode == 0 && b.exitCode == 0)
+            await runs.close()
+            await publisher.producer.shutdown()
+        }
+    }
+}
