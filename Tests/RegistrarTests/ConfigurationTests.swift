@@ -16,7 +16,7 @@ import TributaryRegistrar
         #expect(configuration.topicPrefix == "tributary")
         #expect(configuration.resyncInterval == .seconds(300))
         #expect(configuration.sessionTimeout == .seconds(10))
-        #expect(configuration.adminPort == 8081)
+        #expect(configuration.adminPort == 9091)
         #expect(configuration.webhookURL(sourceKey: "stripe.webhook") == "https://hooks.example.com/sources/stripe.webhook")
         #expect(configuration.webhookURL(sourceKey: "acme/web") == "https://hooks.example.com/sources/acme%2Fweb")
     }

@@ -26,8 +26,8 @@ public struct RegistrarConfiguration: Sendable {
     public var sessionTimeout: Duration = .seconds(10)
     /// `REGISTRAR_ADMIN_HOST`, default `0.0.0.0`.
     public var adminHost: String = "0.0.0.0"
-    /// `REGISTRAR_ADMIN_PORT`, default 8081 (0 picks a free port): `/healthz`, `/readyz`, `/metrics`.
-    public var adminPort: Int = 8081
+    /// `REGISTRAR_ADMIN_PORT`, default 9091 (0 picks a free port): `/healthz`, `/readyz`, `/metrics`.
+    public var adminPort: Int = 9091
     /// Test hooks (fault injection); empty in production.
     public var hooks = RegistrarHooks()
 
@@ -81,7 +81,7 @@ public struct RegistrarConfiguration: Sendable {
         configuration.attemptsPerRun = try environment.int("REGISTRAR_ATTEMPTS_PER_RUN", default: 5, range: 1...100)
         configuration.sessionTimeout = try environment.duration("REGISTRAR_SESSION_TIMEOUT", default: .seconds(10))
         configuration.adminHost = environment.string("REGISTRAR_ADMIN_HOST", override: overrides.adminHost) ?? "0.0.0.0"
-        configuration.adminPort = try environment.int("REGISTRAR_ADMIN_PORT", override: overrides.adminPort, default: 8081, range: 0...65535)
+        configuration.adminPort = try environment.int("REGISTRAR_ADMIN_PORT", override: overrides.adminPort, default: 9091, range: 0...65535)
         return configuration
     }
 
