@@ -43,6 +43,7 @@ import TributaryRegistrar
         ("TRIBUTARY_SECRET_KEY", "c2hvcnQ="),
         ("KAFKA_BROKERS", nil),
         ("REGISTRAR_RESYNC_INTERVAL", "often"),
+        ("LOG_LEVEL", "loud"),
     ])
     func errorsNameTheVariable(variable: String, value: String?) {
         var environment = base

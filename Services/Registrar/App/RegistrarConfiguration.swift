@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Logging
 import ServiceSupport
 import Tributary
 
@@ -28,6 +29,8 @@ public struct RegistrarConfiguration: Sendable {
     public var adminHost: String = "0.0.0.0"
     /// `REGISTRAR_ADMIN_PORT`, default 9091 (0 picks a free port): `/healthz`, `/readyz`, `/metrics`.
     public var adminPort: Int = 9091
+    /// `LOG_LEVEL`, default `info`.
+    public var logLevel: Logger.Level = .info
     /// Test hooks (fault injection); empty in production.
     public var hooks = RegistrarHooks()
 
@@ -82,6 +85,12 @@ public struct RegistrarConfiguration: Sendable {
         configuration.sessionTimeout = try environment.duration("REGISTRAR_SESSION_TIMEOUT", default: .seconds(10))
         configuration.adminHost = environment.string("REGISTRAR_ADMIN_HOST", override: overrides.adminHost) ?? "0.0.0.0"
         configuration.adminPort = try environment.int("REGISTRAR_ADMIN_PORT", override: overrides.adminPort, default: 9091, range: 0...65535)
+        if let level = environment.string("LOG_LEVEL") {
+            guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+                throw ConfigurationError("LOG_LEVEL=\(level) is not one of trace, debug, info, notice, warning, error, critical")
+            }
+            configuration.logLevel = parsed
+        }
         return configuration
     }
 

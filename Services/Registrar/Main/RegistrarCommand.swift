@@ -15,7 +15,7 @@ struct RegistrarCommand: AsyncParsableCommand {
         discussion: """
             Flags override the environment variables named in brackets. Also read: KAFKA_* (librdkafka \
             properties), TRIBUTARY_SECRET_KEY, STRIPE_API_KEY, STRIPE_API_BASE, GITHUB_TOKEN, GITHUB_API_BASE, \
-            REGISTRAR_RETRY_BACKOFF, REGISTRAR_ATTEMPTS_PER_RUN, REGISTRAR_SESSION_TIMEOUT.
+            REGISTRAR_RETRY_BACKOFF, REGISTRAR_ATTEMPTS_PER_RUN, REGISTRAR_SESSION_TIMEOUT, LOG_LEVEL.
             """)
 
     @Option(help: "Kafka bootstrap servers [KAFKA_BROKERS].") var brokers: String?
@@ -39,7 +39,11 @@ struct RegistrarCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        let logger = Logger(label: "tributary.registrar")
+        let logger = {
+            var logger = Logger(label: "tributary.registrar")
+            logger.logLevel = configuration.logLevel
+            return logger
+        }()
         let catalog = try IntegrationCatalog.fromEnvironment(logger: logger)
         for (provider, variable) in catalog.missingCredentials.sorted(by: { $0.key < $1.key }) {
             logger.warning("no credentials: \(provider) sources cannot be registered", metadata: ["variable": "\(variable)"])
