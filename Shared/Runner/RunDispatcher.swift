@@ -40,6 +40,8 @@ final class RunDispatcher: Sendable {
         var closing = false
         /// The next offset to commit, once known.
         var nextOffset: Int64?
+        /// The last offset taken in this assignment (a record at or below it is a duplicate).
+        var lastOffset: Int64 = -1
     }
 
     private struct State {
@@ -201,7 +203,10 @@ final class RunDispatcher: Sendable {
             unreadable = error.reason
         }
         let accepted = state.withLock { state -> Bool in
-            guard !state.stopped, var p = state.partitions[partition], !p.closing else { return false }
+            guard !state.stopped, var p = state.partitions[partition], !p.closing, message.offset > p.lastOffset else {
+                return false
+            }
+            p.lastOffset = message.offset
             p.tracker.add(message.offset)
             if p.nextOffset == nil { p.nextOffset = message.offset }
             let count = works.count + (unreadable == nil ? 0 : 1)
