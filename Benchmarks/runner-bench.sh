@@ -77,4 +77,5 @@ echo "-- two runners"
 throughput 2 benchtwo
 echo "-- latency: publish (producer send) -> job start, one runner, $RATE events/s for $SECONDS_ s"
 start_broker benchlat
-echo "  $($BENCH latency "$BOOT" benchlat "$RATE" "$SECONDS_")"
+echo "  ceiling: $($BENCH latency-ceiling "$BOOT" benchlat "$RATE" "$SECONDS_" 2>/dev/null)"
+echo "  runner:  $($BENCH latency "$BOOT" benchlat "$RATE" "$SECONDS_" 2>/dev/null)"
