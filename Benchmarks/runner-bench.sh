@@ -9,21 +9,31 @@ COUNT=${1:-100000}
 RATE=${2:-1000}
 SECONDS_=${3:-10}
 PARTITIONS=${PARTITIONS:-12}
-swift build -c release --product RunnerBench >/dev/null
-swift build -c release --product KafkaBench >/dev/null
-swift build --product tributary >/dev/null
+swift build -c release --product RunnerBench 2>/dev/null | tail -1
+swift build -c release --product KafkaBench 2>/dev/null | tail -1
+swift build --product tributary 2>/dev/null | tail -1
 mkdir -p .build/bench
 BENCH=.build/release/RunnerBench
 KBENCH=.build/release/KafkaBench
-PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT
+PIDS=()     # brokers
+RUNNERS=()  # runner processes: stopped (SIGTERM, then SIGKILL) before their broker goes
+stop_runners() {
+  for pid in "${RUNNERS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${RUNNERS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  RUNNERS=()
+}
+cleanup() { stop_runners; for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
 
-start_broker() {  # prints the bootstrap servers
+start_broker() {  # sets BOOT to the bootstrap servers
+  rm -f .build/bench/broker-$1.out
   .build/debug/tributary broker --partitions "$PARTITIONS" --topic-prefix "$1" >.build/bench/broker-$1.out 2>/dev/null &
   PIDS+=($!)
   for _ in $(seq 100); do [ -s .build/bench/broker-$1.out ] && break; sleep 0.1; done
-  head -1 .build/bench/broker-$1.out
+  BOOT=$(head -1 .build/bench/broker-$1.out)
 }
 
 wait_assigned() {  # <total partitions> <log files...>
@@ -31,12 +41,12 @@ wait_assigned() {  # <total partitions> <log files...>
   for _ in $(seq 600); do
     local sum=0
     for log in "$@"; do
-      local n; n=$(grep '^assigned' "$log" 2>/dev/null | tail -1 | awk '{print $2}')
+      local n; n=$( (grep '^assigned' "$log" 2>/dev/null || true) | tail -1 | awk '{print $2}')
       sum=$((sum + ${n:-0}))
     done
     # every runner holds some partitions and together they hold all
     local ok=1
-    for log in "$@"; do [ "$(grep '^assigned' "$log" 2>/dev/null | tail -1 | awk '{print $2}')" -gt 0 ] 2>/dev/null || ok=0; done
+    for log in "$@"; do [ "$( (grep '^assigned' "$log" 2>/dev/null || true) | tail -1 | awk '{print $2}')" -gt 0 ] 2>/dev/null || ok=0; done
     [ "$sum" = "$want" ] && [ $ok = 1 ] && return 0
     sleep 0.1
   done
@@ -45,10 +55,11 @@ wait_assigned() {  # <total partitions> <log files...>
 
 throughput() {  # <runners> <prefix>
   local runners=$1 prefix=$2 boot logs=()
-  boot=$(start_broker "$prefix")
+  start_broker "$prefix"
+  boot=$BOOT
   for i in $(seq "$runners"); do
     $BENCH run "$boot" "$prefix" "r$i" >.build/bench/$prefix-r$i.out 2>.build/bench/$prefix-r$i.err &
-    PIDS+=($!)
+    RUNNERS+=($!)
     logs+=(.build/bench/$prefix-r$i.out)
   done
   wait_assigned "$PARTITIONS" "${logs[@]}"
@@ -56,6 +67,7 @@ throughput() {  # <runners> <prefix>
   echo "  $($BENCH produce "$boot" "$prefix" "$COUNT")"
   echo "  runner x$runners: $($BENCH measure "$boot" "$prefix" "$COUNT")"
   echo "  ceiling (KafkaBench raw consume of the same events): $($KBENCH "$boot" "$prefix.events" consume "$COUNT")"
+  stop_runners
 }
 
 echo "embedded broker (tributary broker), $PARTITIONS partitions, trivial job, $COUNT events; $(nproc) cores"
@@ -64,5 +76,6 @@ throughput 1 benchone
 echo "-- two runners"
 throughput 2 benchtwo
 echo "-- latency: publish (producer send) -> job start, one runner, $RATE events/s for $SECONDS_ s"
-boot=$(start_broker benchlat)
-echo "  $($BENCH latency "$boot" benchlat "$RATE" "$SECONDS_")"
+start_broker benchlat
+echo "  ceiling: $($BENCH latency-ceiling "$BOOT" benchlat "$RATE" "$SECONDS_" 2>/dev/null)"
+echo "  runner:  $($BENCH latency "$BOOT" benchlat "$RATE" "$SECONDS_" 2>/dev/null)"

@@ -27,8 +27,11 @@ guard arguments.count >= 4 else {
 }
 let (mode, bootstrap, prefix) = (arguments[1], arguments[2], arguments[3])
 let kafka = KafkaConfiguration(bootstrapServers: bootstrap)
-var quiet = Logger(label: "bench")
-quiet.logLevel = .error
+let quiet: Logger = {
+    var logger = Logger(label: "bench")
+    logger.logLevel = .error
+    return logger
+}()
 
 func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
@@ -38,13 +41,50 @@ func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
+/// Unique per process, so events of another run of the benchmark on the same broker are new events.
+let runToken = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+
 func tickEvent(_ index: Int) -> EventRecord {
-    EventRecord(id: "t\(index)", name: "bench.tick", source: "bench.test",
+    EventRecord(id: "\(runToken)-\(index)", name: "bench.tick", source: "bench.test",
                 payload: ["n": .number(Double(index)), "sentAt": .number(Date().timeIntervalSince1970)])
 }
 
 func configuration(adminPort: Int = 0) -> RunnerConfiguration {
-    RunnerConfiguration(kafka: kafka, topicPrefix: prefix, adminPort: adminPort, adminHost: "127.0.0.1", printRunLogs: false)
+    var configuration = RunnerConfiguration(kafka: kafka, topicPrefix: prefix, adminPort: adminPort, adminHost: "127.0.0.1",
+                                            printRunLogs: false)
+    for (name, value) in ProcessInfo.processInfo.environment where name.hasPrefix("BENCH_CONSUMER_") {
+        configuration.consumerProperties[name.dropFirst("BENCH_CONSUMER_".count).lowercased().replacingOccurrences(of: "_", with: ".")] = value
+    }
+    return configuration
+}
+
+/// Publishes `total` events at `rate` per second, one awaited send each (sends overlap), sentAt in the payload.
+func publishPaced(rate: Int, total: Int) async throws -> KafkaProducer {
+    let producer = try KafkaProducer(configuration: kafka, logger: quiet)
+    let interval = Duration.seconds(1) / rate
+    let clock = ContinuousClock()
+    let start = clock.now
+    try await withThrowingDiscardingTaskGroup { sends in
+        for index in 0..<total {
+            try await clock.sleep(until: start + interval * index)
+            sends.addTask {
+                try await producer.send(KafkaProducerMessage(topic: "\(prefix).events", record: CloudEvent.encode(tickEvent(index))))
+            }
+        }
+    }
+    return producer
+}
+
+/// Prints percentiles of sorted latencies in milliseconds.
+func report(_ sorted: [Double], total: Int, rate: Int, what: String) {
+    guard !sorted.isEmpty else {
+        emit("\(what): nothing arrived")
+        exit(1)
+    }
+    func percentile(_ p: Double) -> String {
+        String(format: "%.2f", sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))])
+    }
+    emit("\(sorted.count) of \(total) events at \(rate)/s, \(what): p50 \(percentile(0.5)) ms, p90 \(percentile(0.9)) ms, p99 \(percentile(0.99)) ms, max \(String(format: "%.2f", sorted.last!)) ms")
 }
 
 switch mode {
@@ -71,12 +111,19 @@ case "run":
 case "produce":
     let count = Int(arguments[4])!
     let producer = try KafkaProducer(configuration: kafka, logger: quiet)
+    let messages = (0..<count).map { KafkaProducerMessage(topic: "\(prefix).events", record: CloudEvent.encode(tickEvent($0))) }
     let start = ContinuousClock.now
-    for first in stride(from: 0, to: count, by: 10_000) {
-        let batch = (first..<min(count, first + 10_000)).map {
-            KafkaProducerMessage(topic: "\(prefix).events", record: CloudEvent.encode(tickEvent($0)))
+    // Four batches of 5,000 in flight at a time.
+    try await withThrowingDiscardingTaskGroup { group in
+        let batches = stride(from: 0, to: count, by: 5_000).map { Array(messages[$0..<min(count, $0 + 5_000)]) }
+        var next = 0
+        while next < batches.count {
+            let wave = batches[next..<min(batches.count, next + 4)]
+            try await withThrowingDiscardingTaskGroup { inner in
+                for batch in wave { inner.addTask { _ = try await producer.sendAll(batch) } }
+            }
+            next += 4
         }
-        _ = try await producer.sendAll(batch)
     }
     let elapsed = seconds(ContinuousClock.now - start)
     emit("produced \(count) events in \(String(format: "%.2f", elapsed)) s = \(Int(Double(count) / elapsed)) events/s")
@@ -86,24 +133,24 @@ case "measure":
     let count = Int(arguments[4])!
     let reader = try KafkaTopicReader(configuration: kafka, topic: "\(prefix).runs", logger: quiet)
     let (first, last, succeeded) = await Task.detached {
-        var first: Date?
-        var last: Date?
+        var first = Date.distantFuture
+        var last = Date.distantPast
         var succeeded = 0
         for await event in reader {
-            guard case .message(let message) = event, let value = message.value else { continue }
+            guard case .message(let message) = event, let value = message.value, let time = message.timestamp else { continue }
             // Cheap status check: the record is sorted-key JSON with `"status":"…"`.
             let text = String(decoding: value, as: UTF8.self)
-            if first == nil, text.contains(#""status":"started""#) { first = message.timestamp }
+            if text.contains(#""status":"started""#) { first = min(first, time) }
             if text.contains(#""status":"succeeded""#) {
                 succeeded += 1
-                last = message.timestamp
+                last = max(last, time)
                 if succeeded == count { break }
             }
         }
         return (first, last, succeeded)
     }.value
     await reader.close()
-    guard let first, let last, succeeded == count else {
+    guard succeeded == count else {
         emit("measure: only \(succeeded) succeeded runs")
         exit(1)
     }
@@ -116,40 +163,60 @@ case "latency":
     let total = rate * duration
     let latencies = Mutex<[Double]>([])
     latencies.withLock { $0.reserveCapacity(total) }
-    let job = Job(id: "bench-latency", name: "Latency", version: "1", trigger: Trigger(event: tick)) { payload, _, _ in
+    let job = Job(id: "bench-latency", name: "Latency", version: "1", trigger: Trigger(event: tick)) { payload, _, ctx in
         let now = Date().timeIntervalSince1970
-        if let sent = payload["sentAt"]?.numberValue { latencies.withLock { $0.append((now - sent) * 1000) } }
+        guard ctx.event.id.hasPrefix(runToken), let sent = payload["sentAt"]?.numberValue else { return }
+        latencies.withLock { $0.append((now - sent) * 1000) }
     }
     var logger = Logger(label: "bench.latency")
     logger.logLevel = .warning
-    let runner = try RunnerService(configuration: configuration(), jobs: [RunnerJob(job)], logger: logger)
+    var latest = configuration()
+    latest.consumerProperties["auto.offset.reset"] = "latest"
+    let runner = try RunnerService(configuration: latest, jobs: [RunnerJob(job)], logger: logger)
     let group = ServiceGroup(configuration: .init(services: [.init(service: runner)], logger: logger))
     let running = Task { try await group.run() }
     while runner.assignedPartitions.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
     try await Task.sleep(for: .seconds(1))
-    let producer = try KafkaProducer(configuration: kafka, logger: quiet)
-    let interval = Duration.seconds(1) / rate
-    let clock = ContinuousClock()
-    let start = clock.now
-    try await withThrowingDiscardingTaskGroup { sends in
-        for index in 0..<total {
-            try await clock.sleep(until: start + interval * index)
-            sends.addTask {
-                try await producer.send(KafkaProducerMessage(topic: "\(prefix).events", record: CloudEvent.encode(tickEvent(index))))
-            }
-        }
-    }
+    let producer = try await publishPaced(rate: rate, total: total)
     let deadline = ContinuousClock.now + .seconds(30)
     while latencies.withLock({ $0.count }) < total && ContinuousClock.now < deadline {
         try await Task.sleep(for: .milliseconds(50))
     }
-    let sorted = latencies.withLock { $0 }.sorted()
-    func percentile(_ p: Double) -> String {
-        String(format: "%.2f", sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))])
-    }
-    emit("\(sorted.count) of \(total) events at \(rate)/s: publish -> job start p50 \(percentile(0.5)) ms, p90 \(percentile(0.9)) ms, p99 \(percentile(0.99)) ms, max \(String(format: "%.2f", sorted.last ?? 0)) ms")
+    report(latencies.withLock { $0 }.sorted(), total: total, rate: rate, what: "publish -> job start (runner)")
     await group.triggerGracefulShutdown()
     try await running.value
+    await producer.shutdown()
+
+case "latency-ceiling":
+    // The same paced events, read by a bare consumer group member with the runner's consumer settings.
+    let rate = Int(arguments[4])!
+    let total = rate * Int(arguments[5])!
+    var settings = KafkaConsumerConfiguration(groupID: "ceiling-\(runToken)", topics: ["\(prefix).events"])
+    settings.autoOffsetReset = "latest"
+    settings.properties = configuration().consumerProperties
+    let assigned = Mutex(false)
+    let consumer = try KafkaConsumer(configuration: kafka, consumerConfiguration: settings,
+                                     rebalanceHandler: KafkaRebalanceHandler(onAssign: { _ in assigned.withLock { $0 = true } }),
+                                     logger: quiet)
+    let reading = Task.detached { () -> [Double] in
+        var latencies: [Double] = []
+        for await message in consumer {
+            let now = Date().timeIntervalSince1970
+            if let value = message.value, let event = try? CloudEvent.decode(WireRecord(message)),
+               let sent = event.payload["sentAt"]?.numberValue {
+                _ = value
+                latencies.append((now - sent) * 1000)
+            }
+            if latencies.count == total { break }
+        }
+        return latencies
+    }
+    while !assigned.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(50)) }
+    try await Task.sleep(for: .seconds(1))
+    let producer = try await publishPaced(rate: rate, total: total)
+    let latencies = await reading.value
+    report(latencies.sorted(), total: total, rate: rate, what: "publish -> consumer receives (bare KafkaConsumer)")
+    await consumer.close()
     await producer.shutdown()
 
 default:

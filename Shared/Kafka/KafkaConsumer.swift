@@ -111,6 +111,7 @@ public final class KafkaConsumer: AsyncSequence, Sendable {
         let thread = Thread {
             while !lifecycle.stopRequested {
                 var batch: [MessageBuffer<KafkaMessage>.Item] = []
+                let polledAt = buffer.generation
                 for polled in client.consumerPoll(timeoutMs: 100) {
                     switch polled {
                     case .message(let message):
@@ -121,7 +122,7 @@ public final class KafkaConsumer: AsyncSequence, Sendable {
                         logger.warning("consumer error", metadata: ["error": "\(error)"])
                     }
                 }
-                buffer.push(batch) { lifecycle.stopRequested }
+                buffer.push(batch, polledAt: polledAt) { lifecycle.stopRequested }
             }
             lifecycle.waitForCalls()
             client.closeConsumer()

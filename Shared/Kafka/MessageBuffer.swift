@@ -15,6 +15,9 @@ final class MessageBuffer<Element: Sendable>: @unchecked Sendable {
     private var waiter: UnsafeContinuation<(items: [Item], generation: Int)?, Never>?
     private var finished = false
     private var assigned: Set<KafkaTopicPartition> = []
+    /// The revocation count right after each partition was last revoked: records taken before that
+    /// are stale even if the partition was assigned again since.
+    private var lastRevoked: [KafkaTopicPartition: Int] = [:]
     /// Bumped at every revocation, so iterators recheck records they already took.
     private let revocations = Atomic<Int>(0)
     private let capacity: Int
@@ -23,8 +26,9 @@ final class MessageBuffer<Element: Sendable>: @unchecked Sendable {
         self.capacity = max(1, capacity)
     }
 
-    /// Called by the poll thread; blocks while full unless `shouldStop` turns true.
-    func push(_ batch: [Item], shouldStop: () -> Bool) {
+    /// Called by the poll thread; blocks while full unless `shouldStop` turns true. Records of
+    /// partitions revoked after `polledAt` (the ``generation`` before they were polled) are dropped.
+    func push(_ batch: [Item], polledAt: Int? = nil, shouldStop: () -> Bool) {
         guard !batch.isEmpty else { return }
         condition.lock()
         while items.count >= capacity && !finished {
@@ -38,7 +42,10 @@ final class MessageBuffer<Element: Sendable>: @unchecked Sendable {
             condition.unlock()
             return
         }
-        let fresh = batch.filter { $0.partition == nil || assigned.contains($0.partition!) }
+        let fresh = batch.filter { item in
+            guard let partition = item.partition else { return true }
+            return assigned.contains(partition) && (polledAt.map { (lastRevoked[partition] ?? 0) <= $0 } ?? true)
+        }
         if let waiter, !fresh.isEmpty {
             self.waiter = nil
             let generation = revocations.load(ordering: .acquiring)
@@ -81,6 +88,14 @@ final class MessageBuffer<Element: Sendable>: @unchecked Sendable {
         return assigned.contains(partition)
     }
 
+    /// Whether a record of `partition` taken at revocation count `generation` is still current:
+    /// the partition is assigned and was not revoked (and perhaps assigned again) since.
+    func isCurrent(_ partition: KafkaTopicPartition, takenAt generation: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return assigned.contains(partition) && (lastRevoked[partition] ?? 0) <= generation
+    }
+
     func assign(_ partitions: [KafkaTopicPartition]) {
         condition.lock()
         assigned.formUnion(partitions)
@@ -91,7 +106,8 @@ final class MessageBuffer<Element: Sendable>: @unchecked Sendable {
         condition.lock()
         assigned.subtract(partitions)
         items.removeAll { $0.partition.map(partitions.contains) ?? false }
-        revocations.add(1, ordering: .acquiringAndReleasing)
+        let generation = revocations.add(1, ordering: .acquiringAndReleasing).newValue
+        for partition in partitions { lastRevoked[partition] = generation }
         condition.unlock()
     }
 
@@ -127,7 +143,8 @@ struct MessageBufferIterator<Element: Sendable> {
             if index < batch.count {
                 let item = batch[index]
                 index += 1
-                if let partition = item.partition, buffer.generation != generation, !buffer.isAssigned(partition) {
+                if let partition = item.partition, buffer.generation != generation,
+                   !buffer.isCurrent(partition, takenAt: generation) {
                     continue
                 }
                 return item.element

@@ -23,14 +23,17 @@ final class RunDispatcher: Sendable {
         var partition: KafkaTopicPartition { message.topicPartition }
     }
 
-    private struct Lane {
+    /// A job's runs of one partition waiting their turn (a class: mutated in place under the lock).
+    private final class Lane {
         var queue: [Work] = []
         var head = 0
         var busy = false
     }
 
-    private struct PartitionState {
-        var runsPartition: Int32
+    /// What the dispatcher knows of one assigned partition (a class: mutated in place under the lock).
+    private final class PartitionState {
+        init(runsPartition: Int32) { self.runsPartition = runsPartition }
+        let runsPartition: Int32
         var tracker = OffsetTracker()
         var remaining: [Int64: Int] = [:]
         var lanes: [String: Lane] = [:]
@@ -40,6 +43,8 @@ final class RunDispatcher: Sendable {
         var closing = false
         /// The next offset to commit, once known.
         var nextOffset: Int64?
+        /// The last offset taken in this assignment (a record at or below it is a duplicate).
+        var lastOffset: Int64 = -1
     }
 
     private struct State {
@@ -115,10 +120,11 @@ final class RunDispatcher: Sendable {
         let revoked = Set(partitions)
         state.withLock { state in
             for partition in revoked {
-                state.partitions[partition]?.closing = true
-                for id in state.partitions[partition]?.lanes.keys.map({ $0 }) ?? [] {
-                    state.partitions[partition]!.lanes[id]!.queue = []
-                    state.partitions[partition]!.lanes[id]!.head = 0
+                guard let p = state.partitions[partition] else { continue }
+                p.closing = true
+                for lane in p.lanes.values {
+                    lane.queue = []
+                    lane.head = 0
                 }
             }
         }
@@ -201,12 +207,14 @@ final class RunDispatcher: Sendable {
             unreadable = error.reason
         }
         let accepted = state.withLock { state -> Bool in
-            guard !state.stopped, var p = state.partitions[partition], !p.closing else { return false }
+            guard !state.stopped, let p = state.partitions[partition], !p.closing, message.offset > p.lastOffset else {
+                return false
+            }
+            p.lastOffset = message.offset
             p.tracker.add(message.offset)
             if p.nextOffset == nil { p.nextOffset = message.offset }
             let count = works.count + (unreadable == nil ? 0 : 1)
             if count > 0 { p.remaining[message.offset] = count }
-            state.partitions[partition] = p
             return true
         }
         guard accepted else {
@@ -247,11 +255,17 @@ final class RunDispatcher: Sendable {
 
     private func enqueue(_ work: Work) {
         let startWorker = state.withLock { state -> Bool in
-            guard var p = state.partitions[work.partition] else { return false }
-            p.lanes[work.job.id, default: Lane()].queue.append(work)
-            let start = !p.lanes[work.job.id]!.busy
-            if start { p.lanes[work.job.id]!.busy = true }
-            state.partitions[work.partition] = p
+            guard let p = state.partitions[work.partition] else { return false }
+            let lane: Lane
+            if let existing = p.lanes[work.job.id] {
+                lane = existing
+            } else {
+                lane = Lane()
+                p.lanes[work.job.id] = lane
+            }
+            lane.queue.append(work)
+            let start = !lane.busy
+            if start { lane.busy = true }
             return start
         }
         guard startWorker else { return }
@@ -265,13 +279,11 @@ final class RunDispatcher: Sendable {
     /// Takes the lane's next run (counting it as started), or ends the lane's worker.
     private func nextInLane(_ partition: KafkaTopicPartition, job: String) -> Work? {
         state.withLock { state -> Work? in
-            guard var p = state.partitions[partition], var lane = p.lanes[job] else { return nil }
-            defer { state.partitions[partition] = p }
+            guard let p = state.partitions[partition], let lane = p.lanes[job] else { return nil }
             guard !p.closing, lane.head < lane.queue.count else {
                 lane.busy = false
                 lane.queue = []
                 lane.head = 0
-                p.lanes[job] = lane
                 return nil
             }
             let work = lane.queue[lane.head]
@@ -280,7 +292,6 @@ final class RunDispatcher: Sendable {
                 lane.queue.removeFirst(lane.head)
                 lane.head = 0
             }
-            p.lanes[job] = lane
             p.unsettled += 1
             return work
         }
@@ -290,7 +301,7 @@ final class RunDispatcher: Sendable {
     private func begin(_ partition: KafkaTopicPartition) -> Bool {
         state.withLock { state in
             guard state.partitions[partition]?.closing == false else { return false }
-            state.partitions[partition]!.unsettled += 1
+            state.partitions[partition]!.unsettled += 1  // a class: in place
             return true
         }
     }
@@ -310,8 +321,7 @@ final class RunDispatcher: Sendable {
     /// A started run (or dead letter) is over: its event finishes if it was its last.
     private func settle(_ partition: KafkaTopicPartition, _ offset: Int64, finished: Bool, started: Bool = true) {
         let (done, releaseEvent) = state.withLock { state -> (Int64?, Bool) in
-            guard var p = state.partitions[partition] else { return (nil, false) }
-            defer { state.partitions[partition] = p }
+            guard let p = state.partitions[partition] else { return (nil, false) }
             if started { p.unsettled -= 1 }
             guard finished, let left = p.remaining[offset] else { return (nil, false) }
             if left > 1 {

@@ -26,6 +26,14 @@ public struct RunnerConfiguration: Sendable {
     public var sessionTimeout: Duration
     /// Whether run log lines are also printed to standard error.
     public var printRunLogs: Bool
+    /// librdkafka properties for the runner's consumer only. The defaults favour latency: a fetch
+    /// waits at most 5 ms on a broker that has nothing new (brokers that do not long-poll, such as
+    /// the embedded one, otherwise add up to the wait to every event) and a failed fetch is retried
+    /// after 10 ms instead of 500 ms.
+    public var consumerProperties: [String: String] = RunnerConfiguration.lowLatencyConsumer
+
+    /// The default ``consumerProperties``.
+    public static let lowLatencyConsumer = ["fetch.wait.max.ms": "5", "fetch.error.backoff.ms": "10"]
 
     /// A configuration with the defaults.
     public init(kafka: KafkaConfiguration, topicPrefix: String = "tributary", groupID: String? = nil, extraTopics: [String] = [],

@@ -68,6 +68,7 @@ public final class RunnerService: Service, Sendable {
         var consumerSettings = KafkaConsumerConfiguration(
             groupID: configuration.groupID, topics: [configuration.eventsTopic] + configuration.extraTopics)
         consumerSettings.sessionTimeout = configuration.sessionTimeout
+        consumerSettings.properties = configuration.consumerProperties
         let consumer = try KafkaConsumer(
             configuration: configuration.kafka, consumerConfiguration: consumerSettings,
             rebalanceHandler: KafkaRebalanceHandler(

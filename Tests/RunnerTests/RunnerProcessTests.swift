@@ -62,21 +62,26 @@ struct RunnerProcessTests {
         }
     }
 
-    @Test("two runners split 1,000 events and every (job, event) succeeds exactly once")
+    @Test("two runners split 1,000 events, one joining while events flow, and every (job, event) succeeds exactly once")
     func twoRunnersSplitTheLoad() async throws {
         try await withTributaryCluster(prefix: "p") { cluster, topics in
             let sink = Self.temporaryPath("sink")
             defer { try? FileManager.default.removeItem(atPath: sink) }
             let probe = productURL("RunnerProbe")
             let a = try ChildProcess(probe, [cluster.bootstrapServers, "p", sink, "a", "/nonexistent"])
+            try await eventually("the first runner holds every partition", timeout: .seconds(30)) { Self.assignment(a.lines) == [0, 1, 2, 3] }
+            let publisher = try Publisher(cluster.configuration, topic: topics.events.name)
+            let ids = (0..<1000).map { "c\($0)" }
+            // The second runner joins while the events arrive: partitions move with runs in flight.
             let b = try ChildProcess(probe, [cluster.bootstrapServers, "p", sink, "b", "/nonexistent"])
+            for batch in stride(from: 0, to: 1000, by: 50) {
+                try await publisher.sendAll(ids[batch..<batch + 50].map { Self.event("count", $0) })
+                try await Task.sleep(for: .milliseconds(250))
+            }
             try await eventually("the two runners hold disjoint halves of the partitions", timeout: .seconds(40)) {
                 guard let x = Self.assignment(a.lines), let y = Self.assignment(b.lines) else { return false }
                 return !x.isEmpty && !y.isEmpty && x.isDisjoint(with: y) && x.union(y) == [0, 1, 2, 3]
             }
-            let publisher = try Publisher(cluster.configuration, topic: topics.events.name)
-            let ids = (0..<1000).map { "c\($0)" }
-            try await publisher.sendAll(ids.map { Self.event("count", $0) })
             let expected = Set(ids.flatMap { ["probe-count-a \($0)", "probe-count-b \($0)"] })
             try await eventually("every (job, event) ran", timeout: .seconds(60)) {
                 Self.sinkLines(sink).count >= 2000
