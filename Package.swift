@@ -169,10 +169,17 @@ let package = Package(
             ],
             path: "Shared/Runner"
         ),
+        // The example jobs of the reference runner and `tributary dev`.
+        .target(
+            name: "ExampleJobs",
+            dependencies: ["TributaryRunner", "Tributary", "TributaryIntegrations"],
+            path: "Services/Runner/Jobs"
+        ),
         // The reference runner (`runner`) with the example jobs.
         .executableTarget(
             name: "Runner",
             dependencies: [
+                "ExampleJobs",
                 "TributaryRunner",
                 "Tributary",
                 "ServiceSupport",
@@ -180,13 +187,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Services/Runner"
+            path: "Services/Runner/Main"
         ),
         // The `tributary` command-line tool.
         .executableTarget(
             name: "TributaryTool",
             dependencies: [
                 "Kafka",
+                "ExampleJobs",
+                "TributaryReceiver",
+                "TributaryRegistrar",
+                "TributaryRunner",
                 "ServiceSupport",
                 "Tributary",
                 "TributaryIntegrations",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ExampleJobs
 import Logging
 import ServiceSupport
 import TributaryRunner

@@ -1,0 +1,116 @@
+import ArgumentParser
+import ExampleJobs
+import Foundation
+import Kafka
+import Logging
+import ServiceLifecycle
+import ServiceSupport
+import Tributary
+import TributaryIntegrations
+import TributaryReceiver
+import TributaryRegistrar
+import TributaryRunner
+
+/// `tributary dev`: the whole system in one process on an embedded Kafka cluster: the broker with
+/// Tributary's topics, the receiver, the registrar and a runner with the example jobs. Ctrl-C stops
+/// everything cleanly (runs drain, offsets commit, the producer flushes).
+struct DevCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dev",
+        abstract: "Run the whole system locally on an in-memory Kafka cluster.",
+        discussion: """
+            Without provider credentials it still works: sources that cannot be registered show their error in \
+            `tributary sources`, and a secret can be set by hand for local forwarding, e.g. the one \
+            `stripe listen --forward-to localhost:8080/sources/stripe.webhook` prints: \
+            `tributary sources set-secret stripe.webhook whsec_...`.
+            """)
+
+    @Option(help: "Port of the receiver.") var port: Int = 8080
+    @Option(help: "The receiver's public base URL, for provider webhooks [PUBLIC_URL] (default http://localhost:<port>).") var publicURL: String?
+    @Option(help: "Topic prefix.") var topicPrefix: String = "tributary"
+    @Option(help: "Partitions of the events and runs topics.") var partitions: Int32 = 4
+
+    func run() async throws {
+        var logger = Logger(label: "tributary.dev")
+        logger.logLevel = ServiceEnvironment().string("LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let environment = ServiceEnvironment()
+
+        let cluster = try EmbeddedKafkaCluster(logger: logger)
+        let topics = TributaryTopics(prefix: topicPrefix, partitions: partitions)
+        for topic in topics.all { try cluster.createTopic(topic) }
+        let kafka = cluster.configuration
+
+        let generatedKey = environment.string("TRIBUTARY_SECRET_KEY") == nil
+        let secretKey = environment.string("TRIBUTARY_SECRET_KEY") ?? SecretSealer.generateKey()
+        let sealer: SecretSealer
+        do { sealer = try SecretSealer(base64Key: secretKey) } catch { throw ToolError("TRIBUTARY_SECRET_KEY is invalid: \(error)") }
+        let publicURL = environment.string("PUBLIC_URL", override: publicURL) ?? "http://localhost:\(port)"
+        let catalog = try IntegrationCatalog.fromEnvironment(logger: logger)
+
+        var receiverConfiguration = ReceiverConfiguration(kafka: kafka, sealer: sealer)
+        receiverConfiguration.topicPrefix = topicPrefix
+        receiverConfiguration.partitions = partitions
+        receiverConfiguration.port = port
+        let receiver = try await buildReceiver(configuration: receiverConfiguration, sources: catalog.sources, logger: logger) { port in
+            Self.banner(
+                bootstrap: cluster.bootstrapServers, port: port, publicURL: publicURL, prefix: topicPrefix,
+                secretKey: generatedKey ? secretKey : nil, missing: catalog.missingCredentials)
+        }
+
+        var registrarConfiguration = RegistrarConfiguration(kafka: kafka, publicURL: publicURL, sealer: sealer)
+        registrarConfiguration.topicPrefix = topicPrefix
+        registrarConfiguration.adminPort = 0
+        registrarConfiguration.resyncInterval = .seconds(60)
+        let registrar = try await buildRegistrar(configuration: registrarConfiguration, catalog: catalog, logger: logger)
+
+        var runnerConfiguration = RunnerConfiguration(kafka: kafka, topicPrefix: topicPrefix)
+        runnerConfiguration.adminPort = 0
+        runnerConfiguration.printRunLogs = true
+        let runner = try buildRunner(configuration: runnerConfiguration, jobs: ExampleJobs.all, logger: logger)
+
+        // Shut down in reverse order: the receiver stops taking webhooks, then the runner drains, the
+        // registrar stops, and the cluster goes last.
+        let services: [any Service] = [EmbeddedBrokerService(cluster: cluster), RegistrarService(registrar: registrar)]
+            + runner.services + [receiver]
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        note("tributary dev stopped")
+    }
+
+    static func banner(bootstrap: String, port: Int, publicURL: String, prefix: String, secretKey: String?, missing: [String: String]) {
+        var lines = [
+            "",
+            "Tributary is running (Ctrl-C stops it).",
+            "  Kafka (embedded, in memory, bounded to ~5 MB per partition; dev only): \(bootstrap)",
+            "  Webhooks: \(publicURL)/sources/<source key>, e.g. \(publicURL)/sources/stripe.webhook (listening on \(port))",
+            "  Topics: \(prefix).events, .sources, .triggers, .runs, .dlq",
+            "",
+            "In another terminal:",
+            "  export KAFKA_BROKERS=\(bootstrap)\(secretKey.map { " TRIBUTARY_SECRET_KEY=\($0)" } ?? "")",
+            "  swift run tributary send price.created        # a test event; the stripe-on-price job logs \"price created!\"",
+            "  swift run tributary runs --follow             # runs as they happen",
+            "  swift run tributary sources                   # sources and registration errors",
+            "  swift run tributary sources set-secret stripe.webhook whsec_...   # the secret `stripe listen` prints",
+        ]
+        if !missing.isEmpty {
+            lines.append("")
+            lines.append("No credentials for \(missing.keys.sorted().joined(separator: ", ")) (\(missing.values.sorted().joined(separator: ", "))): their sources cannot be registered; set a secret by hand to forward webhooks locally.")
+        }
+        if secretKey != nil { lines.append("  (TRIBUTARY_SECRET_KEY was generated for this session)") }
+        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n\n").utf8))
+    }
+}
+
+/// Runs a built registrar (its own service group) inside the dev process's group.
+struct RegistrarService: Service {
+    let registrar: Registrar
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await registrar.run()
+        } onGracefulShutdown: {
+            Task { await registrar.shutdown() }
+        }
+    }
+}
