@@ -246,6 +246,17 @@ let package = Package(
             dependencies: ["TributaryRunner", "Tributary", "Kafka", "ServiceSupport", "RunnerProbe"],
             path: "Tests/RunnerTests"
         ),
+        // The whole system as separate processes (broker, fake Stripe, registrar, receiver, two runners).
+        .testTarget(
+            name: "SystemTests",
+            dependencies: [
+                "Kafka", "Tributary", "TributaryIntegrations",
+                "TributaryTool", "Receiver", "Registrar", "Runner", "fake-providers",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/SystemTests"
+        ),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaProbe"], path: "Tests/KafkaTests"),
         .testTarget(
             name: "ReceiverTests",
