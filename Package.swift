@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "tributary", targets: ["TributaryTool"]),
         .library(name: "TributaryRunner", targets: ["TributaryRunner"]),
         .executable(name: "runner", targets: ["Runner"]),
+        .executable(name: "fake-providers", targets: ["fake-providers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
@@ -54,6 +55,10 @@ let package = Package(
             dependencies: [
                 "Tributary",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Shared/Integrations"
         ),
@@ -90,12 +95,34 @@ let package = Package(
             dependencies: [
                 "TributaryRunner",
                 "Tributary",
+                "TributaryIntegrations",
                 "ServiceSupport",
                 "Kafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Services/Runner"
+        ),
+        // Stateful fakes of the Stripe and GitHub webhook APIs (loopback HTTP), for tests and system tests.
+        .target(
+            name: "FakeProviders",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/FakeProviders"
+        ),
+        // `fake-providers --port N`: serves both fakes; prints its base URL as the first stdout line.
+        .executableTarget(
+            name: "fake-providers",
+            dependencies: [
+                "FakeProviders",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Tests/FakeProvidersServer"
         ),
         // The `tributary` command-line tool.
         .executableTarget(
@@ -142,7 +169,18 @@ let package = Package(
         .testTarget(name: "TributaryTests", dependencies: ["Tributary"], path: "Tests/TributaryTests"),
         .testTarget(
             name: "IntegrationsTests",
-            dependencies: ["TributaryIntegrations", "Tributary"],
+            dependencies: [
+                "TributaryIntegrations",
+                "Tributary",
+                "FakeProviders",
+                "fake-providers",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             path: "Tests/IntegrationsTests"
         ),
     ]

@@ -1,3 +1,0 @@
-import Tributary
-/// Stripe, GitHub and Standard Webhooks integrations.
-public enum Integrations {}

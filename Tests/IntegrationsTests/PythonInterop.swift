@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+
+/// Runs `Tests/Interop/interop.py` with `python3`: one JSON request on stdin, one JSON answer on stdout.
+/// Fails the test (never skips) when python3 or a package is missing, saying how to install them.
+enum PythonInterop {
+    static let hint = "run `pip install -r Tests/Interop/requirements.txt`"
+
+    static var script: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Interop").appendingPathComponent("interop.py")
+    }
+
+    /// The answer of `command` to `request`, or a recorded failure and nil.
+    static func call(_ command: String, _ request: [String: Any] = [:], sourceLocation: SourceLocation = #_sourceLocation) async -> [String: Any]? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path, command]
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        do {
+            try process.run()
+        } catch {
+            Issue.record("cannot start python3 (\(error)); install Python 3 and \(hint)", sourceLocation: sourceLocation)
+            return nil
+        }
+        let input = (try? JSONSerialization.data(withJSONObject: request)) ?? Data("{}".utf8)
+        stdin.fileHandleForWriting.write(input)
+        try? stdin.fileHandleForWriting.close()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let message = String(decoding: errors, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let why = process.terminationStatus == 127 ? "python3 is not installed" : message
+            Issue.record("python interop '\(command)' failed (exit \(process.terminationStatus)): \(why); \(hint)", sourceLocation: sourceLocation)
+            return nil
+        }
+        guard let answer = try? JSONSerialization.jsonObject(with: output) as? [String: Any] else {
+            Issue.record("python interop '\(command)' answered no JSON: \(String(decoding: output, as: UTF8.self))", sourceLocation: sourceLocation)
+            return nil
+        }
+        return answer
+    }
+}
