@@ -30,9 +30,14 @@ struct YAMLDocument {
 
 /// Every document of a YAML file (empty documents left out). Throws when the file does not parse.
 func yamlDocuments(_ path: String) throws -> [YAMLDocument] {
-    try Yams.load_all(yaml: repositoryText(path)).compactMap { document in
-        (document as? [AnyHashable: Any]).map { YAMLDocument(file: path, root: $0) }
+    var sequence = try Yams.load_all(yaml: repositoryText(path))
+    var documents: [YAMLDocument] = []
+    while let document = sequence.next() {
+        if let root = document as? [AnyHashable: Any] { documents.append(YAMLDocument(file: path, root: root)) }
     }
+    // The sequence ends at the first error and keeps it.
+    if let error = sequence.error { throw DeployTestError("\(path) does not parse: \(error)") }
+    return documents
 }
 
 /// Follows a path of mapping keys.
