@@ -137,6 +137,60 @@ import TributaryRunner
         #expect(scalarText(lookup(scaledObject.root, "spec", "scaleTargetRef", "name")) == "runner")
     }
 
+    /// Selectors, Services, the Ingress, the budgets and the autoscaler name objects that exist.
+    @Test func theKubernetesObjectsReferToEachOther() throws {
+        let documents = try deployYAMLPaths().filter { $0.hasPrefix("deploy/k8s/") && !$0.hasSuffix("kustomization.yaml") }.flatMap(yamlDocuments)
+        func labels(_ value: Any?) -> [String: String] {
+            var result: [String: String] = [:]
+            for (key, label) in (value as? [AnyHashable: Any]) ?? [:] { result["\(key)"] = scalarText(label) }
+            return result
+        }
+        func matches(_ selector: [String: String], _ labels: [String: String]) -> Bool {
+            !selector.isEmpty && selector.allSatisfy { labels[$0.key] == $0.value }
+        }
+        let deployments = documents.filter { $0.kind == "Deployment" }
+        let podLabels = deployments.map { labels(lookup($0.root, "spec", "template", "metadata", "labels")) }
+        for deployment in deployments {
+            let selector = labels(lookup(deployment.root, "spec", "selector", "matchLabels"))
+            #expect(matches(selector, labels(lookup(deployment.root, "spec", "template", "metadata", "labels"))),
+                    "Deployment \(deployment.name ?? "?"): its selector does not match its pods")
+        }
+        for budget in documents.filter({ $0.kind == "PodDisruptionBudget" }) {
+            let selector = labels(lookup(budget.root, "spec", "selector", "matchLabels"))
+            #expect(podLabels.contains { matches(selector, $0) }, "PodDisruptionBudget \(budget.name ?? "?") selects no pods")
+        }
+        for service in documents.filter({ $0.kind == "Service" }) {
+            let selector = labels(lookup(service.root, "spec", "selector"))
+            let selected = deployments.filter { matches(selector, labels(lookup($0.root, "spec", "template", "metadata", "labels"))) }
+            #expect(selected.count == 1, "Service \(service.name ?? "?") selects \(selected.count) Deployments")
+            let containerPorts = selected.flatMap { deployment in
+                ((lookup(deployment.root, "spec", "template", "spec", "containers") as? [Any]) ?? [])
+                    .flatMap { (lookup($0, "ports") as? [Any]) ?? [] }.compactMap { scalarText(lookup($0, "name")) }
+            }
+            for port in (lookup(service.root, "spec", "ports") as? [Any]) ?? [] {
+                let target = scalarText(lookup(port, "targetPort")) ?? ""
+                #expect(containerPorts.contains(target), "Service \(service.name ?? "?") targets port \(target), which its pods do not name")
+            }
+        }
+        for ingress in documents.filter({ $0.kind == "Ingress" }) {
+            for rule in (lookup(ingress.root, "spec", "rules") as? [Any]) ?? [] {
+                for path in (lookup(rule, "http", "paths") as? [Any]) ?? [] {
+                    let name = scalarText(lookup(path, "backend", "service", "name"))
+                    let port = scalarText(lookup(path, "backend", "service", "port", "name"))
+                    let service = documents.first { $0.kind == "Service" && $0.name == name }
+                    let servicePorts = ((service.flatMap { lookup($0.root, "spec", "ports") } as? [Any]) ?? []).compactMap { scalarText(lookup($0, "name")) }
+                    #expect(service != nil && servicePorts.contains(port ?? ""), "Ingress \(ingress.name ?? "?") routes to \(name ?? "?"):\(port ?? "?")")
+                }
+            }
+        }
+        for scaled in documents.filter({ $0.kind == "ScaledObject" }) {
+            let target = scalarText(lookup(scaled.root, "spec", "scaleTargetRef", "name"))
+            #expect(deployments.contains { $0.name == target }, "ScaledObject \(scaled.name ?? "?") scales no Deployment")
+            let scaledDeployment = deployments.first { $0.name == target }
+            #expect(lookup(scaledDeployment?.root, "spec", "replicas") == nil, "\(target ?? "?"): replicas belong to the autoscaler")
+        }
+    }
+
     /// The README's table names every variable the code reads.
     @Test func theReferenceListsEveryVariableTheCodeReads() throws {
         let reference = try ConfigurationReference.fromREADME()
