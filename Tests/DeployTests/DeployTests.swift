@@ -191,6 +191,24 @@ import TributaryRunner
         }
     }
 
+    /// The topics job creates as many partitions as the receiver would, and KEDA starts no more
+    /// runners than there are partitions.
+    @Test func thePartitionCountsAgree() throws {
+        for settings in [try composeSettings(), try kubernetesSettings()] {
+            let topics = try #require(settings.first { $0.arguments.starts(with: ["tributary", "topics", "create"]) })
+            let index = try #require(topics.arguments.firstIndex(of: "--partitions"))
+            let partitions = try #require(Int(topics.arguments[index + 1]))
+            for receiver in settings where receiver.program == "receiver" {
+                #expect(Int(receiver.environment["TRIBUTARY_PARTITIONS"] ?? "12") == partitions, "\(receiver) vs \(topics)")
+            }
+            if settings.first?.origin.hasPrefix("deploy/k8s/") == true {
+                let scaled = try #require(try yamlDocuments("deploy/k8s/runner-autoscaling.yaml").first { $0.kind == "ScaledObject" })
+                let most = try #require(lookup(scaled.root, "spec", "maxReplicaCount") as? Int)
+                #expect(most <= partitions, "KEDA may start \(most) runners for \(partitions) partitions")
+            }
+        }
+    }
+
     /// The README's table names every variable the code reads.
     @Test func theReferenceListsEveryVariableTheCodeReads() throws {
         let reference = try ConfigurationReference.fromREADME()
