@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
     ],
     targets: [
         // librdkafka (Debian: librdkafka-dev 2.0.2), seen only by the Kafka module's RdKafka/ folder.
@@ -276,6 +277,17 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tests/RegistrarTests"
+        ),
+        // deploy/ against the code: YAML parses, every variable set is one the services read, commands exist.
+        .testTarget(
+            name: "DeployTests",
+            dependencies: [
+                "Kafka", "Tributary", "TributaryIntegrations", "ServiceSupport",
+                "TributaryReceiver", "TributaryRegistrar", "TributaryRunner",
+                "TributaryTool", "Receiver", "Registrar", "Runner",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Tests/DeployTests"
         ),
         .testTarget(name: "TributaryTests", dependencies: ["Tributary"], path: "Tests/TributaryTests"),
         .testTarget(
