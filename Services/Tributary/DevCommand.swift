@@ -32,7 +32,7 @@ struct DevCommand: AsyncParsableCommand {
 
     func run() async throws {
         var logger = Logger(label: "tributary.dev")
-        logger.logLevel = ServiceEnvironment().string("LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        do { logger.logLevel = try ServiceEnvironment().logLevel() } catch { throw ToolError("\(error)") }
         let environment = ServiceEnvironment()
 
         let cluster = try EmbeddedKafkaCluster(logger: logger)

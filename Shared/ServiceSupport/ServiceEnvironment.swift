@@ -65,3 +65,16 @@ public struct ServiceEnvironment: Sendable {
         return Double(text).map { .milliseconds(Int64($0 * 1000)) }
     }
 }
+
+import Logging
+
+extension ServiceEnvironment {
+    /// `LOG_LEVEL` (`trace` … `critical`), default `info`.
+    public func logLevel() throws(ConfigurationError) -> Logger.Level {
+        guard let text = string("LOG_LEVEL") else { return .info }
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw ConfigurationError("LOG_LEVEL=\(text) is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        return level
+    }
+}

@@ -28,12 +28,13 @@ struct ReceiverCommand: AsyncParsableCommand {
         overrides.bodyLimit = bodyLimit
         overrides.publishTimeout = publishTimeout
         let configuration: ReceiverConfiguration
+        var logger = Logger(label: "tributary.receiver")
         do {
             configuration = try ReceiverConfiguration.load(overrides: overrides)
+            logger.logLevel = try ServiceEnvironment().logLevel()
         } catch {
             throw ValidationError("\(error)")
         }
-        let logger = Logger(label: "tributary.receiver")
         let catalog = try IntegrationCatalog.fromEnvironment(logger: logger)
         let app = try await buildReceiver(configuration: configuration, sources: catalog.sources, logger: logger)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])

@@ -36,11 +36,13 @@ struct RunnerCommand: AsyncParsableCommand {
         overrides.maxConcurrentRuns = maxConcurrentRuns
         overrides.drainTimeout = drainTimeout
         let configuration: RunnerConfiguration
+        var logger = Logger(label: "tributary.runner")
         do {
             configuration = try RunnerConfiguration.fromEnvironment(overrides: overrides)
+            logger.logLevel = try ServiceEnvironment().logLevel()
         } catch {
             throw ValidationError("\(error)")
         }
-        try await buildRunner(configuration: configuration, jobs: ExampleJobs.all).run()
+        try await buildRunner(configuration: configuration, jobs: ExampleJobs.all, logger: logger).run()
     }
 }
