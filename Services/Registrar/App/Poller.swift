@@ -55,7 +55,7 @@ final class Poller: Sendable {
             return max(failure.at.addingTimeInterval(backoff(afterFailures: failure.attempts, plan: plan)), retryAfter)
         }
         guard let state, let last = state.data["lastPoll"]?["at"]?.stringValue.flatMap(RFC3339.date(from:)) else {
-            return retryAfter == .distantPast ? .distantPast : retryAfter
+            return retryAfter
         }
         return max(last.addingTimeInterval(interval(plan)), retryAfter)
     }

@@ -25,7 +25,7 @@ struct NotionDatabaseSource: Sendable {
                     throw SourceParamsError(sourceId: "notion.database", message: "intervalSeconds must be positive")
                 }
             },
-            poll: { request, io in try await poll(request, io: io) })
+            poll: { request, io in try await self.poll(request, io: io) })
     }
 
     /// One poll: reads every changed page, then computes the events and the next cursor.
