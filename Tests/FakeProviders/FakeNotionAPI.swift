@@ -153,7 +153,7 @@ public final class FakeNotionAPI: Sendable {
         }
         // Sorted by last edit (then creation order), filtered to the minute.
         let matching = s.pages.enumerated()
-            .filter { $0.element.databaseId == databaseId && from.map { from in Self.minute($0.element.lastEditedTime) >= from } ?? true }
+            .filter { entry in entry.element.databaseId == databaseId && (from.map { Self.minute(entry.element.lastEditedTime) >= $0 } ?? true) }
             .sorted { ($0.element.lastEditedTime, $0.offset) < ($1.element.lastEditedTime, $1.offset) }
             .map(\.element)
         var start = 0
