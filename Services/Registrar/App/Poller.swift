@@ -88,7 +88,7 @@ final class Poller: Sendable {
             let result = try await source.poll(PollRequest(key: plan.key, params: plan.params, cursor: cursor), io: io)
             let wanted = result.events.filter { plan.events.desired.contains($0.name) }
             // Every event is acknowledged before the cursor moves past it.
-            try await producer.sendAll(wanted.map { KafkaProducerMessage(topic: eventsTopic, record: CloudEvent.encode($0)) })
+            _ = try await producer.sendAll(wanted.map { KafkaProducerMessage(topic: eventsTopic, record: CloudEvent.encode($0)) })
             let latest = currentState(plan.key) ?? before
             var next = latest ?? newState(plan)
             let polls = (latest?.data["lastPoll"]?["polls"]?.numberValue ?? 0) + 1
