@@ -30,7 +30,7 @@ trap cleanup EXIT INT TERM
 
 start_broker() {  # sets BOOT to the bootstrap servers
   rm -f .build/bench/broker-$1.out
-  .build/debug/tributary broker --partitions "$PARTITIONS" --topic-prefix "$1" >.build/bench/broker-$1.out 2>/dev/null &
+  .build/debug/tributary broker --partitions "$PARTITIONS" --topic-prefix "$1" >.build/bench/broker-$1.out 2>.build/bench/broker-$1.err &
   PIDS+=($!)
   for _ in $(seq 100); do [ -s .build/bench/broker-$1.out ] && break; sleep 0.1; done
   BOOT=$(head -1 .build/bench/broker-$1.out)
