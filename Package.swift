@@ -272,7 +272,10 @@ let package = Package(
             name: "RegistrarTests",
             dependencies: [
                 "TributaryRegistrar", "Registrar", "TributaryIntegrations", "Tributary", "Kafka", "ServiceSupport", "FakeProviders",
+                "TributaryRunner",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -60,7 +60,7 @@ public struct RegistrationFailure: Sendable, Hashable, Codable {
 public enum SourceChannel: String, Sendable, Hashable, Codable {
     /// The provider posts webhooks to the receiver.
     case http
-    /// The registrar polls the provider (later).
+    /// The registrar polls the provider (see `PollingSource`).
     case polling
 }
 

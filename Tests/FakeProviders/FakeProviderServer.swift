@@ -4,7 +4,7 @@ import Logging
 import NIOCore
 
 /// Serves both fakes on one loopback port: Stripe under `/v1/…`, GitHub under `/repos/…` and `/orgs/…`,
-/// so `STRIPE_API_BASE` and `GITHUB_API_BASE` can both be the base URL. Also `GET /_fake/stripe/endpoints`
+/// and Notion under `/v1/databases/…`, so `STRIPE_API_BASE`, `GITHUB_API_BASE` and `NOTION_API_BASE` can all be the base URL. Also `GET /_fake/stripe/endpoints`
 /// (with secrets, for system tests that sign deliveries), `POST /_fake/stripe/deliver` and
 /// `POST /_fake/github/deliver` (signed deliveries to the registered URLs, see `FakeDeliverer`) and
 /// `GET /healthz`.
@@ -13,11 +13,14 @@ public struct FakeProviderServer: Sendable {
     public let stripe: FakeStripeAPI
     /// The GitHub fake.
     public let github: FakeGitHubAPI
+    /// The Notion fake (`/v1/databases/…`).
+    public let notion: FakeNotionAPI
 
     /// A server over the given fakes.
-    public init(stripe: FakeStripeAPI = FakeStripeAPI(), github: FakeGitHubAPI = FakeGitHubAPI()) {
+    public init(stripe: FakeStripeAPI = FakeStripeAPI(), github: FakeGitHubAPI = FakeGitHubAPI(), notion: FakeNotionAPI = FakeNotionAPI()) {
         self.stripe = stripe
         self.github = github
+        self.notion = notion
     }
 
     /// Answers one request by path.
@@ -33,6 +36,7 @@ public struct FakeProviderServer: Sendable {
                 return object
             })
         }
+        if request.path.hasPrefix("/v1/databases/") { return notion.handle(request) }
         if request.path.hasPrefix("/v1/") { return stripe.handle(request) }
         return github.handle(request)
     }

@@ -5,9 +5,9 @@ import Testing
 
 /// Runs the fake provider APIs on a loopback port for the duration of `body`.
 func withFakeProviders<T: Sendable>(
+    _ server: FakeProviderServer = FakeProviderServer(),
     _ body: @Sendable (_ server: FakeProviderServer, _ baseURL: String) async throws -> T
 ) async throws -> T {
-    let server = FakeProviderServer()
     let (urls, continuation) = AsyncStream.makeStream(of: String.self)
     let task = Task {
         try await server.run(port: 0, logLevel: .critical) { continuation.yield($0) }

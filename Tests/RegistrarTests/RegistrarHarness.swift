@@ -128,7 +128,7 @@ struct RegistrarHarness: Sendable {
         try await send(KafkaProducerMessage(topic: topics.sources.name, record: try state.record(sealer: sealer ?? self.sealer)))
     }
 
-    private func send(_ message: KafkaProducerMessage) async throws {
+    func send(_ message: KafkaProducerMessage) async throws {
         var quiet = Logger(label: "test.producer")
         quiet.logLevel = .error
         let producer = try KafkaProducer(configuration: cluster.configuration, logger: quiet)

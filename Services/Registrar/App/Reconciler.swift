@@ -18,10 +18,12 @@ final class Reconciler: Sendable {
     private let control: ControlLog
     private let metrics: RegistrarMetrics
     private let wakeup: Wakeup
+    private let poller: Poller?
     private let logger: Logger
 
     init(configuration: RegistrarConfiguration, catalog: IntegrationCatalog, states: SourceStateTable,
-         triggers: KafkaTableView, control: ControlLog, metrics: RegistrarMetrics, wakeup: Wakeup, logger: Logger) {
+         triggers: KafkaTableView, control: ControlLog, metrics: RegistrarMetrics, wakeup: Wakeup,
+         poller: Poller? = nil, logger: Logger) {
         self.configuration = configuration
         self.sources = Dictionary(catalog.sources.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.missingCredentials = catalog.missingCredentials
@@ -30,6 +32,7 @@ final class Reconciler: Sendable {
         self.control = control
         self.metrics = metrics
         self.wakeup = wakeup
+        self.poller = poller
         self.logger = logger
     }
 
@@ -102,7 +105,11 @@ final class Reconciler: Sendable {
                 term.runs[key] = nil
                 continue
             }
-            // Polling sources (a later issue) will be run from here.
+            if plan.channel == .polling {
+                // Polling sources are polled on their own schedule (see `Poller`).
+                if let poller, let due = try await poller.pollIfDue(plan, now: now) { next = min(next, due) }
+                continue
+            }
             guard plan.channel == .http else { continue }
             guard let due = dueDate(plan, state: readable[key], term: term, now: now) else { continue }
             guard due <= now else {

@@ -42,7 +42,7 @@ public func buildRegistrar(
     onAdminRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> Registrar {
     let topics = configuration.topics
-    try await topics.ensure([topics.sources, topics.triggers, topics.registrarControl], configuration: configuration.kafka, logger: logger)
+    try await topics.ensure([topics.sources, topics.triggers, topics.registrarControl, topics.events], configuration: configuration.kafka, logger: logger)
 
     let producer = try KafkaProducer(configuration: configuration.kafka, logger: logger)
     let metrics = RegistrarMetrics()
@@ -63,7 +63,9 @@ public func buildRegistrar(
     let control = ControlLog(kafka: configuration.kafka, producer: producer, topic: topics.registrarControl.name, logger: logger)
     let reconciler = Reconciler(
         configuration: configuration, catalog: catalog, states: states, triggers: triggers, control: control,
-        metrics: metrics, wakeup: wakeup, logger: logger)
+        metrics: metrics, wakeup: wakeup,
+        poller: Poller(configuration: configuration, catalog: catalog, states: states, producer: producer, metrics: metrics, logger: logger),
+        logger: logger)
     let leadership = LeadershipService(
         kafka: configuration.kafka, topic: topics.registrarControl.name, groupID: "\(configuration.topicPrefix)-registrar",
         sessionTimeout: configuration.sessionTimeout, reconciler: reconciler, logger: logger)

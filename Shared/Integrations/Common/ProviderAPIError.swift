@@ -8,13 +8,16 @@ public struct ProviderAPIError: Error, Sendable, CustomStringConvertible {
     public var status: Int?
     /// The provider's own error message, or the transport error's description.
     public var message: String
+    /// The provider's `Retry-After` on the last answer (429, 503), if it sent one.
+    public var retryAfter: Duration?
 
     /// An error.
-    public init(provider: String, operation: String, status: Int?, message: String) {
+    public init(provider: String, operation: String, status: Int?, message: String, retryAfter: Duration? = nil) {
         self.provider = provider
         self.operation = operation
         self.status = status
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     /// True for a 404: the object is gone.

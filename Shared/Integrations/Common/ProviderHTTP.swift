@@ -47,8 +47,8 @@ struct ProviderHTTP: Sendable {
                 let status = Int(response.status.code)
                 logger.debug("provider call", metadata: ["provider": "\(provider)", "call": "\(operation)", "status": "\(status)", "attempt": "\(attempt)"])
                 if (200..<300).contains(status) { return Response(status: status, headers: response.headers, body: bytes) }
-                failure = ProviderAPIError(provider: provider, operation: operation, status: status, message: errorMessage(status, bytes))
                 retryAfter = Self.retryAfter(response.headers)
+                failure = ProviderAPIError(provider: provider, operation: operation, status: status, message: errorMessage(status, bytes), retryAfter: retryAfter)
                 retriable = ((status >= 500 && retryTransient) || isRateLimited(status, response.headers))
                     && (retryAfter ?? .zero) <= retryPolicy.maxRetryAfter
             } catch {

@@ -1,0 +1,162 @@
+import Foundation
+import Kafka
+import Logging
+import ServiceSupport
+import Synchronization
+import Tributary
+import TributaryIntegrations
+
+/// Runs the polling sources for the leader's reconcile loop: every source key on the `polling` channel
+/// that a job declares is polled every interval; the events go to `<p>.events` (awaiting the broker's
+/// acknowledgement of every one), and only then is the new cursor stored on the source state
+/// (`data.cursor`, with `data.lastPoll`: time, events found and published, polls so far). A failed
+/// poll keeps the old cursor (the next poll reads the same changes again: stable event ids make that
+/// harmless), is recorded on the source state (`lastError`) and retried after a doubling backoff, never
+/// sooner than the provider's `Retry-After`.
+final class Poller: Sendable {
+    private let configuration: RegistrarConfiguration
+    private let sources: [String: AnyPollingSource]
+    private let missingCredentials: [String: String]
+    private let states: SourceStateTable
+    private let producer: KafkaProducer
+    private let eventsTopic: String
+    private let metrics: RegistrarMetrics
+    private let logger: Logger
+    /// Earliest next poll per source key after a `Retry-After` (in this process).
+    private let notBefore = Mutex<[String: Date]>([:])
+
+    init(configuration: RegistrarConfiguration, catalog: IntegrationCatalog, states: SourceStateTable,
+         producer: KafkaProducer, metrics: RegistrarMetrics, logger: Logger) {
+        self.configuration = configuration
+        self.sources = Dictionary(catalog.pollingSources.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.missingCredentials = catalog.missingCredentials
+        self.states = states
+        self.producer = producer
+        self.eventsTopic = configuration.topics.events.name
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Polls the source of `plan` if it is due; returns when it is due next, or nil when no job declares it.
+    /// Throws only `CancellationError`.
+    func pollIfDue(_ plan: SourcePlan, now: Date) async throws -> Date? {
+        guard !plan.events.desired.isEmpty else { return nil }
+        let due = dueDate(plan, state: currentState(plan.key))
+        guard due <= now else { return due }
+        try await poll(plan)
+        return dueDate(plan, state: currentState(plan.key))
+    }
+
+    /// When the source key is due: now before its first poll; after a failure, the backoff (and any
+    /// `Retry-After`); otherwise the last poll plus the interval.
+    func dueDate(_ plan: SourcePlan, state: SourceState?) -> Date {
+        let retryAfter = notBefore.withLock { $0[plan.key] } ?? .distantPast
+        if let failure = state?.lastError {
+            return max(failure.at.addingTimeInterval(backoff(afterFailures: failure.attempts, plan: plan)), retryAfter)
+        }
+        guard let state, let last = state.data["lastPoll"]?["at"]?.stringValue.flatMap(RFC3339.date(from:)) else {
+            return retryAfter
+        }
+        return max(last.addingTimeInterval(interval(plan)), retryAfter)
+    }
+
+    private func interval(_ plan: SourcePlan) -> TimeInterval {
+        let duration = (try? sources[plan.sourceId]?.interval(params: plan.params)) ?? .seconds(60)
+        return Reconciler.seconds(duration)
+    }
+
+    /// The wait after `failures` failed polls in a row: the retry backoff doubling, up to the longer of
+    /// the poll interval and the resync interval.
+    private func backoff(afterFailures failures: Int, plan: SourcePlan) -> TimeInterval {
+        let base = Reconciler.seconds(configuration.retryBackoff)
+        let cap = max(interval(plan), Reconciler.seconds(configuration.resyncInterval))
+        return min(base * pow(2, Double(min(max(failures - 1, 0), 30))), cap)
+    }
+
+    /// One poll of a source key, its outcome written to `<p>.sources`.
+    private func poll(_ plan: SourcePlan) async throws {
+        let runId = "poll_" + UUID().uuidString.lowercased()
+        var logger = self.logger
+        logger[metadataKey: LogKey.sourceKey] = "\(plan.key)"
+        logger[metadataKey: LogKey.sourceId] = "\(plan.sourceId)"
+        logger[metadataKey: LogKey.runId] = "\(runId)"
+        let before = currentState(plan.key)
+        do {
+            let source = try integration(for: plan)
+            let io = IO(runId: runId, store: InMemoryTaskStore(), print: false)
+            let cursor = before?.data["cursor"]
+            let result = try await source.poll(PollRequest(key: plan.key, params: plan.params, cursor: cursor), io: io)
+            let wanted = result.events.filter { plan.events.desired.contains($0.name) }
+            // Every event is acknowledged before the cursor moves past it.
+            _ = try await producer.sendAll(wanted.map { KafkaProducerMessage(topic: eventsTopic, record: CloudEvent.encode($0)) })
+            let latest = currentState(plan.key) ?? before
+            var next = latest ?? newState(plan)
+            let polls = (latest?.data["lastPoll"]?["polls"]?.numberValue ?? 0) + 1
+            next.sourceId = plan.sourceId
+            next.version = plan.version
+            next.channel = .polling
+            next.params = plan.params
+            next.active = true
+            next.lastError = nil
+            next.registered = ["event": plan.events.desired]
+            next.data = [
+                "cursor": result.cursor ?? .null,
+                "lastPoll": [
+                    "at": .string(RFC3339.string(from: Date())), "found": .number(Double(result.events.count)),
+                    "published": .number(Double(wanted.count)), "polls": .number(polls),
+                ],
+            ]
+            next.updatedAt = Date()
+            try await states.write(next)
+            notBefore.withLock { $0[plan.key] = nil }
+            metrics.reconciliation(source: plan.key, outcome: "polled")
+            logger.debug("source polled", metadata: ["published": "\(wanted.count)"])
+        } catch {
+            if error is CancellationError || Task.isCancelled { throw CancellationError() }
+            metrics.failure(source: plan.key)
+            metrics.reconciliation(source: plan.key, outcome: "failed")
+            let failed = (currentState(plan.key) ?? before ?? newState(plan)).recordingFailure(Self.message(error))
+            if let retryAfter = Self.retryAfter(error) {
+                notBefore.withLock { $0[plan.key] = Date().addingTimeInterval(Reconciler.seconds(retryAfter)) }
+            }
+            do {
+                try await states.write(failed)
+            } catch {
+                logger.error("cannot record the failure on the source state", metadata: [LogKey.error: "\(error)"])
+            }
+            logger.warning("poll failed", metadata: [
+                LogKey.error: "\(Self.message(error))", "failures": "\(failed.lastError?.attempts ?? 1)",
+            ])
+        }
+    }
+
+    private func integration(for plan: SourcePlan) throws -> AnyPollingSource {
+        guard let source = sources[plan.sourceId] else {
+            throw RegistrationError("no integration polls source id \(plan.sourceId)")
+        }
+        let provider = plan.sourceId.split(separator: ".").first.map(String.init) ?? plan.sourceId
+        if let variable = missingCredentials[provider] {
+            throw RegistrationError("\(variable) is not set: the registrar cannot poll source \(plan.key) at \(provider)")
+        }
+        return source
+    }
+
+    private func currentState(_ key: String) -> SourceState? {
+        if case .state(let state)? = states.entry(key) { return state }
+        return nil
+    }
+
+    private func newState(_ plan: SourcePlan) -> SourceState {
+        SourceState(key: plan.key, sourceId: plan.sourceId, version: plan.version, channel: .polling, params: plan.params)
+    }
+
+    private static func retryAfter(_ error: any Error) -> Duration? {
+        if let failed = error as? TaskFailedError { return retryAfter(failed.underlying) }
+        return (error as? ProviderAPIError)?.retryAfter
+    }
+
+    private static func message(_ error: any Error) -> String {
+        if let failed = error as? TaskFailedError { return "\(failed.underlying)" }
+        return "\(error)"
+    }
+}
