@@ -124,8 +124,10 @@ public final class KafkaConsumer: AsyncSequence, Sendable {
                 }
                 buffer.push(batch, polledAt: polledAt) { lifecycle.stopRequested }
             }
-            lifecycle.waitForCalls()
+            // Leaving the group runs the revocation handler, which may still mark and commit offsets.
             client.closeConsumer()
+            lifecycle.close()
+            lifecycle.waitForCalls()
             client.destroy()
             buffer.finish()
             lifecycle.finish()
@@ -201,6 +203,8 @@ public final class KafkaConsumer: AsyncSequence, Sendable {
 final class ConsumerLifecycle: Sendable {
     private struct State {
         var stopRequested = false
+        /// The group was left; only freeing the instance remains, so no call may enter any more.
+        var closed = false
         var finished = false
         var waiters: [UnsafeContinuation<Void, Never>] = []
     }
@@ -210,12 +214,17 @@ final class ConsumerLifecycle: Sendable {
 
     var stopRequested: Bool { state.withLock { $0.stopRequested } }
 
+    /// Marks a call into the instance; false once it is closed. Calls stay allowed while the
+    /// consumer leaves its group, so a revocation handler can still mark and commit offsets.
     func enter() -> Bool {
         activeCalls.add(1, ordering: .acquiringAndReleasing)
-        if !stopRequested { return true }
+        if !state.withLock({ $0.closed }) { return true }
         leave()
         return false
     }
+
+    /// On the poll thread, after leaving the group: no call may enter from now on.
+    func close() { state.withLock { $0.closed = true } }
 
     func leave() { activeCalls.subtract(1, ordering: .acquiringAndReleasing) }
 

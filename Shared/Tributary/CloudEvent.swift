@@ -45,6 +45,11 @@ public enum CloudEvent {
            ct.lowercased().hasPrefix("application/cloudevents+json") {
             return try decodeStructured(r, receivedAt: receivedAt)
         }
+        // Some producers (the official Python SDK among them) send structured mode with the data's
+        // content type in `content-type`: a JSON object carrying `specversion` is taken as structured.
+        if let value = r.value, Self.mentionsSpecVersion(value) {
+            return try decodeStructured(r, receivedAt: receivedAt)
+        }
         throw WireFormatError("not a CloudEvent: no ce_specversion header and not application/cloudevents+json")
     }
 
@@ -73,6 +78,18 @@ public enum CloudEvent {
         }
         return EventRecord(id: id, name: type, source: source, timestamp: time, payload: payload, context: context,
                            sourceKey: r.headerString(sourceKeyHeader), payloadBytes: r.value.flatMap { $0.isEmpty ? nil : $0 })
+    }
+
+    private static let specVersionKey = Array("\"specversion\"".utf8)
+
+    /// Whether a value looks like a structured CloudEvent: a JSON object with a `"specversion"` key.
+    private static func mentionsSpecVersion(_ value: [UInt8]) -> Bool {
+        guard value.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) == UInt8(ascii: "{"),
+              value.count >= specVersionKey.count else { return false }
+        for start in 0...(value.count - specVersionKey.count) where value[start] == specVersionKey[0] {
+            if value[start..<(start + specVersionKey.count)].elementsEqual(specVersionKey) { return true }
+        }
+        return false
     }
 
     private static func decodeStructured(_ r: WireRecord, receivedAt: Date) throws(WireFormatError) -> EventRecord {

@@ -112,4 +112,40 @@ struct ProducerConsumerTests {
             await producer.shutdown()
         }
     }
+
+    @Test("offsets the revocation handler marks while the consumer closes are committed")
+    func markDuringClose() async throws {
+        try await withCluster(partitions: 1) { _, configuration in
+            let producer = try KafkaProducer(configuration: configuration)
+            _ = try await producer.sendAll((0..<5).map { KafkaProducerMessage(topic: "test", key: "k\($0)", value: [UInt8($0)]) })
+            await producer.shutdown()
+
+            final class Pending: Sendable {
+                let consumer = Mutex<KafkaConsumer?>(nil)
+                let last = Mutex<KafkaMessage?>(nil)
+            }
+            let pending = Pending()
+            let settings = KafkaConsumerConfiguration(groupID: "mark-on-close", topics: ["test"])
+            let consumer = try KafkaConsumer(
+                configuration: configuration, consumerConfiguration: settings,
+                rebalanceHandler: KafkaRebalanceHandler(onRevoke: { _ in
+                    // Finishing in-flight work on revocation: mark what was processed.
+                    if let message = pending.last.withLock({ $0 }) {
+                        try? pending.consumer.withLock { $0 }?.markDone(message)
+                    }
+                }))
+            pending.consumer.withLock { $0 = consumer }
+            for await message in consumer {
+                pending.last.withLock { $0 = message }
+                if message.offset == 4 { break }
+            }
+            await consumer.close()
+            pending.consumer.withLock { $0 = nil }
+
+            let next = try KafkaConsumer(configuration: configuration, consumerConfiguration: settings)
+            let committed = try await next.committedOffsets([KafkaTopicPartition(topic: "test", partition: 0)])
+            #expect(committed[KafkaTopicPartition(topic: "test", partition: 0)] == 5)
+            await next.close()
+        }
+    }
 }

@@ -55,6 +55,20 @@ private let sampleEvent = EventRecord(
     #expect(e2.payload == ["x": 1])
 }
 
+@Test func structuredModeWithTheDataContentTypeIsAccepted() throws {
+    // As the official Python SDK sends it: content-type is the data's, the value the whole event.
+    let doc: JSON = ["specversion": "1.0", "id": "py-1", "source": "shop", "type": "order.placed", "data": ["total": 3]]
+    let event = try CloudEvent.decode(WireRecord(key: nil, value: doc.encoded(), headers: [WireHeader("content-type", "application/json")]))
+    #expect(event.id == "py-1" && event.name == "order.placed" && event.payload == ["total": 3])
+    // A JSON object that is not a CloudEvent is still refused, with a reason.
+    #expect(throws: WireFormatError.self) {
+        try CloudEvent.decode(WireRecord(key: nil, value: Array(#"{"order":1}"#.utf8), headers: [WireHeader("content-type", "application/json")]))
+    }
+    #expect(throws: WireFormatError.self) {
+        try CloudEvent.decode(WireRecord(key: nil, value: Array(#"{"specversion":"1.0","id":"x"}"#.utf8)))
+    }
+}
+
 @Test func cloudEventTimeMayHaveAnyRFC3339Form() throws {
     for (t, epoch) in [("2026-11-29T20:20:31Z", 1_795_983_631.0), ("2026-11-29T22:20:31.75+02:00", 1_795_983_631.75)] {
         var r = CloudEvent.encode(sampleEvent)
