@@ -244,13 +244,14 @@ let package = Package(
         ),
         .testTarget(
             name: "RunnerTests",
-            dependencies: ["TributaryRunner", "Tributary", "Kafka", "ServiceSupport", "RunnerProbe"],
+            dependencies: ["TestSupport", "TributaryRunner", "Tributary", "Kafka", "ServiceSupport", "RunnerProbe"],
             path: "Tests/RunnerTests"
         ),
         // The whole system as separate processes (broker, fake Stripe, registrar, receiver, two runners).
         .testTarget(
             name: "SystemTests",
             dependencies: [
+                "TestSupport",
                 "Kafka", "Tributary", "TributaryIntegrations",
                 "TributaryTool", "Receiver", "Registrar", "Runner", "fake-providers",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -258,10 +259,13 @@ let package = Package(
             ],
             path: "Tests/SystemTests"
         ),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaProbe"], path: "Tests/KafkaTests"),
+        // What the test targets share: waiting with a deadline, child processes, free ports.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaProbe", "TestSupport"], path: "Tests/KafkaTests"),
         .testTarget(
             name: "ReceiverTests",
             dependencies: [
+                "TestSupport",
                 "TributaryReceiver", "TributaryIntegrations", "Tributary", "Kafka", "ServiceSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -271,6 +275,7 @@ let package = Package(
         .testTarget(
             name: "RegistrarTests",
             dependencies: [
+                "TestSupport",
                 "TributaryRegistrar", "Registrar", "TributaryIntegrations", "Tributary", "Kafka", "ServiceSupport", "FakeProviders",
                 "TributaryRunner",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

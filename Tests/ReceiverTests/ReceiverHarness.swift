@@ -1,4 +1,5 @@
 import Foundation
+@_exported import TestSupport
 import Hummingbird
 import HummingbirdTesting
 import Kafka
@@ -7,18 +8,6 @@ import ServiceSupport
 import Tributary
 import TributaryIntegrations
 import TributaryReceiver
-
-/// Waits until `condition` holds, checking every 20 ms, or fails after `timeout`.
-func eventually(
-    _ what: @autoclosure () -> String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    throw HarnessError("timed out waiting for: \(what())")
-}
 
 struct HarnessError: Error, CustomStringConvertible {
     var description: String

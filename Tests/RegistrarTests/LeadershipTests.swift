@@ -28,8 +28,8 @@ import Tributary
         try await RegistrarHarness.with { h in
             try await h.declare(job: "on-price", events: ["price.created"])
             let executable = productURL("registrar")
-            let a = try ChildProcess(executable, environment: h.childEnvironment())
-            let b = try ChildProcess(executable, environment: h.childEnvironment())
+            let a = try ChildProcess(executable, environment: h.childEnvironment(), errors: .merged)
+            let b = try ChildProcess(executable, environment: h.childEnvironment(), errors: .merged)
             defer { a.kill(); b.kill() }
             var ports: [Int] = []
             try await eventually("both admin servers listen", timeout: .seconds(60)) {

@@ -1,5 +1,6 @@
 import FakeProviders
 import Foundation
+@_exported import TestSupport
 import Kafka
 import Logging
 import ServiceSupport
@@ -7,18 +8,6 @@ import Synchronization
 import Tributary
 import TributaryIntegrations
 import TributaryRegistrar
-
-/// Waits until `condition` holds, checking every 20 ms, or fails after `timeout`.
-func eventually(
-    _ what: @autoclosure () -> String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    throw HarnessError("timed out after \(timeout) waiting for: \(what())")
-}
 
 /// A failure of the test harness itself.
 struct HarnessError: Error, CustomStringConvertible {

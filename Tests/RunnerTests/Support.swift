@@ -1,4 +1,5 @@
 import Foundation
+@_exported import TestSupport
 import Kafka
 import Logging
 import ServiceLifecycle
@@ -6,24 +7,6 @@ import ServiceSupport
 import Synchronization
 import Tributary
 import TributaryRunner
-
-/// Waits until `condition` holds, checking every 20 ms, or fails after `timeout`.
-func eventually(
-    _ what: @autoclosure () -> String, timeout: Duration = .seconds(20),
-    _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    throw TimeoutError(what: what())
-}
-
-struct TimeoutError: Error, CustomStringConvertible {
-    var what: String
-    var description: String { "timed out waiting for: \(what)" }
-}
 
 /// A fresh embedded cluster with Tributary's topics (4 partitions) under a prefix, stopped when the test ends.
 func withTributaryCluster<T>(
@@ -129,82 +112,6 @@ struct Publisher {
     func sendAll(_ events: [EventRecord]) async throws {
         _ = try await producer.sendAll(events.map { KafkaProducerMessage(topic: topic, record: CloudEvent.encode($0)) })
     }
-}
-
-/// A built executable of this package, next to the test bundle.
-func productURL(_ name: String) -> URL {
-    var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = directory.appendingPathComponent(name)
-        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        directory.deleteLastPathComponent()
-    }
-    return URL(fileURLWithPath: ".build/debug/\(name)")
-}
-
-/// A child process whose standard output and error lines are collected as they arrive.
-final class ChildProcess: Sendable {
-    private let process: Process
-    private let output = LineCollector()
-    private let errors = LineCollector()
-
-    init(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let pipe = Pipe()
-        let errorPipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = errorPipe
-        for (handle, collector) in [(pipe.fileHandleForReading, output), (errorPipe.fileHandleForReading, errors)] {
-            handle.readabilityHandler = { handle in
-                let data = handle.availableData
-                if !data.isEmpty { collector.append(data) }
-            }
-        }
-        try process.run()
-        self.process = process
-    }
-
-    var lines: [String] { output.lines }
-    var errorLines: [String] { errors.lines }
-    var isRunning: Bool { process.isRunning }
-    var exitCode: Int32 { process.terminationStatus }
-
-    func kill() {
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-
-    /// Sends SIGTERM and waits for the process to end.
-    func terminate() {
-        process.terminate()
-        process.waitUntilExit()
-    }
-
-    func waitUntilExit() { process.waitUntilExit() }
-
-    deinit {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
-    }
-}
-
-/// Splits bytes arriving in pieces into lines.
-final class LineCollector: Sendable {
-    private let state = Mutex<(lines: [String], partial: String)>(([], ""))
-
-    func append(_ data: Data) {
-        state.withLock { state in
-            state.partial += String(decoding: data, as: UTF8.self)
-            while let newline = state.partial.firstIndex(of: "\n") {
-                state.lines.append(String(state.partial[..<newline]))
-                state.partial = String(state.partial[state.partial.index(after: newline)...])
-            }
-        }
-    }
-
-    var lines: [String] { state.withLock { $0.lines } }
 }
 
 /// Test events of the source `test.shop`.

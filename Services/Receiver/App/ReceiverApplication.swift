@@ -51,27 +51,3 @@ public func buildReceiver(
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
 }
-
-/// Keeps a producer until graceful shutdown, then flushes it. Listed before the HTTP server, so it
-/// stops after the server finished its in-flight requests.
-struct ProducerService: Service {
-    let producer: KafkaProducer
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await producer.shutdown()
-    }
-}
-
-/// Follows a compacted topic into a ``KafkaTableView`` until graceful shutdown.
-struct TableViewService: Service {
-    let view: KafkaTableView
-
-    func run() async throws {
-        await withGracefulShutdownHandler {
-            await view.run()
-        } onGracefulShutdown: {
-            Task { await view.stop() }
-        }
-    }
-}

@@ -82,36 +82,9 @@ public func buildRegistrar(
 
     // Shut down in reverse order: the admin server, the leader, the views, then the producer flushes.
     let services: [any Service] = [
-        ProducerService(producer: producer), ViewService(view: triggers), ViewService(view: states.view), leadership, admin,
+        ProducerService(producer: producer), TableViewService(view: triggers), TableViewService(view: states.view), leadership, admin,
     ]
     let group = ServiceGroup(configuration: .init(
         services: services.map { .init(service: $0) }, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
     return Registrar(metrics: metrics, group: group)
-}
-
-/// Keeps a producer until graceful shutdown, then flushes it.
-struct ProducerService: Service {
-    let producer: KafkaProducer
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await producer.shutdown()
-    }
-}
-
-/// Follows a compacted topic into a ``KafkaTableView`` until graceful shutdown or cancellation.
-struct ViewService: Service {
-    let view: KafkaTableView
-
-    func run() async throws {
-        await withGracefulShutdownHandler {
-            await withTaskCancellationHandler {
-                await view.run()
-            } onCancel: {
-                Task { await view.stop() }
-            }
-        } onGracefulShutdown: {
-            Task { await view.stop() }
-        }
-    }
 }

@@ -1,0 +1,135 @@
+import Foundation
+import Synchronization
+
+/// A built executable of this package, next to the test bundle.
+public func productURL(_ name: String) -> URL {
+    var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = directory.appendingPathComponent(name)
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        directory.deleteLastPathComponent()
+    }
+    return URL(fileURLWithPath: ".build/debug/\(name)")
+}
+
+/// A process a test starts: its output lines are collected as they arrive, and it is killed when
+/// the test drops it.
+public final class ChildProcess: Sendable {
+    /// Where the process's standard error goes.
+    public enum ErrorOutput: Sendable {
+        /// Collected apart, in ``ChildProcess/errorLines``.
+        case separate
+        /// Collected with standard output, in ``ChildProcess/lines``.
+        case merged
+        /// Written to a file (a service's logs, kept for a failed test).
+        case file(String)
+    }
+
+    private let process: Process
+    private let output = LineCollector()
+    private let errors = LineCollector()
+
+    /// Starts `executable`; `environment`, when given, replaces the test's environment.
+    public init(
+        _ executable: URL, _ arguments: [String] = [], environment: [String: String]? = nil, errors errorOutput: ErrorOutput = .separate
+    ) throws {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let outputPipe = Pipe()
+        process.standardOutput = outputPipe
+        var readers = [(outputPipe.fileHandleForReading, output)]
+        switch errorOutput {
+        case .separate:
+            let errorPipe = Pipe()
+            process.standardError = errorPipe
+            readers.append((errorPipe.fileHandleForReading, errors))
+        case .merged:
+            process.standardError = outputPipe
+        case .file(let path):
+            FileManager.default.createFile(atPath: path, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: path)
+        }
+        for (handle, collector) in readers {
+            handle.readabilityHandler = { handle in
+                let data = handle.availableData
+                if !data.isEmpty { collector.append(data) }
+            }
+        }
+        try process.run()
+        self.process = process
+    }
+
+    /// The standard output lines so far (with standard error too when merged).
+    public var lines: [String] { output.lines }
+    /// The standard error lines so far, when collected apart.
+    public var errorLines: [String] { errors.lines }
+    public var isRunning: Bool { process.isRunning }
+    /// The exit status, once it exited.
+    public var exitCode: Int32 { process.terminationStatus }
+
+    /// The first line printed (e.g. an address), waiting for it.
+    public func firstLine(timeout: Duration = .seconds(30)) async throws -> String {
+        try await eventually("the process prints its first line", timeout: timeout) { !lines.isEmpty }
+        return lines[0]
+    }
+
+    /// SIGKILL: the process dies at once (without leaving a consumer group, flushing or committing).
+    public func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM, then waits for the exit; returns the exit status.
+    @discardableResult
+    public func terminate() -> Int32 {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    public func waitUntilExit() { process.waitUntilExit() }
+
+    deinit {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// Splits bytes arriving in pieces into lines.
+public final class LineCollector: Sendable {
+    private let state = Mutex<(lines: [String], partial: String)>(([], ""))
+
+    public init() {}
+
+    public func append(_ data: Data) {
+        state.withLock { state in
+            state.partial += String(decoding: data, as: UTF8.self)
+            while let newline = state.partial.firstIndex(of: "\n") {
+                state.lines.append(String(state.partial[..<newline]))
+                state.partial = String(state.partial[state.partial.index(after: newline)...])
+            }
+        }
+    }
+
+    public var lines: [String] { state.withLock { $0.lines } }
+}
+
+/// A loopback port nobody listens on right now.
+public func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
+            guard bind(fd, pointer, length) == 0 else { return -1 }
+            return getsockname(fd, pointer, &length)
+        }
+    }
+    guard bound == 0 else { throw WaitTimeout(what: "a free port", timeout: .zero) }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
