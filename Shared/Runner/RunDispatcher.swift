@@ -192,7 +192,9 @@ final class RunDispatcher: Sendable {
         var unreadable: String?
         do {
             let event = try CloudEvent.decode(WireRecord(message), receivedAt: message.timestamp ?? Date())
-            for job in jobs where job.job.matches(event) {
+            // A replayed event (`tributary replay`) runs only the job whose run is replayed.
+            let onlyJob = message.headers.first(named: Replay.jobHeader)?.stringValue
+            for job in jobs where (onlyJob == nil || job.id == onlyJob) && job.job.matches(event) {
                 let runKey = RunRecord.key(eventKey: event.key, jobId: job.id)
                 let restored = history.entry(runKey)
                 if restored?.finished == true {

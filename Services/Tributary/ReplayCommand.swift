@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import Kafka
+import ServiceSupport
+import Tributary
+
+/// `tributary replay`: runs a failed run again, from its dead letter.
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay dead-lettered runs: the event is published again for the failed job only.",
+        discussion: """
+            `replay --run ID` replays one run; `replay --dlq` lists the dead letters; `replay --dlq --all` replays them all. \
+            A replay is a new run (a new event id, `<id>.replay-<ms>`); jobs that succeeded on the original event do not run again.
+            """)
+    @OptionGroup var cluster: ClusterOptions
+    @OptionGroup var output: OutputOptions
+    @Option(help: "The run id to replay (from `tributary runs`).") var run: String?
+    @Flag(help: "Work on the dead letters of <p>.dlq.") var dlq = false
+    @Flag(help: "With --dlq: replay every dead letter.") var all = false
+
+    func validate() throws {
+        guard (run != nil) != dlq else { throw ValidationError("give --run ID or --dlq") }
+        guard !all || dlq else { throw ValidationError("--all goes with --dlq") }
+    }
+
+    func run() async throws {
+        let configuration = try cluster.kafka()
+        let topics = cluster.topics
+        let letters = try await Replay.deadLetters(configuration: configuration, topic: topics.deadLetters.name)
+        if dlq && !all {
+            if output.json {
+                for letter in letters {
+                    print(JSON.object([
+                        "key": .string(letter.original.keyString ?? ""), "jobId": letter.jobId.map(JSON.string) ?? .null,
+                        "runId": letter.runId.map(JSON.string) ?? .null, "attempts": .number(Double(letter.attempts)),
+                        "failedAt": .string(RFC3339.string(from: letter.failedAt)), "reason": .string(letter.reason),
+                    ]).jsonString)
+                }
+                return
+            }
+            printTable(["EVENT", "JOB", "RUN", "ATTEMPTS", "FAILED AT", "REASON"], letters.map {
+                [$0.original.keyString ?? "-", $0.jobId ?? "-", $0.runId ?? "-", "\($0.attempts)", RFC3339.string(from: $0.failedAt), $0.reason]
+            })
+            note(letters.isEmpty ? "no dead letters" : "replay one with --run ID, or all with --dlq --all")
+            return
+        }
+        let chosen = all ? letters : letters.filter { $0.runId == run }
+        guard !chosen.isEmpty else {
+            throw ToolError("no dead letter for run \(run ?? "?") on \(topics.deadLetters.name): only dead-lettered runs can be replayed")
+        }
+        let producer = try KafkaProducer(configuration: configuration, logger: toolLogger())
+        var replayed = 0
+        for letter in chosen {
+            do {
+                let record = try Replay.record(for: letter)
+                let report = try await producer.send(KafkaProducerMessage(topic: topics.events.name, record: record))
+                print("replayed \(letter.runId ?? "?") (\(letter.jobId ?? "?")) as \(record.keyString ?? "?") -> \(report.topic)[\(report.partition)]@\(report.offset)")
+                replayed += 1
+            } catch let refusal as Replay.Refusal {
+                note("skipped \(letter.original.keyString ?? "?"): \(refusal)")
+            }
+        }
+        await producer.shutdown()
+        if replayed == 0 { throw ToolError("nothing was replayed") }
+    }
+}

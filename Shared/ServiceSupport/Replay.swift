@@ -1,0 +1,59 @@
+import Foundation
+import Kafka
+import Tributary
+
+/// Replays a failed run: its original event is published again to `<p>.events` as a new event
+/// (id `<id>.replay-<unix ms>`, so the runner computes a new run id and does not skip it as
+/// finished) with the header ``Replay/jobHeader`` naming the one job to run, so jobs that already
+/// succeeded on the original event do not run again. The `tributary_replay_of` header keeps the
+/// original event key.
+public enum Replay {
+    /// The header that restricts a replayed event to one job.
+    public static let jobHeader = "tributary_replay_job"
+    /// The header carrying the original event's key.
+    public static let originalHeader = "tributary_replay_of"
+
+    /// Why a dead letter cannot be replayed.
+    public struct Refusal: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The record to publish to replay a dead letter's run, or why it cannot be replayed.
+    public static func record(for letter: DLQRecord, at time: Date = Date()) throws(Refusal) -> WireRecord {
+        guard let jobId = letter.jobId else {
+            throw Refusal(description: "not an event (\(letter.reason)): fix its producer; there is no run to replay")
+        }
+        let event: EventRecord
+        do {
+            event = try CloudEvent.decode(letter.original)
+        } catch {
+            throw Refusal(description: "the original is not a CloudEvent: \(error.reason)")
+        }
+        var replayed = event
+        replayed.id = "\(event.id).replay-\(Int64(time.timeIntervalSince1970 * 1000))"
+        replayed.payloadBytes = letter.original.value
+        var record = CloudEvent.encode(replayed)
+        record.headers.append(WireHeader(jobHeader, jobId))
+        record.headers.append(WireHeader(originalHeader, event.key))
+        if let traceparent = letter.original.headerString("traceparent") {
+            record.headers.append(WireHeader("traceparent", traceparent))
+        }
+        return record
+    }
+
+    /// Every dead letter on `<p>.dlq` now, oldest first.
+    public static func deadLetters(configuration: KafkaConfiguration, topic: String) async throws -> [DLQRecord] {
+        let reader = try KafkaTopicReader(configuration: configuration, topic: topic)
+        var letters: [DLQRecord] = []
+        for await event in reader {
+            switch event {
+            case .message(let message):
+                if let letter = try? DLQRecord(record: WireRecord(message)) { letters.append(letter) }
+            case .caughtUp:
+                await reader.close()
+                return letters.sorted { $0.failedAt < $1.failedAt }
+            }
+        }
+        return letters
+    }
+}
