@@ -27,7 +27,7 @@ struct ReplayCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try cluster.kafka()
         let topics = cluster.topics
-        let letters = try await Replay.deadLetters(configuration: configuration, topic: topics.deadLetters.name)
+        let letters = try await Replay.deadLetters(configuration: configuration, topic: topics.deadLetters.name, logger: toolLogger())
         if dlq && !all {
             if output.json {
                 for letter in letters {

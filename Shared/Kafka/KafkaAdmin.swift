@@ -8,7 +8,7 @@ public final class KafkaAdmin: Sendable {
 
     public init(configuration: KafkaConfiguration, logger: Logger = Logger(label: "tributary.kafka.admin")) throws(KafkaError) {
         client = try RdKafkaClient(
-            kind: .producer, settings: configuration.librdkafkaSettings(extra: ["allow.auto.create.topics": "false"]),
+            kind: .producer, settings: configuration.librdkafkaSettings(extra: [:]),
             context: RdKafkaContext(logger: logger))
         self.logger = logger
     }

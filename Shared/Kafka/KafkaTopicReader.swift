@@ -32,7 +32,6 @@ public final class KafkaTopicReader: AsyncSequence, Sendable {
             "enable.auto.offset.store": "false",
             "enable.partition.eof": "true",
             "fetch.wait.max.ms": "100",
-            "allow.auto.create.topics": "false",
         ]
         let client = try RdKafkaClient(
             kind: .consumer, settings: configuration.librdkafkaSettings(extra: properties),

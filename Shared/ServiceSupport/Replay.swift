@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Logging
 import Tributary
 
 /// Replays a failed run: its original event is published again to `<p>.events` as a new event
@@ -42,8 +43,10 @@ public enum Replay {
     }
 
     /// Every dead letter on `<p>.dlq` now, oldest first.
-    public static func deadLetters(configuration: KafkaConfiguration, topic: String) async throws -> [DLQRecord] {
-        let reader = try KafkaTopicReader(configuration: configuration, topic: topic)
+    public static func deadLetters(
+        configuration: KafkaConfiguration, topic: String, logger: Logger = Logger(label: "tributary.replay")
+    ) async throws -> [DLQRecord] {
+        let reader = try KafkaTopicReader(configuration: configuration, topic: topic, logger: logger)
         var letters: [DLQRecord] = []
         for await event in reader {
             switch event {
