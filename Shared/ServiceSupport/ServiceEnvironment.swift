@@ -78,3 +78,24 @@ extension ServiceEnvironment {
         return level
     }
 }
+
+import Kafka
+import Tributary
+
+extension ServiceEnvironment {
+    /// The cluster: `brokers` (a `--brokers` flag) over `KAFKA_BROKERS`, plus the `KAFKA_*` passthrough.
+    public func kafka(brokers: String? = nil) throws -> KafkaConfiguration {
+        var values = values
+        if let brokers { values["KAFKA_BROKERS"] = brokers }
+        return try KafkaConfiguration.fromEnvironment(values)
+    }
+
+    /// The sealer of source secrets, from the required `TRIBUTARY_SECRET_KEY`.
+    public func sealer() throws(ConfigurationError) -> SecretSealer {
+        let key = try required(
+            "TRIBUTARY_SECRET_KEY", hint: "give the 32-byte key (base64) that seals source secrets; `openssl rand -base64 32` makes one")
+        do { return try SecretSealer(base64Key: key) } catch {
+            throw ConfigurationError("TRIBUTARY_SECRET_KEY is invalid: \(error)")
+        }
+    }
+}

@@ -39,15 +39,8 @@ public struct ReceiverConfiguration: Sendable {
 
     /// Reads the environment, with flags taking precedence.
     public static func load(_ environment: ServiceEnvironment = ServiceEnvironment(), overrides: Overrides = .init()) throws -> ReceiverConfiguration {
-        var values = environment.values
-        if let brokers = overrides.brokers { values["KAFKA_BROKERS"] = brokers }
-        let kafka = try KafkaConfiguration.fromEnvironment(values)
-        let key = try environment.required(
-            "TRIBUTARY_SECRET_KEY", hint: "give the 32-byte key (base64) that seals source secrets; `openssl rand -base64 32` makes one")
-        let sealer: SecretSealer
-        do { sealer = try SecretSealer(base64Key: key) } catch {
-            throw ConfigurationError("TRIBUTARY_SECRET_KEY is invalid: \(error)")
-        }
+        let kafka = try environment.kafka(brokers: overrides.brokers)
+        let sealer = try environment.sealer()
         var configuration = ReceiverConfiguration(kafka: kafka, sealer: sealer)
         configuration.topicPrefix = environment.string("TRIBUTARY_TOPIC_PREFIX", override: overrides.topicPrefix) ?? "tributary"
         configuration.host = environment.string("RECEIVER_HOST", override: overrides.host) ?? "0.0.0.0"

@@ -61,15 +61,8 @@ public struct RegistrarConfiguration: Sendable {
 
     /// Reads the environment, with flags taking precedence.
     public static func load(_ environment: ServiceEnvironment = ServiceEnvironment(), overrides: Overrides = .init()) throws -> RegistrarConfiguration {
-        var values = environment.values
-        if let brokers = overrides.brokers { values["KAFKA_BROKERS"] = brokers }
-        let kafka = try KafkaConfiguration.fromEnvironment(values)
-        let key = try environment.required(
-            "TRIBUTARY_SECRET_KEY", hint: "give the 32-byte key (base64) that seals source secrets; `openssl rand -base64 32` makes one")
-        let sealer: SecretSealer
-        do { sealer = try SecretSealer(base64Key: key) } catch {
-            throw ConfigurationError("TRIBUTARY_SECRET_KEY is invalid: \(error)")
-        }
+        let kafka = try environment.kafka(brokers: overrides.brokers)
+        let sealer = try environment.sealer()
         let publicURL = try environment.required(
             "PUBLIC_URL", override: overrides.publicURL,
             hint: "give the receiver's public base URL, e.g. https://hooks.example.com (providers post to $PUBLIC_URL/sources/<key>)")
