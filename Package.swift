@@ -239,7 +239,12 @@ let package = Package(
         // Runner throughput and publish-to-start latency (Benchmarks/runner-bench.sh runs it beside the Kafka ceiling).
         .executableTarget(
             name: "RunnerBench",
-            dependencies: ["TributaryRunner", "Tributary", "Kafka", "ServiceSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "TributaryRunner", "Tributary", "TributaryIntegrations", "Kafka", "ServiceSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             path: "Benchmarks/RunnerBench"
         ),
         .testTarget(

@@ -11,6 +11,10 @@
 //   RunnerBench latency <bootstrap> <prefix> <rate> <seconds>
 //       one runner in this process; publishes events at <rate>/s for <seconds> s, one awaited send
 //       each, and prints p50/p90/p99/max of (job start - send time).
+//   RunnerBench webhook-latency <bootstrap> <prefix> <rate> <seconds> <receiver-url> <stripe-secret>
+//       one runner in this process; POSTs Stripe-signed price.created webhooks to a running receiver
+//       at <rate>/s (open loop) and prints the percentiles of (job start - POST time): end to end.
+import AsyncHTTPClient
 import Foundation
 import Kafka
 import Logging
@@ -18,7 +22,9 @@ import ServiceLifecycle
 import ServiceSupport
 import Synchronization
 import Tributary
+import TributaryIntegrations
 import TributaryRunner
+import NIOCore
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 4 else {
@@ -76,6 +82,32 @@ func publishPaced(rate: Int, total: Int) async throws -> KafkaProducer {
 }
 
 /// Prints percentiles of sorted latencies in milliseconds.
+/// POSTs Stripe-signed `price.created` webhooks (their send time in `data.object.sentAt`) at `rate`
+/// per second, open loop; returns how many were not answered 200.
+nonisolated func postPaced(client: HTTPClient, url: String, secret: String, token: String, rate: Int, total: Int) async -> Int {
+    let interval = Duration.seconds(1) / rate
+    let clock = ContinuousClock()
+    let start = clock.now
+    final class Failures: Sendable { let count = Atomic<Int>(0) }
+    let failures = Failures()
+    await withDiscardingTaskGroup { posts in
+        for index in 0..<total {
+            try? await clock.sleep(until: start + interval * index)
+            posts.addTask {
+                let now = Date().timeIntervalSince1970
+                let body = Array(#"{"id":"evt_\#(token)_\#(index)","object":"event","type":"price.created","created":\#(Int(now)),"livemode":false,"data":{"object":{"id":"price_\#(index)","object":"price","currency":"usd","sentAt":\#(now)}}}"#.utf8)
+                var request = HTTPClientRequest(url: url)
+                request.method = .POST
+                request.headers.add(name: "Stripe-Signature", value: StripeSignature.header(body: body, secrets: [secret], timestamp: Int64(now)))
+                request.body = .bytes(ByteBuffer(bytes: body))
+                let status = try? await client.execute(request, timeout: .seconds(30)).status.code
+                if status != 200 { failures.count.add(1, ordering: .relaxed) }
+            }
+        }
+    }
+    return failures.count.load(ordering: .relaxed)
+}
+
 func report(_ sorted: [Double], total: Int, rate: Int, what: String) {
     guard !sorted.isEmpty else {
         emit("\(what): nothing arrived")
@@ -186,6 +218,37 @@ case "latency":
     await group.triggerGracefulShutdown()
     try await running.value
     await producer.shutdown()
+
+case "webhook-latency":
+    let rate = Int(arguments[4])!
+    let total = rate * Int(arguments[5])!
+    let (url, secret) = (arguments[6], arguments[7])
+    let latencies = Mutex<[Double]>([])
+    let priceCreated = EventSpecification<JSON>(name: "price.created", title: "Price created", source: "stripe.com")
+    let job = Job(id: "bench-webhook-latency", name: "Webhook latency", version: "1", trigger: Trigger(event: priceCreated)) { price, _, ctx in
+        let now = Date().timeIntervalSince1970
+        guard ctx.event.id.hasPrefix("evt_\(runToken)"), let sent = price["sentAt"]?.numberValue else { return }
+        latencies.withLock { $0.append((now - sent) * 1000) }
+    }
+    var logger = Logger(label: "bench.webhook")
+    logger.logLevel = .warning
+    var latest = configuration()
+    latest.consumerProperties["auto.offset.reset"] = "latest"
+    let runner = try RunnerService(configuration: latest, jobs: [RunnerJob(job)], logger: logger)
+    let group = ServiceGroup(configuration: .init(services: [.init(service: runner)], logger: logger))
+    let running = Task { try await group.run() }
+    while runner.assignedPartitions.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+    try await Task.sleep(for: .seconds(1))
+    let client = HTTPClient(eventLoopGroupProvider: .singleton)
+    let failures = await postPaced(client: client, url: url, secret: secret, token: runToken, rate: rate, total: total)
+    let deadline = ContinuousClock.now + .seconds(30)
+    while latencies.withLock({ $0.count }) < total - failures && ContinuousClock.now < deadline {
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    report(latencies.withLock { $0 }.sorted(), total: total, rate: rate, what: "webhook POST -> job start (receiver + runner), \(failures) not 200")
+    try await client.shutdown()
+    await group.triggerGracefulShutdown()
+    try await running.value
 
 case "latency-ceiling":
     // The same paced events, read by a bare consumer group member with the runner's consumer settings.
