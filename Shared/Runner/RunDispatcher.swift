@@ -371,6 +371,13 @@ final class RunDispatcher: Sendable {
             try await writer.write(KafkaProducerMessage(topic: runsTopic, partition: runsPartition, record: try record.record()))
         }
         let properties = job.job.runProperties(for: event)
+        // The same event delivered twice in a row (a provider retrying, a replayed batch): the copy
+        // waited in this lane behind the first and finds its run finished now. Run nothing again.
+        if history.entry(work.runKey)?.finished == true {
+            metrics.count(job: job.id, .skipped)
+            logger.debug("run finished meanwhile; duplicate skipped", metadata: [LogKey.jobId: "\(job.id)", LogKey.eventKey: "\(event.key)"])
+            return settle(work.partition, work.message.offset, finished: true)
+        }
         var attempt = firstAttempt
         var metadata: Logger.Metadata = [LogKey.jobId: "\(job.id)", LogKey.eventKey: "\(event.key)",
                                          LogKey.eventName: "\(event.name)"]

@@ -43,4 +43,31 @@ struct RedeliveryTests {
             await producer.shutdown()
         }
     }
+
+    @Test("the same event delivered twice back to back runs once (the copy waits behind the first run, then skips)")
+    func backToBackDuplicateRunsOnce() async throws {
+        try await withTributaryCluster { cluster, topics in
+            let sink = Sink<String>()
+            let job = Job(id: "slow-count", name: "Slow count", version: "1", trigger: Trigger(event: Shop.orderPlaced)) { order, _, _ in
+                sink.append(order.id)
+                try await Task.sleep(for: .milliseconds(200))  // still running when the copy arrives
+            }
+            let runner = try RunningRunner(cluster.configuration, jobs: [RunnerJob(job)])
+            try await runner.waitUntilAssigned(4)
+            let runs = try TopicCollector(cluster.configuration, topic: topics.runs.name)
+            let producer = try KafkaProducer(configuration: cluster.configuration)
+            let copy = KafkaProducerMessage(topic: topics.events.name, partition: 2, record: CloudEvent.encode(Shop.order("d1", total: 1)))
+            _ = try await producer.sendAll([copy, copy])
+            let marker = KafkaProducerMessage(topic: topics.events.name, partition: 2, record: CloudEvent.encode(Shop.order("d2", total: 1)))
+            try await producer.send(marker)
+            try await eventually("the event after the copies ran") {
+                runs.runs.contains { $0.eventId == "d2" && $0.status == .succeeded }
+            }
+            #expect(sink.count("d1") == 1, "the duplicate ran again")
+            #expect(runs.runs.filter { $0.eventId == "d1" && $0.status == .started }.count == 1)
+            await runs.close()
+            await producer.shutdown()
+            try await runner.stop()
+        }
+    }
 }
