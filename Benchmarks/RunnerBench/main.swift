@@ -108,6 +108,21 @@ nonisolated func postPaced(client: HTTPClient, url: String, secret: String, toke
     return failures.count.load(ordering: .relaxed)
 }
 
+/// Starts a runner with `job` in this process, reading only new events, and waits until it holds
+/// partitions (plus a second for the group to settle).
+func startLatencyRunner(_ job: some JobDefinition, label: String) async throws -> (ServiceGroup, Task<Void, any Error>) {
+    var logger = Logger(label: label)
+    logger.logLevel = .warning
+    var latest = configuration()
+    latest.consumerProperties["auto.offset.reset"] = "latest"
+    let runner = try RunnerService(configuration: latest, jobs: [RunnerJob(job)], logger: logger)
+    let group = ServiceGroup(configuration: .init(services: [.init(service: runner)], logger: logger))
+    let running = Task { try await group.run() }
+    while runner.assignedPartitions.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+    try await Task.sleep(for: .seconds(1))
+    return (group, running)
+}
+
 func report(_ sorted: [Double], total: Int, rate: Int, what: String) {
     guard !sorted.isEmpty else {
         emit("\(what): nothing arrived")
@@ -200,15 +215,7 @@ case "latency":
         guard ctx.event.id.hasPrefix(runToken), let sent = payload["sentAt"]?.numberValue else { return }
         latencies.withLock { $0.append((now - sent) * 1000) }
     }
-    var logger = Logger(label: "bench.latency")
-    logger.logLevel = .warning
-    var latest = configuration()
-    latest.consumerProperties["auto.offset.reset"] = "latest"
-    let runner = try RunnerService(configuration: latest, jobs: [RunnerJob(job)], logger: logger)
-    let group = ServiceGroup(configuration: .init(services: [.init(service: runner)], logger: logger))
-    let running = Task { try await group.run() }
-    while runner.assignedPartitions.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
-    try await Task.sleep(for: .seconds(1))
+    let (group, running) = try await startLatencyRunner(job, label: "bench.latency")
     let producer = try await publishPaced(rate: rate, total: total)
     let deadline = ContinuousClock.now + .seconds(30)
     while latencies.withLock({ $0.count }) < total && ContinuousClock.now < deadline {
@@ -230,15 +237,7 @@ case "webhook-latency":
         guard ctx.event.id.hasPrefix("evt_\(runToken)"), let sent = price["sentAt"]?.numberValue else { return }
         latencies.withLock { $0.append((now - sent) * 1000) }
     }
-    var logger = Logger(label: "bench.webhook")
-    logger.logLevel = .warning
-    var latest = configuration()
-    latest.consumerProperties["auto.offset.reset"] = "latest"
-    let runner = try RunnerService(configuration: latest, jobs: [RunnerJob(job)], logger: logger)
-    let group = ServiceGroup(configuration: .init(services: [.init(service: runner)], logger: logger))
-    let running = Task { try await group.run() }
-    while runner.assignedPartitions.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
-    try await Task.sleep(for: .seconds(1))
+    let (group, running) = try await startLatencyRunner(job, label: "bench.webhook")
     let client = HTTPClient(eventLoopGroupProvider: .singleton)
     let failures = await postPaced(client: client, url: url, secret: secret, token: runToken, rate: rate, total: total)
     let deadline = ContinuousClock.now + .seconds(30)

@@ -12,16 +12,7 @@ public struct AnyPollingSource: Sendable {
     public init<Params>(_ s: PollingSource<Params>) {
         id = s.id
         version = s.version
-        let decode: @Sendable (JSON) throws -> Params = { json in
-            let p: Params
-            do { p = try json.decode(as: Params.self) } catch {
-                throw SourceParamsError(sourceId: s.id, message: "params do not decode: \(error)")
-            }
-            do { try s.validate(p) } catch {
-                throw SourceParamsError(sourceId: s.id, message: "params are invalid: \(error)")
-            }
-            return p
-        }
+        let decode: @Sendable (JSON) throws -> Params = { try SourceParamsError.decode($0, sourceId: s.id, validate: s.validate) }
         _key = { try s.key(decode($0)) }
         _interval = { try s.interval(decode($0)) }
         _poll = { request, io in

@@ -75,16 +75,7 @@ public struct AnyExternalSource: Sendable {
         channel = s.channel
         id = s.id
         version = s.version
-        let decode: @Sendable (JSON) throws -> Params = { json in
-            let p: Params
-            do { p = try json.decode(as: Params.self) } catch {
-                throw SourceParamsError(sourceId: s.id, message: "params do not decode: \(error)")
-            }
-            do { try s.validate(p) } catch {
-                throw SourceParamsError(sourceId: s.id, message: "params are invalid: \(error)")
-            }
-            return p
-        }
+        let decode: @Sendable (JSON) throws -> Params = { try SourceParamsError.decode($0, sourceId: s.id, validate: s.validate) }
         _key = { try s.key(decode($0)) }
         _filter = { try s.filter(decode($0)) }
         _handle = { request, state in
@@ -135,4 +126,20 @@ public struct SourceParamsError: Error, Sendable, CustomStringConvertible {
     /// Creates an error (a source's `validate` may throw it).
     public init(sourceId: String, message: String) { self.sourceId = sourceId; self.message = message }
     public var description: String { "source \(sourceId): \(message)" }
+}
+
+extension SourceParamsError {
+    /// Decodes JSON params into a source's typed params and validates them; either failure names the source.
+    static func decode<Params: Decodable>(
+        _ json: JSON, sourceId: String, validate: (Params) throws -> Void
+    ) throws -> Params {
+        let params: Params
+        do { params = try json.decode(as: Params.self) } catch {
+            throw SourceParamsError(sourceId: sourceId, message: "params do not decode: \(error)")
+        }
+        do { try validate(params) } catch {
+            throw SourceParamsError(sourceId: sourceId, message: "params are invalid: \(error)")
+        }
+        return params
+    }
 }
