@@ -46,16 +46,27 @@ public struct KafkaConsumerConfiguration: Sendable, Hashable {
 /// `onAssign` runs before any record of the new partitions is fetched (restore state there);
 /// `onRevoke` runs before the partitions are committed and released (finish in-flight work and mark
 /// it done there). Both run while the consumer's poll thread waits for them.
+///
+/// `startOffsets`, when set, is called first with the assigned partitions that the group never
+/// committed; the offsets it returns are where they start (instead of `auto.offset.reset`), and they
+/// are committed at once, so a restart resumes there instead of choosing again.
 public struct KafkaRebalanceHandler: Sendable {
+    /// Partitions just assigned, before any of their records is fetched.
     public var onAssign: @Sendable ([KafkaTopicPartition]) async -> Void
+    /// Partitions being revoked, before their offsets are committed and they are released.
     public var onRevoke: @Sendable ([KafkaTopicPartition]) async -> Void
+    /// Where partitions without a committed offset start (next offset to read), if the application decides.
+    public var startOffsets: (@Sendable ([KafkaTopicPartition]) async -> [KafkaTopicPartition: Int64])?
 
+    /// A handler; every hook is optional.
     public init(
         onAssign: @escaping @Sendable ([KafkaTopicPartition]) async -> Void = { _ in },
-        onRevoke: @escaping @Sendable ([KafkaTopicPartition]) async -> Void = { _ in }
+        onRevoke: @escaping @Sendable ([KafkaTopicPartition]) async -> Void = { _ in },
+        startOffsets: (@Sendable ([KafkaTopicPartition]) async -> [KafkaTopicPartition: Int64])? = nil
     ) {
         self.onAssign = onAssign
         self.onRevoke = onRevoke
+        self.startOffsets = startOffsets
     }
 }
 
@@ -83,16 +94,27 @@ public final class KafkaConsumer: AsyncSequence, Sendable {
         let buffer = MessageBuffer<KafkaMessage>(capacity: consumerConfiguration.maximumBufferedMessages)
         let context = RdKafkaContext(
             logger: logger,
-            onAssign: { partitions in
+            onAssign: { partitions, uncommitted in
                 logger.debug("partitions assigned", metadata: ["partitions": "\(partitions)"])
-                if let rebalanceHandler { blockingWait { await rebalanceHandler.onAssign(partitions) } }
+                let starts = Mutex<[KafkaTopicPartition: Int64]>([:])
+                if let rebalanceHandler {
+                    blockingWait {
+                        if let startOffsets = rebalanceHandler.startOffsets, !uncommitted.isEmpty {
+                            let chosen = await startOffsets(uncommitted)
+                            starts.withLock { $0 = chosen }
+                        }
+                        await rebalanceHandler.onAssign(partitions)
+                    }
+                }
                 buffer.assign(partitions)
+                return starts.withLock { $0 }
             },
             onRevoke: { partitions in
                 logger.debug("partitions revoked", metadata: ["partitions": "\(partitions)"])
                 buffer.revoke(partitions)
                 if let rebalanceHandler { blockingWait { await rebalanceHandler.onRevoke(partitions) } }
-            })
+            },
+            resolvesStartOffsets: rebalanceHandler?.startOffsets != nil)
         let client = try RdKafkaClient(
             kind: .consumer,
             settings: configuration.librdkafkaSettings(extra: consumerConfiguration.librdkafkaProperties),
@@ -166,6 +188,16 @@ public final class KafkaConsumer: AsyncSequence, Sendable {
         defer { lifecycle.leave() }
         let client = client
         try await blocking.run { () throws(KafkaError) in try client.commitStored() }
+    }
+
+    /// Commits these offsets (each partition's next offset to read) now, whatever was marked, and
+    /// stores them as marked: moving a partition back (a rewind, a handover) or forward.
+    public func commit(_ offsets: [KafkaTopicPartition: Int64]) async throws(KafkaError) {
+        guard lifecycle.enter() else { throw KafkaError.shutDownError }
+        defer { lifecycle.leave() }
+        let client = client
+        for (partition, offset) in offsets { try client.storeOffset(partition, offset: offset) }
+        try await blocking.run { () throws(KafkaError) in try client.commit(offsets) }
     }
 
     /// The group's committed offsets for these partitions (nil where none).

@@ -5,7 +5,8 @@ import ServiceSupport
 import Synchronization
 import Tributary
 
-/// Turns received records into runs and tells the consumer which offsets are finished.
+/// Turns one job subscription's received records into runs and tells the consumer which offsets
+/// are finished.
 ///
 /// Per assigned partition it keeps an ordered lane per job (a job's runs for events of a partition
 /// run one after another, unless the job allows concurrent runs), counts each event's unfinished
@@ -65,8 +66,9 @@ final class RunDispatcher: Sendable {
     private let logger: Logger
     private let markDone: @Sendable (KafkaTopicPartition, Int64) -> Void
 
+    /// A dispatcher for `jobs` (one job per subscription); `permits` caps runs across the whole runner.
     init(jobs: [RunnerJob], configuration: RunnerConfiguration, runsPartitionCount: Int32, writer: RecordWriter,
-         history: RunHistory, metrics: RunnerMetrics, logger: Logger,
+         history: RunHistory, metrics: RunnerMetrics, permits: RunPermits, logger: Logger,
          markDone: @escaping @Sendable (KafkaTopicPartition, Int64) -> Void) {
         self.jobs = jobs
         self.configuration = configuration
@@ -74,7 +76,7 @@ final class RunDispatcher: Sendable {
         self.writer = writer
         self.history = history
         self.metrics = metrics
-        self.permits = RunPermits(configuration.maxConcurrentRuns)
+        self.permits = permits
         self.intake = RunPermits(configuration.maxPendingEvents)
         self.logger = logger
         self.markDone = markDone
@@ -95,11 +97,13 @@ final class RunDispatcher: Sendable {
         while !state.withLock({ $0.stopped }) {
             do {
                 let started = ContinuousClock.now
-                let count = try await history.rebuild(configuration: configuration.kafka, runsTopic: configuration.runsTopic,
-                                                      partitions: runsPartitions, logger: logger)
+                let (count, expired) = try await history.rebuild(
+                    configuration: configuration.kafka, runsTopic: configuration.runsTopic, partitions: runsPartitions, logger: logger)
                 logger.info("partitions assigned; runs restored", metadata: [
-                    "partitions": "\(partitions.sorted())", "runRecords": "\(count)",
-                    "took": "\(ContinuousClock.now - started)"])
+                    LogKey.jobId: "\(history.jobId)", "partitions": "\(partitions.sorted())", "runRecords": "\(count)",
+                    "finished": "\(history.counts.finished)", "unfinished": "\(history.counts.unfinished)",
+                    "expired": "\(expired.values.reduce(0) { $0 + $1.count })", "took": "\(ContinuousClock.now - started)"])
+                tombstone(expired)
                 break
             } catch {
                 logger.error("restoring runs failed; retrying", metadata: [LogKey.error: "\(error)"])
@@ -110,6 +114,15 @@ final class RunDispatcher: Sendable {
         state.withLock { state in
             for partition in partitions {
                 state.partitions[partition] = PartitionState(runsPartition: runsPartition(for: partition))
+            }
+        }
+    }
+
+    /// Removes runs that finished before the dedup window from `<p>.runs` (compaction drops them).
+    private func tombstone(_ expired: [Int32: [String]]) {
+        for (partition, keys) in expired {
+            for key in keys {
+                writer.enqueue(KafkaProducerMessage(topic: configuration.runsTopic, partition: partition, key: key, value: nil)) { _ in }
             }
         }
     }
@@ -196,11 +209,16 @@ final class RunDispatcher: Sendable {
             let onlyJob = message.headers.first(named: Replay.jobHeader)?.stringValue
             for job in jobs where (onlyJob == nil || job.id == onlyJob) && job.job.matches(event) {
                 let runKey = RunRecord.key(eventKey: event.key, jobId: job.id)
-                let restored = history.entry(runKey)
-                if restored?.finished == true {
+                var restored: RunHistory.Entry?
+                switch history.lookup(runKey, runsPartition: runsPartition) {
+                case .finished:
                     metrics.count(job: job.id, .skipped)
                     logger.debug("run finished before; skipped", metadata: [LogKey.jobId: "\(job.id)", LogKey.eventKey: "\(event.key)"])
                     continue
+                case .unfinished(let entry):
+                    restored = entry
+                case .unknown:
+                    restored = nil
                 }
                 works.append(Work(job: job, event: event, message: message, runKey: runKey, runsPartition: runsPartition,
                                   restored: restored))
@@ -373,7 +391,7 @@ final class RunDispatcher: Sendable {
         let properties = job.job.runProperties(for: event)
         // The same event delivered twice in a row (a provider retrying, a replayed batch): the copy
         // waited in this lane behind the first and finds its run finished now. Run nothing again.
-        if history.entry(work.runKey)?.finished == true {
+        if case .finished = history.lookup(work.runKey, runsPartition: runsPartition) {
             metrics.count(job: job.id, .skipped)
             logger.debug("run finished meanwhile; duplicate skipped", metadata: [LogKey.jobId: "\(job.id)", LogKey.eventKey: "\(event.key)"])
             return settle(work.partition, work.message.offset, finished: true)
@@ -412,7 +430,7 @@ final class RunDispatcher: Sendable {
                 record.status = .succeeded
                 record.logs = io.log.lines
                 metrics.count(job: job.id, .succeeded)
-                history.update(work.runKey, .init(runsPartition: runsPartition, finished: true, attempt: attempt, tasks: []))
+                history.finish(work.runKey, runsPartition: runsPartition)
                 return persistFinal(record, work)
             }
             if Task.isCancelled {
@@ -445,11 +463,12 @@ final class RunDispatcher: Sendable {
             } catch {
                 return settle(work.partition, work.message.offset, finished: false)
             }
-            io.logger.error("\(RunHistory.deadLetteredMessage)", metadata: [
+            io.logger.error("\(RunRecord.deadLetteredMessage)", metadata: [
                 LogKey.error: "\(failure)", LogKey.topic: "\(configuration.deadLetterTopic)"])
+            record.status = .deadLettered
             record.logs = io.log.lines
             metrics.count(job: job.id, .deadLettered)
-            history.update(work.runKey, .init(runsPartition: runsPartition, finished: true, attempt: attempt, tasks: []))
+            history.finish(work.runKey, runsPartition: runsPartition)
             return persistFinal(record, work)
         }
     }

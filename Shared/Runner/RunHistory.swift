@@ -5,56 +5,84 @@ import ServiceSupport
 import Synchronization
 import Tributary
 
-/// What a runner knows about earlier runs, rebuilt from `<p>.runs` when partitions are assigned:
-/// which runs finished (succeeded or dead-lettered) and, for unfinished ones, their last attempt and
-/// their tasks (completed tasks are not run again).
+/// What one job's subscription knows about its earlier runs, rebuilt from `<p>.runs` when partitions
+/// are assigned: which runs are over for good (succeeded or dead-lettered) within the dedup window,
+/// and, for unfinished ones, their last attempt and tasks (completed tasks are not run again).
+///
+/// Memory and restore time are bounded by the dedup window, not by the age of the system: a finished
+/// run is kept as a 128-bit digest of its key and its end time (about 40 bytes), a run that finished
+/// before the window stops counting (a redelivered event older than the window runs again) and its
+/// key is handed back so that the runner tombstones it. Unfinished runs never expire.
 final class RunHistory: Sendable {
-    /// An earlier run as the latest record of its key tells it.
+    /// An unfinished run as the latest record of its key tells it.
     struct Entry: Sendable {
-        /// The `<p>.runs` partition it lives on.
-        var runsPartition: Int32
-        /// Succeeded, or failed for good and dead-lettered.
-        var finished: Bool
         /// The last attempt recorded.
         var attempt: Int
-        /// The tasks recorded (empty once finished).
+        /// The tasks recorded.
         var tasks: [TaskRecord]
     }
 
-    /// The message of the log line that marks a run's final failure, after its event was dead-lettered.
-    static let deadLetteredMessage = "run failed for good; event dead-lettered"
-
-    private let entries = Mutex<[String: Entry]>([:])
-
-    /// The entry of a run key (`<event key>/<job id>`).
-    func entry(_ runKey: String) -> Entry? { entries.withLock { $0[runKey] } }
-
-    /// Records what this runner learned about a run.
-    func update(_ runKey: String, _ entry: Entry) { entries.withLock { $0[runKey] = entry } }
-
-    /// Forgets the runs of partitions this runner no longer reads.
-    func forget(runsPartitions: Set<Int32>) {
-        entries.withLock { $0 = $0.filter { !runsPartitions.contains($0.value.runsPartition) } }
+    /// What a run key's history says.
+    enum Lookup: Sendable {
+        /// Nothing known: run it.
+        case unknown
+        /// Started before and not over: resume it.
+        case unfinished(Entry)
+        /// Over for good within the window: skip it.
+        case finished
     }
 
-    /// Whether a record ends its run for good.
-    static func isFinal(_ record: RunRecord) -> Bool {
-        switch record.status {
-        case .succeeded: true
-        case .failed: record.logs.last?.message == deadLetteredMessage
-        case .started: false
+    private let partitions = Mutex<[Int32: RunHistoryFold]>([:])
+    /// The job whose runs this history holds.
+    let jobId: String
+    /// How long a finished run keeps counting.
+    let window: Duration
+
+    /// A history of `jobId`'s runs, finished runs counting for `window`.
+    init(jobId: String, window: Duration) {
+        self.jobId = jobId
+        self.window = window
+    }
+
+    /// What is known of a run key on a `<p>.runs` partition.
+    func lookup(_ runKey: String, runsPartition: Int32) -> Lookup {
+        partitions.withLock { $0[runsPartition]?.lookup(runKey, now: Date()) ?? .unknown }
+    }
+
+    /// Records that a run is over for good (succeeded or dead-lettered).
+    func finish(_ runKey: String, runsPartition: Int32, at date: Date = Date()) {
+        partitions.withLock { $0[runsPartition, default: RunHistoryFold(jobId: jobId, window: window)].finish(runKey, at: date) }
+    }
+
+    /// Forgets the runs of partitions this subscription no longer reads.
+    func forget(runsPartitions: Set<Int32>) {
+        partitions.withLock { state in for partition in runsPartitions { state[partition] = nil } }
+    }
+
+    /// How many finished and unfinished runs are held (for tests and the benchmark).
+    var counts: (finished: Int, unfinished: Int) {
+        partitions.withLock { state in
+            state.values.reduce((0, 0)) { ($0.0 + $1.finishedCount, $0.1 + $1.unfinishedCount) }
         }
     }
 
+    /// Installs a fold built elsewhere (the restore, or a test feeding records directly).
+    func install(_ fold: RunHistoryFold, runsPartition: Int32) {
+        partitions.withLock { $0[runsPartition] = fold }
+    }
+
     /// Reads `partitions` of the runs topic from the beginning up to their current end and replaces
-    /// what is known about them. Returns how many records were read.
-    @discardableResult
-    func rebuild(configuration: KafkaConfiguration, runsTopic: String, partitions: Set<Int32>, logger: Logger) async throws -> Int {
-        guard !partitions.isEmpty else { return 0 }
+    /// what is known about them. Returns how many records were read and the keys of this job's runs
+    /// that finished before the window (to tombstone), per partition.
+    func rebuild(configuration: KafkaConfiguration, runsTopic: String, partitions wanted: Set<Int32>,
+                 logger: Logger) async throws -> (records: Int, expired: [Int32: [String]]) {
+        guard !wanted.isEmpty else { return (0, [:]) }
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .error)
-        let reader = try KafkaTopicReader(configuration: configuration, topic: runsTopic, partitions: partitions.sorted(), logger: quiet)
-        var fresh: [String: Entry] = [:]
+        let reader = try KafkaTopicReader(configuration: configuration, topic: runsTopic, partitions: wanted.sorted(), logger: quiet)
+        var folds: [Int32: RunHistoryFold] = [:]
+        for partition in wanted { folds[partition] = RunHistoryFold(jobId: jobId, window: window) }
+        let now = Date()
         var count = 0
         var caughtUp = false
         for await event in reader {
@@ -63,30 +91,142 @@ final class RunHistory: Sendable {
                 break
             }
             count += 1
-            guard let key = message.keyString else { continue }
-            guard message.value != nil else {
-                fresh[key] = nil
-                continue
-            }
-            do {
-                let record = try RunRecord(record: WireRecord(message))
-                let final = Self.isFinal(record)
-                fresh[key] = Entry(runsPartition: message.partition, finished: final, attempt: record.attempt,
-                                   tasks: final ? [] : record.tasks)
-            } catch {
-                logger.warning("unreadable run record skipped", metadata: [
-                    LogKey.topic: "\(runsTopic)", LogKey.partition: "\(message.partition)",
-                    LogKey.offset: "\(message.offset)", LogKey.error: "\(error)"])
-            }
+            guard let key = message.key else { continue }
+            folds[message.partition]?.apply(key: key, value: message.value, headers: message.headers.map { ($0.name, $0.value ?? []) },
+                                            now: now)
         }
         await reader.close()
         guard caughtUp else {
-            throw KafkaError(code: .timedOut, message: "reading \(runsTopic) \(partitions.sorted()) ended before it caught up", isRetriable: true)
+            throw KafkaError(code: .timedOut, message: "reading \(runsTopic) \(wanted.sorted()) ended before it caught up", isRetriable: true)
         }
-        entries.withLock { entries in
-            entries = entries.filter { !partitions.contains($0.value.runsPartition) }
-            entries.merge(fresh) { _, new in new }
+        var expired: [Int32: [String]] = [:]
+        for (partition, var fold) in folds {
+            let keys = fold.takeExpired()
+            if !keys.isEmpty { expired[partition] = keys }
+            folds[partition] = fold
         }
-        return count
+        let unreadable = folds.values.reduce(0) { $0 + $1.unreadable }
+        if unreadable > 0 {
+            logger.warning("unreadable run records skipped", metadata: [LogKey.topic: "\(runsTopic)", "records": "\(unreadable)"])
+        }
+        let installed = folds
+        partitions.withLock { state in state.merge(installed) { _, new in new } }
+        return (count, expired)
+    }
+}
+
+/// The history of one job's runs on one `<p>.runs` partition, folded record by record in offset
+/// order: a value type with no I/O, so the restore is tested and benchmarked by feeding it records.
+struct RunHistoryFold: Sendable {
+    /// A run key reduced to 128 bits (two independently seeded SipHashes): collisions among a million
+    /// keys are about 1 in 10^26, and it costs 16 bytes instead of the key's 40 to 100.
+    struct Digest: Hashable, Sendable {
+        var high: UInt64
+        var low: UInt64
+
+        init(_ key: some Sequence<UInt8>) {
+            var first = Hasher()
+            var second = Hasher()
+            second.combine(0x5452_4942_5554_4152 as UInt64)
+            for byte in key {
+                first.combine(byte)
+                second.combine(byte)
+            }
+            high = UInt64(bitPattern: Int64(first.finalize()))
+            low = UInt64(bitPattern: Int64(second.finalize()))
+        }
+    }
+
+    /// The job whose keys (`…/<job id>`) this fold keeps; other jobs' records are passed over.
+    let jobId: String
+    private let suffix: [UInt8]
+    /// How long a finished run counts, in seconds.
+    let windowSeconds: Int64
+    /// Finished runs: digest → end time (seconds since 1970).
+    private var finished: [Digest: Int64] = [:]
+    /// Unfinished runs by key.
+    private var unfinished: [String: RunHistory.Entry] = [:]
+    /// Keys of this job's runs seen finished before the window, to tombstone.
+    private var expired: [String] = []
+    /// Records that could not be read.
+    private(set) var unreadable = 0
+
+    /// An empty fold for `jobId`'s runs.
+    init(jobId: String, window: Duration) {
+        self.jobId = jobId
+        self.suffix = Array("/\(jobId)".utf8)
+        self.windowSeconds = max(1, window.components.seconds)
+    }
+
+    /// How many finished runs count now.
+    var finishedCount: Int { finished.count }
+    /// How many unfinished runs are held.
+    var unfinishedCount: Int { unfinished.count }
+
+    /// Applies one `<p>.runs` record (a tombstone when `value` is nil).
+    mutating func apply(key: [UInt8], value: [UInt8]?, headers: [(String, [UInt8])], now: Date) {
+        guard key.count > suffix.count, key.suffix(suffix.count).elementsEqual(suffix) else { return }
+        let digest = Digest(key)
+        guard let value else {
+            finished[digest] = nil
+            unfinished[String(decoding: key, as: UTF8.self)] = nil
+            return
+        }
+        var status: RunRecord.Status?
+        var finishedAt: Int64?
+        for (name, bytes) in headers {
+            if name == RunRecord.statusHeader { status = RunRecord.Status(rawValue: String(decoding: bytes, as: UTF8.self)) }
+            else if name == RunRecord.finishedAtHeader { finishedAt = Int64(String(decoding: bytes, as: UTF8.self)) }
+        }
+        if let status, status.isFinal, let finishedAt {
+            // The fast path: a final record is known from its headers, without decoding its JSON.
+            record(final: digest, key: key, at: finishedAt, now: now)
+            return
+        }
+        let run: RunRecord
+        do { run = try RunRecord(record: WireRecord(key: key, value: value)) } catch {
+            unreadable += 1
+            return
+        }
+        if run.isFinal {
+            record(final: digest, key: key, at: Int64((run.finishedAt ?? run.startedAt).timeIntervalSince1970), now: now)
+        } else {
+            finished[digest] = nil
+            unfinished[String(decoding: key, as: UTF8.self)] = RunHistory.Entry(attempt: run.attempt, tasks: run.tasks)
+        }
+    }
+
+    private mutating func record(final digest: Digest, key: [UInt8], at seconds: Int64, now: Date) {
+        if !unfinished.isEmpty { unfinished[String(decoding: key, as: UTF8.self)] = nil }
+        if Int64(now.timeIntervalSince1970) - seconds >= windowSeconds {
+            finished[digest] = nil
+            expired.append(String(decoding: key, as: UTF8.self))
+        } else {
+            finished[digest] = seconds
+        }
+    }
+
+    /// Records a run that just ended for good.
+    mutating func finish(_ runKey: String, at date: Date) {
+        unfinished[runKey] = nil
+        finished[Digest(runKey.utf8)] = Int64(date.timeIntervalSince1970)
+    }
+
+    /// What is known of a run key at `now` (a finished run older than the window counts as unknown).
+    func lookup(_ runKey: String, now: Date) -> RunHistory.Lookup {
+        if let entry = unfinished[runKey] { return .unfinished(entry) }
+        if let at = finished[Digest(runKey.utf8)], Int64(now.timeIntervalSince1970) - at < windowSeconds { return .finished }
+        return .unknown
+    }
+
+    /// The keys found expired so far, once each; a key that ran again inside the window is left out.
+    mutating func takeExpired() -> [String] {
+        defer { expired = [] }
+        return Array(Set(expired.filter { !holds($0) })).sorted()
+    }
+
+    /// Whether the fold holds anything for a key.
+    private func holds(_ key: String) -> Bool {
+        unfinished[key] != nil || finished[Digest(key.utf8)] != nil
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import ServiceSupport
+import Tributary
 
 /// Everything a runner needs to know at start: the cluster, the topics, the group, the limits.
 public struct RunnerConfiguration: Sendable {
@@ -8,8 +9,25 @@ public struct RunnerConfiguration: Sendable {
     public var kafka: KafkaConfiguration
     /// The topic prefix `<p>` (`TRIBUTARY_TOPIC_PREFIX`, default `tributary`).
     public var topicPrefix: String
-    /// The consumer group (`RUNNER_GROUP`, default `<p>-runners`).
+    /// `RUNNER_GROUP`, default `<p>-runners`. Each job is its own subscriber: its consumer group is
+    /// `<RUNNER_GROUP>.<job id>`. The group of this name itself is the single group that runners used
+    /// before per-job groups: a job that existed then starts its own group from that group's
+    /// committed offsets, so an upgrade skips and repeats nothing.
     public var groupID: String
+    /// This runner's id in its presence record (default: host, process id and a random suffix).
+    public var runnerId: String
+    /// How long a finished run keeps a redelivered event from running again (`RUNNER_DEDUP_WINDOW`,
+    /// default 7 days). Finished runs older than this are tombstoned on `<p>.runs`.
+    public var dedupWindow: Duration
+    /// How often the runner writes its presence (`RUNNER_PRESENCE_INTERVAL`, default 5 s); it counts
+    /// as live for three intervals after each heartbeat.
+    public var presenceInterval: Duration
+    /// How far before a newer version appeared an older one hands back its events, for clock skew
+    /// between hosts (default 5 s; redelivered events the older version finished are skipped).
+    public var handoverMargin: Duration = .seconds(5)
+    /// Where a job declared for the first time starts when its ``RunnerJob`` does not say
+    /// (`RUNNER_START_POSITION`: `latest`, the default, `earliest` or an RFC 3339 time).
+    public var defaultStartPosition: StartPosition
     /// Topics of other systems consumed besides `<p>.events` (`RUNNER_TOPICS`, comma-separated).
     public var extraTopics: [String]
     /// The admin HTTP port for `/healthz`, `/readyz`, `/metrics` (`RUNNER_ADMIN_PORT`, default 9090; 0 picks a free port).
@@ -39,10 +57,16 @@ public struct RunnerConfiguration: Sendable {
     public init(kafka: KafkaConfiguration, topicPrefix: String = "tributary", groupID: String? = nil, extraTopics: [String] = [],
                 adminPort: Int = 9090, adminHost: String = "0.0.0.0", maxConcurrentRuns: Int = 256,
                 drainTimeout: Duration = .seconds(30), maxPendingEvents: Int = 50_000,
-                sessionTimeout: Duration = .seconds(10), printRunLogs: Bool = true) {
+                sessionTimeout: Duration = .seconds(10), printRunLogs: Bool = true,
+                dedupWindow: Duration = .seconds(7 * 86_400), presenceInterval: Duration = .seconds(5),
+                defaultStartPosition: StartPosition = .latest, runnerId: String? = nil) {
         self.kafka = kafka
         self.topicPrefix = topicPrefix
         self.groupID = groupID ?? "\(topicPrefix)-runners"
+        self.dedupWindow = dedupWindow
+        self.presenceInterval = presenceInterval
+        self.defaultStartPosition = defaultStartPosition
+        self.runnerId = runnerId ?? Self.newRunnerId()
         self.extraTopics = extraTopics
         self.adminPort = adminPort
         self.adminHost = adminHost
@@ -52,6 +76,18 @@ public struct RunnerConfiguration: Sendable {
         self.sessionTimeout = sessionTimeout
         self.printRunLogs = printRunLogs
     }
+
+    /// A runner id unique to this process: `<host>-<pid>-<random>`.
+    public static func newRunnerId() -> String {
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "runner"
+        return "\(host)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
+    /// The consumer group of a job: `<RUNNER_GROUP>.<job id>`.
+    public func groupID(job jobId: String) -> String { "\(groupID).\(jobId)" }
+
+    /// How long a presence record counts without another heartbeat.
+    public var presenceTimeToLive: Duration { presenceInterval * 3 }
 
     /// Values given on the command line; each one wins over its environment variable.
     public struct Overrides: Sendable {
@@ -89,13 +125,23 @@ public struct RunnerConfiguration: Sendable {
         if let bad = topics.first(where: { $0.contains(" ") }) {
             throw ConfigurationError("RUNNER_TOPICS holds an invalid topic name '\(bad)'")
         }
+        var start = StartPosition.latest
+        if let text = environment.string("RUNNER_START_POSITION") {
+            guard let parsed = StartPosition(text) else {
+                throw ConfigurationError("RUNNER_START_POSITION=\(text) is not latest, earliest or an RFC 3339 time")
+            }
+            start = parsed
+        }
         return RunnerConfiguration(
             kafka: kafka, topicPrefix: prefix, groupID: group,
             extraTopics: topics.filter { $0 != "\(prefix).events" },
             adminPort: try environment.int("RUNNER_ADMIN_PORT", override: overrides.adminPort, default: 9090, range: 0...65535),
             maxConcurrentRuns: try environment.int("RUNNER_MAX_CONCURRENT_RUNS", override: overrides.maxConcurrentRuns,
                                                    default: 256, range: 1...100_000),
-            drainTimeout: try environment.duration("RUNNER_DRAIN_TIMEOUT", override: overrides.drainTimeout, default: .seconds(30)))
+            drainTimeout: try environment.duration("RUNNER_DRAIN_TIMEOUT", override: overrides.drainTimeout, default: .seconds(30)),
+            dedupWindow: try environment.duration("RUNNER_DEDUP_WINDOW", default: .seconds(7 * 86_400)),
+            presenceInterval: try environment.duration("RUNNER_PRESENCE_INTERVAL", default: .seconds(5)),
+            defaultStartPosition: start)
     }
 
     /// `<p>.events`.

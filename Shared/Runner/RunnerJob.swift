@@ -14,12 +14,18 @@ public struct RunnerJob: Sendable {
     /// `false` (the default): the job's runs for events of one partition run one after another, in
     /// offset order. `true`: they may run at the same time (up to the runner's cap).
     public var concurrentRuns: Bool
+    /// Where the job starts when it is declared for the first time (nil: the runner's
+    /// `RUNNER_START_POSITION`, `latest` by default). Recorded with its declaration; a job that has
+    /// run before resumes where it left off.
+    public var startPosition: StartPosition?
 
-    /// Hosts `job` with a retry policy and an ordering choice.
-    public init(_ job: any JobDefinition, retry: RetryOptions = RunnerJob.defaultRetry, concurrentRuns: Bool = false) {
+    /// Hosts `job` with a retry policy, an ordering choice and a first start position.
+    public init(_ job: any JobDefinition, retry: RetryOptions = RunnerJob.defaultRetry, concurrentRuns: Bool = false,
+                startPosition: StartPosition? = nil) {
         self.job = job
         self.retry = retry
         self.concurrentRuns = concurrentRuns
+        self.startPosition = startPosition
     }
 
     /// The job id.

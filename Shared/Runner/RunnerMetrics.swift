@@ -60,14 +60,14 @@ public final class RunnerMetrics: Sendable {
     /// Counts a message that is not an event.
     func countUnreadable() { unreadable.increment() }
 
-    /// Sets the consumer lag of a partition (high-water mark minus the next offset to commit).
-    func setLag(topic: String, partition: Int32, _ value: Int64) {
-        let key = "\(topic)/\(partition)"
+    /// Sets the consumer lag of a job's partition (high-water mark minus the next offset to commit).
+    func setLag(job: String, topic: String, partition: Int32, _ value: Int64) {
+        let key = "\(job)/\(topic)/\(partition)"
         let gauge = lag.withLock { gauges in
             if let gauge = gauges[key] { return gauge }
             let gauge = registry.makeGauge(
                 descriptor: Self.name("consumer_lag", "records", "Records of a partition not yet finished by this runner"),
-                labels: [("topic", topic), ("partition", "\(partition)")])
+                labels: [("job", job), ("topic", topic), ("partition", "\(partition)")])
             gauges[key] = gauge
             return gauge
         }

@@ -7,8 +7,10 @@ import Synchronization
 import Tributary
 
 /// The runner as a swift-service-lifecycle `Service`: declares its jobs' triggers on
-/// `<p>.triggers`, joins the consumer group, runs matching jobs, and on graceful shutdown stops
-/// taking events, finishes the runs in flight (up to the drain timeout), commits and leaves the group.
+/// `<p>.triggers`, announces what it hosts with a presence heartbeat there, and runs each job as its
+/// own subscriber (``JobSubscription``: a consumer group per job). On graceful shutdown every job
+/// stops taking events, finishes its runs in flight (up to the drain timeout), commits and leaves its
+/// group, and the presence record is removed.
 public final class RunnerService: Service, Sendable {
     /// The hosted jobs.
     public let jobs: [RunnerJob]
@@ -18,7 +20,8 @@ public final class RunnerService: Service, Sendable {
     public let metrics: RunnerMetrics
     private let logger: Logger
     private let phase = Mutex(Phase.starting)
-    private let dispatcher = Mutex<RunDispatcher?>(nil)
+    private let subscriptions = Mutex<[JobSubscription]>([])
+    private let startedAt = Date()
 
     private enum Phase { case starting, running, draining, stopped }
 
@@ -27,6 +30,9 @@ public final class RunnerService: Service, Sendable {
         var seen = Set<String>()
         for job in jobs {
             guard seen.insert(job.id).inserted else { throw ConfigurationError("two jobs have the id '\(job.id)'") }
+            guard !RunnerPresence.isPresenceKey(job.id) else {
+                throw ConfigurationError("job id '\(job.id)' may not start with '\(RunnerPresence.keyPrefix)'")
+            }
             do { _ = try job.job.declaration() } catch {
                 throw ConfigurationError("job '\(job.id)' has an invalid trigger: \(error)")
             }
@@ -37,75 +43,125 @@ public final class RunnerService: Service, Sendable {
         self.logger = logger
     }
 
-    /// Whether the runner is consuming (triggers declared, group joined) and not shutting down.
+    /// Whether the runner is running (triggers declared, presence written) and not shutting down.
     public var isReady: Bool { phase.withLock { $0 == .running } }
 
-    /// The event partitions this runner holds now (restored from `<p>.runs` and running their events).
-    public var assignedPartitions: Set<KafkaTopicPartition> { dispatcher.withLock { $0 }?.assigned ?? [] }
+    /// The event partitions that every consuming job of this runner holds now (restored and
+    /// running their events); empty while no job consumes.
+    public var assignedPartitions: Set<KafkaTopicPartition> {
+        let consuming = subscriptions.withLock { $0 }.filter(\.isActive)
+        guard let first = consuming.first else { return [] }
+        return consuming.dropFirst().reduce(first.assigned) { $0.intersection($1.assigned) }
+    }
 
-    /// Runs until graceful shutdown (or cancellation), then drains, commits and leaves the group.
+    /// The event partitions a job's subscription holds now.
+    public func assignedPartitions(job jobId: String) -> Set<KafkaTopicPartition> {
+        subscriptions.withLock { $0 }.first { $0.job.id == jobId }?.assigned ?? []
+    }
+
+    /// Whether this runner consumes a job's events now (false while a newer version runs elsewhere).
+    public func isConsuming(job jobId: String) -> Bool {
+        subscriptions.withLock { $0 }.first { $0.job.id == jobId }?.isConsuming ?? false
+    }
+
+    /// Runs until graceful shutdown (or cancellation), then drains, commits and leaves the groups.
     public func run() async throws {
         let configuration = configuration
         let producer = try KafkaProducer(configuration: configuration.kafka, logger: quiet("tributary.runner.producer"))
         defer { phase.withLock { $0 = .stopped } }
         let runsPartitions = try await checkTopics()
-        try await declareTriggers(producer)
 
+        let view = try KafkaTableView(configuration: configuration.kafka, topic: configuration.triggersTopic,
+                                      logger: quiet("tributary.runner.triggers")) { [self] _ in
+            for subscription in self.subscriptions.withLock({ $0 }) { subscription.wake() }
+        }
         let writer = RecordWriter(producer: producer, logger: logger)
-        let history = RunHistory()
-        let consumerBox = Mutex<KafkaConsumer?>(nil)
-        let logger = logger
-        let dispatcher = RunDispatcher(
-            jobs: jobs, configuration: configuration, runsPartitionCount: runsPartitions, writer: writer, history: history,
-            metrics: metrics, logger: logger,
-            markDone: { partition, offset in
-                do { try consumerBox.withLock { $0 }?.markDone(partition, offset: offset) } catch {
-                    logger.warning("marking an offset done failed", metadata: [
-                        LogKey.topic: "\(partition.topic)", LogKey.partition: "\(partition.partition)", LogKey.error: "\(error)"])
-                }
-            })
-        self.dispatcher.withLock { $0 = dispatcher }
-        var consumerSettings = KafkaConsumerConfiguration(
-            groupID: configuration.groupID, topics: [configuration.eventsTopic] + configuration.extraTopics)
-        consumerSettings.sessionTimeout = configuration.sessionTimeout
-        consumerSettings.properties = configuration.consumerProperties
-        let consumer = try KafkaConsumer(
-            configuration: configuration.kafka, consumerConfiguration: consumerSettings,
-            rebalanceHandler: KafkaRebalanceHandler(
-                onAssign: { await dispatcher.assign($0) },
-                onRevoke: { await dispatcher.revoke($0) }),
-            logger: quiet("tributary.runner.consumer"))
-        consumerBox.withLock { $0 = consumer }
-        phase.withLock { $0 = .running }
-        logger.info("runner started", metadata: [
-            "group": "\(configuration.groupID)", "topics": "\(consumerSettings.topics)", "jobs": "\(jobs.map(\.id))"])
+        let permits = RunPermits(configuration.maxConcurrentRuns)
+        let presenceChanged = Signal()
 
         await withDiscardingTaskGroup { group in
+            group.addTask { await view.run() }
             group.addTask { await writer.run() }
-            group.addTask {
-                for await message in consumer { await dispatcher.dispatch(message) }
+            await view.waitUntilCaughtUp()
+            let declarations: [TriggerDeclaration]
+            do {
+                declarations = try await declareTriggers(producer, view)
+            } catch {
+                logger.error("declaring the triggers failed", metadata: [LogKey.error: "\(error)"])
+                await view.stop()
+                writer.stop()
+                return
             }
-            let lag = Task { await self.reportLag(consumer, dispatcher) }
+            let directory: @Sendable () -> JobDirectory = { JobDirectory(snapshot: view.snapshot, now: Date()) }
+            let created = zip(jobs, declarations).map { job, declaration in
+                JobSubscription(job: job, declaration: declaration, configuration: configuration, runsPartitionCount: runsPartitions,
+                                writer: writer, permits: permits, metrics: metrics, directory: directory,
+                                onActiveChange: { presenceChanged.notify() }, logger: logger)
+            }
+            self.subscriptions.withLock { $0 = created }
+            // Announce before any job joins its group: older versions elsewhere see this runner and hand over.
+            do { try await writePresence(producer) } catch {
+                logger.warning("writing the presence record failed", metadata: [LogKey.error: "\(error)"])
+            }
+            let heartbeat = Task { await self.heartbeat(producer, presenceChanged) }
+            let running = Task {
+                await withDiscardingTaskGroup { jobs in
+                    for subscription in created { jobs.addTask { await subscription.run() } }
+                }
+            }
+            phase.withLock { $0 = .running }
+            logger.info("runner started", metadata: [
+                "runner": "\(configuration.runnerId)", "groups": "\(created.map(\.groupID))",
+                "topics": "\([configuration.eventsTopic] + configuration.extraTopics)"])
 
             try? await gracefulShutdown()
             phase.withLock { $0 = .draining }
             logger.info("draining: no new runs; waiting for runs in flight", metadata: ["deadline": "\(configuration.drainTimeout)"])
-            await dispatcher.drainAll()
-            do { try await consumer.commit() } catch {
-                logger.warning("final commit failed", metadata: [LogKey.error: "\(error)"])
-            }
-            await consumer.close()
+            for subscription in created { subscription.stop() }
+            // The subscriptions end once drained and out of their groups; then the presence goes.
+            await running.value
+            heartbeat.cancel()
+            _ = try? await producer.send(KafkaProducerMessage(
+                topic: configuration.triggersTopic, record: RunnerPresence.tombstone(runnerId: configuration.runnerId)))
+            await view.stop()
             writer.stop()
-            lag.cancel()
         }
         await producer.shutdown()
-        logger.info("runner stopped: offsets committed, group left")
+        logger.info("runner stopped: offsets committed, groups left")
     }
 
     private func quiet(_ label: String) -> Logger {
         var logger = Logger(label: label)
         logger.logLevel = max(self.logger.logLevel, .notice)
         return logger
+    }
+
+    /// The presence record as of now.
+    private func presence() throws -> RunnerPresence {
+        let now = Date()
+        let ttl = configuration.presenceTimeToLive.seconds
+        let subscribed = Dictionary(uniqueKeysWithValues: subscriptions.withLock { $0 }.map { ($0.job.id, $0) })
+        let hosted = try jobs.map { job in
+            RunnerPresence.HostedJob(declaration: try subscribed[job.id]?.declaration ?? job.job.declaration(),
+                                     active: subscribed[job.id]?.isActive ?? true)
+        }
+        return RunnerPresence(runnerId: configuration.runnerId, host: ProcessInfo.processInfo.hostName, startedAt: startedAt,
+                              heartbeatAt: now, expiresAt: now.addingTimeInterval(ttl), jobs: hosted)
+    }
+
+    private func writePresence(_ producer: KafkaProducer) async throws {
+        _ = try await producer.send(KafkaProducerMessage(topic: configuration.triggersTopic, record: try presence().record()))
+    }
+
+    /// Writes the presence every interval, and at once when a job starts or stops consuming.
+    private func heartbeat(_ producer: KafkaProducer, _ changed: Signal) async {
+        while !Task.isCancelled {
+            await changed.wait(timeout: configuration.presenceInterval)
+            if Task.isCancelled { return }
+            do { try await writePresence(producer) } catch {
+                logger.warning("writing the presence record failed", metadata: [LogKey.error: "\(error)"])
+            }
+        }
     }
 
     /// Checks that `<p>.events` and `<p>.runs` exist with the same partition count; returns it.
@@ -135,24 +191,33 @@ public final class RunnerService: Service, Sendable {
         }
     }
 
-    /// Publishes each job's trigger declaration on `<p>.triggers` (key: job id) and waits for the broker.
-    private func declareTriggers(_ producer: KafkaProducer) async throws {
-        let records = try jobs.map {
-            KafkaProducerMessage(topic: configuration.triggersTopic, record: try $0.job.declaration().record())
-        }
-        _ = try await producer.sendAll(records)
-        logger.info("triggers declared", metadata: ["topic": "\(configuration.triggersTopic)", "jobs": "\(jobs.count)"])
-    }
-
-    /// Every 5 s, sets the consumer lag of each partition: its high-water mark minus the next offset to commit.
-    private func reportLag(_ consumer: KafkaConsumer, _ dispatcher: RunDispatcher) async {
-        while !Task.isCancelled {
-            for partition in consumer.assignment {
-                guard let marks = try? await consumer.watermarks(partition) else { continue }
-                let next = dispatcher.positions[partition] ?? marks.high
-                metrics.setLag(topic: partition.topic, partition: partition.partition, max(0, marks.high - next))
+    /// Publishes each job's trigger declaration on `<p>.triggers` (key: job id) and waits for the
+    /// broker; returns the declarations, one per job, in order.
+    ///
+    /// The first declaration of a job records its start position; later ones keep it. A runner
+    /// does not overwrite the declaration of a newer version (during a rolling deploy an old pod that
+    /// restarts leaves the new declaration in place). A job declared by a runner of the single-group
+    /// era (a declaration without a start position) records that group to start its own from.
+    private func declareTriggers(_ producer: KafkaProducer, _ view: KafkaTableView) async throws -> [TriggerDeclaration] {
+        var declarations: [TriggerDeclaration] = []
+        var records: [KafkaProducerMessage] = []
+        for job in jobs {
+            var declaration = try job.job.declaration()
+            let existing = view[job.id].flatMap { try? TriggerDeclaration(record: WireRecord(key: Array(job.id.utf8), value: $0)) }
+            if let existing {
+                declaration.startPosition = existing.startPosition ?? job.startPosition ?? configuration.defaultStartPosition
+                declaration.startsFromGroup = existing.startPosition == nil ? configuration.groupID : existing.startsFromGroup
+            } else {
+                declaration.startPosition = job.startPosition ?? configuration.defaultStartPosition
             }
-            try? await Task.sleep(for: .seconds(5))
+            declarations.append(declaration)
+            if let existing, JobVersion.isOlder(declaration.version, than: existing.version) { continue }
+            if let existing, existing == declaration { continue }
+            records.append(KafkaProducerMessage(topic: configuration.triggersTopic, record: try declaration.record()))
         }
+        if !records.isEmpty { _ = try await producer.sendAll(records) }
+        logger.info("triggers declared", metadata: ["topic": "\(configuration.triggersTopic)", "jobs": "\(jobs.count)",
+                                                    "written": "\(records.count)"])
+        return declarations
     }
 }

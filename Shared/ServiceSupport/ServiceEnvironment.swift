@@ -50,14 +50,14 @@ public struct ServiceEnvironment: Sendable {
     public func duration(_ name: String, override: String? = nil, default fallback: Duration) throws(ConfigurationError) -> Duration {
         guard let text = string(name, override: override) else { return fallback }
         guard let parsed = Self.parseDuration(text), parsed > .zero else {
-            throw ConfigurationError("\(name)=\(text) is not a duration (examples: 250ms, 10s, 5m)")
+            throw ConfigurationError("\(name)=\(text) is not a duration (examples: 250ms, 10s, 5m, 7d)")
         }
         return parsed
     }
 
-    /// Parses `250ms`, `10s`, `5m`, `1h` or a plain number of seconds.
+    /// Parses `250ms`, `10s`, `5m`, `1h`, `7d` or a plain number of seconds.
     public static func parseDuration(_ text: String) -> Duration? {
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
         for (suffix, seconds) in units where text.hasSuffix(suffix) {
             guard let number = Double(text.dropLast(suffix.count)) else { continue }
             return .milliseconds(Int64(number * seconds * 1000))

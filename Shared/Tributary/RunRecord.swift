@@ -14,7 +14,19 @@ public struct RunRecord: Sendable, Hashable, Codable {
         case succeeded
         /// The attempt failed (a later attempt may follow, or a dead letter).
         case failed
+        /// The run failed for good: its last attempt failed and its event is on `<p>.dlq`.
+        case deadLettered = "dead-lettered"
+
+        /// Whether a run in this status is over for good (it never runs again for the same event).
+        public var isFinal: Bool { self == .succeeded || self == .deadLettered }
     }
+
+    /// The header that carries a run record's status, so a runner restoring `<p>.runs` learns which
+    /// runs are over from the headers alone, without decoding the JSON.
+    public static let statusHeader = "tributary_run_status"
+    /// The header that carries when a run ended (seconds since 1970), for the dedup window.
+    public static let finishedAtHeader = "tributary_run_finished_at"
+
 
     /// The format version.
     public var v: Int
@@ -69,12 +81,27 @@ public struct RunRecord: Sendable, Hashable, Codable {
     /// The `<p>.runs` key of a run.
     public static func key(eventKey: String, jobId: String) -> String { "\(eventKey)/\(jobId)" }
 
-    /// Whether the run is over.
+    /// Whether the attempt is over.
     public var isFinished: Bool { status != .started }
 
-    /// The `<p>.runs` record.
+    /// Whether the run is over for good (succeeded or dead-lettered). Records of older runners that
+    /// mark a dead letter only by their last log line count too.
+    public var isFinal: Bool {
+        status.isFinal || (status == .failed && logs.last?.message == Self.deadLetteredMessage)
+    }
+
+    /// The message of the log line that older runners wrote as a dead-lettered run's last line.
+    public static let deadLetteredMessage = "run failed for good; event dead-lettered"
+
+    /// The `<p>.runs` record, with the status (and end time of a final record) in headers.
     public func record() throws -> WireRecord {
-        WireRecord(key: Array(Self.key(eventKey: eventKey, jobId: jobId).utf8), value: Array(try JSONCoding.encoder.encode(self)))
+        var headers = [WireHeader(Self.statusHeader, status.rawValue)]
+        if status.isFinal {
+            let seconds = Int64((finishedAt ?? startedAt).timeIntervalSince1970)
+            headers.append(WireHeader(Self.finishedAtHeader, "\(seconds)"))
+        }
+        return WireRecord(key: Array(Self.key(eventKey: eventKey, jobId: jobId).utf8),
+                          value: Array(try JSONCoding.encoder.encode(self)), headers: headers)
     }
 
     /// Reads a `<p>.runs` record.

@@ -21,6 +21,12 @@ public struct TriggerDeclaration: Sendable, Hashable, Codable {
     public var events: [String]
     /// The filter, matched against `{"payload": …, "context": …}`.
     public var filter: EventFilter
+    /// Where the job starts when it is declared for the first time (absent in older declarations).
+    public var startPosition: StartPosition?
+    /// The consumer group whose committed offsets the job's own group starts from: set when a job
+    /// that runners consumed in the single group of earlier versions is first declared by a runner
+    /// with per-job groups (the upgrade), and kept by later declarations.
+    public var startsFromGroup: String?
 
     /// Creates a declaration.
     public init(jobId: String, jobName: String, version: String, source: TriggerSource?, eventSource: String,

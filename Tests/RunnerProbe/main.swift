@@ -1,13 +1,21 @@
 // A runner in its own process, for the runner tests: test jobs whose side effects are appended to a
 // sink file, so a test can count them across processes, kill the runner and start another.
 //
-//   RunnerProbe <bootstrap> <topic-prefix> <sink-file> <name> <gate-file>
+//   RunnerProbe <bootstrap> <topic-prefix> <sink-file> <name> <gate-file> [option=value …]
+//
+// Options: `jobs=a,b,…` (default: probe-two-step,probe-count-a,probe-count-b), `x-version=V` (default 1),
+// `x-kinds=a,b` (the kinds probe-x's filter takes; default all), `start=latest|earliest` (default earliest),
+// `group=G` (RUNNER_GROUP), `window=SECONDS` (dedup window).
 //
 // Jobs (events of source `probe.test`):
 //   `probe-two-step` on `two.step`: task `first` appends `first <name> <event id>`; task `second`
 //     appends `second-start <name> <event id>`, waits until <gate-file> exists, appends `second-done …`.
 //   `probe-count-a`, `probe-count-b` on `count`: append `count <job> <name> <event id>` (ordered / concurrent).
-// Prints `assigned <p,p,…>` whenever the partitions it holds change. SIGTERM drains and leaves.
+//   `probe-x`, `probe-y` on `mix`: append `run <job> <version> <name> <event id>`; probe-x only for the
+//     payload kinds of `x-kinds`.
+// Prints `assigned <p,p,…>` whenever the partitions held by every consuming job change, `assigned-job <job>
+// <p,p,…>` when one job's change, `consuming <job>`
+// / `idle <job>` when a job starts or stops consuming. SIGTERM drains and leaves.
 import Foundation
 import Kafka
 import Logging
@@ -27,10 +35,15 @@ func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").u
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 6 else {
-    FileHandle.standardError.write(Data("usage: RunnerProbe bootstrap prefix sink name gate\n".utf8))
+    FileHandle.standardError.write(Data("usage: RunnerProbe bootstrap prefix sink name gate [option=value …]\n".utf8))
     exit(2)
 }
 let (bootstrap, prefix, sinkPath, name, gatePath) = (arguments[1], arguments[2], arguments[3], arguments[4], arguments[5])
+var options: [String: String] = [:]
+for argument in arguments.dropFirst(6) {
+    let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
+    if parts.count == 2 { options[parts[0]] = parts[1] }
+}
 
 let twoStep = Job(id: "probe-two-step", name: "Two steps", version: "1",
                   trigger: Trigger(event: EventSpecification<JSON>(name: "two.step", title: "Two steps", source: "probe.test"))) { _, io, ctx in
@@ -53,24 +66,61 @@ func counter(_ id: String) -> Job<JSON> {
     }
 }
 
+func mixed(_ id: String, version: String, kinds: [String]?) -> Job<JSON> {
+    var filter = EventFilter.all
+    if let kinds { filter = EventFilter(["kind": .array(kinds.map { .string($0) })]) }
+    return Job(id: id, name: id, version: version,
+               trigger: Trigger(event: EventSpecification<JSON>(name: "mix", title: "Mixed", source: "probe.test"), filter: filter)) { _, _, ctx in
+        sink(sinkPath, "run \(id) \(version) \(name) \(ctx.event.id)")
+    }
+}
+
+let available: [String: RunnerJob] = [
+    "probe-two-step": RunnerJob(twoStep),
+    "probe-count-a": RunnerJob(counter("probe-count-a")),
+    "probe-count-b": RunnerJob(counter("probe-count-b"), concurrentRuns: true),
+    "probe-x": RunnerJob(mixed("probe-x", version: options["x-version"] ?? "1",
+                               kinds: options["x-kinds"].map { $0.split(separator: ",").map(String.init) })),
+    "probe-y": RunnerJob(mixed("probe-y", version: "1", kinds: nil)),
+]
+let chosen = (options["jobs"] ?? "probe-two-step,probe-count-a,probe-count-b").split(separator: ",").map(String.init)
+let jobs = chosen.compactMap { available[$0] }
+guard jobs.count == chosen.count else {
+    FileHandle.standardError.write(Data("unknown job in \(chosen); known: \(available.keys.sorted())\n".utf8))
+    exit(2)
+}
+
 var logger = Logger(label: "probe.\(name)")
 logger.logLevel = .notice
-var configuration = RunnerConfiguration(kafka: KafkaConfiguration(bootstrapServers: bootstrap), topicPrefix: prefix,
-                                        adminPort: 0, adminHost: "127.0.0.1", drainTimeout: .seconds(5),
-                                        sessionTimeout: .seconds(6), printRunLogs: false)
-let application = try buildRunner(configuration: configuration, jobs: [
-    RunnerJob(twoStep),
-    RunnerJob(counter("probe-count-a")),
-    RunnerJob(counter("probe-count-b"), concurrentRuns: true),
-], logger: logger)
+let configuration = RunnerConfiguration(kafka: KafkaConfiguration(bootstrapServers: bootstrap), topicPrefix: prefix,
+                                        groupID: options["group"], adminPort: 0, adminHost: "127.0.0.1", drainTimeout: .seconds(5),
+                                        sessionTimeout: .seconds(6), printRunLogs: false,
+                                        dedupWindow: .seconds(Int64(options["window"] ?? "") ?? 7 * 86_400),
+                                        presenceInterval: .milliseconds(300),
+                                        defaultStartPosition: StartPosition(options["start"] ?? "earliest") ?? .earliest)
+let application = try buildRunner(configuration: configuration, jobs: jobs, logger: logger)
 
 let watcher = Task {
     var last: Set<Int32>? = nil
+    var consuming: [String: Bool] = [:]
+    var held: [String: Set<Int32>] = [:]
     while !Task.isCancelled {
         let now = Set(application.runner.assignedPartitions.map(\.partition))
         if now != last {
             emit("assigned \(now.sorted().map(String.init).joined(separator: ","))")
             last = now
+        }
+        for job in chosen {
+            let partitions = Set(application.runner.assignedPartitions(job: job).map(\.partition))
+            if held[job] != partitions {
+                emit("assigned-job \(job) \(partitions.sorted().map(String.init).joined(separator: ","))")
+                held[job] = partitions
+            }
+            let state = application.runner.isConsuming(job: job) && !application.runner.assignedPartitions(job: job).isEmpty
+            if consuming[job] != state {
+                emit("\(state ? "consuming" : "idle") \(job)")
+                consuming[job] = state
+            }
         }
         try? await Task.sleep(for: .milliseconds(50))
     }

@@ -55,20 +55,28 @@ struct MatchingTests {
         }
     }
 
-    @Test("each job declares its trigger on <p>.triggers, keyed by job id")
+    @Test("each job declares its trigger on <p>.triggers, keyed by job id, with its start position; then the runner's presence; a stop removes the presence")
     func declaresTriggers() async throws {
         try await withTributaryCluster { cluster, topics in
             let job = Job(id: "all-orders", name: "All orders", version: "2",
                           trigger: Trigger(event: Shop.orderPlaced, filter: ["total": [["$gt": 5]]])) { _, _, _ in }
-            let runner = try RunningRunner(cluster.configuration, jobs: [RunnerJob(job)])
+            let runner = try RunningRunner(cluster.configuration, jobs: [RunnerJob(job, startPosition: .latest)])
             let triggers = try TopicCollector(cluster.configuration, topic: topics.triggers.name)
-            try await eventually("a trigger declaration arrives") { !triggers.all.isEmpty }
+            try await eventually("a trigger declaration and a presence record arrive") { triggers.all.count >= 2 }
             let declaration = try TriggerDeclaration(record: WireRecord(triggers.all[0]))
             #expect(triggers.all[0].keyString == "all-orders")
-            let expected = try job.declaration()
+            var expected = try job.declaration()
+            expected.startPosition = .latest
             #expect(declaration == expected)
-            await triggers.close()
+            let presence = try RunnerPresence(record: WireRecord(triggers.all[1]))
+            #expect(triggers.all[1].keyString == RunnerPresence.key(runnerId: runner.service.configuration.runnerId))
+            #expect(presence.jobs.map { "\($0.jobId)@\($0.version)" } == ["all-orders@2"])
+            #expect(presence.expiresAt > presence.heartbeatAt)
             try await runner.stop()
+            try await eventually("the presence is removed (tombstone)") {
+                triggers.all.contains { $0.keyString == presence.key && $0.value == nil }
+            }
+            await triggers.close()
         }
     }
 

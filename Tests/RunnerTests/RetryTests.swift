@@ -25,7 +25,7 @@ struct RetryTests {
 
     static func checkHistory(_ records: [RunRecord]) {
         #expect(records.map { "\($0.status.rawValue) \($0.attempt)" }
-                == ["started 1", "failed 1", "started 2", "failed 2", "started 3", "failed 3"])
+                == ["started 1", "failed 1", "started 2", "failed 2", "started 3", "dead-lettered 3"])
         #expect(records.last?.error == "boom")
         #expect(records.last?.finishedAt != nil)
     }

@@ -7,9 +7,17 @@ import TributaryRunner
 /// Runners in processes of their own (`RunnerProbe`), killed and restarted.
 @Suite("Runners in separate processes", .serialized)
 struct RunnerProcessTests {
+    /// The partitions every consuming job of a probe holds, as it last printed them.
     static func assignment(_ lines: [String]) -> Set<Int32>? {
-        guard let last = lines.last(where: { $0.hasPrefix("assigned") }) else { return nil }
+        guard let last = lines.last(where: { $0.hasPrefix("assigned ") }) else { return nil }
         return Set(last.dropFirst("assigned".count).trimmingCharacters(in: .whitespaces).split(separator: ",").compactMap { Int32($0) })
+    }
+
+    /// The partitions one job's subscription in a probe holds, as it last printed them.
+    static func assignment(_ lines: [String], job: String) -> Set<Int32>? {
+        let prefix = "assigned-job \(job)"
+        guard let last = lines.last(where: { $0 == prefix || $0.hasPrefix(prefix + " ") }) else { return nil }
+        return Set(last.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces).split(separator: ",").compactMap { Int32($0) })
     }
 
     static func sinkLines(_ path: String) -> [String] {
@@ -78,9 +86,11 @@ struct RunnerProcessTests {
                 try await publisher.sendAll(ids[batch..<batch + 50].map { Self.event("count", $0) })
                 try await Task.sleep(for: .milliseconds(250))
             }
-            try await eventually("the two runners hold disjoint halves of the partitions", timeout: .seconds(40)) {
-                guard let x = Self.assignment(a.lines), let y = Self.assignment(b.lines) else { return false }
-                return !x.isEmpty && !y.isEmpty && x.isDisjoint(with: y) && x.union(y) == [0, 1, 2, 3]
+            try await eventually("for each job, the two runners hold disjoint halves of the partitions", timeout: .seconds(40)) {
+                ["probe-count-a", "probe-count-b"].allSatisfy { job in
+                    guard let x = Self.assignment(a.lines, job: job), let y = Self.assignment(b.lines, job: job) else { return false }
+                    return !x.isEmpty && !y.isEmpty && x.isDisjoint(with: y) && x.union(y) == [0, 1, 2, 3]
+                }
             }
             let expected = Set(ids.flatMap { ["probe-count-a \($0)", "probe-count-b \($0)"] })
             try await eventually("every (job, event) ran", timeout: .seconds(60)) {

@@ -241,6 +241,31 @@ final class RdKafkaClient: @unchecked Sendable {
         return Dictionary(uniqueKeysWithValues: topicPartitions(list).map { ($0.0, $0.1) })
     }
 
+    /// Commits these offsets (the next offset to read of each partition) and waits for the answer. Blocking.
+    func commit(_ offsets: [KafkaTopicPartition: Int64]) throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for (partition, offset) in offsets {
+            rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition)?.pointee.offset = offset
+        }
+        let code = rd_kafka_commit(handle, list, 0)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(rdKafka: code, context: "commit") }
+    }
+
+    /// The earliest offset whose timestamp is at or after `milliseconds` since 1970, per partition, as
+    /// the brokers answer ListOffsets by time (-1: no such record, or a broker that cannot tell). Blocking.
+    func offsetsForTimes(_ partitions: [KafkaTopicPartition], milliseconds: Int64, timeoutMs: Int32) throws(KafkaError) -> [KafkaTopicPartition: Int64] {
+        let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for partition in partitions {
+            rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition)?.pointee.offset = milliseconds
+        }
+        let code = rd_kafka_offsets_for_times(handle, list, timeoutMs)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(rdKafka: code, context: "offsets for times") }
+        return Dictionary(topicPartitions(list).map { ($0.0, $0.1) }) { first, _ in first }
+    }
+
     /// Leaves the group: serves the final revocation, commits, and stops fetching. Blocking.
     func closeConsumer() {
         rd_kafka_consumer_close(handle)
@@ -365,8 +390,39 @@ let rdKafkaRebalanceCallback: @convention(c) (
     guard let rk, let context = RdKafkaContext.from(rk) else { return }
     let partitions = topicPartitions(list).map(\.0)
     if code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
-        context.onAssign?(partitions)
+        var uncommitted: [KafkaTopicPartition] = []
+        if context.resolvesStartOffsets, let list, list.pointee.cnt > 0 {
+            // Which partitions the group never committed: the application decides where they start.
+            let probe = rd_kafka_topic_partition_list_copy(list)
+            defer { rd_kafka_topic_partition_list_destroy(probe) }
+            let fetched = rd_kafka_committed(rk, probe, 10_000)
+            if fetched == RD_KAFKA_RESP_ERR_NO_ERROR {
+                uncommitted = topicPartitions(probe).filter { $0.1 < 0 }.map(\.0)
+            } else {
+                context.logger.warning("committed offsets unavailable at assignment: \(String(cString: rd_kafka_err2str(fetched)))")
+            }
+        }
+        let starts = context.onAssign?(partitions, uncommitted) ?? [:]
+        if let list, !starts.isEmpty {
+            for index in 0..<Int(list.pointee.cnt) {
+                let element = list.pointee.elems[index]
+                let key = KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)
+                if let start = starts[key] { list.pointee.elems[index].offset = start }
+            }
+        }
         rd_kafka_assign(rk, list)
+        if !starts.isEmpty {
+            // Commit the chosen starts at once, so that a restart resumes there instead of choosing again.
+            let commitList = rd_kafka_topic_partition_list_new(Int32(starts.count))
+            defer { rd_kafka_topic_partition_list_destroy(commitList) }
+            for (partition, offset) in starts {
+                rd_kafka_topic_partition_list_add(commitList, partition.topic, partition.partition)?.pointee.offset = offset
+            }
+            let commit = rd_kafka_commit(rk, commitList, 0)
+            if commit != RD_KAFKA_RESP_ERR_NO_ERROR {
+                context.logger.warning("committing start offsets failed: \(String(cString: rd_kafka_err2str(commit)))")
+            }
+        }
     } else {
         context.onRevoke?(partitions)
         let commit = rd_kafka_commit(rk, nil, 0)

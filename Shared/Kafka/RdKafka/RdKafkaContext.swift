@@ -5,8 +5,11 @@ import Synchronization
 /// The Swift state librdkafka's C callbacks reach through the instance's opaque pointer.
 final class RdKafkaContext: Sendable {
     let logger: Logger
-    /// Called on the consumer's poll thread with the partitions just assigned, before they are fetched.
-    let onAssign: (@Sendable ([KafkaTopicPartition]) -> Void)?
+    /// Called on the consumer's poll thread with the partitions just assigned, before they are fetched,
+    /// and which of them have no committed offset; returns where those start (committed at once).
+    let onAssign: (@Sendable (_ assigned: [KafkaTopicPartition], _ uncommitted: [KafkaTopicPartition]) -> [KafkaTopicPartition: Int64])?
+    /// Whether `onAssign` wants to know the partitions without a committed offset (costs an OffsetFetch).
+    let resolvesStartOffsets: Bool
     /// Called on the consumer's poll thread with the partitions being revoked, before they are committed and released.
     let onRevoke: (@Sendable ([KafkaTopicPartition]) -> Void)?
     /// The first fatal error librdkafka raised, after which the instance is unusable.
@@ -14,11 +17,13 @@ final class RdKafkaContext: Sendable {
 
     init(
         logger: Logger,
-        onAssign: (@Sendable ([KafkaTopicPartition]) -> Void)? = nil,
-        onRevoke: (@Sendable ([KafkaTopicPartition]) -> Void)? = nil
+        onAssign: (@Sendable ([KafkaTopicPartition], [KafkaTopicPartition]) -> [KafkaTopicPartition: Int64])? = nil,
+        onRevoke: (@Sendable ([KafkaTopicPartition]) -> Void)? = nil,
+        resolvesStartOffsets: Bool = false
     ) {
         self.logger = logger
         self.onAssign = onAssign
+        self.resolvesStartOffsets = resolvesStartOffsets
         self.onRevoke = onRevoke
     }
 
