@@ -1,0 +1,122 @@
+import Foundation
+import Kafka
+import ServiceSupport
+import Testing
+import Tributary
+import TributaryRunner
+
+/// Where a job's own consumer group starts: the single group of earlier versions (the upgrade), a
+/// declared time, and what the dedup window lets run again.
+@Suite("Start positions, the upgrade and the dedup window")
+struct StartPositionTests {
+    static func counting(_ id: String, into sink: Sink<String>) -> Job<Shop.Order> {
+        Job(id: id, name: id, version: "1", trigger: Trigger(event: Shop.orderPlaced)) { order, _, _ in
+            sink.append(order.id)
+        }
+    }
+
+    @Test("upgrade: a job declared by a single-group runner starts its own group from <p>-runners' committed offsets, skipping and repeating nothing")
+    func upgradeFromTheSingleGroup() async throws {
+        try await withTributaryCluster { cluster, topics in
+            let publisher = try Publisher(cluster.configuration, topic: topics.events.name)
+            let old = (0..<20).map { "old\($0)" }
+            try await publisher.sendAll(old.map { Shop.order($0, total: 1) })
+            // What a runner of the single-group era left: its declaration (no start position) and its group's offsets.
+            let legacy = try KafkaConsumer(configuration: cluster.configuration,
+                                           consumerConfiguration: KafkaConsumerConfiguration(groupID: "t-runners", topics: [topics.events.name]))
+            var seen = 0
+            for await message in legacy {
+                try legacy.markDone(message)
+                seen += 1
+                if seen == old.count { break }
+            }
+            try await legacy.commit()
+            await legacy.close()
+            let sink = Sink<String>()
+            let job = Self.counting("orders", into: sink)
+            var legacyDeclaration = try job.declaration()
+            legacyDeclaration.startPosition = nil
+            _ = try await publisher.producer.send(KafkaProducerMessage(topic: topics.triggers.name, record: try legacyDeclaration.record()))
+            let fresh = (0..<20).map { "new\($0)" }
+            try await publisher.sendAll(fresh.map { Shop.order($0, total: 1) })
+
+            // `latest` would skip the new events and `earliest` would repeat the old ones: neither happens.
+            let runner = try RunningRunner(cluster.configuration, jobs: [RunnerJob(job, startPosition: .latest)])
+            try await eventually("the events after the old group's offsets ran") { Set(sink.all).isSuperset(of: fresh) }
+            let triggers = try KafkaTableView(configuration: cluster.configuration, topic: topics.triggers.name)
+            let reading = Task { await triggers.run() }
+            await triggers.waitUntilCaughtUp()
+            let declared = try TriggerDeclaration(record: WireRecord(key: nil, value: triggers["orders"]))
+            #expect(declared.startsFromGroup == "t-runners")
+            #expect(declared.startPosition == .latest)
+            await triggers.stop()
+            await reading.value
+            try await publisher.send(Shop.order("later", total: 1))
+            try await eventually("a later event ran") { sink.all.contains("later") }
+            #expect(sink.all.sorted() == (fresh + ["later"]).sorted(), "old events ran again or new ones twice: \(sink.all)")
+            try await runner.stop()
+            await publisher.producer.shutdown()
+        }
+    }
+
+    @Test("a job declared to start at a time runs the events from that time on, found by record timestamps (the mock cluster cannot answer by time)")
+    func startAtTime() async throws {
+        try await withTributaryCluster { cluster, topics in
+            let publisher = try Publisher(cluster.configuration, topic: topics.events.name)
+            let before = (0..<40).map { "b\($0)" }
+            try await publisher.sendAll(before.map { Shop.order($0, total: 1) })
+            let start = Date()
+            // Record timestamps are milliseconds: the next events must be stamped after `start`.
+            try await eventually("the clock moved past the start time") { Date().timeIntervalSince(start) > 0.002 }
+            let after = (0..<40).map { "a\($0)" }
+            try await publisher.sendAll(after.map { Shop.order($0, total: 1) })
+            let sink = Sink<String>()
+            let runner = try RunningRunner(cluster.configuration, jobs: [RunnerJob(Self.counting("timed", into: sink), startPosition: .time(start))])
+            try await eventually("the events after the start time ran") { Set(sink.all).isSuperset(of: after) }
+            try await publisher.send(Shop.order("last", total: 1))
+            try await eventually("a later event ran") { sink.all.contains("last") }
+            #expect(sink.all.sorted() == (after + ["last"]).sorted(), "events before the start time ran: \(sink.all)")
+            try await runner.stop()
+            await publisher.producer.shutdown()
+        }
+    }
+
+    @Test("a finished run older than the dedup window stops counting: its key is tombstoned on <p>.runs and the event runs again; one inside the window does not")
+    func dedupWindow() async throws {
+        try await withTributaryCluster { cluster, topics in
+            let publisher = try Publisher(cluster.configuration, topic: topics.events.name)
+            let sink = Sink<String>()
+            let job = RunnerJob(Self.counting("windowed", into: sink))
+            let first = try RunningRunner(cluster.configuration, jobs: [job], dedupWindow: .seconds(10))
+            try await first.waitUntilAssigned(4)
+            try await publisher.send(Shop.order("once", total: 1))
+            try await eventually("the run finished") { sink.all == ["once"] }
+            let finished = Date()
+            try await first.stop()
+
+            // Inside the window a redelivery is skipped.
+            let second = try RunningRunner(cluster.configuration, jobs: [job], dedupWindow: .seconds(10))
+            try await second.waitUntilAssigned(4)
+            try await publisher.send(Shop.order("once", total: 1))
+            try await publisher.send(Shop.order("marker", total: 1))
+            try await eventually("the marker ran") { sink.all.contains("marker") }
+            #expect(sink.all.filter { $0 == "once" }.count == 1)
+            #expect(Date().timeIntervalSince(finished) < 10, "the check inside the window came too late to mean anything")
+            try await second.stop()
+
+            try await eventually("the window passed", timeout: .seconds(20)) { Date().timeIntervalSince(finished) > 11 }
+            let runs = try TopicCollector(cluster.configuration, topic: topics.runs.name)
+            let third = try RunningRunner(cluster.configuration, jobs: [job], dedupWindow: .seconds(10))
+            try await third.waitUntilAssigned(4)
+            let key = RunRecord.key(eventKey: "test.shop/once", jobId: "windowed")
+            try await eventually("the expired run's key is tombstoned") {
+                runs.all.contains { $0.keyString == key && $0.value == nil }
+            }
+            try await publisher.send(Shop.order("once", total: 1))
+            try await eventually("outside the window the event runs again") { sink.all.filter { $0 == "once" }.count == 2 }
+            try await third.stop()
+            await runs.close()
+            await publisher.producer.shutdown()
+        }
+    }
+}
