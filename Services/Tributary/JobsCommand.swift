@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Kafka
 import ServiceSupport
 import Tributary
@@ -16,8 +17,9 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let table = try await readTable(cluster.topics.triggers.name, configuration: try cluster.kafka())
+            let directory = JobDirectory(snapshot: table, now: Date())
             var rows: [[String]] = []
-            for key in table.keys.sorted() {
+            for key in table.keys.sorted() where !RunnerPresence.isPresenceKey(key) {
                 guard let declaration = try? TriggerDeclaration(record: WireRecord(key: Array(key.utf8), value: table[key])) else {
                     note("skipping \(key): not a trigger declaration")
                     continue
@@ -27,14 +29,30 @@ struct JobsCommand: AsyncParsableCommand {
                     continue
                 }
                 rows.append([
-                    declaration.jobId, declaration.version, declaration.source?.key ?? declaration.eventSource,
+                    declaration.jobId, declaration.version, Self.live(declaration.jobId, directory),
+                    declaration.startPosition?.description ?? "-", declaration.source?.key ?? declaration.eventSource,
                     declaration.events.joined(separator: ","),
                 ])
             }
             if !output.json {
                 if rows.isEmpty { note("no jobs declared yet: start a runner") }
-                printTable(["JOB", "VERSION", "SOURCE", "EVENTS"], rows)
+                printTable(["JOB", "DECLARED", "LIVE", "START", "SOURCE", "EVENTS"], rows)
             }
+        }
+
+        /// The live runners of a job by version: `1.1 ×2 (consuming), 1.0 ×1 (idle)`, or `none`.
+        static func live(_ jobId: String, _ directory: JobDirectory) -> String {
+            var byVersion: [String: (runners: Int, active: Int)] = [:]
+            for presence in directory.live {
+                for hosted in presence.jobs where hosted.jobId == jobId {
+                    byVersion[hosted.version, default: (0, 0)].runners += 1
+                    if hosted.active { byVersion[hosted.version, default: (0, 0)].active += 1 }
+                }
+            }
+            guard !byVersion.isEmpty else { return "none" }
+            return byVersion.sorted { JobVersion.compare($0.key, $1.key) > 0 }.map { version, count in
+                "\(version) ×\(count.runners) (\(count.active == count.runners ? "consuming" : count.active == 0 ? "idle" : "\(count.active) consuming"))"
+            }.joined(separator: ", ")
         }
     }
 
