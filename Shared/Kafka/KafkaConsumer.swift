@@ -200,6 +200,18 @@ public final class KafkaConsumer: AsyncSequence, Sendable {
         try await blocking.run { () throws(KafkaError) in try client.commit(offsets) }
     }
 
+    /// Moves held partitions to these offsets and commits them: the next records of each partition
+    /// come from there (a rewind). Records fetched before may still arrive from the buffer; the
+    /// application tells them apart by their offsets.
+    public func seek(_ offsets: [KafkaTopicPartition: Int64]) async throws(KafkaError) {
+        guard lifecycle.enter() else { throw KafkaError.shutDownError }
+        defer { lifecycle.leave() }
+        let client = client
+        try await blocking.run { () throws(KafkaError) in try client.seek(offsets, timeoutMs: 10_000) }
+        for (partition, offset) in offsets { try client.storeOffset(partition, offset: offset) }
+        try await blocking.run { () throws(KafkaError) in try client.commit(offsets) }
+    }
+
     /// The group's committed offsets for these partitions (nil where none).
     public func committedOffsets(_ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) async throws(KafkaError) -> [KafkaTopicPartition: Int64?] {
         guard lifecycle.enter() else { throw KafkaError.shutDownError }

@@ -204,6 +204,25 @@ final class JobSubscription: Sendable {
         }
     }
 
+    /// Re-reads the partitions this runner holds of the job from the first event at or after `time`
+    /// (`tributary jobs rewind`): runs in flight finish first; runs that finished within the dedup
+    /// window are skipped again. Returns the new offsets, or nil when this runner does not consume the job.
+    func rewind(to time: Date) async throws -> [KafkaTopicPartition: Int64]? {
+        let held = state.withLock { state -> (RunDispatcher, KafkaConsumer)? in
+            guard state.active, let dispatcher = state.dispatcher, let consumer = state.consumer else { return nil }
+            return (dispatcher, consumer)
+        }
+        guard let (dispatcher, consumer) = held else { return nil }
+        let partitions = Array(dispatcher.assigned)
+        guard !partitions.isEmpty else { return [:] }
+        let offsets = try await lookup.offsets(atOrAfter: time, partitions: partitions)
+        await dispatcher.rewind(offsets)
+        try await consumer.seek(offsets)
+        logger.notice("rewound", metadata: ["to": "\(RFC3339.string(from: time))",
+                                            "offsets": "\(offsets.sorted { $0.key < $1.key }.map { "\($0.key.partition)@\($0.value)" })"])
+        return offsets
+    }
+
     /// Stops taking events, lets the runs in flight finish, moves the committed offsets back to the
     /// first event at or after `since` (less the margin), and leaves the group to the newer version.
     private func handOver(_ consumer: KafkaConsumer, _ dispatcher: RunDispatcher, to newer: String, since: Date) async {

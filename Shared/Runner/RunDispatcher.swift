@@ -46,6 +46,10 @@ final class RunDispatcher: Sendable {
         var nextOffset: Int64?
         /// The last offset taken in this assignment (a record at or below it is a duplicate).
         var lastOffset: Int64 = -1
+        /// After a rewind: records fetched before it are still in the buffer; the first record taken
+        /// is one the rewound fetch delivers (at or after `from`, and at or below `before` when the
+        /// rewind went back).
+        var rewind: (from: Int64, before: Int64)?
     }
 
     private struct State {
@@ -162,6 +166,21 @@ final class RunDispatcher: Sendable {
         if released > 0 { intake.release(released) }
     }
 
+    /// Prepares partitions to be read again from `offsets` (a rewind): their runs in flight finish,
+    /// their history is restored afresh, and records fetched before the seek are passed over. The
+    /// caller then seeks the consumer.
+    func rewind(_ offsets: [KafkaTopicPartition: Int64]) async {
+        let partitions = Array(offsets.keys)
+        let last = state.withLock { state in partitions.reduce(into: [KafkaTopicPartition: Int64]()) { $0[$1] = state.partitions[$1]?.lastOffset } }
+        await revoke(partitions)
+        await assign(partitions)
+        state.withLock { state in
+            for (partition, offset) in offsets {
+                state.partitions[partition]?.rewind = (offset, last[partition] ?? Int64.max)
+            }
+        }
+    }
+
     /// Drains every partition (shutdown): no new record is taken from now on.
     func drainAll() async {
         let all = state.withLock { state in
@@ -229,6 +248,10 @@ final class RunDispatcher: Sendable {
         let accepted = state.withLock { state -> Bool in
             guard !state.stopped, let p = state.partitions[partition], !p.closing, message.offset > p.lastOffset else {
                 return false
+            }
+            if let rewind = p.rewind {
+                guard message.offset >= rewind.from, rewind.from > rewind.before || message.offset <= rewind.before else { return false }
+                p.rewind = nil
             }
             p.lastOffset = message.offset
             p.tracker.add(message.offset)

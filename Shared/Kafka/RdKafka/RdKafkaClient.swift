@@ -253,6 +253,24 @@ final class RdKafkaClient: @unchecked Sendable {
         guard code == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(rdKafka: code, context: "commit") }
     }
 
+    /// Moves the fetch position of assigned partitions (records already fetched for them are dropped). Blocking.
+    func seek(_ offsets: [KafkaTopicPartition: Int64], timeoutMs: Int32) throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for (partition, offset) in offsets {
+            rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition)?.pointee.offset = offset
+        }
+        if let error = rd_kafka_seek_partitions(handle, list, timeoutMs) {
+            let code = rd_kafka_error_code(error)
+            rd_kafka_error_destroy(error)
+            throw KafkaError(rdKafka: code, context: "seek")
+        }
+        for (partition, offset) in topicPartitions(list) where offset < 0 && offsets[partition].map({ $0 >= 0 }) == true {
+            throw KafkaError(code: .init(rawValue: -1), message: "seek of \(partition) failed")
+        }
+    }
+
     /// The earliest offset whose timestamp is at or after `milliseconds` since 1970, per partition, as
     /// the brokers answer ListOffsets by time (-1: no such record, or a broker that cannot tell). Blocking.
     func offsetsForTimes(_ partitions: [KafkaTopicPartition], milliseconds: Int64, timeoutMs: Int32) throws(KafkaError) -> [KafkaTopicPartition: Int64] {
