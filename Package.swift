@@ -297,7 +297,7 @@ let package = Package(
             dependencies: [
                 "Kafka", "Tributary", "TributaryIntegrations", "ServiceSupport",
                 "TributaryReceiver", "TributaryRegistrar", "TributaryRunner",
-                "TributaryTool", "Receiver", "Registrar", "Runner",
+                "TributaryTool", "Receiver", "Registrar", "Runner", "ExampleJobs",
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/DeployTests"

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import ServiceSupport
+import ExampleJobs
 import Testing
 import TributaryIntegrations
 import TributaryReceiver
@@ -124,16 +125,22 @@ import TributaryRunner
         #expect(try !commandLineExists(["tributary", "topics", "create", "--partition", "3"]), "a flag that does not exist must fail")
     }
 
-    /// The runners' autoscaler watches their group on their topic at their cluster.
-    @Test func theRunnerAutoscalerWatchesTheRunners() throws {
+    /// The runners' autoscaler watches each job's group on their topic at their cluster: one trigger
+    /// per job of the reference runner, no more, no less.
+    @Test func theRunnerAutoscalerWatchesEveryJobGroup() throws {
         let scaledObject = try #require(try yamlDocuments("deploy/k8s/runner-autoscaling.yaml").first { $0.kind == "ScaledObject" })
         let runner = try #require(try kubernetesSettings().first { $0.program == "runner" })
         let prefix = runner.environment["TRIBUTARY_TOPIC_PREFIX"] ?? "tributary"
-        let trigger = try #require((lookup(scaledObject.root, "spec", "triggers") as? [Any])?.first)
-        #expect(scalarText(lookup(trigger, "type")) == "kafka")
-        #expect(scalarText(lookup(trigger, "metadata", "consumerGroup")) == (runner.environment["RUNNER_GROUP"] ?? "\(prefix)-runners"))
-        #expect(scalarText(lookup(trigger, "metadata", "topic")) == "\(prefix).events")
-        #expect(scalarText(lookup(trigger, "metadata", "bootstrapServers")) == runner.environment["KAFKA_BROKERS"])
+        let group = runner.environment["RUNNER_GROUP"] ?? "\(prefix)-runners"
+        let triggers = try #require(lookup(scaledObject.root, "spec", "triggers") as? [Any])
+        for trigger in triggers {
+            #expect(scalarText(lookup(trigger, "type")) == "kafka")
+            #expect(scalarText(lookup(trigger, "metadata", "topic")) == "\(prefix).events")
+            #expect(scalarText(lookup(trigger, "metadata", "bootstrapServers")) == runner.environment["KAFKA_BROKERS"])
+        }
+        let groups = triggers.compactMap { scalarText(lookup($0, "metadata", "consumerGroup")) }.sorted()
+        let expected = ExampleJobs.all.map { "\(group).\($0.id)" }.sorted()
+        #expect(groups == expected, "runner-autoscaling.yaml must have one Kafka trigger per job group")
         #expect(scalarText(lookup(scaledObject.root, "spec", "scaleTargetRef", "name")) == "runner")
     }
 
