@@ -93,10 +93,9 @@ public final class KafkaConsumer: AsyncSequence, Sendable {
                 buffer.revoke(partitions)
                 if let rebalanceHandler { blockingWait { await rebalanceHandler.onRevoke(partitions) } }
             })
-        let client = try RdKafkaClient(
-            kind: .consumer,
-            settings: configuration.librdkafkaSettings(extra: consumerConfiguration.librdkafkaProperties),
-            context: context)
+        let settings = configuration.librdkafkaSettings(extra: consumerConfiguration.librdkafkaProperties)
+        try KafkaConfiguration.refuseUnsupported(settings)
+        let client = try RdKafkaClient(kind: .consumer, settings: settings, context: context)
         do {
             try client.subscribe(consumerConfiguration.topics)
         } catch {
