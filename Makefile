@@ -1,17 +1,29 @@
-# The two commands a newcomer needs:
-#   make dev    the whole system on one machine, on the embedded broker (`tributary dev`)
-#   make test   the test suite
+# The commands a newcomer needs:
+#   make dev        the whole system on one machine, on the embedded broker (`tributary dev`)
+#   make test       the whole test suite (swift test)
+#   make test-fast  the tests that start no processes, Python or browser (TRIBUTARY_FAST=1), in under a minute
 # `make setup` installs what a new Debian/Ubuntu machine lacks (run as root, or with sudo).
 
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+# The interop tests' Python packages live in a virtual environment: Debian's own python3 refuses
+# `pip install` outside one. The Swift tests run .venv/bin/python3 when it exists.
+VENV := .venv
+PYTHON ?= python3
 
-.PHONY: dev test setup setup-system setup-python bench-kafka
+.PHONY: dev test test-fast setup setup-system setup-python bench-kafka
 
-dev: setup
+# No Python needed: the system runs without it.
+dev: setup-system
 	swift run tributary dev
 
 test: setup
 	swift test
+
+# Leaves out what is tagged processes, python or browser (Tests/TestSupport/Tags.swift), in
+# parallel shards (Tests/test-fast.sh says why).
+test-fast: setup-system
+	swift build --build-tests
+	Tests/test-fast.sh
 
 setup: setup-system setup-python
 
@@ -19,9 +31,15 @@ setup: setup-system setup-python
 setup-system:
 	@pkg-config --exists rdkafka || ($(SUDO) apt-get update && $(SUDO) apt-get install -y librdkafka-dev pkg-config)
 
-# Python packages of the interop tests (official stripe, standardwebhooks, confluent-kafka, cloudevents).
-setup-python:
-	@if [ -f Tests/Interop/requirements.txt ]; then python3 -m pip install -q -r Tests/Interop/requirements.txt; fi
+# Python packages of the interop tests (official stripe, standardwebhooks, confluent-kafka, cloudevents),
+# in $(VENV); reinstalled when requirements.txt changes.
+setup-python: $(VENV)/.requirements-installed
+
+$(VENV)/.requirements-installed: Tests/Interop/requirements.txt
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y python3-venv)
+	@[ -x $(VENV)/bin/python3 ] || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python3 -m pip install -q -r Tests/Interop/requirements.txt
+	@touch $@
 
 bench-kafka: setup
 	Benchmarks/kafka-bench.sh

@@ -264,8 +264,9 @@ let package = Package(
             ],
             path: "Tests/SystemTests"
         ),
-        // What the test targets share: waiting with a deadline, child processes, free ports.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // What the test targets share: waiting with a deadline, child processes, free ports, tags,
+        // quiet loggers (TRIBUTARY_TEST_LOG_LEVEL), the interop tests' Python (.venv).
+        .target(name: "TestSupport", dependencies: [.product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport"),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaProbe", "TestSupport"], path: "Tests/KafkaTests"),
         .testTarget(
             name: "ReceiverTests",
@@ -295,6 +296,7 @@ let package = Package(
         .testTarget(
             name: "DeployTests",
             dependencies: [
+                "TestSupport",
                 "Kafka", "Tributary", "TributaryIntegrations", "ServiceSupport",
                 "TributaryReceiver", "TributaryRegistrar", "TributaryRunner",
                 "TributaryTool", "Receiver", "Registrar", "Runner", "ExampleJobs",
@@ -306,6 +308,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationsTests",
             dependencies: [
+                "TestSupport",
                 "TributaryIntegrations",
                 "Tributary",
                 "FakeProviders",

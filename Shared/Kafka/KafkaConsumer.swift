@@ -115,10 +115,9 @@ public final class KafkaConsumer: AsyncSequence, Sendable {
                 if let rebalanceHandler { blockingWait { await rebalanceHandler.onRevoke(partitions) } }
             },
             resolvesStartOffsets: rebalanceHandler?.startOffsets != nil)
-        let client = try RdKafkaClient(
-            kind: .consumer,
-            settings: configuration.librdkafkaSettings(extra: consumerConfiguration.librdkafkaProperties),
-            context: context)
+        let settings = configuration.librdkafkaSettings(extra: consumerConfiguration.librdkafkaProperties)
+        try KafkaConfiguration.refuseUnsupported(settings)
+        let client = try RdKafkaClient(kind: .consumer, settings: settings, context: context)
         do {
             try client.subscribe(consumerConfiguration.topics)
         } catch {

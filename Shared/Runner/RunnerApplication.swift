@@ -1,4 +1,5 @@
 import Hummingbird
+import Kafka
 import Logging
 import ServiceLifecycle
 import ServiceSupport
@@ -27,6 +28,7 @@ public struct RunnerApplication: Sendable {
 /// Throws when two jobs share an id or a job's trigger is invalid.
 public func buildRunner(configuration: RunnerConfiguration, jobs: [RunnerJob],
                         logger: Logger = Logger(label: "tributary.runner")) throws -> RunnerApplication {
+    configuration.kafka.logSkippedVariables(to: logger)
     let runner = try RunnerService(configuration: configuration, jobs: jobs, logger: logger)
     var services: [any Service] = [runner]
     let admin = AdminRoutes(metrics: runner.metrics.registry) { runner.isReady }

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import ServiceSupport
 import ExampleJobs
+import TestSupport
 import Testing
 import TributaryIntegrations
 import TributaryReceiver
@@ -117,7 +118,7 @@ import TributaryRunner
 
     /// Every command line the manifests run exists in the built program: `--help` after it succeeds
     /// and shows that very command's usage (so the subcommands exist) with each flag it uses.
-    @Test func theCommandLinesExist() throws {
+    @Test(.tags(.processes), .notInFastRun) func theCommandLinesExist() throws {
         for setting in try allSettings() {
             #expect(try commandLineExists(setting.arguments), "\(setting)")
         }

@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 import Tributary
 @testable import TributaryIntegrations
 
 /// Our signature schemes against the official Python packages (`stripe`, `standardwebhooks`).
-@Suite(.serialized) struct InteropTests {
+@Suite(.serialized, .tags(.python), .notInFastRun) struct InteropTests {
     let body = Array(#"{"id":"evt_3PgahVB7WZ01zgkW","object":"event","type":"charge.succeeded","created":1721917650,"data":{"object":{"id":"ch_1","amount":2000,"note":"caf\u00e9 ✓"}}}"#.utf8)
     var now: Int64 { Int64(Date().timeIntervalSince1970) }
 

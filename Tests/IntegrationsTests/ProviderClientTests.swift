@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import FakeProviders
 import Foundation
 import NIOHTTP1
+import TestSupport
 import Testing
 @testable import TributaryIntegrations
 
@@ -78,7 +79,7 @@ import Testing
     }
 }
 
-@Suite struct FakeProvidersProcessTests {
+@Suite(.tags(.processes), .notInFastRun) struct FakeProvidersProcessTests {
     /// The `fake-providers` executable built beside the test binary.
     static var executable: URL {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("fake-providers")

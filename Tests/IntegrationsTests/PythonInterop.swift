@@ -1,10 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 
-/// Runs `Tests/Interop/interop.py` with `python3`: one JSON request on stdin, one JSON answer on stdout.
-/// Fails the test (never skips) when python3 or a package is missing, saying how to install them.
+/// Runs `Tests/Interop/interop.py` with Python (`.venv/bin/python3` when `make setup-python` made it,
+/// else `python3`): one JSON request on stdin, one JSON answer on stdout. Fails the test (never skips)
+/// when Python or a package is missing, saying how to install them.
 enum PythonInterop {
-    static let hint = "run `pip install -r Tests/Interop/requirements.txt`"
+    static let hint = Python.installHint
 
     static var script: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -13,9 +15,7 @@ enum PythonInterop {
 
     /// The answer of `command` to `request`, or a recorded failure and nil.
     static func call(_ command: String, _ request: [String: Any] = [:], sourceLocation: SourceLocation = #_sourceLocation) async -> [String: Any]? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, command]
+        let process = Python.process([script.path, command])
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
@@ -23,7 +23,7 @@ enum PythonInterop {
         do {
             try process.run()
         } catch {
-            Issue.record("cannot start python3 (\(error)); install Python 3 and \(hint)", sourceLocation: sourceLocation)
+            Issue.record("cannot start \(Python.name) (\(error)); install Python 3 and \(hint)", sourceLocation: sourceLocation)
             return nil
         }
         let input = (try? JSONSerialization.data(withJSONObject: request)) ?? Data("{}".utf8)
@@ -35,7 +35,8 @@ enum PythonInterop {
         guard process.terminationStatus == 0 else {
             let message = String(decoding: errors, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             let why = process.terminationStatus == 127 ? "python3 is not installed" : message
-            Issue.record("python interop '\(command)' failed (exit \(process.terminationStatus)): \(why); \(hint)", sourceLocation: sourceLocation)
+            let advice = why.contains(hint) ? "" : "; \(hint)"
+            Issue.record("python interop '\(command)' failed (exit \(process.terminationStatus)): \(why)\(advice)", sourceLocation: sourceLocation)
             return nil
         }
         guard let answer = try? JSONSerialization.jsonObject(with: output) as? [String: Any] else {

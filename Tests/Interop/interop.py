@@ -17,7 +17,7 @@ import hmac
 import json
 import sys
 
-HINT = "run `pip install -r Tests/Interop/requirements.txt`"
+HINT = "run `make setup-python` (a virtual environment in .venv with Tests/Interop/requirements.txt)"
 
 
 def load():

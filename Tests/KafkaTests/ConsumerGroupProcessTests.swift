@@ -1,8 +1,9 @@
 import Foundation
 import Kafka
+import TestSupport
 import Testing
 
-@Suite("A consumer group across processes")
+@Suite("A consumer group across processes", .tags(.processes), .notInFastRun)
 struct ConsumerGroupProcessTests {
     /// Parses the probes' `message <partition> <offset> <key>` lines.
     static func keys(_ lines: [String]) -> [String] {

@@ -23,6 +23,7 @@ struct ReceiverHarness: Sendable {
     let topics = TributaryTopics(prefix: prefix, partitions: 4)
 
     init() throws {
+        TestLogging.bootstrap()  // the clients the tests create log quietly
         cluster = try EmbeddedKafkaCluster()
         sealer = try SecretSealer(base64Key: SecretSealer.generateKey())
         for topic in topics.all { try cluster.createTopic(topic) }
@@ -77,8 +78,7 @@ struct ReceiverHarness: Sendable {
     }
 
     func receiver(publishTimeout: Duration = .seconds(10), bodyLimit: Int = 1 << 20) async throws -> some ApplicationProtocol {
-        var logger = Logger(label: "receiver-test")
-        logger.logLevel = .warning
+        let logger = TestLogging.logger("receiver-test")
         let catalog = IntegrationCatalog(
             stripe: StripeIntegration(configuration: StripeConfiguration(apiKey: "")),
             github: GitHubIntegration(configuration: GitHubConfiguration(token: "")))

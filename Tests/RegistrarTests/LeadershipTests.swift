@@ -1,12 +1,13 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 import Tributary
 
 /// Two `registrar` processes on one broker: one leads; when it is killed (SIGKILL, so it never leaves
 /// the group) the other takes over within 30 s, and no endpoint is duplicated.
-@Suite(.serialized) struct LeadershipTests {
+@Suite(.serialized, .tags(.processes), .notInFastRun) struct LeadershipTests {
     /// The admin port a child logged (`admin server listening … port=N`).
     func adminPort(_ child: ChildProcess) -> Int? {
         for line in child.lines where line.contains("admin server listening") {

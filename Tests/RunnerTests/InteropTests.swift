@@ -1,38 +1,36 @@
 import Foundation
 import Kafka
+import TestSupport
 import Testing
 import Tributary
 import TributaryRunner
 
-@Suite("CloudEvents from other systems", .serialized)
+@Suite("CloudEvents from other systems", .serialized, .tags(.python), .notInFastRun)
 struct InteropTests {
     /// `Tests/Interop/` in this package.
     static let interop = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Interop")
 
-    /// Fails with the install command when python3 or a package is missing.
+    /// Fails with the install command when Python or a package is missing.
     static func requirePython() throws {
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        check.arguments = ["python3", "-c", "import cloudevents, confluent_kafka"]
+        let check = Python.process(["-c", "import cloudevents, confluent_kafka"])
         check.standardError = FileHandle.nullDevice
         do { try check.run() } catch {
-            Issue.record("python3 is not available: install Python 3, then run `pip install -r Tests/Interop/requirements.txt`")
+            Issue.record("\(Python.name) is not available: install Python 3, then \(Python.installHint)")
             throw error
         }
         check.waitUntilExit()
         guard check.terminationStatus == 0 else {
-            Issue.record("python3 lacks cloudevents or confluent-kafka: run `pip install -r Tests/Interop/requirements.txt`")
+            Issue.record("\(Python.name) lacks cloudevents or confluent-kafka: \(Python.installHint)")
             throw CancellationError()
         }
     }
 
     static func publish(_ bootstrap: String, topic: String, mode: String, id: String, total: Double) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", interop.appendingPathComponent("publish_cloudevent.py").path, bootstrap, topic, mode, id, "\(total)"]
+        let process = Python.process([interop.appendingPathComponent("publish_cloudevent.py").path, bootstrap, topic, mode, id, "\(total)"])
         let errors = Pipe()
         process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice  // one line per event sent: not for the test output
         try process.run()
         process.waitUntilExit()
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

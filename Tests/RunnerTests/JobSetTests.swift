@@ -6,7 +6,7 @@ import TributaryRunner
 
 /// Runner processes with different job sets and versions on one cluster: each job is its own
 /// subscriber, so every matching (job, event) runs exactly once whatever mix is deployed.
-@Suite("Job sets and versions", .serialized)
+@Suite("Job sets and versions", .serialized, .tags(.processes), .notInFastRun)
 struct JobSetTests {
     typealias P = RunnerProcessTests
 

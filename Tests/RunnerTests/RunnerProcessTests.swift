@@ -1,11 +1,12 @@
 import Foundation
 import Kafka
+import TestSupport
 import Testing
 import Tributary
 import TributaryRunner
 
 /// Runners in processes of their own (`RunnerProbe`), killed and restarted.
-@Suite("Runners in separate processes", .serialized)
+@Suite("Runners in separate processes", .serialized, .tags(.processes), .notInFastRun)
 struct RunnerProcessTests {
     /// The partitions every consuming job of a probe holds, as it last printed them.
     static func assignment(_ lines: [String]) -> Set<Int32>? {

@@ -9,16 +9,20 @@ import Tributary
 import TributaryRunner
 
 /// A fresh embedded cluster with Tributary's topics (4 partitions) under a prefix, stopped when the test ends.
+/// Clients and runners created in `body` log quietly; what they held back is printed if `body` throws
+/// (``TestLogging``).
 func withTributaryCluster<T>(
     prefix: String = "t", partitions: Int32 = 4, extraTopics: [String] = [],
     _ body: (EmbeddedKafkaCluster, TributaryTopics) async throws -> T
 ) async throws -> T {
-    let cluster = try EmbeddedKafkaCluster()
-    defer { cluster.shutdown() }
-    let topics = TributaryTopics(prefix: prefix, partitions: partitions)
-    for topic in topics.all { try cluster.createTopic(topic) }
-    for topic in extraTopics { try cluster.createTopic(KafkaTopicSpecification(name: topic, partitions: partitions)) }
-    return try await body(cluster, topics)
+    try await TestLogging.keepingLogs {
+        let cluster = try EmbeddedKafkaCluster()
+        defer { cluster.shutdown() }
+        let topics = TributaryTopics(prefix: prefix, partitions: partitions)
+        for topic in topics.all { try cluster.createTopic(topic) }
+        for topic in extraTopics { try cluster.createTopic(KafkaTopicSpecification(name: topic, partitions: partitions)) }
+        return try await body(cluster, topics)
+    }
 }
 
 /// A runner service running in this process, in a `ServiceGroup` of its own.
@@ -32,8 +36,7 @@ final class RunningRunner: Sendable {
     init(_ kafka: KafkaConfiguration, prefix: String = "t", group groupID: String? = nil, extraTopics: [String] = [],
          jobs: [RunnerJob], drainTimeout: Duration = .seconds(5), startPosition: StartPosition = .earliest,
          dedupWindow: Duration = .seconds(7 * 86_400)) throws {
-        var logger = Logger(label: "test.runner")
-        logger.logLevel = .notice
+        let logger = TestLogging.logger("test.runner")
         let configuration = RunnerConfiguration(kafka: kafka, topicPrefix: prefix, groupID: groupID, extraTopics: extraTopics,
                                                 adminPort: 0, drainTimeout: drainTimeout, sessionTimeout: .seconds(6),
                                                 printRunLogs: false, dedupWindow: dedupWindow,
@@ -74,9 +77,7 @@ final class TopicCollector: Sendable {
     private let task: Task<Void, Never>
 
     init(_ kafka: KafkaConfiguration, topic: String) throws {
-        var quiet = Logger(label: "test.collector")
-        quiet.logLevel = .error
-        let reader = try KafkaTopicReader(configuration: kafka, topic: topic, logger: quiet)
+        let reader = try KafkaTopicReader(configuration: kafka, topic: topic, logger: TestLogging.logger("test.collector"))
         let records = Sink<KafkaMessage>()
         self.reader = reader
         self.records = records

@@ -1,12 +1,13 @@
 import Foundation
 import Kafka
+import TestSupport
 import Testing
 import Tributary
 import TributaryIntegrations
 
 /// The whole system as separate processes: `tributary broker`, the fake Stripe API, the registrar,
 /// the receiver and two runners, each started from its built executable.
-@Suite("system: every service as its own process", .serialized)
+@Suite("system: every service as its own process", .serialized, .tags(.processes), .notInFastRun)
 struct SystemTests {
     static let prefix = "sys"
     static let stripeKey = "sk_test_system"

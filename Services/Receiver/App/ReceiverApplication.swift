@@ -18,6 +18,7 @@ public func buildReceiver(
     logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
+    configuration.kafka.logSkippedVariables(to: logger)
     let topics = configuration.topics
     try await topics.ensure([topics.events, topics.sources], configuration: configuration.kafka, logger: logger)
 

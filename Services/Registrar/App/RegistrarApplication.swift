@@ -41,6 +41,7 @@ public func buildRegistrar(
     gracefulShutdownSignals: [UnixSignal] = [],
     onAdminRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> Registrar {
+    configuration.kafka.logSkippedVariables(to: logger)
     let topics = configuration.topics
     try await topics.ensure([topics.sources, topics.triggers, topics.registrarControl, topics.events], configuration: configuration.kafka, logger: logger)
 
