@@ -87,12 +87,22 @@ public final class KafkaTransactionalProducer: Sendable {
     /// Writes `messages` in one transaction: begin, send, commit. A retriable commit failure is retried
     /// (up to 3 commits); any other non-fatal failure aborts the transaction and is thrown (nothing was
     /// written, and the same call may be made again). A fatal error is thrown as is: this producer is done.
+    ///
+    /// `inOrder` sends each record only once the one before it was acknowledged, so whoever sees a
+    /// record of the transaction can rely on the earlier ones being written too (e.g. a command's result
+    /// after the state it changed), where the broker shows records before the commit, as the mock does.
     @discardableResult
-    public func transaction(_ messages: [KafkaProducerMessage], timeout: Duration = .seconds(30)) async throws(KafkaError) -> [KafkaDeliveryReport] {
+    public func transaction(
+        _ messages: [KafkaProducerMessage], inOrder: Bool = false, timeout: Duration = .seconds(30)
+    ) async throws(KafkaError) -> [KafkaDeliveryReport] {
         try beginTransaction()
-        let reports: [KafkaDeliveryReport]
+        var reports: [KafkaDeliveryReport] = []
         do throws(KafkaError) {
-            reports = try await sendAll(messages)
+            if inOrder {
+                for message in messages { reports.append(try await send(message)) }
+            } else {
+                reports = try await sendAll(messages)
+            }
         } catch {
             throw await abandon(error, timeout: timeout)
         }

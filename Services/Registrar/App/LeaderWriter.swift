@@ -33,7 +33,7 @@ final class LeaderWriter: Sendable {
             try Task.checkCancellation()
             let producer = try KafkaTransactionalProducer(configuration: kafka, transactionalID: transactionalID, logger: logger)
             do {
-                try await producer.initTransactions()
+                try await producer.initTransactions(timeout: .seconds(10))
                 return LeaderWriter(producer: producer)
             } catch {
                 await producer.shutdown(timeout: .seconds(1))
@@ -46,11 +46,13 @@ final class LeaderWriter: Sendable {
         }
     }
 
-    /// Writes the records in one transaction. Throws ``LeadershipLost`` when the producer was fenced or
-    /// failed for good, the ``KafkaError`` when the transaction failed and was aborted (retry later).
+    /// Writes the records in one transaction, each acknowledged before the next is sent (a command's
+    /// result goes last: who sees it finds the state it changed written). Throws ``LeadershipLost`` when
+    /// the producer was fenced or failed for good, the ``KafkaError`` when the transaction failed and was
+    /// aborted (retry later).
     func commit(_ messages: [KafkaProducerMessage]) async throws {
         do throws(KafkaError) {
-            try await producer.transaction(messages)
+            try await producer.transaction(messages, inOrder: true, timeout: .seconds(10))
         } catch {
             if error.isFatal || error.isFenced { throw LeadershipLost(cause: error) }
             throw error
