@@ -76,6 +76,8 @@ struct SourcesCommand: AsyncParsableCommand {
                         the secret of \(key) on \(cluster.topics.sources.name) does not unseal with this TRIBUTARY_SECRET_KEY: \
                         it is not the key the registrar and the receiver use. Nothing was changed.
                         """)
+                } catch {
+                    throw ToolError("the state of \(key) on \(cluster.topics.sources.name) cannot be read (\(error)). Nothing was changed.")
                 }
             } else {
                 do {
@@ -146,6 +148,6 @@ func send(_ command: CommandRecord, cluster: ClusterOptions, wait: CommandWaitOp
         await client.shutdown()
         throw error
     }
-    guard result.ok else { throw ToolError("refused by \(result.by): \(result.message)") }
+    guard result.ok else { throw ToolError("\(result.message) (answered by \(result.by))") }
     print(result.message)
 }
