@@ -71,10 +71,10 @@ public final class CommandClient: Sendable {
     /// Flushes and frees the producer.
     public func shutdown() async { await producer.shutdown() }
 
-    /// `user@host` of this process, for ``CommandRecord/issuedBy``.
-    public static func issuer(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        let user = environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
-        return "\(user)@\(ProcessInfo.processInfo.hostName)"
+    /// `user@host` of this process (its user's name and the host name), for ``CommandRecord/issuedBy``.
+    public static func issuer() -> String {
+        let user = ProcessInfo.processInfo.userName
+        return "\(user.isEmpty ? "unknown" : user)@\(ProcessInfo.processInfo.hostName)"
     }
 }
 
