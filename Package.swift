@@ -283,7 +283,7 @@ let package = Package(
             dependencies: [
                 "TestSupport",
                 "TributaryRegistrar", "Registrar", "TributaryIntegrations", "Tributary", "Kafka", "ServiceSupport", "FakeProviders",
-                "TributaryRunner",
+                "TributaryRunner", "TributaryTool",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

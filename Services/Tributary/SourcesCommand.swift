@@ -3,12 +3,15 @@ import Foundation
 import Kafka
 import ServiceSupport
 import Tributary
+import TributaryIntegrations
 
-/// `tributary sources`: the webhook sources on `<p>.sources` and their registration state.
+/// `tributary sources`: the webhook sources on `<p>.sources` and their registration state; `set-secret`,
+/// `clear-secret` and `reregister` send commands to the registrar's leader and wait for its answer.
 struct SourcesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "sources", abstract: "Show webhook sources, or set a source's signing secret.",
-        subcommands: [List.self, SetSecret.self], defaultSubcommand: List.self)
+        commandName: "sources", abstract: "Show webhook sources; set or clear a source's signing secret; re-register a source.",
+        discussion: "Changes are commands to the registrar's leader (the only writer of the sources topic), which answers each.",
+        subcommands: [List.self, SetSecret.self, ClearSecret.self, Reregister.self], defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List sources (the default).")
@@ -49,45 +52,102 @@ struct SourcesCommand: AsyncParsableCommand {
             commandName: "set-secret",
             abstract: "Set the signing secret of a source, e.g. the one `stripe listen --forward-to` prints.",
             discussion: """
-                Creates the source if it does not exist: `stripe.webhook` and `stripe.webhook.connect` are Stripe, \
-                `webhooks.<name>` is a Standard Webhooks sender, `owner/repo` or an organisation is GitHub.
+                Sends a set-secret command (the secret sealed with TRIBUTARY_SECRET_KEY) to the registrar's leader, \
+                the only writer of the sources topic, and waits for its answer. Creates the source if it does not \
+                exist: `stripe.webhook` and `stripe.webhook.connect` are Stripe, `webhooks.<name>` is a Standard \
+                Webhooks sender, `owner/repo` is GitHub. Refused, changing nothing, when TRIBUTARY_SECRET_KEY is not \
+                the key the registrar uses.
                 """)
         @OptionGroup var cluster: ClusterOptions
+        @OptionGroup var wait: CommandWaitOptions
         @Argument(help: "The source key, e.g. stripe.webhook.") var key: String
         @Argument(help: "The signing secret (whsec_...).") var secret: String
 
         func run() async throws {
             let sealer = try cluster.sealer(required: true)!
             let configuration = try cluster.kafka()
-            let topic = cluster.topics.sources.name
-            let table = try await readTable(topic, configuration: configuration)
-            var state: SourceState
-            if let value = table[key] {
-                state = try SourceState(record: WireRecord(key: Array(key.utf8), value: value), sealer: sealer)
+            // Refuse here what the registrar would refuse, where the tool can tell.
+            let sources = try await readTable(cluster.topics.sources.name, configuration: configuration)
+            if let value = sources[key] {
+                do {
+                    _ = try SourceState(record: WireRecord(key: Array(key.utf8), value: value), sealer: sealer)
+                } catch is SecretSealer.Failure {
+                    throw ToolError("""
+                        the secret of \(key) on \(cluster.topics.sources.name) does not unseal with this TRIBUTARY_SECRET_KEY: \
+                        it is not the key the registrar and the receiver use. Nothing was changed.
+                        """)
+                } catch {
+                    throw ToolError("the state of \(key) on \(cluster.topics.sources.name) cannot be read (\(error)). Nothing was changed.")
+                }
             } else {
-                state = try Self.newSource(key)
-                note("source \(key) is new (\(state.sourceId))")
+                do {
+                    _ = try SourceKeys.newState(forKey: key)
+                } catch {
+                    let declared = try await readTable(cluster.topics.triggers.name, configuration: configuration).values.contains {
+                        (try? TriggerDeclaration(record: WireRecord(key: nil, value: $0)))?.source?.key == key
+                    }
+                    if !declared { throw ToolError("\(error). Nothing was changed.") }
+                }
             }
-            state.secret = secret
-            state.updatedAt = Date()
-            let producer = try KafkaProducer(configuration: configuration, logger: toolLogger())
-            try await producer.send(KafkaProducerMessage(topic: topic, record: try state.record(sealer: sealer)))
-            await producer.shutdown()
-            print("secret set for \(key)")
-        }
-
-        static func newSource(_ key: String) throws -> SourceState {
-            if key == "stripe.webhook" || key == "stripe.webhook.connect" {
-                return SourceState(key: key, sourceId: "stripe.webhook", params: ["connect": .bool(key.hasSuffix(".connect"))], active: true)
-            }
-            if key.hasPrefix("webhooks.") {
-                return SourceState(key: key, sourceId: "standardwebhooks", params: ["name": .string(String(key.dropFirst("webhooks.".count)))], active: true)
-            }
-            let parts = key.split(separator: "/")
-            if parts.count == 2 {
-                return SourceState(key: key, sourceId: "github.webhook", params: ["owner": .string(String(parts[0])), "repository": .string(String(parts[1]))], active: true)
-            }
-            throw ToolError("unknown source key \(key): use stripe.webhook, stripe.webhook.connect, webhooks.<name> or owner/repo")
+            let command = CommandRecord.setSecret(source: key, sealedSecret: try sealer.seal(secret), issuedBy: CommandClient.issuer())
+            try await send(command, cluster: cluster, wait: wait)
         }
     }
+
+    struct ClearSecret: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "clear-secret",
+            abstract: "Remove the signing secret of a source (its webhooks are refused until a secret is set again).",
+            discussion: "Sends a clear-secret command to the registrar's leader and waits for its answer.")
+        @OptionGroup var cluster: ClusterOptions
+        @OptionGroup var wait: CommandWaitOptions
+        @Argument(help: "The source key, e.g. webhooks.resend.") var key: String
+
+        func run() async throws {
+            try await send(.clearSecret(source: key, issuedBy: CommandClient.issuer()), cluster: cluster, wait: wait)
+        }
+    }
+
+    struct Reregister: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reregister",
+            abstract: "Register a source with its provider now: check and repair its webhook (a polling source is polled now).",
+            discussion: "Sends a re-register command to the registrar's leader and waits for the registration's outcome.")
+        @OptionGroup var cluster: ClusterOptions
+        @OptionGroup var wait: CommandWaitOptions
+        @Argument(help: "The source key, e.g. stripe.webhook.") var key: String
+
+        func run() async throws {
+            try await send(.reregister(source: key, issuedBy: CommandClient.issuer()), cluster: cluster, wait: wait)
+        }
+    }
+}
+
+/// How long a command waits for its answer.
+struct CommandWaitOptions: ParsableArguments {
+    @Option(help: "Seconds to wait for the registrar leader's answer.") var timeout: Double = 5
+
+    var duration: Duration { .milliseconds(Int64(max(0.1, timeout) * 1000)) }
+}
+
+/// Sends a source command to the registrar's leader, prints its answer, and fails when it was refused
+/// or nobody answered in time.
+func send(_ command: CommandRecord, cluster: ClusterOptions, wait: CommandWaitOptions) async throws {
+    let client = try CommandClient(configuration: try cluster.kafka(), topics: cluster.topics, logger: toolLogger())
+    let result: CommandResult
+    do {
+        result = try await client.send(command, timeout: wait.duration)
+        await client.shutdown()
+    } catch let timeout as CommandTimeout {
+        await client.shutdown()
+        throw ToolError("""
+            no registrar leader answered within \(timeout.timeout) (is a registrar running? `registrar`, or `tributary dev`). \
+            The \(command.kind) command \(command.id) stays on \(client.topic) for a day: the next leader applies it.
+            """)
+    } catch {
+        await client.shutdown()
+        throw error
+    }
+    guard result.ok else { throw ToolError("\(result.message) (answered by \(result.by))") }
+    print(result.message)
 }

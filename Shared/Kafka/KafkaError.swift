@@ -26,6 +26,12 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let topicAlreadyExists = Code(rawValue: 36)
         /// A fatal error: the client instance can no longer be used.
         public static let fatal = Code(rawValue: -150)  // RD_KAFKA_RESP_ERR__FATAL
+        /// This transactional producer was fenced: another producer initialised the same transactional id.
+        public static let fenced = Code(rawValue: -144)  // RD_KAFKA_RESP_ERR__FENCED
+        /// The broker's answer to a fenced transactional producer (normalised to ``fenced`` by librdkafka).
+        public static let producerFenced = Code(rawValue: 90)  // RD_KAFKA_RESP_ERR_PRODUCER_FENCED
+        /// The broker's answer to a producer with an old epoch (a fenced one, before Kafka 2.7).
+        public static let invalidProducerEpoch = Code(rawValue: 47)  // RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH
 
         public var description: String { "\(rawValue)" }
     }
@@ -38,17 +44,26 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
     public var isRetriable: Bool
     /// Whether the client that reported it can no longer be used.
     public var isFatal: Bool
+    /// Whether the current transaction must be aborted before the producer can go on (a transactional
+    /// producer's "abortable" error); the transaction can then be tried again.
+    public var requiresAbort: Bool
 
-    public init(code: Code, message: String, isRetriable: Bool = false, isFatal: Bool = false) {
+    public init(code: Code, message: String, isRetriable: Bool = false, isFatal: Bool = false, requiresAbort: Bool = false) {
         self.code = code
         self.message = message
         self.isRetriable = isRetriable
         self.isFatal = isFatal
+        self.requiresAbort = requiresAbort
     }
+
+    /// Whether a transactional producer was fenced: another producer took its transactional id (for
+    /// the registrar: another registrar leads now).
+    public var isFenced: Bool { code == .fenced || code == .producerFenced || code == .invalidProducerEpoch }
 
     public var description: String {
         var flags = ""
         if isFatal { flags += ", fatal" } else if isRetriable { flags += ", retriable" }
+        if requiresAbort { flags += ", abort the transaction" }
         return "KafkaError(\(code)\(flags)): \(message)"
     }
 

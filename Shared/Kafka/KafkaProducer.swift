@@ -37,8 +37,8 @@ public struct KafkaProducerConfiguration: Sendable, Hashable {
 /// Many concurrent sends from many tasks batch together inside librdkafka. Delivery reports are served
 /// by a dedicated poll thread. Call ``shutdown(timeout:)`` to flush and stop.
 public final class KafkaProducer: Sendable {
-    private let client: RdKafkaClient
-    private let blocking: BlockingThread
+    let client: RdKafkaClient
+    let blocking: BlockingThread
     private let lifecycle: Lifecycle
     private let logger: Logger
 
@@ -143,14 +143,14 @@ public final class KafkaProducer: Sendable {
     }
 
     /// Marks a call into the instance; false once shutdown began (the instance may be gone).
-    private func enter() -> Bool {
+    func enter() -> Bool {
         lifecycle.activeCalls.add(1, ordering: .acquiringAndReleasing)
         if lifecycle.state.withLock({ $0.isRunning }) { return true }
         leave()
         return false
     }
 
-    private func leave() { lifecycle.activeCalls.subtract(1, ordering: .acquiringAndReleasing) }
+    func leave() { lifecycle.activeCalls.subtract(1, ordering: .acquiringAndReleasing) }
 
     /// Whether librdkafka can currently reach a broker: a metadata request answered within the timeout.
     public func isConnected(timeout: Duration = .seconds(2)) async -> Bool {

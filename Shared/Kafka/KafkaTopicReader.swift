@@ -17,12 +17,14 @@ public final class KafkaTopicReader: AsyncSequence, Sendable {
     private let buffer: MessageBuffer<KafkaTopicEvent>
     private let lifecycle: ConsumerLifecycle
 
-    /// Starts reading `topic` (only `partitions` if given) from the beginning on a poll thread of its own.
-    /// The topic must exist; the reader waits up to `metadataTimeout` for it to show in the metadata.
+    /// Starts reading `topic` (only `partitions` if given) from the beginning, or from `startOffsets`
+    /// where given (partition to offset), on a poll thread of its own. The topic must exist; the reader
+    /// waits up to `metadataTimeout` for it to show in the metadata.
     public init(
         configuration: KafkaConfiguration,
         topic: String,
         partitions: [Int32]? = nil,
+        startOffsets: [Int32: Int64] = [:],
         metadataTimeout: Duration = .seconds(30),
         logger: Logger = Logger(label: "tributary.kafka.reader")
     ) throws(KafkaError) {
@@ -67,7 +69,7 @@ public final class KafkaTopicReader: AsyncSequence, Sendable {
                 while !lifecycle.stopRequested {
                     do {
                         let marks = try client.watermarks(key, timeoutMs: 5000)
-                        if marks.high > marks.low { remaining[partition] = marks.high }
+                        if marks.high > Swift.max(marks.low, startOffsets[partition] ?? marks.low) { remaining[partition] = marks.high }
                         break
                     } catch {
                         logger.warning("watermarks unavailable, retrying", metadata: ["error": "\(error)"])
@@ -76,7 +78,7 @@ public final class KafkaTopicReader: AsyncSequence, Sendable {
                 }
             }
             do {
-                try client.assign(chosen.map { (KafkaTopicPartition(topic: topic, partition: $0), nil) })
+                try client.assign(chosen.map { (KafkaTopicPartition(topic: topic, partition: $0), startOffsets[$0]) })
             } catch {
                 logger.error("assign failed; the reader stops", metadata: ["error": "\(error)"])
                 return

@@ -39,5 +39,21 @@ public struct TributaryTopics: Sendable {
                                 configs: ["cleanup.policy": "compact"])
     }
 
-    public var all: [KafkaTopicSpecification] { [events, runs, sources, triggers, deadLetters, registrarControl] }
+    /// Commands to the registrar and the runners and their results (`CommandTopicRecord`), keyed by
+    /// target. One partition: commands apply in the order they were sent. Short retention (1 day): a
+    /// command is for now; the sources and runs keep what it changed.
+    public var commands: KafkaTopicSpecification {
+        KafkaTopicSpecification(name: "\(prefix).commands", partitions: 1, replicationFactor: replicationFactor,
+                                configs: ["cleanup.policy": "delete", "retention.ms": "\(Self.commandRetention.components.seconds * 1000)"])
+    }
+
+    /// How long `<p>.commands` keeps a command: 1 day.
+    public static let commandRetention: Duration = .seconds(86_400)
+
+    /// The transactional id of the registrar leader's writes (`<p>.sources` and command results): one id
+    /// for every registrar, so the broker fences a deposed leader once the new one initialises it.
+    public var registrarTransactionalID: String { "\(prefix).registrar.sources" }
+
+    /// Every topic, as `tributary topics create`, `tributary broker` and `tributary dev` create them.
+    public var all: [KafkaTopicSpecification] { [events, runs, sources, triggers, deadLetters, registrarControl, commands] }
 }

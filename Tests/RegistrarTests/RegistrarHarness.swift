@@ -112,7 +112,8 @@ struct RegistrarHarness: Sendable {
         try await send(KafkaProducerMessage(topic: topics.triggers.name, key: job, value: nil))
     }
 
-    /// Writes a source state, as `tributary sources set-secret` does.
+    /// Writes a source state directly, as something other than the registrar would (a state left by
+    /// an older version, or sealed with another key): only the registrar's leader writes `<p>.sources`.
     func write(_ state: SourceState, sealer: SecretSealer? = nil) async throws {
         try await send(KafkaProducerMessage(topic: topics.sources.name, record: try state.record(sealer: sealer ?? self.sealer)))
     }
@@ -123,6 +124,44 @@ struct RegistrarHarness: Sendable {
         let producer = try KafkaProducer(configuration: cluster.configuration, logger: quiet)
         try await producer.send(message)
         await producer.shutdown()
+    }
+
+    /// Sends a command, as `tributary sources …` does, and waits for its result (generously: the
+    /// machine may be loaded; the tool itself waits 5 s).
+    func command(_ command: CommandRecord, timeout: Duration = .seconds(30)) async throws -> CommandResult {
+        let client = try commandClient()
+        do {
+            let result = try await client.send(command, timeout: timeout)
+            await client.shutdown()
+            return result
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+    }
+
+    /// A client for `<p>.commands`; shut it down when done.
+    func commandClient() throws -> CommandClient {
+        var quiet = Logger(label: "test.commands")
+        quiet.logLevel = .error
+        return try CommandClient(configuration: cluster.configuration, topics: topics, logger: quiet)
+    }
+
+    /// `set-secret` for a source, the secret sealed with `sealer` (the harness's key by default).
+    func setSecret(_ key: String, _ secret: String, sealer: SecretSealer? = nil) throws -> CommandRecord {
+        .setSecret(source: key, sealedSecret: try (sealer ?? self.sealer).seal(secret), issuedBy: "test@harness")
+    }
+
+    /// Every command and result on `<p>.commands` now, in order.
+    func commandRecords() async throws -> [CommandTopicRecord] {
+        try await records(topics.commands.name).compactMap { try? CommandTopicRecord(record: WireRecord($0)) }
+    }
+
+    /// The results on `<p>.commands` now, by command id (in order).
+    func results() async throws -> [String: [CommandResult]] {
+        var results: [String: [CommandResult]] = [:]
+        for case .result(let result) in try await commandRecords() { results[result.commandId, default: []].append(result) }
+        return results
     }
 
     /// Every record on a topic now, in order.

@@ -230,16 +230,21 @@ import TributaryRegistrar
             try await eventually("the source is active") { try await h.state("webhooks.resend")?.active == true }
             #expect(try await h.state("webhooks.resend")?.secret == nil)
 
-            // `tributary sources set-secret webhooks.resend whsec_…`, then another job: the secret stays.
-            var withSecret = try #require(try await h.state("webhooks.resend"))
-            withSecret.secret = "whsec_b3BlcmF0b3JzZWNyZXQ="
-            withSecret.updatedAt = Date()
-            try await h.write(withSecret)
+            // `tributary sources set-secret webhooks.resend whsec_…` (a command the leader applies), then
+            // another job: the secret stays.
+            let result = try await h.command(h.setSecret("webhooks.resend", "whsec_b3BlcmF0b3JzZWNyZXQ="))
+            #expect(result.ok, "\(result.message)")
+            #expect(result.message == "secret set for webhooks.resend")
+            #expect(try await h.state("webhooks.resend")?.secret == "whsec_b3BlcmF0b3JzZWNyZXQ=")
             try await h.declare(job: "on-bounce", events: ["email.bounced"], source: source, eventSource: "resend")
             try await eventually("both events are registered") {
                 try await h.state("webhooks.resend")?.registered["event"] == ["email.bounced", "email.sent"]
             }
             #expect(try await h.state("webhooks.resend")?.secret == "whsec_b3BlcmF0b3JzZWNyZXQ=")
+            // Every state the registrar wrote after the command kept the operator's secret.
+            let history = try await h.history("webhooks.resend")
+            let firstWithSecret = try #require(history.firstIndex { $0.secret != nil })
+            #expect(history[firstWithSecret...].allSatisfy { $0.secret == "whsec_b3BlcmF0b3JzZWNyZXQ=" })
             await registrar.stop()
         }
     }

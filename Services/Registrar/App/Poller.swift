@@ -17,7 +17,6 @@ final class Poller: Sendable {
     private let configuration: RegistrarConfiguration
     private let sources: [String: AnyPollingSource]
     private let missingCredentials: [String: String]
-    private let states: SourceStateTable
     private let producer: KafkaProducer
     private let eventsTopic: String
     private let metrics: RegistrarMetrics
@@ -25,26 +24,34 @@ final class Poller: Sendable {
     /// Earliest next poll per source key after a `Retry-After` (in this process).
     private let notBefore = Mutex<[String: Date]>([:])
 
-    init(configuration: RegistrarConfiguration, catalog: IntegrationCatalog, states: SourceStateTable,
+    init(configuration: RegistrarConfiguration, catalog: IntegrationCatalog,
          producer: KafkaProducer, metrics: RegistrarMetrics, logger: Logger) {
         self.configuration = configuration
         self.sources = Dictionary(catalog.pollingSources.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.missingCredentials = catalog.missingCredentials
-        self.states = states
         self.producer = producer
         self.eventsTopic = configuration.topics.events.name
         self.metrics = metrics
         self.logger = logger
     }
 
-    /// Polls the source of `plan` if it is due; returns when it is due next, or nil when no job declares it.
-    /// Throws only `CancellationError`.
-    func pollIfDue(_ plan: SourcePlan, now: Date) async throws -> Date? {
+    /// Polls the source of `plan` if it is due, writing through the term's `states`; returns when it
+    /// is due next, or nil when no job declares it. Throws only `CancellationError` and `LeadershipLost`.
+    func pollIfDue(_ plan: SourcePlan, now: Date, states: SourceStateTable) async throws -> Date? {
         guard !plan.events.desired.isEmpty else { return nil }
-        let due = dueDate(plan, state: currentState(plan.key))
+        let due = dueDate(plan, state: states.state(plan.key))
         guard due <= now else { return due }
-        try await poll(plan)
-        return dueDate(plan, state: currentState(plan.key))
+        _ = try await poll(plan, states: states)
+        return dueDate(plan, state: states.state(plan.key))
+    }
+
+    /// Polls the source of `plan` now (a `re-register` command), whether or not it is due.
+    func pollNow(_ plan: SourcePlan, states: SourceStateTable) async throws -> RegistrationOutcome {
+        guard !plan.events.desired.isEmpty else {
+            return RegistrationOutcome(ok: false, message: "no job declares \(plan.key): it is not polled")
+        }
+        notBefore.withLock { $0[plan.key] = nil }
+        return try await poll(plan, states: states)
     }
 
     /// When the source key is due: now before its first poll; after a failure, the backoff (and any
@@ -73,14 +80,14 @@ final class Poller: Sendable {
         return min(base * pow(2, Double(min(max(failures - 1, 0), 30))), cap)
     }
 
-    /// One poll of a source key, its outcome written to `<p>.sources`.
-    private func poll(_ plan: SourcePlan) async throws {
+    /// One poll of a source key, its outcome written to `<p>.sources` and returned.
+    private func poll(_ plan: SourcePlan, states: SourceStateTable) async throws -> RegistrationOutcome {
         let runId = "poll_" + UUID().uuidString.lowercased()
         var logger = self.logger
         logger[metadataKey: LogKey.sourceKey] = "\(plan.key)"
         logger[metadataKey: LogKey.sourceId] = "\(plan.sourceId)"
         logger[metadataKey: LogKey.runId] = "\(runId)"
-        let before = currentState(plan.key)
+        let before = states.state(plan.key)
         do {
             let source = try integration(for: plan)
             let io = IO(runId: runId, store: InMemoryTaskStore(), print: false)
@@ -89,7 +96,7 @@ final class Poller: Sendable {
             let wanted = result.events.filter { plan.events.desired.contains($0.name) }
             // Every event is acknowledged before the cursor moves past it.
             _ = try await producer.sendAll(wanted.map { KafkaProducerMessage(topic: eventsTopic, record: CloudEvent.encode($0)) })
-            let latest = currentState(plan.key) ?? before
+            let latest = states.state(plan.key) ?? before
             var next = latest ?? newState(plan)
             let polls = (latest?.data["lastPoll"]?["polls"]?.numberValue ?? 0) + 1
             next.sourceId = plan.sourceId
@@ -111,22 +118,27 @@ final class Poller: Sendable {
             notBefore.withLock { $0[plan.key] = nil }
             metrics.reconciliation(source: plan.key, outcome: "polled")
             logger.debug("source polled", metadata: ["published": "\(wanted.count)"])
+            return RegistrationOutcome(ok: true, message: "\(plan.key) polled: \(wanted.count) events published")
         } catch {
+            if error is LeadershipLost { throw error }
             if error is CancellationError || Task.isCancelled { throw CancellationError() }
             metrics.failure(source: plan.key)
             metrics.reconciliation(source: plan.key, outcome: "failed")
-            let failed = (currentState(plan.key) ?? before ?? newState(plan)).recordingFailure(Self.message(error))
+            let failed = (states.state(plan.key) ?? before ?? newState(plan)).recordingFailure(Self.message(error))
             if let retryAfter = Self.retryAfter(error) {
                 notBefore.withLock { $0[plan.key] = Date().addingTimeInterval(Reconciler.seconds(retryAfter)) }
             }
             do {
                 try await states.write(failed)
+            } catch let lost as LeadershipLost {
+                throw lost
             } catch {
                 logger.error("cannot record the failure on the source state", metadata: [LogKey.error: "\(error)"])
             }
             logger.warning("poll failed", metadata: [
                 LogKey.error: "\(Self.message(error))", "failures": "\(failed.lastError?.attempts ?? 1)",
             ])
+            return RegistrationOutcome(ok: false, message: "poll of \(plan.key) failed: \(Self.message(error))")
         }
     }
 
@@ -139,11 +151,6 @@ final class Poller: Sendable {
             throw RegistrationError("\(variable) is not set: the registrar cannot poll source \(plan.key) at \(provider)")
         }
         return source
-    }
-
-    private func currentState(_ key: String) -> SourceState? {
-        if case .state(let state)? = states.entry(key) { return state }
-        return nil
     }
 
     private func newState(_ plan: SourcePlan) -> SourceState {

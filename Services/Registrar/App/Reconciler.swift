@@ -8,12 +8,13 @@ import TributaryIntegrations
 /// The reconcile loop a leader runs: for every source key, desired events (from `<p>.triggers`)
 /// against registered ones (from `<p>.sources`); calls the integration's `register` when the source is
 /// inactive, something is missing or orphaned, a failed registration is due again, or the resync is due;
-/// writes the outcome to `<p>.sources`.
+/// writes the outcome to `<p>.sources`. Between sources it applies the commands waiting on
+/// `<p>.commands` (set or clear a secret, re-register), in order. This loop is the only writer of
+/// `<p>.sources`, through the term's transactional ``LeaderWriter``.
 final class Reconciler: Sendable {
     private let configuration: RegistrarConfiguration
     private let sources: [String: AnyExternalSource]
     private let missingCredentials: [String: String]
-    private let states: SourceStateTable
     private let triggers: KafkaTableView
     private let control: ControlLog
     private let metrics: RegistrarMetrics
@@ -21,13 +22,12 @@ final class Reconciler: Sendable {
     private let poller: Poller?
     private let logger: Logger
 
-    init(configuration: RegistrarConfiguration, catalog: IntegrationCatalog, states: SourceStateTable,
+    init(configuration: RegistrarConfiguration, catalog: IntegrationCatalog,
          triggers: KafkaTableView, control: ControlLog, metrics: RegistrarMetrics, wakeup: Wakeup,
          poller: Poller? = nil, logger: Logger) {
         self.configuration = configuration
         self.sources = Dictionary(catalog.sources.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.missingCredentials = catalog.missingCredentials
-        self.states = states
         self.triggers = triggers
         self.control = control
         self.metrics = metrics
@@ -38,6 +38,10 @@ final class Reconciler: Sendable {
 
     /// What one leadership term knows beyond the topics.
     struct Term {
+        /// The term's view of `<p>.sources` and its only way to write there.
+        let states: SourceStateTable
+        /// The commands waiting on `<p>.commands`.
+        let commands: CommandFollower
         /// Unfinished runs by source key (restored from the control topic at the start of the term).
         var runs: [String: RegistrationRun] = [:]
         /// When a failed source key is tried again.
@@ -46,53 +50,144 @@ final class Reconciler: Sendable {
         var checkedAt: [String: Date] = [:]
         /// Source keys whose unreadable state was reported in this term.
         var reportedUnreadable: Set<String> = []
-    }
+        /// When the waiting commands are tried again after Kafka refused a write.
+        var commandsRetryAt: Date?
 
-    /// Reconciles until the task is cancelled (leadership lost or shutdown).
-    func lead() async {
-        metrics.leader.set(1.0)
-        defer { metrics.leader.set(0.0) }
-        logger.info("leading: reconciling sources")
-        do {
-            while !(triggers.isCaughtUp && states.view.isCaughtUp) { try await Task.sleep(for: .milliseconds(50)) }
-            var term = Term()
-            while true {
-                do {
-                    term.runs = try await control.restore()
-                    break
-                } catch {
-                    logger.error("cannot read the control topic; retrying", metadata: [LogKey.error: "\(error)"])
-                    try await Task.sleep(for: configuration.retryBackoff)
-                }
-            }
-            if !term.runs.isEmpty {
-                logger.info("resuming unfinished registrations", metadata: ["sources": "\(term.runs.keys.sorted())"])
-            }
-            while true {
-                let next = try await reconcile(&term)
-                let wait = max(0, next.timeIntervalSinceNow)
-                await wakeup.wait(timeout: .milliseconds(Int64((wait * 1000).rounded(.up)) + 1))
-                try Task.checkCancellation()
-            }
-        } catch {
-            logger.info("no longer leading")
+        init(states: SourceStateTable, commands: CommandFollower) {
+            self.states = states
+            self.commands = commands
         }
     }
 
-    /// One pass over every source key; returns when the next pass is due at the latest.
+    /// How a leadership term ended.
+    enum TermEnd: Sendable {
+        /// Cancelled: the partition was revoked or the registrar shuts down.
+        case stopped
+        /// The term may no longer write (fenced, or its producer or views failed): rejoin the group.
+        case lost(any Error)
+    }
+
+    /// The resources of one term, closed when it ends.
+    private struct TermResources: Sendable {
+        let writer: LeaderWriter
+        let states: SourceStateTable
+        let commands: CommandFollower
+        let tasks: [Task<Void, Never>]
+
+        func close() async {
+            await states.view.stop()
+            await commands.stop()
+            for task in tasks { await task.value }
+            await writer.shutdown()
+        }
+    }
+
+    /// Leads until the task is cancelled (leadership lost or shutdown) or the term may no longer write.
+    /// First it initialises the registrar's transactional id (fencing the previous leader), then reads
+    /// `<p>.sources` and `<p>.commands` from the beginning, so it starts from everything that leader
+    /// committed.
+    func lead() async -> TermEnd {
+        defer { metrics.leader.set(0.0) }
+        logger.info("elected: fencing the previous leader and reading the sources")
+        var opened: TermResources?
+        let end: TermEnd
+        do {
+            try await Self.waitUntil { self.triggers.isCaughtUp }
+            let writer = try await LeaderWriter.start(
+                kafka: configuration.kafka, transactionalID: configuration.topics.registrarTransactionalID,
+                retryBackoff: configuration.retryBackoff, logger: logger)
+            let resources: TermResources
+            do {
+                resources = try openTerm(writer: writer)
+            } catch {
+                await writer.shutdown()
+                throw error
+            }
+            opened = resources
+            try await Self.waitUntil { resources.states.view.isCaughtUp && resources.commands.isCaughtUp }
+            try await lead(Term(states: resources.states, commands: resources.commands))
+            end = .stopped
+        } catch let lost as LeadershipLost {
+            metrics.leadershipLost()
+            logger.error("no longer leading: \(lost)")
+            end = .lost(lost)
+        } catch is CancellationError {
+            logger.info("no longer leading")
+            end = .stopped
+        } catch {
+            if Task.isCancelled {
+                end = .stopped
+            } else {
+                metrics.leadershipLost()
+                logger.error("no longer leading: the term cannot go on", metadata: [LogKey.error: "\(error)"])
+                end = .lost(error)
+            }
+        }
+        await opened?.close()
+        return end
+    }
+
+    private func openTerm(writer: LeaderWriter) throws -> TermResources {
+        let wakeup = self.wakeup
+        let states = try SourceStateTable(
+            configuration: configuration.kafka, topics: configuration.topics, sealer: configuration.sealer, writer: writer,
+            logger: logger, onChange: { wakeup.signal() })
+        let commands = try CommandFollower(
+            configuration: configuration.kafka, topic: configuration.topics.commands.name, logger: logger,
+            onCommand: { wakeup.signal() })
+        return TermResources(
+            writer: writer, states: states, commands: commands,
+            tasks: [Task { await states.view.run() }, Task { await commands.run() }])
+    }
+
+    /// The term's loop, once its views are caught up. Returns only by throwing.
+    private func lead(_ start: Term) async throws {
+        var term = start
+        while true {
+            do {
+                term.runs = try await control.restore()
+                break
+            } catch {
+                logger.error("cannot read the control topic; retrying", metadata: [LogKey.error: "\(error)"])
+                try await Task.sleep(for: configuration.retryBackoff)
+            }
+        }
+        metrics.leader.set(1.0)
+        logger.info("leading: reconciling sources and applying commands")
+        if !term.runs.isEmpty {
+            logger.info("resuming unfinished registrations", metadata: ["sources": "\(term.runs.keys.sorted())"])
+        }
+        while true {
+            let next = try await reconcile(&term)
+            let wait = max(0, next.timeIntervalSinceNow)
+            await wakeup.wait(timeout: .milliseconds(Int64((wait * 1000).rounded(.up)) + 1))
+            try Task.checkCancellation()
+        }
+    }
+
+    /// Returns once `condition` holds (checked every 50 ms); throws `CancellationError` when cancelled first.
+    private static func waitUntil(_ condition: () -> Bool) async throws {
+        while !condition() { try await Task.sleep(for: .milliseconds(50)) }
+    }
+
+    /// Every readable trigger declaration now.
+    private func declarations() -> [TriggerDeclaration] {
+        triggers.snapshot.values.compactMap { try? TriggerDeclaration(record: WireRecord(key: nil, value: $0)) }
+    }
+
+    /// One pass over every source key, applying waiting commands before each; returns when the next
+    /// pass is due at the latest.
     func reconcile(_ term: inout Term) async throws -> Date {
         let now = Date()
-        let declarations = triggers.snapshot.values.compactMap { try? TriggerDeclaration(record: WireRecord(key: nil, value: $0)) }
-        let entries = states.entries()
-        var readable: [String: SourceState] = [:]
-        for (key, entry) in entries {
-            if case .state(let state) = entry { readable[key] = state }
-        }
-        let plans = SourcePlan.all(declarations: declarations, states: readable)
         var next = now.addingTimeInterval(Self.seconds(configuration.resyncInterval))
-        for key in Set(plans.keys).union(term.runs.keys).sorted() {
+        if let retry = try await applyCommands(&term) { next = min(next, retry) }
+        let declared = SourcePlan.grouped(declarations())
+        let keys = Set(declared.keys).union(term.states.entries().keys).union(term.runs.keys)
+        for key in keys.sorted() {
             try Task.checkCancellation()
-            if case .unreadable(let reason)? = entries[key] {
+            if let retry = try await applyCommands(&term) { next = min(next, retry) }
+            let entry = term.states.entry(key)
+            if case .unreadable(let reason)? = entry {
                 // Never overwrite what we cannot read (another sealing key, a newer version): say so once.
                 if term.reportedUnreadable.insert(key).inserted {
                     logger.error("source state unreadable; the source is left alone",
@@ -101,29 +196,100 @@ final class Reconciler: Sendable {
                 }
                 continue
             }
-            guard let plan = plans[key] else {
+            let state = entry?.state
+            guard let plan = SourcePlan.plan(key, declared: declared[key] ?? [], state: state) else {
                 term.runs[key] = nil
                 continue
             }
             if plan.channel == .polling {
                 // Polling sources are polled on their own schedule (see `Poller`).
-                if let poller, let due = try await poller.pollIfDue(plan, now: now) { next = min(next, due) }
+                if let poller, let due = try await poller.pollIfDue(plan, now: now, states: term.states) { next = min(next, due) }
                 continue
             }
             guard plan.channel == .http else { continue }
-            guard let due = dueDate(plan, state: readable[key], term: term, now: now) else { continue }
+            guard let due = dueDate(plan, state: state, term: term, now: now) else { continue }
             guard due <= now else {
                 next = min(next, due)
                 continue
             }
-            try await register(plan, state: readable[key], term: &term)
+            _ = try await register(plan, state: state, term: &term)
             // When is this key due again, given what the registration left?
-            if let after = currentState(key) {
-                let replanned = SourcePlan.all(declarations: declarations, states: [key: after])[key] ?? plan
-                if let again = dueDate(replanned, state: after, term: term, now: Date()) { next = min(next, again) }
+            if let after = term.states.state(key),
+               let replanned = SourcePlan.plan(key, declared: declared[key] ?? [], state: after),
+               let again = dueDate(replanned, state: after, term: term, now: Date()) {
+                next = min(next, again)
             }
         }
+        if let retry = try await applyCommands(&term) { next = min(next, retry) }
         return next
+    }
+
+    /// Applies the waiting commands, oldest first. When Kafka refuses a write the command stays first in
+    /// line and this returns when to try again. Throws `CancellationError` and ``LeadershipLost``.
+    private func applyCommands(_ term: inout Term) async throws -> Date? {
+        if let retry = term.commandsRetryAt, retry > Date() { return retry }
+        term.commandsRetryAt = nil
+        while let command = term.commands.next {
+            try Task.checkCancellation()
+            do {
+                try await apply(command, term: &term)
+                term.commands.applied(command.id)
+            } catch {
+                if error is LeadershipLost || error is CancellationError || Task.isCancelled { throw error }
+                let retry = Date().addingTimeInterval(Self.seconds(configuration.retryBackoff))
+                term.commandsRetryAt = retry
+                logger.warning("cannot apply a command now; it is tried again", metadata: [
+                    "command.id": "\(command.id)", "command.kind": "\(command.kind)", LogKey.sourceKey: "\(command.target)",
+                    LogKey.error: "\(error)",
+                ])
+                return retry
+            }
+        }
+        return nil
+    }
+
+    /// Applies one command to the newest state of its source and writes its result (in the same
+    /// transaction as the state it changed).
+    private func apply(_ command: CommandRecord, term: inout Term) async throws {
+        let key = command.target
+        let entry = term.states.entry(key)
+        let declared = declarations().filter { $0.source?.key == key }
+        let plan = SourcePlan.plan(key, declared: declared, state: entry?.state)
+        let effect = SourceCommandEffect.of(command, entry: entry, plan: plan, sealer: configuration.sealer, now: Date())
+        let by = configuration.instanceName
+        let result: CommandResult
+        switch effect {
+        case .write(let state, let message):
+            result = command.result(ok: true, message: message, by: by)
+            try await term.states.write(state, answering: result)
+        case .unchanged(let message):
+            result = command.result(ok: true, message: message, by: by)
+            try await term.states.answer(result)
+        case .refuse(let reason):
+            result = command.result(ok: false, message: reason, by: by)
+            try await term.states.answer(result)
+        case .reregister:
+            let outcome: RegistrationOutcome
+            if let plan, plan.channel == .polling {
+                if let poller {
+                    outcome = try await poller.pollNow(plan, states: term.states)
+                } else {
+                    outcome = RegistrationOutcome(ok: false, message: "this registrar does not poll \(key)")
+                }
+            } else if let plan, plan.channel == .http {
+                term.retryAt[key] = nil
+                outcome = try await register(plan, state: entry?.state, term: &term)
+            } else {
+                outcome = RegistrationOutcome(ok: false, message: "\(key) cannot be registered (channel \(plan?.channel.rawValue ?? "none"))")
+            }
+            result = command.result(ok: outcome.ok, message: outcome.message, by: by)
+            try await term.states.answer(result)
+        }
+        metrics.command(kind: command.kind.rawValue, outcome: result.ok ? "applied" : "refused")
+        logger.info("command applied", metadata: [
+            "command.id": "\(command.id)", "command.kind": "\(command.kind)", LogKey.sourceKey: "\(key)",
+            "command.issuedBy": "\(command.issuedBy)", LogKey.outcome: "\(result.ok ? "ok" : "refused")", "message": "\(result.message)",
+        ])
     }
 
     /// When the source key needs a registration, or nil when it needs none.
@@ -151,9 +317,10 @@ final class Reconciler: Sendable {
         return min(base * pow(2, Double(min(max(failures - 1, 0), 30))), Self.seconds(configuration.resyncInterval))
     }
 
-    /// One attempt of a registration run for a source key, its outcome written to `<p>.sources`.
-    /// Throws only `CancellationError` (then nothing more is written: a new leader resumes the run).
-    private func register(_ plan: SourcePlan, state: SourceState?, term: inout Term) async throws {
+    /// One attempt of a registration run for a source key, its outcome written to `<p>.sources` and
+    /// returned. Throws only `CancellationError` (then nothing more is written: a new leader resumes the
+    /// run) and ``LeadershipLost``.
+    private func register(_ plan: SourcePlan, state: SourceState?, term: inout Term) async throws -> RegistrationOutcome {
         let url = configuration.webhookURL(sourceKey: plan.key)
         var run = term.runs[plan.key] ?? RegistrationRun(sourceKey: plan.key)
         run.attempt += 1
@@ -190,9 +357,9 @@ final class Reconciler: Sendable {
             }
             try await configuration.hooks.afterRegister(plan.key, result)
 
-            // Fold the result into the newest state (someone, e.g. `tributary sources set-secret`, may
-            // have written since we read it).
-            let latest = currentState(plan.key) ?? state
+            // Fold the result into the newest state of this term (it is the only writer; the state
+            // read before the call may be older than its own last write).
+            let latest = term.states.state(plan.key) ?? state
             var next = (latest ?? newState(plan, url: url)).applying(result)
             next.sourceId = plan.sourceId
             next.version = plan.version
@@ -203,7 +370,7 @@ final class Reconciler: Sendable {
                 next.secret = latest?.secret  // register kept the secret: keep the newest one
             }
             if plan.events.desired.isEmpty { next.active = false }
-            if Self.differs(next, latest) { try await states.write(next) }
+            if Self.differs(next, latest) { try await term.states.write(next) }
             try await control.finish(plan.key)
             term.runs[plan.key] = nil
             term.retryAt[plan.key] = nil
@@ -214,15 +381,20 @@ final class Reconciler: Sendable {
                 LogKey.outcome: "\(outcome)", "events": "\(plan.events.desired)",
                 "missing": "\(plan.events.missing)", "orphaned": "\(plan.events.orphaned)",
             ])
+            let events = plan.events.desired.sorted()
+            return RegistrationOutcome(ok: true, message: "\(plan.key) \(outcome)" + (events.isEmpty ? "" : ": events \(events.joined(separator: ", "))"))
         } catch {
+            if error is LeadershipLost { throw error }
             if error is CancellationError || Task.isCancelled { throw CancellationError() }
             metrics.failure(source: plan.key)
             metrics.reconciliation(source: plan.key, outcome: "failed")
-            var failed = (currentState(plan.key) ?? state ?? newState(plan, url: url)).recordingFailure(Self.message(error))
+            var failed = (term.states.state(plan.key) ?? state ?? newState(plan, url: url)).recordingFailure(Self.message(error))
             if failed.url == nil { failed.url = url }
             let attempts = failed.lastError?.attempts ?? 1
             do {
-                try await states.write(failed)
+                try await term.states.write(failed)
+            } catch let lost as LeadershipLost {
+                throw lost
             } catch {
                 logger.error("cannot record the failure on the source state", metadata: [LogKey.error: "\(error)"])
             }
@@ -237,6 +409,7 @@ final class Reconciler: Sendable {
             logger.warning("registration failed", metadata: [
                 LogKey.error: "\(Self.message(error))", "failures": "\(attempts)", "retryInSeconds": "\(delay)",
             ])
+            return RegistrationOutcome(ok: false, message: "registration of \(plan.key) failed: \(Self.message(error))")
         }
     }
 
@@ -249,11 +422,6 @@ final class Reconciler: Sendable {
             throw RegistrationError("\(variable) is not set: the registrar cannot register source \(plan.key) with \(provider)")
         }
         return source
-    }
-
-    private func currentState(_ key: String) -> SourceState? {
-        if case .state(let state)? = states.entry(key) { return state }
-        return nil
     }
 
     private func newState(_ plan: SourcePlan, url: String) -> SourceState {
@@ -285,6 +453,12 @@ final class Reconciler: Sendable {
     static func seconds(_ duration: Duration) -> TimeInterval {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
+}
+
+/// How a registration (or a poll) run by a `re-register` command went, for its result.
+struct RegistrationOutcome: Sendable, Hashable {
+    var ok: Bool
+    var message: String
 }
 
 /// A registration that cannot be attempted (no integration, no credentials).

@@ -7,8 +7,9 @@ import Tributary
 import UnixSignals
 import TributaryIntegrations
 
-/// A built registrar: its services (producer, views of `<p>.triggers` and `<p>.sources`, leadership
-/// with the reconcile loop, admin HTTP server) in one `ServiceGroup`.
+/// A built registrar: its services (producer, view of `<p>.triggers`, leadership with the reconcile
+/// loop, admin HTTP server) in one `ServiceGroup`. The leader's views of `<p>.sources` and
+/// `<p>.commands`, and its transactional producer, live as long as its leadership term.
 public final class Registrar: Sendable {
     /// The metrics `/metrics` serves.
     public let metrics: RegistrarMetrics
@@ -43,7 +44,9 @@ public func buildRegistrar(
 ) async throws -> Registrar {
     configuration.kafka.logSkippedVariables(to: logger)
     let topics = configuration.topics
-    try await topics.ensure([topics.sources, topics.triggers, topics.registrarControl, topics.events], configuration: configuration.kafka, logger: logger)
+    try await topics.ensure(
+        [topics.sources, topics.triggers, topics.registrarControl, topics.events, topics.commands],
+        configuration: configuration.kafka, logger: logger)
 
     let producer = try KafkaProducer(configuration: configuration.kafka, logger: logger)
     let metrics = RegistrarMetrics()
@@ -58,22 +61,19 @@ public func buildRegistrar(
         }
         wakeup.signal()
     }
-    let states = try SourceStateTable(
-        configuration: configuration.kafka, topic: topics.sources.name, sealer: configuration.sealer,
-        producer: producer, logger: logger, onChange: { wakeup.signal() })
     let control = ControlLog(kafka: configuration.kafka, producer: producer, topic: topics.registrarControl.name, logger: logger)
     let reconciler = Reconciler(
-        configuration: configuration, catalog: catalog, states: states, triggers: triggers, control: control,
+        configuration: configuration, catalog: catalog, triggers: triggers, control: control,
         metrics: metrics, wakeup: wakeup,
-        poller: Poller(configuration: configuration, catalog: catalog, states: states, producer: producer, metrics: metrics, logger: logger),
+        poller: Poller(configuration: configuration, catalog: catalog, producer: producer, metrics: metrics, logger: logger),
         logger: logger)
     let leadership = LeadershipService(
         kafka: configuration.kafka, topic: topics.registrarControl.name, groupID: "\(configuration.topicPrefix)-registrar",
-        sessionTimeout: configuration.sessionTimeout, reconciler: reconciler, logger: logger)
+        sessionTimeout: configuration.sessionTimeout, retryBackoff: configuration.retryBackoff, reconciler: reconciler, logger: logger)
 
     let router = Router()
     AdminRoutes(metrics: metrics.registry) {
-        triggers.isCaughtUp && states.view.isCaughtUp
+        triggers.isCaughtUp
     }.add(to: router)
     let admin = Application(
         router: router,
@@ -81,9 +81,9 @@ public func buildRegistrar(
         onServerRunning: { channel in await onAdminRunning(channel.localAddress?.port ?? configuration.adminPort) },
         logger: logger)
 
-    // Shut down in reverse order: the admin server, the leader, the views, then the producer flushes.
+    // Shut down in reverse order: the admin server, the leader, the view, then the producer flushes.
     let services: [any Service] = [
-        ProducerService(producer: producer), TableViewService(view: triggers), TableViewService(view: states.view), leadership, admin,
+        ProducerService(producer: producer), TableViewService(view: triggers), leadership, admin,
     ]
     let group = ServiceGroup(configuration: .init(
         services: services.map { .init(service: $0) }, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))

@@ -31,6 +31,8 @@ public struct RegistrarConfiguration: Sendable {
     public var adminPort: Int = 9091
     /// `LOG_LEVEL`, default `info`.
     public var logLevel: Logger.Level = .info
+    /// Who answers commands (`by` in their results): `registrar@<host name>` by default.
+    public var instanceName: String = "registrar@" + ProcessInfo.processInfo.hostName
     /// Test hooks (fault injection); empty in production.
     public var hooks = RegistrarHooks()
 

@@ -2,7 +2,7 @@ import Prometheus
 import Synchronization
 
 /// The registrar's Prometheus metrics: reconciliations by source and outcome, failures by source,
-/// and whether this instance leads.
+/// commands by kind and outcome, lost leadership terms, and whether this instance leads.
 public final class RegistrarMetrics: Sendable {
     /// The registry `/metrics` renders.
     public let registry = PrometheusCollectorRegistry()
@@ -25,6 +25,17 @@ public final class RegistrarMetrics: Sendable {
     func failure(source: String) {
         counter("failures", [("source", source)],
                 help: "Failed registration attempts by source key").increment()
+    }
+
+    /// Counts one applied command by kind and outcome: `applied` or `refused`.
+    func command(kind: String, outcome: String) {
+        counter("commands", [("kind", kind), ("outcome", outcome)],
+                help: "Commands applied by kind and outcome").increment()
+    }
+
+    /// Counts a leadership term that ended because it could no longer write (fenced by another leader).
+    func leadershipLost() {
+        counter("leadership_lost", [], help: "Leadership terms ended because the term could no longer write (fenced)").increment()
     }
 
     /// `tributary_registrar_<name>[_<unit>]`.

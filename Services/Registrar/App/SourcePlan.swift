@@ -18,19 +18,28 @@ struct SourcePlan: Sendable, Hashable {
     /// is planned with no desired events (its events are orphaned; its endpoint goes).
     static func all(declarations: [TriggerDeclaration], states: [String: SourceState]) -> [String: SourcePlan] {
         var plans: [String: SourcePlan] = [:]
-        let declared = Dictionary(grouping: declarations.filter { $0.source != nil }, by: { $0.source!.key })
+        let declared = grouped(declarations)
         for key in Set(declared.keys).union(states.keys) {
-            let group = (declared[key] ?? []).sorted { $0.jobId < $1.jobId }
-            let state = states[key]
-            guard let source = group.first?.source ?? state.map({
-                TriggerSource(channel: $0.channel, id: $0.sourceId, version: $0.version, key: $0.key, params: $0.params)
-            }) else { continue }
-            let desired = Set(group.flatMap(\.events))
-            plans[key] = SourcePlan(
-                key: key, sourceId: source.id, version: source.version, channel: source.channel, params: source.params,
-                jobs: group.map(\.jobId),
-                events: OptionChange(desired: desired, registered: state?.registered["event"] ?? []))
+            plans[key] = plan(key, declared: declared[key] ?? [], state: states[key])
         }
         return plans
+    }
+
+    /// The declarations that name a source, by source key.
+    static func grouped(_ declarations: [TriggerDeclaration]) -> [String: [TriggerDeclaration]] {
+        Dictionary(grouping: declarations.filter { $0.source != nil }, by: { $0.source!.key })
+    }
+
+    /// The plan of one source key from its declarations and state; nil when it has neither.
+    static func plan(_ key: String, declared: [TriggerDeclaration], state: SourceState?) -> SourcePlan? {
+        let group = declared.sorted { $0.jobId < $1.jobId }
+        guard let source = group.first?.source ?? state.map({
+            TriggerSource(channel: $0.channel, id: $0.sourceId, version: $0.version, key: $0.key, params: $0.params)
+        }) else { return nil }
+        let desired = Set(group.flatMap(\.events))
+        return SourcePlan(
+            key: key, sourceId: source.id, version: source.version, channel: source.channel, params: source.params,
+            jobs: group.map(\.jobId),
+            events: OptionChange(desired: desired, registered: state?.registered["event"] ?? []))
     }
 }

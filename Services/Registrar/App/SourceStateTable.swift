@@ -4,22 +4,39 @@ import ServiceSupport
 import Synchronization
 import Tributary
 
-/// The registrar's view of `<p>.sources` plus its own writes not yet seen on the view, so the
-/// reconcile loop always works from the newest state, its own included.
+/// What the registrar knows about a source key.
+enum SourceEntry: Sendable, Hashable {
+    case state(SourceState)
+    /// A record that cannot be read (another sealing key, another version): never overwritten.
+    case unreadable(String)
+
+    /// The state, when it can be read.
+    var state: SourceState? {
+        if case .state(let state) = self { return state }
+        return nil
+    }
+}
+
+/// One leadership term's view of `<p>.sources`, read from the beginning after the term's
+/// transactional producer fenced the previous leader (so it holds every state that leader wrote),
+/// plus this term's own writes not yet seen on the view: the reconcile loop always works from the
+/// newest state, its own included. Every write goes through the term's ``LeaderWriter``.
 final class SourceStateTable: Sendable {
     let view: KafkaTableView
     private let pending: PendingWrites
     private let sealer: SecretSealer
-    private let producer: KafkaProducer
+    private let writer: LeaderWriter
     private let topic: String
+    private let commandsTopic: String
 
-    init(configuration: KafkaConfiguration, topic: String, sealer: SecretSealer, producer: KafkaProducer,
+    init(configuration: KafkaConfiguration, topics: TributaryTopics, sealer: SecretSealer, writer: LeaderWriter,
          logger: Logger, onChange: @escaping @Sendable () -> Void) throws {
         let pending = PendingWrites()
         self.pending = pending
         self.sealer = sealer
-        self.producer = producer
-        self.topic = topic
+        self.writer = writer
+        self.topic = topics.sources.name
+        self.commandsTopic = topics.commands.name
         view = try KafkaTableView(configuration: configuration, topic: topic, logger: logger) { change in
             // Our own write arrived: from now on the view is at least as new.
             pending.values.withLock { if $0[change.key] == change.value { $0[change.key] = nil } }
@@ -27,27 +44,23 @@ final class SourceStateTable: Sendable {
         }
     }
 
-    /// What is known about a source key.
-    enum Entry: Sendable {
-        case state(SourceState)
-        /// A record that cannot be read (another sealing key, another version): never overwritten.
-        case unreadable(String)
-    }
-
     /// The newest entry for every source key.
-    func entries() -> [String: Entry] {
+    func entries() -> [String: SourceEntry] {
         var bytes = view.snapshot
         for (key, value) in pending.values.withLock({ $0 }) { bytes[key] = value }
         return bytes.mapValues(decode)
     }
 
     /// The newest entry for one source key.
-    func entry(_ key: String) -> Entry? {
+    func entry(_ key: String) -> SourceEntry? {
         guard let bytes = pending.values.withLock({ $0[key] }) ?? view[key] else { return nil }
         return decode(bytes)
     }
 
-    private func decode(_ bytes: [UInt8]) -> Entry {
+    /// The newest readable state of a source key.
+    func state(_ key: String) -> SourceState? { entry(key)?.state }
+
+    private func decode(_ bytes: [UInt8]) -> SourceEntry {
         do {
             return .state(try SourceState(record: WireRecord(key: nil, value: bytes), sealer: sealer))
         } catch {
@@ -55,17 +68,26 @@ final class SourceStateTable: Sendable {
         }
     }
 
-    /// Writes a state (secret sealed) and waits for the broker's acknowledgement.
-    func write(_ state: SourceState) async throws {
+    /// Writes a state (secret sealed), with the result of the command that caused it if any, in one
+    /// transaction. Throws ``LeadershipLost`` when this term may no longer write, a ``KafkaError``
+    /// when the transaction failed (nothing was written; it may be tried again).
+    func write(_ state: SourceState, answering result: CommandResult? = nil) async throws {
         let record = try state.record(sealer: sealer)
-        try await producer.send(KafkaProducerMessage(topic: topic, record: record))
+        var messages = [KafkaProducerMessage(topic: topic, record: record)]
+        if let result { messages.append(KafkaProducerMessage(topic: commandsTopic, record: try result.record())) }
+        try await writer.commit(messages)
         if let value = record.value {
             pending.values.withLock { $0[state.key] = value }
         }
     }
+
+    /// Writes a command's result alone (a refusal, or a command that changed no state).
+    func answer(_ result: CommandResult) async throws {
+        try await writer.commit([KafkaProducerMessage(topic: commandsTopic, record: try result.record())])
+    }
 }
 
-/// Source states this registrar wrote that its view has not shown yet (the value bytes, by key).
+/// Source states this term wrote that its view has not shown yet (the value bytes, by key).
 final class PendingWrites: Sendable {
     let values = Mutex<[String: [UInt8]]>([:])
 }

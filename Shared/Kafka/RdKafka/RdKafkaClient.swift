@@ -114,6 +114,41 @@ final class RdKafkaClient: @unchecked Sendable {
     /// Records waiting for delivery.
     var outQueueLength: Int32 { rd_kafka_outq_len(handle) }
 
+    // MARK: Transactions (a producer with `transactional.id`)
+
+    /// Registers the transactional id with its coordinator: fences any earlier producer with the same
+    /// id and completes or aborts its open transaction. Blocking, up to `timeoutMs`.
+    func initTransactions(timeoutMs: Int32) throws(KafkaError) {
+        try check(rd_kafka_init_transactions(handle, timeoutMs), "init transactions")
+    }
+
+    /// Starts a transaction (local: no request is sent until a record is produced).
+    func beginTransaction() throws(KafkaError) {
+        try check(rd_kafka_begin_transaction(handle), "begin transaction")
+    }
+
+    /// Flushes the transaction's records and commits it. Blocking, up to `timeoutMs`.
+    func commitTransaction(timeoutMs: Int32) throws(KafkaError) {
+        try check(rd_kafka_commit_transaction(handle, timeoutMs), "commit transaction")
+    }
+
+    /// Aborts the current transaction: its records are never seen by `read_committed` readers. Blocking.
+    func abortTransaction(timeoutMs: Int32) throws(KafkaError) {
+        try check(rd_kafka_abort_transaction(handle, timeoutMs), "abort transaction")
+    }
+
+    /// Throws (and frees) a transactional API's error object, with librdkafka's flags.
+    private func check(_ error: OpaquePointer?, _ what: String) throws(KafkaError) {
+        guard let error else { return }
+        defer { rd_kafka_error_destroy(error) }
+        let code = rd_kafka_error_code(error)
+        let text = rd_kafka_error_string(error).map { String(cString: $0) } ?? String(cString: rd_kafka_err2str(code))
+        throw KafkaError(
+            code: KafkaError.Code(rawValue: code.rawValue), message: "\(what): \(text)",
+            isRetriable: rd_kafka_error_is_retriable(error) != 0, isFatal: rd_kafka_error_is_fatal(error) != 0,
+            requiresAbort: rd_kafka_error_txn_requires_abort(error) != 0)
+    }
+
     // MARK: Consumer
 
     /// Joins the group's subscription to these topics.
