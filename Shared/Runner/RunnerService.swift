@@ -104,6 +104,7 @@ public final class RunnerService: Service, Sendable {
                 logger.warning("writing the presence record failed", metadata: [LogKey.error: "\(error)"])
             }
             let heartbeat = Task { await self.heartbeat(producer, presenceChanged) }
+            let commands = Task { await self.followCommands(producer) }
             let running = Task {
                 await withDiscardingTaskGroup { jobs in
                     for subscription in created { jobs.addTask { await subscription.run() } }
@@ -121,6 +122,7 @@ public final class RunnerService: Service, Sendable {
             // The subscriptions end once drained and out of their groups; then the presence goes.
             await running.value
             heartbeat.cancel()
+            commands.cancel()
             _ = try? await producer.send(KafkaProducerMessage(
                 topic: configuration.triggersTopic, record: RunnerPresence.tombstone(runnerId: configuration.runnerId)))
             await view.stop()
@@ -161,6 +163,59 @@ public final class RunnerService: Service, Sendable {
             do { try await writePresence(producer) } catch {
                 logger.warning("writing the presence record failed", metadata: [LogKey.error: "\(error)"])
             }
+        }
+    }
+
+    /// Applies `rewind` commands for the jobs this runner hosts, sent on `<p>.commands` after it
+    /// started, and answers each with the partitions it rewound (a runner that does not consume the
+    /// job, or holds none of its partitions, does not answer).
+    private func followCommands(_ producer: KafkaProducer) async {
+        let topic = "\(configuration.topicPrefix).commands"
+        let lookup = KafkaOffsetLookup(configuration: configuration.kafka, logger: quiet("tributary.runner.commands"))
+        guard let end = try? await lookup.watermarks(KafkaTopicPartition(topic: topic, partition: 0)).high else {
+            logger.warning("\(topic) is unavailable: job commands (rewind) are not applied")
+            return
+        }
+        let reader: KafkaTopicReader
+        do {
+            reader = try KafkaTopicReader(configuration: configuration.kafka, topic: topic, partitions: [0], startOffsets: [0: end],
+                                          logger: quiet("tributary.runner.commands"))
+        } catch {
+            logger.warning("\(topic) cannot be read: job commands (rewind) are not applied", metadata: [LogKey.error: "\(error)"])
+            return
+        }
+        await withTaskCancellationHandler {
+            for await event in reader {
+                guard case .message(let message) = event,
+                      case .command(let command)? = try? CommandTopicRecord(record: WireRecord(message)),
+                      command.kind == .rewind,
+                      let subscription = subscriptions.withLock({ $0 }).first(where: { $0.job.id == command.target })
+                else { continue }
+                let result: CommandResult
+                if let time = command.rewindTime {
+                    do {
+                        guard let offsets = try await subscription.rewind(to: time), !offsets.isEmpty else { continue }
+                        let sorted = offsets.sorted { $0.key < $1.key }
+                        result = command.result(ok: true, message: "rewound partitions \(sorted.map { "\($0.key.partition)@\($0.value)" }.joined(separator: ", "))",
+                                                by: "runner \(configuration.runnerId)",
+                                                details: ["partitions": .array(sorted.map { .number(Double($0.key.partition)) }),
+                                                          "offsets": .array(sorted.map { .number(Double($0.value)) })])
+                    } catch {
+                        result = command.result(ok: false, message: "rewind failed: \(error)", by: "runner \(configuration.runnerId)")
+                    }
+                } else {
+                    result = command.result(ok: false, message: "rewind needs arguments.to, an RFC 3339 time", by: "runner \(configuration.runnerId)")
+                }
+                logger.notice("command applied", metadata: ["command": "\(command.id)", "kind": "\(command.kind)",
+                                                            LogKey.jobId: "\(command.target)", "by": "\(command.issuedBy)", "ok": "\(result.ok)"])
+                do {
+                    _ = try await producer.send(KafkaProducerMessage(topic: topic, record: try result.record()))
+                } catch {
+                    logger.warning("writing a command result failed", metadata: [LogKey.error: "\(error)"])
+                }
+            }
+        } onCancel: {
+            Task { await reader.close() }
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Kafka
 import Logging
+import Synchronization
 import Tributary
 
 /// Sends commands on `<p>.commands` and waits for their results: how the tool (and the console) ask
@@ -66,6 +67,40 @@ public final class CommandClient: Sendable {
         }
         guard let result else { throw CommandTimeout(command: command, timeout: timeout) }
         return result
+    }
+
+    /// Publishes a command that several services answer (a `rewind`: each runner for its partitions)
+    /// and collects their results until `done` says they are enough, or `timeout` passes. Returns what
+    /// arrived, possibly nothing.
+    public func sendCollecting(_ command: CommandRecord, timeout: Duration = .seconds(5),
+                               until done: @escaping @Sendable ([CommandResult]) -> Bool) async throws -> [CommandResult] {
+        let report = try await publish(command)
+        let reader = try KafkaTopicReader(
+            configuration: configuration, topic: topic, partitions: [report.partition],
+            startOffsets: [report.partition: report.offset + 1], logger: logger)
+        let results = await withTaskGroup(of: [CommandResult]?.self) { group -> [CommandResult] in
+            let collected = Mutex<[CommandResult]>([])
+            group.addTask {
+                for await event in reader {
+                    guard case .message(let message) = event,
+                          case .result(let result)? = try? CommandTopicRecord(record: WireRecord(message)),
+                          result.commandId == command.id
+                    else { continue }
+                    let now = collected.withLock { $0.append(result); return $0 }
+                    if done(now) { return now }
+                }
+                return nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            await reader.close()
+            group.cancelAll()
+            return first ?? collected.withLock { $0 }
+        }
+        return results
     }
 
     /// Flushes and frees the producer.

@@ -17,6 +17,9 @@ public struct CommandKind: RawRepresentable, Hashable, Sendable, Codable, Expres
     public static let clearSecret: CommandKind = "clear-secret"
     /// Registrar: register the source with its provider now (check and repair it, like a resync), or poll it now.
     public static let reregister: CommandKind = "re-register"
+    /// Runners: re-deliver a job's events from `arguments.to` (RFC 3339) on; each runner that consumes
+    /// the job answers for the partitions it holds (`arguments` of its result: `partitions`, `offsets`).
+    public static let rewind: CommandKind = "rewind"
 
     public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
     public func encode(to encoder: any Encoder) throws {
@@ -65,12 +68,20 @@ public struct CommandRecord: Sendable, Hashable {
         CommandRecord(kind: .reregister, target: source, issuedBy: issuedBy)
     }
 
+    /// `rewind` for a job id: its events from `time` on run again (those not finished within the dedup window).
+    public static func rewind(job: String, to time: Date, issuedBy: String) -> CommandRecord {
+        CommandRecord(kind: .rewind, target: job, arguments: ["to": .string(RFC3339.string(from: time))], issuedBy: issuedBy)
+    }
+
+    /// `arguments.to` (`rewind`).
+    public var rewindTime: Date? { arguments["to"]?.stringValue.flatMap(RFC3339.date(from:)) }
+
     /// `arguments.sealedSecret` (`set-secret`).
     public var sealedSecret: String? { arguments["sealedSecret"]?.stringValue }
 
     /// The answer to this command.
-    public func result(ok: Bool, message: String, by: String, at: Date = Date()) -> CommandResult {
-        CommandResult(commandId: id, kind: kind, target: target, ok: ok, message: message, by: by, at: at)
+    public func result(ok: Bool, message: String, by: String, at: Date = Date(), details: JSON? = nil) -> CommandResult {
+        CommandResult(commandId: id, kind: kind, target: target, ok: ok, message: message, by: by, at: at, details: details)
     }
 
     /// The `<p>.commands` record (key: the target).
@@ -93,11 +104,14 @@ public struct CommandResult: Sendable, Hashable {
     public var by: String
     /// When.
     public var at: Date
+    /// What the kind reports for programs (e.g. a rewind's `partitions` and `offsets`), if anything.
+    public var details: JSON?
 
     /// Creates a result.
-    public init(commandId: String, kind: CommandKind, target: String, ok: Bool, message: String, by: String, at: Date = Date()) {
+    public init(commandId: String, kind: CommandKind, target: String, ok: Bool, message: String, by: String, at: Date = Date(),
+                details: JSON? = nil) {
         self.commandId = commandId; self.kind = kind; self.target = target; self.ok = ok
-        self.message = message; self.by = by; self.at = at
+        self.message = message; self.by = by; self.at = at; self.details = details
     }
 
     /// The `<p>.commands` record (key: the target).
@@ -129,6 +143,7 @@ public enum CommandTopicRecord: Sendable, Hashable {
         var message: String?
         var by: String?
         var at: Date?
+        var details: JSON?
     }
 
     /// The record: key = the target, value = the JSON object.
@@ -140,7 +155,7 @@ public enum CommandTopicRecord: Sendable, Hashable {
                         issuedAt: c.issuedAt, issuedBy: c.issuedBy, arguments: c.arguments)
         case .result(let r):
             wire = Wire(v: Self.wireVersion, type: "result", kind: r.kind, target: r.target,
-                        commandId: r.commandId, ok: r.ok, message: r.message, by: r.by, at: r.at)
+                        commandId: r.commandId, ok: r.ok, message: r.message, by: r.by, at: r.at, details: r.details)
         }
         return WireRecord(key: Array(wire.target.utf8), value: Array(try JSONCoding.encoder.encode(wire)))
     }
@@ -165,7 +180,8 @@ public enum CommandTopicRecord: Sendable, Hashable {
             guard let commandId = w.commandId, let ok = w.ok, let message = w.message, let by = w.by, let at = w.at else {
                 throw WireFormatError("command result without commandId, ok, message, by or at")
             }
-            self = .result(CommandResult(commandId: commandId, kind: w.kind, target: w.target, ok: ok, message: message, by: by, at: at))
+            self = .result(CommandResult(commandId: commandId, kind: w.kind, target: w.target, ok: ok, message: message, by: by, at: at,
+                                         details: w.details))
         default:
             throw WireFormatError("unknown command record type \(w.type) (expected command or result)")
         }

@@ -120,3 +120,49 @@ struct StartPositionTests {
         }
     }
 }
+
+/// `tributary jobs rewind`: a command the runners that consume the job apply to the partitions they hold.
+@Suite("Rewinding a job")
+struct RewindTests {
+    @Test("a rewind re-delivers a job's events from a time on: inside the dedup window they are skipped, outside it they run again; every partition answers")
+    func rewind() async throws {
+        try await withTributaryCluster { cluster, topics in
+            let publisher = try Publisher(cluster.configuration, topic: topics.events.name)
+            let sink = Sink<String>()
+            let job = RunnerJob(StartPositionTests.counting("rewound", into: sink))
+            let runner = try RunningRunner(cluster.configuration, jobs: [job], dedupWindow: .seconds(4))
+            try await runner.waitUntilAssigned(4)
+            let before = (0..<8).map { "b\($0)" }
+            try await publisher.sendAll(before.map { Shop.order($0, total: 1) })
+            let from = Date()
+            try await eventually("the clock moved past the rewind time") { Date().timeIntervalSince(from) > 0.002 }
+            let after = (0..<8).map { "a\($0)" }
+            try await publisher.sendAll(after.map { Shop.order($0, total: 1) })
+            try await eventually("every event ran") { sink.all.count == 16 }
+            let finished = Date()
+            let client = try CommandClient(configuration: cluster.configuration, topics: topics)
+
+            let first = try await client.sendCollecting(.rewind(job: "rewound", to: from, issuedBy: "test"), timeout: .seconds(20)) {
+                Set($0.flatMap { ($0.details?["partitions"]?.arrayValue ?? []).compactMap(\.numberValue) }).count == 4
+            }
+            #expect(first.allSatisfy { $0.ok } && !first.isEmpty, "\(first)")
+            try await publisher.send(Shop.order("marker", total: 1))
+            try await eventually("the marker ran") { sink.all.contains("marker") }
+            #expect(Date().timeIntervalSince(finished) < 4, "the check inside the window came too late to mean anything")
+            #expect(sink.all.count == 17, "a rewind inside the dedup window ran finished runs again: \(sink.all)")
+
+            try await eventually("the window passed", timeout: .seconds(20)) { Date().timeIntervalSince(finished) > 5 }
+            let second = try await client.sendCollecting(.rewind(job: "rewound", to: from, issuedBy: "test"), timeout: .seconds(20)) {
+                Set($0.flatMap { ($0.details?["partitions"]?.arrayValue ?? []).compactMap(\.numberValue) }).count == 4
+            }
+            #expect(second.allSatisfy { $0.ok })
+            try await eventually("the events after the rewind time ran again") {
+                after.allSatisfy { id in sink.all.filter { $0 == id }.count == 2 }
+            }
+            #expect(before.allSatisfy { id in sink.all.filter { $0 == id }.count == 1 }, "events before the rewind time ran again")
+            await client.shutdown()
+            try await runner.stop()
+            await publisher.producer.shutdown()
+        }
+    }
+}

@@ -170,9 +170,11 @@ final class Reconciler: Sendable {
         while !condition() { try await Task.sleep(for: .milliseconds(50)) }
     }
 
-    /// Every readable trigger declaration now.
+    /// The declarations whose events are wanted now: every version of a job hosted by a live runner
+    /// (a rolling deploy keeps both versions' events), plus the last declaration of each job no live
+    /// runner hosts (see ``JobDirectory/effectiveDeclarations``).
     private func declarations() -> [TriggerDeclaration] {
-        triggers.snapshot.values.compactMap { try? TriggerDeclaration(record: WireRecord(key: nil, value: $0)) }
+        JobDirectory(snapshot: triggers.snapshot, now: Date()).effectiveDeclarations
     }
 
     /// One pass over every source key, applying waiting commands before each; returns when the next

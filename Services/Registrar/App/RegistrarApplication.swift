@@ -1,4 +1,5 @@
 import Hummingbird
+import Synchronization
 import Kafka
 import Logging
 import ServiceLifecycle
@@ -51,7 +52,15 @@ public func buildRegistrar(
     let producer = try KafkaProducer(configuration: configuration.kafka, logger: logger)
     let metrics = RegistrarMetrics()
     let wakeup = Wakeup()
+    // Runners' presence heartbeats wake the reconciler only when the declarations they carry change.
+    let presence = PresenceDeclarations()
     let triggers = try KafkaTableView(configuration: configuration.kafka, topic: topics.triggers.name, logger: logger) { change in
+        if RunnerPresence.isPresenceKey(change.key) {
+            let hosted = change.value.flatMap { try? RunnerPresence(record: WireRecord(key: nil, value: $0)) }?.jobs.map(\.declaration)
+            let changed = presence.update(change.key, hosted)
+            if changed { wakeup.signal() }
+            return
+        }
         if let value = change.value {
             do {
                 _ = try TriggerDeclaration(record: WireRecord(key: Array(change.key.utf8), value: value))
@@ -88,4 +97,18 @@ public func buildRegistrar(
     let group = ServiceGroup(configuration: .init(
         services: services.map { .init(service: $0) }, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
     return Registrar(metrics: metrics, group: group)
+}
+
+/// The declarations each runner's presence carried last, so that a heartbeat which changes nothing
+/// does not wake the reconciler.
+final class PresenceDeclarations: Sendable {
+    private let known = Mutex<[String: [TriggerDeclaration]]>([:])
+
+    /// Records what a presence key carries now; true when it differs from before.
+    func update(_ key: String, _ declarations: [TriggerDeclaration]?) -> Bool {
+        known.withLock { known in
+            defer { known[key] = declarations }
+            return known[key] != declarations
+        }
+    }
 }
