@@ -271,11 +271,15 @@ final class JobSubscription: Sendable {
         let position = declaration.startPosition ?? .latest
         do {
             switch position {
-            case .latest, .earliest:
-                for partition in rest {
-                    let marks = try await lookup.watermarks(partition)
-                    result[partition] = position == .latest ? marks.high : marks.low
+            case .latest:
+                // Latest as of the job's first declaration, on every partition alike.
+                if let first = declaration.firstDeclaredAt {
+                    result.merge(try await lookup.offsets(atOrAfter: first, partitions: rest)) { old, _ in old }
+                } else {
+                    for partition in rest { result[partition] = try await lookup.watermarks(partition).high }
                 }
+            case .earliest:
+                for partition in rest { result[partition] = try await lookup.watermarks(partition).low }
             case .time(let date):
                 result.merge(try await lookup.offsets(atOrAfter: date, partitions: rest)) { old, _ in old }
             }

@@ -119,17 +119,49 @@ public final class RunnerService: Service, Sendable {
             phase.withLock { $0 = .draining }
             logger.info("draining: no new runs; waiting for runs in flight", metadata: ["deadline": "\(configuration.drainTimeout)"])
             for subscription in created { subscription.stop() }
-            // The subscriptions end once drained and out of their groups; then the presence goes.
-            await running.value
+            // The subscriptions end once drained and out of their groups; then the presence goes. With
+            // Kafka unreachable a group cannot be left cleanly: past the deadline the runner stops anyway
+            // (the groups notice after their session timeout; uncommitted events run again, and runs
+            // that finished are skipped by the next owner's run history).
+            let deadline = configuration.drainTimeout + .seconds(15)
+            if !(await Self.finishes(within: deadline) { await running.value }) {
+                logger.error("shutdown deadline passed before every job left its group (is Kafka reachable?); stopping without their final commits",
+                             metadata: ["deadline": "\(deadline)"])
+            }
             heartbeat.cancel()
             commands.cancel()
-            _ = try? await producer.send(KafkaProducerMessage(
-                topic: configuration.triggersTopic, record: RunnerPresence.tombstone(runnerId: configuration.runnerId)))
+            _ = await Self.finishes(within: .seconds(3)) { [configuration] in
+                _ = try? await producer.send(KafkaProducerMessage(
+                    topic: configuration.triggersTopic, record: RunnerPresence.tombstone(runnerId: configuration.runnerId)))
+            }
             await view.stop()
             writer.stop()
         }
         await producer.shutdown()
         logger.info("runner stopped: offsets committed, groups left")
+    }
+
+    /// Runs `body` in a task of its own and waits for it at most `limit`; false when it was still
+    /// running then (it goes on, unawaited: for steps that may block on an unreachable broker).
+    private static func finishes(within limit: Duration, _ body: @escaping @Sendable () async -> Void) async -> Bool {
+        let answered = Mutex(false)
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let answer: @Sendable (Bool) -> Void = { value in
+                let first = answered.withLock { done -> Bool in
+                    defer { done = true }
+                    return !done
+                }
+                if first { continuation.resume(returning: value) }
+            }
+            Task {
+                await body()
+                answer(true)
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                answer(false)
+            }
+        }
     }
 
     private func quiet(_ label: String) -> Logger {
@@ -262,8 +294,10 @@ public final class RunnerService: Service, Sendable {
             if let existing {
                 declaration.startPosition = existing.startPosition ?? job.startPosition ?? configuration.defaultStartPosition
                 declaration.startsFromGroup = existing.startPosition == nil ? configuration.groupID : existing.startsFromGroup
+                declaration.firstDeclaredAt = existing.firstDeclaredAt ?? Date()
             } else {
                 declaration.startPosition = job.startPosition ?? configuration.defaultStartPosition
+                declaration.firstDeclaredAt = Date()
             }
             declarations.append(declaration)
             if let existing, JobVersion.isOlder(declaration.version, than: existing.version) { continue }

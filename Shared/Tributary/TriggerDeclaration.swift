@@ -23,6 +23,9 @@ public struct TriggerDeclaration: Sendable, Hashable, Codable {
     public var filter: EventFilter
     /// Where the job starts when it is declared for the first time (absent in older declarations).
     public var startPosition: StartPosition?
+    /// When the job was declared for the first time: where `latest` starts on every partition (a
+    /// partition first assigned later still starts at the job's first start, not at its own assignment).
+    public var firstDeclaredAt: Date?
     /// The consumer group whose committed offsets the job's own group starts from: set when a job
     /// that runners consumed in the single group of earlier versions is first declared by a runner
     /// with per-job groups (the upgrade), and kept by later declarations.

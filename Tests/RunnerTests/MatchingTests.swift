@@ -67,7 +67,9 @@ struct MatchingTests {
             #expect(triggers.all[0].keyString == "all-orders")
             var expected = try job.declaration()
             expected.startPosition = .latest
+            expected.firstDeclaredAt = declaration.firstDeclaredAt
             #expect(declaration == expected)
+            #expect(abs(declaration.firstDeclaredAt?.timeIntervalSinceNow ?? 99) < 30)
             let presence = try RunnerPresence(record: WireRecord(triggers.all[1]))
             #expect(triggers.all[1].keyString == RunnerPresence.key(runnerId: runner.service.configuration.runnerId))
             #expect(presence.jobs.map { "\($0.jobId)@\($0.version)" } == ["all-orders@2"])
