@@ -247,6 +247,15 @@ let package = Package(
             ],
             path: "Benchmarks/RunnerBench"
         ),
+        // Restore of one <p>.runs partition of 1,000,000 run records fed to RunHistoryFold, beside a raw
+        // pass and the old JSON restore (Benchmarks/restore-bench.sh).
+        .executableTarget(
+            name: "RestoreBench",
+            dependencies: ["TributaryRunner", "Tributary", "CMalloc"],
+            path: "Benchmarks/RestoreBench"
+        ),
+        // glibc's mallinfo2 and malloc_trim, for RestoreBench's memory figures.
+        .systemLibrary(name: "CMalloc", path: "Benchmarks/CMalloc"),
         .testTarget(
             name: "RunnerTests",
             dependencies: ["TestSupport", "TributaryRunner", "Tributary", "Kafka", "ServiceSupport", "RunnerProbe"],

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# Runner throughput (one runner, then two) and publish-to-job-start latency, beside the ceiling:
-# the raw consume rate of the same events with KafkaBench, on the same embedded broker, in the same run.
+# Runner throughput (one runner hosting 1, 4 and 16 jobs on the same events, then two runners with
+# one job) and publish-to-job-start latency, beside the ceiling: the raw consume rate of the same
+# events with KafkaBench, on the same embedded broker, in the same run.
 #   Benchmarks/runner-bench.sh [events] [latency-rate] [latency-seconds]
+#   JOBS="1 4 16" (job counts of the one-runner throughput)
 # (The webhook-POST-to-job-start latency needs the receiver; it is left for when the receiver lands.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # 50,000 by default: every run writes two records to <p>.runs, and the embedded broker keeps only
 # about the newest 5 MB of a partition; with 100,000 events over 12 partitions the oldest run records
 # are dropped (the low watermark moves up) and `measure`, which counts them, would wait forever.
+# Each job is its own subscriber (consumer group <group>.<job>) and writes its own runs, so N jobs
+# on E events write N x E runs: E = events / N (rounded down to thousands) keeps <p>.runs the same
+# size, e.g. 50,000 events for 1 job, 12,000 for 4, 3,000 for 16.
 COUNT=${1:-50000}
+JOBS=${JOBS:-"1 4 16"}
 RATE=${2:-1000}
 SECONDS_=${3:-10}
 PARTITIONS=${PARTITIONS:-12}
@@ -56,28 +62,31 @@ wait_assigned() {  # <total partitions> <log files...>
   echo "runners did not get the partitions" >&2; return 1
 }
 
-throughput() {  # <runners> <prefix>
-  local runners=$1 prefix=$2 boot logs=()
+throughput() {  # <runners> <prefix> <jobs per runner> <events>
+  local runners=$1 prefix=$2 jobs=$3 count=$4 boot logs=()
   start_broker "$prefix"
   boot=$BOOT
   for i in $(seq "$runners"); do
-    $BENCH run "$boot" "$prefix" "r$i" >.build/bench/$prefix-r$i.out 2>.build/bench/$prefix-r$i.err &
+    $BENCH run "$boot" "$prefix" "r$i" "jobs=$jobs" >.build/bench/$prefix-r$i.out 2>.build/bench/$prefix-r$i.err &
     RUNNERS+=($!)
     logs+=(.build/bench/$prefix-r$i.out)
   done
   wait_assigned "$PARTITIONS" "${logs[@]}"
   sleep 1
-  echo "  $($BENCH produce "$boot" "$prefix" "$COUNT")"
-  echo "  runner x$runners: $($BENCH measure "$boot" "$prefix" "$COUNT")"
-  echo "  ceiling (KafkaBench raw consume of the same events): $($KBENCH "$boot" "$prefix.events" consume "$COUNT")"
+  echo "  $($BENCH produce "$boot" "$prefix" "$count")"
+  echo "  runner x$runners, $jobs job(s): $($BENCH measure "$boot" "$prefix" "$count" "jobs=$jobs")"
+  echo "  ceiling (KafkaBench raw consume of the same events): $($KBENCH "$boot" "$prefix.events" consume "$count")"
   stop_runners
 }
 
-echo "embedded broker (tributary broker), $PARTITIONS partitions, trivial job, $COUNT events; $(nproc) cores"
-echo "-- one runner"
-throughput 1 benchone
-echo "-- two runners"
-throughput 2 benchtwo
+echo "embedded broker (tributary broker), $PARTITIONS partitions, trivial jobs, $COUNT events for one job; $(nproc) cores"
+for jobs in $JOBS; do
+  events=$((COUNT / jobs / 1000 * 1000)); [ "$events" -ge 1000 ] || events=1000
+  echo "-- one runner, $jobs job(s) on the same $events events (one consumer group each)"
+  throughput 1 "benchone$jobs" "$jobs" "$events"
+done
+echo "-- two runners, one job"
+throughput 2 benchtwo 1 "$COUNT"
 echo "-- latency: publish (producer send) -> job start, one runner, $RATE events/s for $SECONDS_ s"
 start_broker benchlat
 echo "  ceiling: $($BENCH latency-ceiling "$BOOT" benchlat "$RATE" "$SECONDS_" 2>/dev/null)"

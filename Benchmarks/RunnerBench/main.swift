@@ -1,13 +1,14 @@
 // The runner's benchmark (Benchmarks/runner-bench.sh runs it):
 //
-//   RunnerBench run <bootstrap> <prefix> <name> [concurrent]
-//       a runner process hosting one trivial job (`bench-trivial` on `bench.tick` from `bench.test`);
-//       prints `assigned <n>` whenever the number of partitions it holds changes; SIGTERM stops it.
+//   RunnerBench run <bootstrap> <prefix> <name> [concurrent] [jobs=N]
+//       a runner process hosting N trivial jobs (1 by default; `bench-trivial-<i>`, all on `bench.tick`
+//       from `bench.test`, each its own subscriber: consumer group `<group>.bench-trivial-<i>`); prints
+//       `assigned <n>` whenever the number of partitions every job holds changes; SIGTERM stops it.
 //   RunnerBench produce <bootstrap> <prefix> <count>
 //       publishes <count> `bench.tick` CloudEvents to <prefix>.events in batches of 10,000.
-//   RunnerBench measure <bootstrap> <prefix> <count>
-//       reads <prefix>.runs until <count> runs succeeded; prints runs/s from the first `started`
-//       record to the last `succeeded` one (broker timestamps).
+//   RunnerBench measure <bootstrap> <prefix> <count> [jobs=N]
+//       reads <prefix>.runs until N x <count> runs succeeded (<count> events, N jobs on each); prints
+//       events/s and runs/s from the first `started` record to the last `succeeded` one (broker timestamps).
 //   RunnerBench latency <bootstrap> <prefix> <rate> <seconds>
 //       one runner in this process; publishes events at <rate>/s for <seconds> s, one awaited send
 //       each, and prints p50/p90/p99/max of (job start - send time).
@@ -40,6 +41,14 @@ let quiet: Logger = {
 }()
 
 func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
+/// The `jobs=N` option among the arguments after the first `from` (1 when absent).
+func jobCount(from index: Int) -> Int {
+    guard arguments.count > index,
+          let option = arguments[index...].first(where: { $0.hasPrefix("jobs=") }),
+          let count = Int(option.dropFirst("jobs=".count)), count > 0 else { return 1 }
+    return count
+}
 
 let tick = EventSpecification<JSON>(name: "bench.tick", title: "Tick", source: "bench.test")
 
@@ -136,11 +145,14 @@ func report(_ sorted: [Double], total: Int, rate: Int, what: String) {
 
 switch mode {
 case "run":
-    let concurrent = arguments.count > 5 && arguments[5] == "concurrent"
-    let job = Job(id: "bench-trivial", name: "Trivial", version: "1", trigger: Trigger(event: tick)) { _, _, _ in }
+    let concurrent = arguments.count > 5 && arguments[5...].contains("concurrent")
+    let jobs = (1...jobCount(from: 5)).map { index in
+        RunnerJob(Job(id: "bench-trivial-\(index)", name: "Trivial \(index)", version: "1", trigger: Trigger(event: tick)) { _, _, _ in },
+                  concurrentRuns: concurrent)
+    }
     var logger = Logger(label: "bench.runner.\(arguments.count > 4 ? arguments[4] : "")")
     logger.logLevel = .warning
-    let application = try buildRunner(configuration: configuration(), jobs: [RunnerJob(job, concurrentRuns: concurrent)], logger: logger)
+    let application = try buildRunner(configuration: configuration(), jobs: jobs, logger: logger)
     let watcher = Task {
         var last = -1
         while !Task.isCancelled {
@@ -177,7 +189,9 @@ case "produce":
     await producer.shutdown()
 
 case "measure":
-    let count = Int(arguments[4])!
+    let events = Int(arguments[4])!
+    let jobs = jobCount(from: 5)
+    let count = events * jobs
     let reader = try KafkaTopicReader(configuration: kafka, topic: "\(prefix).runs", logger: quiet)
     let (first, last, succeeded) = await Task.detached {
         var first = Date.distantFuture
@@ -202,7 +216,7 @@ case "measure":
         exit(1)
     }
     let span = last.timeIntervalSince(first)
-    emit("\(count) runs in \(String(format: "%.2f", span)) s = \(Int(Double(count) / span)) runs/s (first started -> last succeeded, broker timestamps)")
+    emit("\(events) events x \(jobs) job\(jobs == 1 ? "" : "s") = \(count) runs in \(String(format: "%.2f", span)) s = \(Int(Double(events) / span)) events/s, \(Int(Double(count) / span)) runs/s (first started -> last succeeded, broker timestamps)")
 
 case "latency":
     let rate = Int(arguments[4])!

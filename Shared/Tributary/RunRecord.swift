@@ -86,8 +86,11 @@ public struct RunRecord: Sendable, Hashable, Codable {
 
     /// Whether the run is over for good (succeeded or dead-lettered). Records of older runners that
     /// mark a dead letter only by their last log line count too.
-    public var isFinal: Bool {
-        status.isFinal || (status == .failed && logs.last?.message == Self.deadLetteredMessage)
+    public var isFinal: Bool { Self.isFinal(status, lastLog: logs.last?.message) }
+
+    /// Whether a record with `status` whose last log line says `lastLog` ends its run for good.
+    static func isFinal(_ status: Status, lastLog: String?) -> Bool {
+        status.isFinal || (status == .failed && lastLog == deadLetteredMessage)
     }
 
     /// The message of the log line that older runners wrote as a dead-lettered run's last line.
@@ -102,6 +105,66 @@ public struct RunRecord: Sendable, Hashable, Codable {
         }
         return WireRecord(key: Array(Self.key(eventKey: eventKey, jobId: jobId).utf8),
                           value: Array(try JSONCoding.encoder.encode(self)), headers: headers)
+    }
+
+    /// What restoring a run history reads of a run record: its status, attempt, times, whether it is
+    /// final, and its tasks kept as compact JSON bytes (``decodeTasks()`` makes them `TaskRecord`s
+    /// when the run is resumed). It is read with Tributary's own JSON parser rather than Codable:
+    /// Codable decoding of every unfinished run's tasks was half of a restore.
+    public struct Summary: Sendable {
+        /// The status.
+        public var status: Status
+        /// The attempt, from 1.
+        public var attempt: Int
+        /// When the attempt started.
+        public var startedAt: Date
+        /// When the attempt ended.
+        public var finishedAt: Date?
+        /// Whether the run is over for good (as ``RunRecord/isFinal``).
+        public var isFinal: Bool
+        /// The `tasks` array, re-encoded compactly.
+        public var encodedTasks: [UInt8]
+
+        /// Reads the summary of a `<p>.runs` record; throws for a tombstone, invalid JSON, another
+        /// version, or a missing or mistyped `v`, `status`, `attempt`, `startedAt`, `finishedAt`,
+        /// `logs` or `tasks` (the tasks' own fields are checked by ``decodeTasks()``).
+        public init(record: WireRecord) throws {
+            guard let value = record.value else { throw WireFormatError("run record has no value (tombstone)") }
+            let json: JSON
+            do { json = try JSON(parsing: value) } catch { throw WireFormatError("run record is not valid: \(error)") }
+            guard case .object(let fields) = json else { throw WireFormatError("run record is not a JSON object") }
+            guard let version = fields["v"]?.numberValue else { throw WireFormatError("run record has no version") }
+            guard version == 1 else { throw WireFormatError("unsupported run record version \(version)") }
+            guard let status = fields["status"]?.stringValue.flatMap(Status.init(rawValue:)),
+                  let attempt = fields["attempt"]?.numberValue.flatMap({ Int(exactly: $0) }),
+                  let startedAt = fields["startedAt"]?.stringValue.flatMap(RFC3339.date(from:)),
+                  let logs = fields["logs"]?.arrayValue, let tasks = fields["tasks"]?.arrayValue else {
+                throw WireFormatError("run record lacks its status, attempt, start time, logs or tasks")
+            }
+            var finishedAt: Date?
+            if let end = fields["finishedAt"], !end.isNull {
+                guard let date = end.stringValue.flatMap(RFC3339.date(from:)) else { throw WireFormatError("run record has an invalid finishedAt") }
+                finishedAt = date
+            }
+            var lastLog: String?
+            if let last = logs.last {
+                guard let message = last["message"]?.stringValue else { throw WireFormatError("run record has a log line without a message") }
+                lastLog = message
+            }
+            self.status = status
+            self.attempt = attempt
+            self.startedAt = startedAt
+            self.finishedAt = finishedAt
+            self.isFinal = RunRecord.isFinal(status, lastLog: lastLog)
+            self.encodedTasks = JSON.array(tasks).encoded()
+        }
+
+        /// The tasks as records (Codable, as ``RunRecord/init(record:)`` reads them).
+        public func decodeTasks() throws -> [TaskRecord] {
+            do { return try JSONCoding.decoder.decode([TaskRecord].self, from: Data(encodedTasks)) } catch {
+                throw WireFormatError("run record has invalid tasks: \(error)")
+            }
+        }
     }
 
     /// Reads a `<p>.runs` record.

@@ -72,6 +72,23 @@ struct RunHistoryTests {
         #expect(fold.unreadable == 1)
     }
 
+    @Test("the restore's summary of a record (JSON parser, tasks decoded on lookup) reads what the full decode reads")
+    func summary() throws {
+        let task = TaskRecord(runId: "run_t", key: "charge", status: .completed, output: ["id": "ch_1", "n": 2], startedAt: Self.now,
+                              finishedAt: Self.now)
+        let dead = [RunLogLine(time: Self.now, level: "error", message: RunRecord.deadLetteredMessage)]
+        for record in [try Self.record("a", .started, tasks: [task]), try Self.record("b", .failed, attempt: 2, tasks: [task, task]),
+                       try Self.record("c", .succeeded), try Self.record("d", .deadLettered), try Self.record("e", .failed, logs: dead)] {
+            let full = try RunRecord(record: record)
+            let summary = try RunRecord.Summary(record: record)
+            #expect(summary.status == full.status && summary.attempt == full.attempt && summary.isFinal == full.isFinal)
+            #expect(summary.startedAt == full.startedAt && summary.finishedAt == full.finishedAt)
+            #expect(try summary.decodeTasks() == full.tasks)
+        }
+        #expect(throws: (any Error).self) { try RunRecord.Summary(record: WireRecord(key: nil, value: Array(#"{"v":2}"#.utf8))) }
+        #expect(throws: (any Error).self) { try RunRecord.Summary(record: WireRecord(key: nil, value: Array("[]".utf8))) }
+    }
+
     @Test("a final record carries its status and end time in headers")
     func headers() throws {
         let record = try Self.record("h", .deadLettered, finished: Self.now)
