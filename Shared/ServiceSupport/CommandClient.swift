@@ -40,32 +40,9 @@ public final class CommandClient: Sendable {
     /// returned, not thrown: it says why the command was refused. Throws ``CommandTimeout`` when no
     /// result arrived in time.
     public func send(_ command: CommandRecord, timeout: Duration = .seconds(5)) async throws -> CommandResult {
-        let report = try await publish(command)
-        // The result has the command's key, so it follows the command on the same partition.
-        let reader = try KafkaTopicReader(
-            configuration: configuration, topic: topic, partitions: [report.partition],
-            startOffsets: [report.partition: report.offset + 1], logger: logger)
-        let result = await withTaskGroup(of: CommandResult?.self) { group -> CommandResult? in
-            group.addTask {
-                for await event in reader {
-                    guard case .message(let message) = event,
-                          case .result(let result)? = try? CommandTopicRecord(record: WireRecord(message)),
-                          result.commandId == command.id
-                    else { continue }
-                    return result
-                }
-                return nil
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            await reader.close()
-            group.cancelAll()
-            return first
+        guard let result = try await sendCollecting(command, timeout: timeout, until: { !$0.isEmpty }).first else {
+            throw CommandTimeout(command: command, timeout: timeout)
         }
-        guard let result else { throw CommandTimeout(command: command, timeout: timeout) }
         return result
     }
 
