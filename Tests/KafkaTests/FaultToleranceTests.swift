@@ -18,7 +18,8 @@ struct FaultToleranceTests {
                 try await producer.send(KafkaProducerMessage(topic: "test", key: "while-down", value: [2]))
             }
             let elapsed = ContinuousClock.now - started
-            #expect(elapsed < .seconds(5), "the send failed only after \(elapsed)")
+            // Bounded by the 2 s delivery timeout, not by librdkafka's default of minutes; the margin is for a loaded machine.
+            #expect(elapsed < .seconds(20), "the send failed only after \(elapsed)")
             do {
                 try await producer.send(KafkaProducerMessage(topic: "test", key: "while-down-2", value: [3]))
                 Issue.record("a send succeeded while every broker was down")
