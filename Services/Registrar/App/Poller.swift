@@ -15,8 +15,7 @@ import TributaryIntegrations
 /// sooner than the provider's `Retry-After`.
 final class Poller: Sendable {
     private let configuration: RegistrarConfiguration
-    private let sources: [String: AnyPollingSource]
-    private let missingCredentials: [String: String]
+    private let sources: SourceIntegrations<AnyPollingSource>
     private let producer: KafkaProducer
     private let eventsTopic: String
     private let metrics: RegistrarMetrics
@@ -27,8 +26,7 @@ final class Poller: Sendable {
     init(configuration: RegistrarConfiguration, catalog: IntegrationCatalog,
          producer: KafkaProducer, metrics: RegistrarMetrics, logger: Logger) {
         self.configuration = configuration
-        self.sources = Dictionary(catalog.pollingSources.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        self.missingCredentials = catalog.missingCredentials
+        self.sources = SourceIntegrations(catalog.pollingSources, id: \.id, catalog: catalog, purpose: .poll)
         self.producer = producer
         self.eventsTopic = configuration.topics.events.name
         self.metrics = metrics
@@ -68,7 +66,7 @@ final class Poller: Sendable {
     }
 
     private func interval(_ plan: SourcePlan) -> TimeInterval {
-        let duration = (try? sources[plan.sourceId]?.interval(params: plan.params)) ?? .seconds(60)
+        let duration = (try? sources[sourceId: plan.sourceId]?.interval(params: plan.params)) ?? .seconds(60)
         return Reconciler.seconds(duration)
     }
 
@@ -89,7 +87,7 @@ final class Poller: Sendable {
         logger[metadataKey: LogKey.runId] = "\(runId)"
         let before = states.state(plan.key)
         do {
-            let source = try integration(for: plan)
+            let source = try sources.source(for: plan)
             let io = IO(runId: runId, store: InMemoryTaskStore(), print: false)
             let cursor = before?.data["cursor"]
             let result = try await source.poll(PollRequest(key: plan.key, params: plan.params, cursor: cursor), io: io)
@@ -97,7 +95,7 @@ final class Poller: Sendable {
             // Every event is acknowledged before the cursor moves past it.
             _ = try await producer.sendAll(wanted.map { KafkaProducerMessage(topic: eventsTopic, record: CloudEvent.encode($0)) })
             let latest = states.state(plan.key) ?? before
-            var next = latest ?? newState(plan)
+            var next = latest ?? plan.newState()
             let polls = (latest?.data["lastPoll"]?["polls"]?.numberValue ?? 0) + 1
             next.sourceId = plan.sourceId
             next.version = plan.version
@@ -124,7 +122,7 @@ final class Poller: Sendable {
             if error is CancellationError || Task.isCancelled { throw CancellationError() }
             metrics.failure(source: plan.key)
             metrics.reconciliation(source: plan.key, outcome: "failed")
-            let failed = (states.state(plan.key) ?? before ?? newState(plan)).recordingFailure(Self.message(error))
+            let failed = (states.state(plan.key) ?? before ?? plan.newState()).recordingFailure(Self.message(error))
             if let retryAfter = Self.retryAfter(error) {
                 notBefore.withLock { $0[plan.key] = Date().addingTimeInterval(Reconciler.seconds(retryAfter)) }
             }
@@ -140,21 +138,6 @@ final class Poller: Sendable {
             ])
             return RegistrationOutcome(ok: false, message: "poll of \(plan.key) failed: \(Self.message(error))")
         }
-    }
-
-    private func integration(for plan: SourcePlan) throws -> AnyPollingSource {
-        guard let source = sources[plan.sourceId] else {
-            throw RegistrationError("no integration polls source id \(plan.sourceId)")
-        }
-        let provider = plan.sourceId.split(separator: ".").first.map(String.init) ?? plan.sourceId
-        if let variable = missingCredentials[provider] {
-            throw RegistrationError("\(variable) is not set: the registrar cannot poll source \(plan.key) at \(provider)")
-        }
-        return source
-    }
-
-    private func newState(_ plan: SourcePlan) -> SourceState {
-        SourceState(key: plan.key, sourceId: plan.sourceId, version: plan.version, channel: .polling, params: plan.params)
     }
 
     private static func retryAfter(_ error: any Error) -> Duration? {
