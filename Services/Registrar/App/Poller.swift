@@ -66,7 +66,7 @@ final class Poller: Sendable {
     }
 
     private func interval(_ plan: SourcePlan) -> TimeInterval {
-        let duration = (try? sources[sourceId: plan.sourceId]?.interval(params: plan.params)) ?? .seconds(60)
+        let duration = (try? sources[plan.sourceId]?.interval(params: plan.params)) ?? .seconds(60)
         return Reconciler.seconds(duration)
     }
 
