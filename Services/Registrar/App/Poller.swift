@@ -120,33 +120,19 @@ final class Poller: Sendable {
         } catch {
             if error is LeadershipLost { throw error }
             if error is CancellationError || Task.isCancelled { throw CancellationError() }
-            metrics.failure(source: plan.key)
-            metrics.reconciliation(source: plan.key, outcome: "failed")
-            let failed = (states.state(plan.key) ?? before ?? plan.newState()).recordingFailure(Self.message(error))
             if let retryAfter = Self.retryAfter(error) {
                 notBefore.withLock { $0[plan.key] = Date().addingTimeInterval(Reconciler.seconds(retryAfter)) }
             }
-            do {
-                try await states.write(failed)
-            } catch let lost as LeadershipLost {
-                throw lost
-            } catch {
-                logger.error("cannot record the failure on the source state", metadata: [LogKey.error: "\(error)"])
-            }
+            let failed = try await states.recordFailure(error, of: plan, fallback: before, metrics: metrics, logger: logger)
             logger.warning("poll failed", metadata: [
-                LogKey.error: "\(Self.message(error))", "failures": "\(failed.lastError?.attempts ?? 1)",
+                LogKey.error: "\(RegistrationError.message(of: error))", "failures": "\(failed.lastError?.attempts ?? 1)",
             ])
-            return RegistrationOutcome(ok: false, message: "poll of \(plan.key) failed: \(Self.message(error))")
+            return RegistrationOutcome(ok: false, message: "poll of \(plan.key) failed: \(RegistrationError.message(of: error))")
         }
     }
 
     private static func retryAfter(_ error: any Error) -> Duration? {
         if let failed = error as? TaskFailedError { return retryAfter(failed.underlying) }
         return (error as? ProviderAPIError)?.retryAfter
-    }
-
-    private static func message(_ error: any Error) -> String {
-        if let failed = error as? TaskFailedError { return "\(failed.underlying)" }
-        return "\(error)"
     }
 }

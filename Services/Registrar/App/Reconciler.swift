@@ -386,18 +386,8 @@ final class Reconciler: Sendable {
         } catch {
             if error is LeadershipLost { throw error }
             if error is CancellationError || Task.isCancelled { throw CancellationError() }
-            metrics.failure(source: plan.key)
-            metrics.reconciliation(source: plan.key, outcome: "failed")
-            var failed = (term.states.state(plan.key) ?? state ?? plan.newState(url: url)).recordingFailure(Self.message(error))
-            if failed.url == nil { failed.url = url }
+            let failed = try await term.states.recordFailure(error, of: plan, fallback: state, url: url, metrics: metrics, logger: logger)
             let attempts = failed.lastError?.attempts ?? 1
-            do {
-                try await term.states.write(failed)
-            } catch let lost as LeadershipLost {
-                throw lost
-            } catch {
-                logger.error("cannot record the failure on the source state", metadata: [LogKey.error: "\(error)"])
-            }
             // A transient failure keeps the run (same run id, completed tasks memoized); anything else, or
             // too many attempts, ends it: the next attempt starts a new run that looks at the provider afresh.
             if !(Self.isTransient(error) && run.attempt < configuration.attemptsPerRun) {
@@ -407,9 +397,9 @@ final class Reconciler: Sendable {
             let delay = backoff(afterFailures: attempts)
             term.retryAt[plan.key] = Date().addingTimeInterval(delay)
             logger.warning("registration failed", metadata: [
-                LogKey.error: "\(Self.message(error))", "failures": "\(attempts)", "retryInSeconds": "\(delay)",
+                LogKey.error: "\(RegistrationError.message(of: error))", "failures": "\(attempts)", "retryInSeconds": "\(delay)",
             ])
-            return RegistrationOutcome(ok: false, message: "registration of \(plan.key) failed: \(Self.message(error))")
+            return RegistrationOutcome(ok: false, message: "registration of \(plan.key) failed: \(RegistrationError.message(of: error))")
         }
     }
 
@@ -427,11 +417,6 @@ final class Reconciler: Sendable {
         case is KafkaError: return true
         default: return false
         }
-    }
-
-    private static func message(_ error: any Error) -> String {
-        if let failed = error as? TaskFailedError { return "\(failed.underlying)" }
-        return "\(error)"
     }
 
     static func seconds(_ duration: Duration) -> TimeInterval {

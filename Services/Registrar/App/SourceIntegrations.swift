@@ -1,3 +1,5 @@
+import Logging
+import ServiceSupport
 import Tributary
 import TributaryIntegrations
 
@@ -48,5 +50,34 @@ extension SourcePlan {
     /// its webhooks go (none for a polling source).
     func newState(url: String? = nil) -> SourceState {
         SourceState(key: key, sourceId: sourceId, version: version, channel: channel, params: params, active: false, url: url)
+    }
+}
+
+extension SourceStateTable {
+    /// Records a failed registration or poll of `plan`: counted in `metrics`, written on the source's
+    /// newest state (else `fallback`, else a new state for `url`) with its failures counted. A write
+    /// that fails for another reason than lost leadership is logged, not thrown. Returns the state as recorded.
+    func recordFailure(_ error: any Error, of plan: SourcePlan, fallback: SourceState?, url: String? = nil,
+                       metrics: RegistrarMetrics, logger: Logger) async throws -> SourceState {
+        metrics.failure(source: plan.key)
+        metrics.reconciliation(source: plan.key, outcome: "failed")
+        var failed = (state(plan.key) ?? fallback ?? plan.newState(url: url)).recordingFailure(RegistrationError.message(of: error))
+        if failed.url == nil { failed.url = url }
+        do {
+            try await write(failed)
+        } catch let lost as LeadershipLost {
+            throw lost
+        } catch {
+            logger.error("cannot record the failure on the source state", metadata: [LogKey.error: "\(error)"])
+        }
+        return failed
+    }
+}
+
+extension RegistrationError {
+    /// What a failure says on the source state and in command results: a failed task's own error.
+    static func message(of error: any Error) -> String {
+        if let failed = error as? TaskFailedError { return "\(failed.underlying)" }
+        return "\(error)"
     }
 }
