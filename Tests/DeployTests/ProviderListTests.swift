@@ -86,6 +86,14 @@ import TributaryIntegrations
         #expect(optional == Self.credentials, "deploy/k8s/registrar.yaml reads \(optional) from the Secret, Providers.all has \(Self.credentials)")
     }
 
+    @Test func theRegistrarsREADMENamesEveryProviderVariable() throws {
+        let readme = try repositoryText("Services/Registrar/README.md")
+        let line = try #require(readme.split(separator: "\n").first { $0.contains("provider credentials") })
+        let cell = line.split(separator: "|").first.map(String.init) ?? ""
+        let named = cell.split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+        #expect(named == Providers.variableNames, "Services/Registrar/README.md names \(named), Providers.all reads \(Providers.variableNames)")
+    }
+
     /// The check itself notices a provider the files do not know.
     @Test func aMissingProviderIsCaught() throws {
         let reference = try ConfigurationReference.fromREADME()
