@@ -53,17 +53,11 @@ struct SendCommand: AsyncParsableCommand {
     }
 }
 
-/// The event specifications `send --example` can draw from, type-erased to their names, source and examples.
-struct EventCatalog {
-    var names: [String]
-    var source: String
-    var examples: [EventExample]
+/// The event specifications `send --example` can draw from: every provider's (``Providers/events``),
+/// type-erased to their names, source and examples.
+typealias EventCatalog = ProviderEvent
 
-    static var all: [EventCatalog] {
-        let stripe = Dictionary(grouping: StripeEvents.allExamples, by: \.name).map { name, pairs in
-            EventCatalog(names: [name], source: StripeEvents.source, examples: pairs.map(\.example))
-        }
-        let github = GitHubEvents.all.map { EventCatalog(names: $0.names, source: $0.source, examples: $0.examples) }
-        return stripe.sorted { $0.names[0] < $1.names[0] } + github
-    }
+extension ProviderEvent {
+    /// Every provider's event specifications, in ``Providers/all``'s order.
+    static var all: [ProviderEvent] { Providers.events }
 }

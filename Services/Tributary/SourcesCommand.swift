@@ -54,8 +54,7 @@ struct SourcesCommand: AsyncParsableCommand {
             discussion: """
                 Sends a set-secret command (the secret sealed with TRIBUTARY_SECRET_KEY) to the registrar's leader, \
                 the only writer of the sources topic, and waits for its answer. Creates the source if it does not \
-                exist: `stripe.webhook` and `stripe.webhook.connect` are Stripe, `webhooks.<name>` is a Standard \
-                Webhooks sender, `owner/repo` is GitHub. Refused, changing nothing, when TRIBUTARY_SECRET_KEY is not \
+                exist: \(SourcesCommand.keyForms). Refused, changing nothing, when TRIBUTARY_SECRET_KEY is not \
                 the key the registrar uses.
                 """)
         @OptionGroup var cluster: ClusterOptions
@@ -150,4 +149,17 @@ func send(_ command: CommandRecord, cluster: ClusterOptions, wait: CommandWaitOp
     }
     guard result.ok else { throw ToolError("\(result.message) (answered by \(result.by))") }
     print(result.message)
+}
+
+extension SourcesCommand {
+    /// The source keys `set-secret` may create, by provider (from ``Providers/all``): e.g. `stripe.webhook`
+    /// and `stripe.webhook.connect` are Stripe, `webhooks.<name>` is Standard Webhooks, `owner/repo` is GitHub.
+    static var keyForms: String {
+        let parts = Providers.descriptors.filter { !$0.sourceKeys.isEmpty }.map { provider in
+            let forms = provider.sourceKeys.map { "`\($0.form)`" }
+            let list = forms.count > 1 ? forms.dropLast().joined(separator: ", ") + " and " + forms.last! : forms[0]
+            return "\(list) \(forms.count > 1 ? "are" : "is") \(provider.name)"
+        }
+        return parts.joined(separator: ", ")
+    }
 }

@@ -7,6 +7,10 @@ struct ConfigurationReference {
         /// `all`, `receiver`, `registrar`, `runner`, `tool` (the `tributary` program).
         var usedBy: Set<String>
         var isRequired: Bool
+        /// The default column, as written.
+        var defaults: String = ""
+        /// The meaning column, as written.
+        var meaning: String = ""
     }
 
     var rows: [Row]
@@ -23,7 +27,8 @@ struct ConfigurationReference {
             let variables = cells[1].split(separator: "`", omittingEmptySubsequences: false).enumerated()
                 .filter { $0.offset % 2 == 1 }.map { String($0.element) }
             let usedBy = Set(cells[2].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? "" })
-            rows.append(Row(variables: variables, usedBy: usedBy, isRequired: cells[3].contains("(required")))
+            rows.append(Row(variables: variables, usedBy: usedBy, isRequired: cells[3].contains("(required"),
+                            defaults: cells[3], meaning: cells[4]))
         }
         return ConfigurationReference(rows: rows)
     }

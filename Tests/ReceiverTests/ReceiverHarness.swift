@@ -79,9 +79,7 @@ struct ReceiverHarness: Sendable {
 
     func receiver(publishTimeout: Duration = .seconds(10), bodyLimit: Int = 1 << 20) async throws -> some ApplicationProtocol {
         let logger = TestLogging.logger("receiver-test")
-        let catalog = IntegrationCatalog(
-            stripe: StripeIntegration(configuration: StripeConfiguration(apiKey: "")),
-            github: GitHubIntegration(configuration: GitHubConfiguration(token: "")))
+        let catalog = try IntegrationCatalog.fromEnvironment([:])
         return try await buildReceiver(
             configuration: configuration(publishTimeout: publishTimeout, bodyLimit: bodyLimit),
             sources: catalog.sources, logger: logger)

@@ -71,11 +71,7 @@ struct RegistrarHarness: Sendable {
         var catalog = try IntegrationCatalog.fromEnvironment(environment)
         if credentials {
             let policy = RetryPolicy(maxAttempts: stripeAttempts, baseDelay: .milliseconds(10), maxDelay: .milliseconds(50), maxRetryAfter: .seconds(1))
-            let missing = catalog.missingCredentials
-            catalog = IntegrationCatalog(
-                stripe: StripeIntegration(configuration: StripeConfiguration(apiKey: fakes.stripe.apiKey, apiBase: fakeBase, retryPolicy: policy, requestTimeout: .seconds(5))),
-                github: catalog.github)
-            catalog.missingCredentials = missing
+            catalog.stripe = StripeIntegration(configuration: StripeConfiguration(apiKey: fakes.stripe.apiKey, apiBase: fakeBase, retryPolicy: policy, requestTimeout: .seconds(5)))
         }
         return catalog
     }

@@ -15,8 +15,7 @@ import TributaryIntegrations
 /// sooner than the provider's `Retry-After`.
 final class Poller: Sendable {
     private let configuration: RegistrarConfiguration
-    private let sources: [String: AnyPollingSource]
-    private let missingCredentials: [String: String]
+    private let sources: SourceIntegrations<AnyPollingSource>
     private let producer: KafkaProducer
     private let eventsTopic: String
     private let metrics: RegistrarMetrics
@@ -27,8 +26,7 @@ final class Poller: Sendable {
     init(configuration: RegistrarConfiguration, catalog: IntegrationCatalog,
          producer: KafkaProducer, metrics: RegistrarMetrics, logger: Logger) {
         self.configuration = configuration
-        self.sources = Dictionary(catalog.pollingSources.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        self.missingCredentials = catalog.missingCredentials
+        self.sources = SourceIntegrations(catalog.pollingSources, id: \.id, catalog: catalog, purpose: .poll)
         self.producer = producer
         self.eventsTopic = configuration.topics.events.name
         self.metrics = metrics
@@ -89,7 +87,7 @@ final class Poller: Sendable {
         logger[metadataKey: LogKey.runId] = "\(runId)"
         let before = states.state(plan.key)
         do {
-            let source = try integration(for: plan)
+            let source = try sources.source(for: plan)
             let io = IO(runId: runId, store: InMemoryTaskStore(), print: false)
             let cursor = before?.data["cursor"]
             let result = try await source.poll(PollRequest(key: plan.key, params: plan.params, cursor: cursor), io: io)
@@ -97,7 +95,7 @@ final class Poller: Sendable {
             // Every event is acknowledged before the cursor moves past it.
             _ = try await producer.sendAll(wanted.map { KafkaProducerMessage(topic: eventsTopic, record: CloudEvent.encode($0)) })
             let latest = states.state(plan.key) ?? before
-            var next = latest ?? newState(plan)
+            var next = latest ?? plan.newState()
             let polls = (latest?.data["lastPoll"]?["polls"]?.numberValue ?? 0) + 1
             next.sourceId = plan.sourceId
             next.version = plan.version
@@ -122,48 +120,19 @@ final class Poller: Sendable {
         } catch {
             if error is LeadershipLost { throw error }
             if error is CancellationError || Task.isCancelled { throw CancellationError() }
-            metrics.failure(source: plan.key)
-            metrics.reconciliation(source: plan.key, outcome: "failed")
-            let failed = (states.state(plan.key) ?? before ?? newState(plan)).recordingFailure(Self.message(error))
             if let retryAfter = Self.retryAfter(error) {
                 notBefore.withLock { $0[plan.key] = Date().addingTimeInterval(Reconciler.seconds(retryAfter)) }
             }
-            do {
-                try await states.write(failed)
-            } catch let lost as LeadershipLost {
-                throw lost
-            } catch {
-                logger.error("cannot record the failure on the source state", metadata: [LogKey.error: "\(error)"])
-            }
+            let failed = try await states.recordFailure(error, of: plan, fallback: before, metrics: metrics, logger: logger)
             logger.warning("poll failed", metadata: [
-                LogKey.error: "\(Self.message(error))", "failures": "\(failed.lastError?.attempts ?? 1)",
+                LogKey.error: "\(RegistrationError.message(of: error))", "failures": "\(failed.lastError?.attempts ?? 1)",
             ])
-            return RegistrationOutcome(ok: false, message: "poll of \(plan.key) failed: \(Self.message(error))")
+            return RegistrationOutcome(ok: false, message: "poll of \(plan.key) failed: \(RegistrationError.message(of: error))")
         }
-    }
-
-    private func integration(for plan: SourcePlan) throws -> AnyPollingSource {
-        guard let source = sources[plan.sourceId] else {
-            throw RegistrationError("no integration polls source id \(plan.sourceId)")
-        }
-        let provider = plan.sourceId.split(separator: ".").first.map(String.init) ?? plan.sourceId
-        if let variable = missingCredentials[provider] {
-            throw RegistrationError("\(variable) is not set: the registrar cannot poll source \(plan.key) at \(provider)")
-        }
-        return source
-    }
-
-    private func newState(_ plan: SourcePlan) -> SourceState {
-        SourceState(key: plan.key, sourceId: plan.sourceId, version: plan.version, channel: .polling, params: plan.params)
     }
 
     private static func retryAfter(_ error: any Error) -> Duration? {
         if let failed = error as? TaskFailedError { return retryAfter(failed.underlying) }
         return (error as? ProviderAPIError)?.retryAfter
-    }
-
-    private static func message(_ error: any Error) -> String {
-        if let failed = error as? TaskFailedError { return "\(failed.underlying)" }
-        return "\(error)"
     }
 }

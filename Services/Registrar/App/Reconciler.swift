@@ -13,8 +13,7 @@ import TributaryIntegrations
 /// `<p>.sources`, through the term's transactional ``LeaderWriter``.
 final class Reconciler: Sendable {
     private let configuration: RegistrarConfiguration
-    private let sources: [String: AnyExternalSource]
-    private let missingCredentials: [String: String]
+    private let sources: SourceIntegrations<AnyExternalSource>
     private let triggers: KafkaTableView
     private let control: ControlLog
     private let metrics: RegistrarMetrics
@@ -26,8 +25,7 @@ final class Reconciler: Sendable {
          triggers: KafkaTableView, control: ControlLog, metrics: RegistrarMetrics, wakeup: Wakeup,
          poller: Poller? = nil, logger: Logger) {
         self.configuration = configuration
-        self.sources = Dictionary(catalog.sources.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        self.missingCredentials = catalog.missingCredentials
+        self.sources = SourceIntegrations(catalog.sources, id: \.id, catalog: catalog, purpose: .register)
         self.triggers = triggers
         self.control = control
         self.metrics = metrics
@@ -333,7 +331,7 @@ final class Reconciler: Sendable {
         logger[metadataKey: LogKey.attempt] = "\(run.attempt)"
         var saved = term.runs[plan.key] != nil
         do {
-            let source = try integration(for: plan)
+            let source = try sources.source(for: plan)
             try await control.save(run)
             saved = true
             term.runs[plan.key] = run
@@ -362,7 +360,7 @@ final class Reconciler: Sendable {
             // Fold the result into the newest state of this term (it is the only writer; the state
             // read before the call may be older than its own last write).
             let latest = term.states.state(plan.key) ?? state
-            var next = (latest ?? newState(plan, url: url)).applying(result)
+            var next = (latest ?? plan.newState(url: url)).applying(result)
             next.sourceId = plan.sourceId
             next.version = plan.version
             next.channel = plan.channel
@@ -388,18 +386,8 @@ final class Reconciler: Sendable {
         } catch {
             if error is LeadershipLost { throw error }
             if error is CancellationError || Task.isCancelled { throw CancellationError() }
-            metrics.failure(source: plan.key)
-            metrics.reconciliation(source: plan.key, outcome: "failed")
-            var failed = (term.states.state(plan.key) ?? state ?? newState(plan, url: url)).recordingFailure(Self.message(error))
-            if failed.url == nil { failed.url = url }
+            let failed = try await term.states.recordFailure(error, of: plan, fallback: state, url: url, metrics: metrics, logger: logger)
             let attempts = failed.lastError?.attempts ?? 1
-            do {
-                try await term.states.write(failed)
-            } catch let lost as LeadershipLost {
-                throw lost
-            } catch {
-                logger.error("cannot record the failure on the source state", metadata: [LogKey.error: "\(error)"])
-            }
             // A transient failure keeps the run (same run id, completed tasks memoized); anything else, or
             // too many attempts, ends it: the next attempt starts a new run that looks at the provider afresh.
             if !(Self.isTransient(error) && run.attempt < configuration.attemptsPerRun) {
@@ -409,26 +397,10 @@ final class Reconciler: Sendable {
             let delay = backoff(afterFailures: attempts)
             term.retryAt[plan.key] = Date().addingTimeInterval(delay)
             logger.warning("registration failed", metadata: [
-                LogKey.error: "\(Self.message(error))", "failures": "\(attempts)", "retryInSeconds": "\(delay)",
+                LogKey.error: "\(RegistrationError.message(of: error))", "failures": "\(attempts)", "retryInSeconds": "\(delay)",
             ])
-            return RegistrationOutcome(ok: false, message: "registration of \(plan.key) failed: \(Self.message(error))")
+            return RegistrationOutcome(ok: false, message: "registration of \(plan.key) failed: \(RegistrationError.message(of: error))")
         }
-    }
-
-    private func integration(for plan: SourcePlan) throws -> AnyExternalSource {
-        guard let source = sources[plan.sourceId] else {
-            throw RegistrationError("no integration handles source id \(plan.sourceId)")
-        }
-        let provider = plan.sourceId.split(separator: ".").first.map(String.init) ?? plan.sourceId
-        if let variable = missingCredentials[provider] {
-            throw RegistrationError("\(variable) is not set: the registrar cannot register source \(plan.key) with \(provider)")
-        }
-        return source
-    }
-
-    private func newState(_ plan: SourcePlan, url: String) -> SourceState {
-        SourceState(key: plan.key, sourceId: plan.sourceId, version: plan.version, channel: plan.channel,
-                    params: plan.params, active: false, url: url)
     }
 
     private static func differs(_ a: SourceState, _ b: SourceState?) -> Bool {
@@ -445,11 +417,6 @@ final class Reconciler: Sendable {
         case is KafkaError: return true
         default: return false
         }
-    }
-
-    private static func message(_ error: any Error) -> String {
-        if let failed = error as? TaskFailedError { return "\(failed.underlying)" }
-        return "\(error)"
     }
 
     static func seconds(_ duration: Duration) -> TimeInterval {

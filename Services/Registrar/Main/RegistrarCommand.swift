@@ -14,7 +14,7 @@ struct RegistrarCommand: AsyncParsableCommand {
         abstract: "Register, repair and remove provider webhook subscriptions for the declared triggers.",
         discussion: """
             Flags override the environment variables named in brackets. Also read: KAFKA_* (librdkafka \
-            properties), TRIBUTARY_SECRET_KEY, STRIPE_API_KEY, STRIPE_API_BASE, GITHUB_TOKEN, GITHUB_API_BASE, \
+            properties), TRIBUTARY_SECRET_KEY, \(Providers.variableNames.joined(separator: ", ")), \
             REGISTRAR_RETRY_BACKOFF, REGISTRAR_ATTEMPTS_PER_RUN, REGISTRAR_SESSION_TIMEOUT, LOG_LEVEL.
             """)
 

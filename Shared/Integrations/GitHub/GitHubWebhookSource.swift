@@ -8,50 +8,35 @@ struct GitHubWebhookSource: Sendable {
     let integration: GitHubIntegration
 
     var externalSource: ExternalSource<GitHubSourceParams> {
-        ExternalSource(
-            channel: .http, id: "github.webhook", version: "1",
-            key: { $0.key },
+        .webhook(
+            id: "github.webhook", key: { $0.key },
             validate: { try $0.validate() },
-            handler: { request, state in try handle(request, secret: state.secret) },
-            register: { event, io, _ in try await register(event, io: io) }
-        )
+            handler: WebhookHandler(scheme: GitHubSignature(), parse: { delivery, _ in try Self.parse(delivery) }),
+            register: { event, io, _ in try await register(event, io: io) })
     }
 
     // MARK: handler
 
-    /// Verifies the delivery; a `ping` is answered 200 with no event, anything else becomes one event named
-    /// by `X-GitHub-Event` with the id `X-GitHub-Delivery`.
-    func handle(_ request: SourceRequest, secret: String?, now: Date = Date()) throws -> HandlerResult {
-        guard let secret, !secret.isEmpty else {
-            throw SourceRejection(.badSignature, "the source has no signing secret yet", status: 503)
-        }
-        do {
-            try GitHubSignature().verify(body: request.body, header: request.header(GitHubSignature.headerName), secret: secret)
-        } catch {
-            throw SourceRejection.badSignature("X-Hub-Signature-256: \(error)")
-        }
-        guard let name = request.header("X-GitHub-Event"), !name.isEmpty else {
-            throw SourceRejection.malformedBody("missing header X-GitHub-Event")
-        }
-        guard let delivery = request.header("X-GitHub-Delivery"), !delivery.isEmpty else {
-            throw SourceRejection.malformedBody("missing header X-GitHub-Delivery")
-        }
-        if request.header("Content-Type")?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {
+    /// Parses a verified delivery; a `ping` is answered 200 with no event, anything else becomes one
+    /// event named by `X-GitHub-Event` with the id `X-GitHub-Delivery`.
+    static func parse(_ delivery: WebhookDelivery) throws -> HandlerResult {
+        let name = try delivery.requiredHeader("X-GitHub-Event")
+        let id = try delivery.requiredHeader("X-GitHub-Delivery")
+        if delivery.header("Content-Type")?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {
             throw SourceRejection.malformedBody("form-encoded deliveries are not supported; set the hook's content type to application/json")
         }
-        let payload: JSON
-        do { payload = try JSON(parsing: request.body) } catch { throw SourceRejection.malformedBody("the body is not JSON: \(error)") }
+        let payload = try delivery.json()
         guard payload.objectValue != nil else { throw SourceRejection.malformedBody("the body is not a JSON object") }
         if name == "ping" {
             return HandlerResult(events: [], response: SourceResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(#"{"ok":true}"#.utf8)))
         }
-        var context: [String: JSON] = ["delivery": .string(delivery)]
-        if let hookId = request.header("X-GitHub-Hook-ID") { context["hookId"] = .string(hookId) }
-        if let type = request.header("X-GitHub-Hook-Installation-Target-Type") { context["targetType"] = .string(type) }
-        if let id = request.header("X-GitHub-Hook-Installation-Target-ID") { context["targetId"] = .string(id) }
+        var context: [String: JSON] = ["delivery": .string(id)]
+        if let hookId = delivery.header("X-GitHub-Hook-ID") { context["hookId"] = .string(hookId) }
+        if let type = delivery.header("X-GitHub-Hook-Installation-Target-Type") { context["targetType"] = .string(type) }
+        if let targetId = delivery.header("X-GitHub-Hook-Installation-Target-ID") { context["targetId"] = .string(targetId) }
         return HandlerResult(events: [
-            EventRecord(id: delivery, name: name, source: GitHubEvents.source, timestamp: now, payload: payload,
-                        context: .object(context), payloadBytes: request.body)
+            EventRecord(id: id, name: name, source: GitHubEvents.source, timestamp: delivery.now, payload: payload,
+                        context: .object(context), payloadBytes: delivery.body)
         ])
     }
 
@@ -117,5 +102,15 @@ struct GitHubWebhookSource: Sendable {
 
     private func registered(_ hook: GitHubHook, secret: String, events: [String]) throws -> RegisterResult {
         .registered(data: try JSON(encoding: hook), secret: secret, options: ["event": events])
+    }
+}
+
+extension GitHubSignature: WebhookSignatureScheme {
+    /// `X-Hub-Signature-256`, the header a rejection names.
+    public var signatureHeaderName: String { Self.headerName }
+
+    /// Checks the request's `X-Hub-Signature-256` against its body and `secret` (GitHub signs no time).
+    public func verify(_ request: SourceRequest, secret: String, now: Date) throws {
+        try verify(body: request.body, header: request.header(Self.headerName), secret: secret)
     }
 }

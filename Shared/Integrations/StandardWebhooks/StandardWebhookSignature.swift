@@ -1,10 +1,11 @@
 import Foundation
+import Tributary
 
 /// The Standard Webhooks scheme (standardwebhooks.com; Svix, Resend, Clerk…): headers `webhook-id`,
 /// `webhook-timestamp` and `webhook-signature` (space-separated `v1,<base64>`), each `v1` the base64
 /// HMAC-SHA256 of `<id>.<timestamp>.<raw body>` keyed with the base64 part of a `whsec_<base64>` secret.
 /// Any one matching `v1` is enough (secret rotation); the timestamp must be within the tolerance either way.
-public struct StandardWebhookSignature: Sendable {
+public struct StandardWebhookSignature: WebhookSignatureScheme {
     /// The header carrying the message id.
     public static let idHeader = "webhook-id"
     /// The header carrying the signed Unix timestamp.
@@ -18,6 +19,15 @@ public struct StandardWebhookSignature: Sendable {
     /// A verifier with the given tolerance.
     public init(tolerance: Duration = .seconds(300)) {
         self.tolerance = tolerance
+    }
+
+    /// `webhook-signature`, the header a rejection names.
+    public var signatureHeaderName: String { Self.signatureHeader }
+
+    /// Checks the request's three headers against its body and `secret` at `now`.
+    public func verify(_ request: SourceRequest, secret: String, now: Date) throws {
+        try verify(body: request.body, id: request.header(Self.idHeader), timestamp: request.header(Self.timestampHeader),
+                   signature: request.header(Self.signatureHeader), secret: secret, now: now)
     }
 
     /// Checks the three headers against `body` and `secret` at time `now`; returns the message id.

@@ -16,20 +16,17 @@ public struct StandardWebhooks: Sendable {
     /// and emits one event named by the payload's `type`, with id `webhook-id`; `register` calls no API and
     /// keeps the operator's secret.
     public var source: ExternalSource<StandardWebhookParams> {
-        ExternalSource(
-            channel: .http, id: "standardwebhooks", version: "1",
-            key: { $0.key },
+        .webhook(
+            id: "standardwebhooks", key: { $0.key },
             validate: { params in
                 guard !params.name.isEmpty, params.name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
                     throw SourceParamsError(sourceId: "standardwebhooks", message: "name '\(params.name)' must be letters, digits, '-', '_' or '.'")
                 }
             },
-            handler: { request, state in try handle(request, params: state.params, secret: state.secret) },
-            register: { event, _, _ in
-                // Nothing to call: the subscription is made at the sender with the operator's secret.
-                .registered(data: event.source.data, secret: event.source.secret, options: ["event": event.events.desired.sorted()])
-            }
-        )
+            handler: WebhookHandler(
+                scheme: signature,
+                missingSecret: { "no secret is configured for \($0.params.key); run `tributary sources set-secret \($0.params.key) whsec_…`" },
+                parse: { delivery, state in try Self.parse(delivery, params: state.params) }))
     }
 
     /// An event specification for the sender's event `type`, e.g. `event("email.delivered", source: "resend.com", …)`.
@@ -52,29 +49,17 @@ public struct StandardWebhooks: Sendable {
         Trigger(event: event, source: source, params: params, filter: filter)
     }
 
-    /// Verifies and parses one delivery. The payload is the whole body (`{type, timestamp, data}`).
-    func handle(_ request: SourceRequest, params: StandardWebhookParams, secret: String?, now: Date = Date()) throws -> HandlerResult {
-        guard let secret, !secret.isEmpty else {
-            throw SourceRejection(.badSignature, "no secret is configured for \(params.key); run `tributary sources set-secret \(params.key) whsec_…`", status: 503)
-        }
-        let id: String
-        do {
-            id = try signature.verify(
-                body: request.body, id: request.header(StandardWebhookSignature.idHeader),
-                timestamp: request.header(StandardWebhookSignature.timestampHeader),
-                signature: request.header(StandardWebhookSignature.signatureHeader), secret: secret, now: now)
-        } catch {
-            throw SourceRejection.badSignature("webhook-signature: \(error)")
-        }
-        let payload: JSON
-        do { payload = try JSON(parsing: request.body) } catch { throw SourceRejection.malformedBody("the body is not JSON: \(error)") }
+    /// Parses one verified delivery. The payload is the whole body (`{type, timestamp, data}`).
+    static func parse(_ delivery: WebhookDelivery, params: StandardWebhookParams) throws -> HandlerResult {
+        let id = try delivery.requiredHeader(StandardWebhookSignature.idHeader)
+        let payload = try delivery.json()
         guard let type = payload["type"]?.stringValue, !type.isEmpty else {
             throw SourceRejection.malformedBody("the payload has no string 'type'")
         }
-        let signedAt = request.header(StandardWebhookSignature.timestampHeader).flatMap(Double.init).map { Date(timeIntervalSince1970: $0) } ?? now
+        let signedAt = delivery.header(StandardWebhookSignature.timestampHeader).flatMap(Double.init).map { Date(timeIntervalSince1970: $0) } ?? delivery.now
         return HandlerResult(events: [
             EventRecord(id: id, name: type, source: params.source, timestamp: signedAt, payload: payload,
-                        context: ["webhookId": .string(id), "timestamp": payload["timestamp"] ?? .null], payloadBytes: request.body)
+                        context: ["webhookId": .string(id), "timestamp": payload["timestamp"] ?? .null], payloadBytes: delivery.body)
         ])
     }
 }

@@ -7,34 +7,22 @@ struct StripeWebhookSource: Sendable {
     let integration: StripeIntegration
 
     var externalSource: ExternalSource<StripeSourceParams> {
-        ExternalSource(
-            channel: .http, id: "stripe.webhook", version: "1",
-            key: { $0.key },
-            handler: { request, state in try handle(request, secret: state.secret) },
-            register: { event, io, _ in try await register(event, io: io) }
-        )
+        .webhook(
+            id: "stripe.webhook", key: { $0.key },
+            handler: WebhookHandler(scheme: integration.signature, parse: { delivery, _ in try Self.parse(delivery) }),
+            register: { event, io, _ in try await register(event, io: io) })
     }
 
     // MARK: handler
 
-    /// Verifies the request and turns it into one event: id, type, `data.object`, `created`, and the
-    /// api version, livemode, request, previous attributes and account as context.
-    func handle(_ request: SourceRequest, secret: String?, now: Date = Date()) throws -> HandlerResult {
-        guard let secret, !secret.isEmpty else {
-            // The registrar has not published the secret yet: ask Stripe to retry later.
-            throw SourceRejection(.badSignature, "the source has no signing secret yet", status: 503)
-        }
-        do {
-            try integration.signature.verify(body: request.body, header: request.header(StripeSignature.headerName), secret: secret, now: now)
-        } catch {
-            throw SourceRejection.badSignature("Stripe-Signature: \(error)")
-        }
-        let event: JSON
-        do { event = try JSON(parsing: request.body) } catch { throw SourceRejection.malformedBody("the body is not JSON: \(error)") }
+    /// Turns a verified delivery into one event: id, type, `data.object`, `created`, and the api
+    /// version, livemode, request, previous attributes and account as context.
+    static func parse(_ delivery: WebhookDelivery) throws -> HandlerResult {
+        let event = try delivery.json()
         guard let id = event["id"]?.stringValue, let type = event["type"]?.stringValue,
               let object = event["data"]?["object"], object.objectValue != nil
         else { throw SourceRejection.malformedBody("not a Stripe event: id, type or data.object is missing") }
-        let created = event["created"]?.numberValue.map { Date(timeIntervalSince1970: $0) } ?? now
+        let created = event["created"]?.numberValue.map { Date(timeIntervalSince1970: $0) } ?? delivery.now
         var context: [String: JSON] = [
             "apiVersion": event["api_version"] ?? .null,
             "livemode": event["livemode"] ?? .null,
@@ -108,5 +96,15 @@ struct StripeWebhookSource: Sendable {
         var data = endpoint
         data.secret = nil  // the secret travels sealed, never in the data
         return .registered(data: try JSON(encoding: data), secret: secret, options: ["event": events])
+    }
+}
+
+extension StripeSignature: WebhookSignatureScheme {
+    /// `Stripe-Signature`, the header a rejection names.
+    public var signatureHeaderName: String { Self.headerName }
+
+    /// Checks the request's `Stripe-Signature` against its body and `secret` at `now`.
+    public func verify(_ request: SourceRequest, secret: String, now: Date) throws {
+        try verify(body: request.body, header: request.header(Self.headerName), secret: secret, now: now)
     }
 }

@@ -1,0 +1,35 @@
+import Tributary
+
+extension GitHubIntegration: ProviderIntegration {
+    /// GitHub: `GITHUB_TOKEN` (registration), `GITHUB_API_BASE`; source keys `owner/repo`; `GitHubEvents.all` for `send`.
+    public static let provider = Provider(
+        id: "github", name: "GitHub", summary: "GitHub credentials",
+        variables: [.credential("GITHUB_TOKEN"), .setting("GITHUB_API_BASE", default: "https://api.github.com")],
+        sourceKeys: [
+            SourceKeyRule(form: "owner/repo") { key in
+                let parts = key.split(separator: "/", omittingEmptySubsequences: false)
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+                return SourceState(key: key, sourceId: "github.webhook", params: ["owner": .string(String(parts[0])), "repository": .string(String(parts[1]))], active: true)
+            },
+        ],
+        events: GitHubEvents.all.map(ProviderEvent.init))
+
+    /// Reads `GITHUB_TOKEN` and `GITHUB_API_BASE`.
+    public static func build(from environment: ProviderEnvironment) throws(ConfigurationError) -> GitHubIntegration {
+        let configuration = environment.hasCredential
+            ? try GitHubConfiguration.fromEnvironment(environment.values)
+            : GitHubConfiguration(token: "", apiBase: environment.value("GITHUB_API_BASE", or: "https://api.github.com"))
+        return GitHubIntegration(configuration: configuration, httpClient: environment.httpClient, logger: environment.logger)
+    }
+
+    /// The `github.webhook` source.
+    public var externalSources: [AnyExternalSource] { [source.erased] }
+}
+
+extension IntegrationCatalog {
+    /// The GitHub integration.
+    public var github: GitHubIntegration {
+        get { required(GitHubIntegration.self) }
+        set { self[GitHubIntegration.self] = newValue }
+    }
+}
