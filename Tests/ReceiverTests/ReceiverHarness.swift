@@ -82,9 +82,14 @@ struct ReceiverHarness: Sendable {
         let catalog = IntegrationCatalog(
             stripe: StripeIntegration(configuration: StripeConfiguration(apiKey: "")),
             github: GitHubIntegration(configuration: GitHubConfiguration(token: "")))
-        return try await buildReceiver(
+        let receiver = try await buildReceiver(
             configuration: configuration(publishTimeout: publishTimeout, bodyLimit: bodyLimit),
             sources: catalog.sources, logger: logger)
+        // The test framework serves the HTTP application itself (in memory) and runs its services: the
+        // receiver's others (producer, view of `<p>.sources`).
+        var application = receiver.parts.application
+        application.addServices(receiver.services.dropLast())
+        return application
     }
 }
 
