@@ -9,7 +9,9 @@ let package = Package(
         .library(name: "Tributary", targets: ["Tributary"]),
         .library(name: "TributaryIntegrations", targets: ["TributaryIntegrations"]),
         .executable(name: "tributary", targets: ["TributaryTool"]),
+        .library(name: "TributaryReceiver", targets: ["TributaryReceiver"]),
         .executable(name: "receiver", targets: ["Receiver"]),
+        .library(name: "TributaryRegistrar", targets: ["TributaryRegistrar"]),
         .executable(name: "registrar", targets: ["Registrar"]),
         .library(name: "TributaryRunner", targets: ["TributaryRunner"]),
         .executable(name: "runner", targets: ["Runner"]),
@@ -76,10 +78,12 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Shared/ServiceSupport"
         ),
-        // The receiver: verified webhooks into Kafka (library, so tests and `tributary dev` build it too).
+        // The receiver: verified webhooks into Kafka (a library product, so tests, `tributary dev` and a
+        // user's own `@main` build it too).
         .target(
             name: "TributaryReceiver",
             dependencies: [
@@ -91,10 +95,12 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/Receiver/App"
         ),
-        // The registrar: webhook subscriptions kept in line with the declared triggers (library, so tests build it).
+        // The registrar: webhook subscriptions kept in line with the declared triggers (a library product,
+        // so tests, `tributary dev` and a user's own `@main` build it too).
         .target(
             name: "TributaryRegistrar",
             dependencies: [
@@ -107,10 +113,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/Registrar/App"
         ),
-        // `registrar`: reads configuration, builds the registrar, runs it until SIGTERM/SIGINT.
+        // `registrar`: reads configuration, builds the registrar, runs its services until SIGTERM/SIGINT.
         .executableTarget(
             name: "Registrar",
             dependencies: [
@@ -120,6 +127,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/Registrar/Main"
         ),
@@ -144,7 +152,7 @@ let package = Package(
             ],
             path: "Tests/FakeProvidersServer"
         ),
-        // `receiver`: reads configuration, builds the receiver, runs it until SIGTERM/SIGINT.
+        // `receiver`: reads configuration, builds the receiver, runs its services until SIGTERM/SIGINT.
         .executableTarget(
             name: "Receiver",
             dependencies: [
@@ -153,6 +161,7 @@ let package = Package(
                 "ServiceSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/Receiver/Main"
         ),
@@ -167,6 +176,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Shared/Runner"
         ),
@@ -187,6 +197,7 @@ let package = Package(
                 "Kafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/Runner/Main"
         ),
@@ -233,7 +244,11 @@ let package = Package(
         // A runner process the runner tests start, kill and restart: test jobs with a side-effect sink.
         .executableTarget(
             name: "RunnerProbe",
-            dependencies: ["TributaryRunner", "Tributary", "Kafka", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "TributaryRunner", "Tributary", "Kafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/RunnerProbe"
         ),
         // Runner throughput and publish-to-start latency (Benchmarks/runner-bench.sh runs it beside the Kafka ceiling).
@@ -244,6 +259,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Benchmarks/RunnerBench"
         ),
@@ -258,7 +274,11 @@ let package = Package(
         .systemLibrary(name: "CMalloc", path: "Benchmarks/CMalloc"),
         .testTarget(
             name: "RunnerTests",
-            dependencies: ["TestSupport", "TributaryRunner", "Tributary", "Kafka", "ServiceSupport", "RunnerProbe"],
+            dependencies: [
+                "TestSupport", "TributaryRunner", "Tributary", "Kafka", "ServiceSupport", "RunnerProbe",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/RunnerTests"
         ),
         // The whole system as separate processes (broker, fake Stripe, registrar, receiver, two runners).
@@ -284,6 +304,8 @@ let package = Package(
                 "TributaryReceiver", "TributaryIntegrations", "Tributary", "Kafka", "ServiceSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/ReceiverTests"
         ),
@@ -298,6 +320,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tests/RegistrarTests"
         ),

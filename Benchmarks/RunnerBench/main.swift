@@ -164,7 +164,7 @@ case "run":
             try? await Task.sleep(for: .milliseconds(50))
         }
     }
-    try await application.run()
+    try await ServiceGroup(services: application.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     watcher.cancel()
 
 case "produce":

@@ -68,13 +68,11 @@ struct DevCommand: AsyncParsableCommand {
         runnerConfiguration.printRunLogs = true
         let runner = try buildRunner(configuration: runnerConfiguration, jobs: ExampleJobs.all, logger: logger)
 
-        // Shut down in reverse order: the receiver stops taking webhooks, then the runner drains, the
-        // registrar stops, and the cluster goes last.
-        let services: [any Service] = [EmbeddedBrokerService(cluster: cluster), RegistrarService(registrar: registrar)]
-            + runner.services + [receiver]
-        let group = ServiceGroup(configuration: .init(
-            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        // One group for everything. It shuts down in reverse order: the receiver stops taking webhooks,
+        // then the runner drains, the registrar stops, and the cluster goes last.
+        let services: [any Service] = [EmbeddedBrokerService(cluster: cluster)]
+            + registrar.services + runner.services + receiver.services
+        try await ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
         note("tributary dev stopped")
     }
 
@@ -99,18 +97,5 @@ struct DevCommand: AsyncParsableCommand {
         }
         if secretKey != nil { lines.append("  (TRIBUTARY_SECRET_KEY was generated for this session)") }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n\n").utf8))
-    }
-}
-
-/// Runs a built registrar (its own service group) inside the dev process's group.
-struct RegistrarService: Service {
-    let registrar: Registrar
-
-    func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await registrar.run()
-        } onGracefulShutdown: {
-            Task { await registrar.shutdown() }
-        }
     }
 }

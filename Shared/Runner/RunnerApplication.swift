@@ -4,34 +4,25 @@ import Logging
 import ServiceLifecycle
 import ServiceSupport
 
-/// A runner process: the runner service and its admin HTTP server (`/healthz`, `/readyz`, `/metrics`).
-public struct RunnerApplication: Sendable {
-    /// The runner.
-    public let runner: RunnerService
-    /// The long-running parts, in start order: the runner, then the admin server (when it has a port).
-    public let services: [any Service]
-    /// The logger.
-    public let logger: Logger
-
-    /// Runs every service in one `ServiceGroup` until SIGTERM or SIGINT, which shut it down gracefully
-    /// (the runner drains its runs, commits and leaves the group).
-    public func run() async throws {
-        let group = ServiceGroup(configuration: .init(
-            services: services.map { .init(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        try await group.run()
-    }
-}
-
-/// Builds a runner process hosting `jobs`: what the `runner` executable's `@main` calls, and tests too.
-/// Throws when two jobs share an id or a job's trigger is invalid.
+/// Builds a runner hosting `jobs`: what the `runner` executable's `@main`, `tributary dev` and the
+/// tests call. Its services, in start order, are the runner (``RunnerService``, the built service's
+/// parts) and its admin server (`/healthz`, `/readyz`, `/metrics` on `RUNNER_ADMIN_PORT`); the
+/// caller runs them in its own `ServiceGroup`, whose graceful shutdown drains the runs in flight,
+/// commits and leaves the groups. Throws when two jobs share an id or a job's trigger is invalid.
 public func buildRunner(configuration: RunnerConfiguration, jobs: [RunnerJob],
-                        logger: Logger = Logger(label: "tributary.runner")) throws -> RunnerApplication {
+                        logger: Logger = Logger(label: "tributary.runner")) throws -> BuiltService<RunnerService> {
     configuration.kafka.logSkippedVariables(to: logger)
     let runner = try RunnerService(configuration: configuration, jobs: jobs, logger: logger)
-    var services: [any Service] = [runner]
     let admin = AdminRoutes(metrics: runner.metrics.registry) { runner.isReady }
-    services.append(admin.application(host: configuration.adminHost, port: configuration.adminPort, logger: logger))
-    return RunnerApplication(runner: runner, services: services, logger: logger)
+    let services: [any Service] = [
+        runner, admin.application(host: configuration.adminHost, port: configuration.adminPort, logger: logger),
+    ]
+    return BuiltService(
+        name: "runner", parts: runner, services: services, admin: admin,
+        adminHost: configuration.adminHost, adminPort: configuration.adminPort)
+}
+
+extension BuiltService where Parts == RunnerService {
+    /// The runner service: its partitions, jobs and metrics.
+    public var runner: RunnerService { parts }
 }

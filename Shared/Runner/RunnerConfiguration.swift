@@ -1,4 +1,6 @@
+import ArgumentParser
 import Foundation
+import Logging
 import Kafka
 import ServiceSupport
 import Tributary
@@ -32,7 +34,7 @@ public struct RunnerConfiguration: Sendable {
     public var extraTopics: [String]
     /// The admin HTTP port for `/healthz`, `/readyz`, `/metrics` (`RUNNER_ADMIN_PORT`, default 9090; 0 picks a free port).
     public var adminPort: Int
-    /// The admin HTTP host to bind.
+    /// The admin HTTP host to bind (`RUNNER_ADMIN_HOST`, default `0.0.0.0`).
     public var adminHost: String
     /// At most this many runs execute at once in this runner (`RUNNER_MAX_CONCURRENT_RUNS`, default 256).
     public var maxConcurrentRuns: Int
@@ -44,6 +46,8 @@ public struct RunnerConfiguration: Sendable {
     public var sessionTimeout: Duration
     /// Whether run log lines are also printed to standard error.
     public var printRunLogs: Bool
+    /// `LOG_LEVEL` (or `--log-level`), default `info`.
+    public var logLevel: Logger.Level = .info
     /// librdkafka properties for the runner's consumer only. The defaults favour latency: a fetch
     /// waits at most 5 ms on a broker that has nothing new (brokers that do not long-poll, such as
     /// the embedded one, otherwise add up to the wait to every event) and a failed fetch is retried
@@ -95,6 +99,10 @@ public struct RunnerConfiguration: Sendable {
         public var brokers: String?
         /// `--topic-prefix` for `TRIBUTARY_TOPIC_PREFIX`.
         public var topicPrefix: String?
+        /// `--log-level` for `LOG_LEVEL`.
+        public var logLevel: String?
+        /// `--admin-host` for `RUNNER_ADMIN_HOST`.
+        public var adminHost: String?
         /// `--group` for `RUNNER_GROUP`.
         public var group: String?
         /// `--topics` for `RUNNER_TOPICS`.
@@ -107,14 +115,52 @@ public struct RunnerConfiguration: Sendable {
         public var drainTimeout: String?
         /// No overrides.
         public init() {}
+
+        /// The values of parsed flags.
+        public init(_ flags: Flags) {
+            self.init()
+            brokers = flags.service.brokers
+            topicPrefix = flags.service.topicPrefix
+            logLevel = flags.service.logLevel
+            adminHost = flags.admin.adminHost
+            adminPort = flags.admin.adminPort
+            group = flags.group
+            topics = flags.topics
+            maxConcurrentRuns = flags.maxConcurrentRuns
+            drainTimeout = flags.drainTimeout
+        }
+    }
+
+    /// A runner's flags, for a `@main` to add with `@OptionGroup` (the `runner` executable's, or a
+    /// user's own runner): the shared ``ServiceOptions`` and ``AdminOptions`` and the runner's own.
+    /// Each wins over the environment variable in brackets.
+    public struct Flags: ParsableArguments, Sendable {
+        /// `--brokers`, `--topic-prefix`, `--log-level`.
+        @OptionGroup public var service: ServiceOptions
+        /// `--group`.
+        @Option(help: "Consumer group [RUNNER_GROUP, default <prefix>-runners].") public var group: String?
+        /// `--topics`.
+        @Option(help: "More event topics, comma-separated [RUNNER_TOPICS].") public var topics: String?
+        /// `--admin-host`, `--admin-port`.
+        @OptionGroup public var admin: AdminOptions
+        /// `--max-concurrent-runs`.
+        @Option(help: "Most runs at once [RUNNER_MAX_CONCURRENT_RUNS, default 256].") public var maxConcurrentRuns: Int?
+        /// `--drain-timeout`.
+        @Option(help: "How long shutdown waits for runs in flight, e.g. 30s [RUNNER_DRAIN_TIMEOUT].") public var drainTimeout: String?
+
+        /// No flags given (ArgumentParser fills the values when it parses).
+        public init() {}
+    }
+
+    /// Reads and validates the configuration, with parsed flags taking precedence.
+    public static func fromEnvironment(_ environment: ServiceEnvironment = ServiceEnvironment(), flags: Flags) throws -> RunnerConfiguration {
+        try fromEnvironment(environment, overrides: Overrides(flags))
     }
 
     /// Reads and validates the configuration; every error names the variable (or flag) at fault.
     public static func fromEnvironment(_ environment: ServiceEnvironment = ServiceEnvironment(),
                                        overrides: Overrides = Overrides()) throws -> RunnerConfiguration {
-        var values = environment.values
-        if let brokers = overrides.brokers { values["KAFKA_BROKERS"] = brokers }
-        let kafka = try KafkaConfiguration.fromEnvironment(values)
+        let kafka = try environment.kafka(brokers: overrides.brokers)
         let prefix = environment.string("TRIBUTARY_TOPIC_PREFIX", override: overrides.topicPrefix) ?? "tributary"
         guard prefix.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) else {
             throw ConfigurationError("TRIBUTARY_TOPIC_PREFIX=\(prefix) may hold only letters, digits, '.', '_' and '-'")
@@ -132,24 +178,30 @@ public struct RunnerConfiguration: Sendable {
             }
             start = parsed
         }
-        return RunnerConfiguration(
+        var configuration = RunnerConfiguration(
             kafka: kafka, topicPrefix: prefix, groupID: group,
-            extraTopics: topics.filter { $0 != "\(prefix).events" },
+            extraTopics: topics.filter { $0 != TributaryTopics(prefix: prefix).events.name },
             adminPort: try environment.int("RUNNER_ADMIN_PORT", override: overrides.adminPort, default: 9090, range: 0...65535),
+            adminHost: environment.string("RUNNER_ADMIN_HOST", override: overrides.adminHost) ?? "0.0.0.0",
             maxConcurrentRuns: try environment.int("RUNNER_MAX_CONCURRENT_RUNS", override: overrides.maxConcurrentRuns,
                                                    default: 256, range: 1...100_000),
             drainTimeout: try environment.duration("RUNNER_DRAIN_TIMEOUT", override: overrides.drainTimeout, default: .seconds(30)),
             dedupWindow: try environment.duration("RUNNER_DEDUP_WINDOW", default: .seconds(7 * 86_400)),
             presenceInterval: try environment.duration("RUNNER_PRESENCE_INTERVAL", default: .seconds(5)),
             defaultStartPosition: start)
+        configuration.logLevel = try environment.logLevel(override: overrides.logLevel)
+        return configuration
     }
 
+    /// The topics under the prefix (names only: the runner creates none, it checks that `<p>.events`
+    /// and `<p>.runs` exist and are co-partitioned).
+    public var topics: TributaryTopics { TributaryTopics(prefix: topicPrefix) }
     /// `<p>.events`.
-    public var eventsTopic: String { "\(topicPrefix).events" }
+    public var eventsTopic: String { topics.events.name }
     /// `<p>.runs`.
-    public var runsTopic: String { "\(topicPrefix).runs" }
+    public var runsTopic: String { topics.runs.name }
     /// `<p>.triggers`.
-    public var triggersTopic: String { "\(topicPrefix).triggers" }
+    public var triggersTopic: String { topics.triggers.name }
     /// `<p>.dlq`.
-    public var deadLetterTopic: String { "\(topicPrefix).dlq" }
+    public var deadLetterTopic: String { topics.deadLetters.name }
 }

@@ -9,6 +9,7 @@ public struct AdminRoutes: Sendable {
     /// The registry `/metrics` renders in Prometheus text format.
     public var metrics: PrometheusCollectorRegistry
 
+    /// Routes serving `metrics` and answering `/readyz` with `isReady`.
     public init(metrics: PrometheusCollectorRegistry, isReady: @escaping @Sendable () async -> Bool) {
         self.metrics = metrics
         self.isReady = isReady

@@ -2,16 +2,21 @@ import Foundation
 
 /// A configuration value that was missing or invalid at start-up; the message names the variable.
 public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong, naming the variable (or flag).
     public var message: String
+    /// An error with its message.
     public init(_ message: String) { self.message = message }
+    /// The message.
     public var description: String { message }
 }
 
 /// Reads typed settings from environment variables once, at start-up, and names the variable in
 /// every error. Command-line flags override it: services pass a flag's value as `override`.
 public struct ServiceEnvironment: Sendable {
+    /// The variables, by name.
     public var values: [String: String]
 
+    /// The process's environment, or given variables (tests).
     public init(_ values: [String: String] = ProcessInfo.processInfo.environment) {
         self.values = values
     }
@@ -69,9 +74,9 @@ public struct ServiceEnvironment: Sendable {
 import Logging
 
 extension ServiceEnvironment {
-    /// `LOG_LEVEL` (`trace` … `critical`), default `info`.
-    public func logLevel() throws(ConfigurationError) -> Logger.Level {
-        guard let text = string("LOG_LEVEL") else { return .info }
+    /// `LOG_LEVEL` (`trace` … `critical`), default `info`; `override` is a `--log-level` flag.
+    public func logLevel(override: String? = nil) throws(ConfigurationError) -> Logger.Level {
+        guard let text = string("LOG_LEVEL", override: override) else { return .info }
         guard let level = Logger.Level(rawValue: text.lowercased()) else {
             throw ConfigurationError("LOG_LEVEL=\(text) is not one of trace, debug, info, notice, warning, error, critical")
         }

@@ -2,33 +2,41 @@ import Kafka
 
 /// Tributary's topics under a prefix, with their partition counts and cleanup policies.
 public struct TributaryTopics: Sendable {
+    /// The prefix `<p>` (`TRIBUTARY_TOPIC_PREFIX`, default `tributary`).
     public var prefix: String
     /// Partitions of `<p>.events`; `<p>.runs` has the same number (co-partitioned).
     public var partitions: Int32
+    /// Replicas of every topic when created.
     public var replicationFactor: Int32
 
+    /// The topics under `prefix`; `partitions` and `replicationFactor` matter only to whoever creates them.
     public init(prefix: String, partitions: Int32 = 12, replicationFactor: Int32 = 1) {
         self.prefix = prefix
         self.partitions = partitions
         self.replicationFactor = replicationFactor
     }
 
+    /// `<p>.events`: the events runners run jobs on.
     public var events: KafkaTopicSpecification {
         KafkaTopicSpecification(name: "\(prefix).events", partitions: partitions, replicationFactor: replicationFactor,
                                 configs: ["cleanup.policy": "delete"])
     }
+    /// `<p>.runs`: run records, co-partitioned with `<p>.events`.
     public var runs: KafkaTopicSpecification {
         KafkaTopicSpecification(name: "\(prefix).runs", partitions: partitions, replicationFactor: replicationFactor,
                                 configs: ["cleanup.policy": "compact"])
     }
+    /// `<p>.sources`: source states, written by the registrar only.
     public var sources: KafkaTopicSpecification {
         KafkaTopicSpecification(name: "\(prefix).sources", partitions: 1, replicationFactor: replicationFactor,
                                 configs: ["cleanup.policy": "compact"])
     }
+    /// `<p>.triggers`: trigger declarations and runner presence.
     public var triggers: KafkaTopicSpecification {
         KafkaTopicSpecification(name: "\(prefix).triggers", partitions: 1, replicationFactor: replicationFactor,
                                 configs: ["cleanup.policy": "compact"])
     }
+    /// `<p>.dlq`: dead-lettered runs.
     public var deadLetters: KafkaTopicSpecification {
         KafkaTopicSpecification(name: "\(prefix).dlq", partitions: partitions, replicationFactor: replicationFactor,
                                 configs: ["cleanup.policy": "delete"])

@@ -74,9 +74,9 @@ import TributaryRunner
             do {
                 switch setting.program {
                 case "receiver":
-                    port = try ReceiverConfiguration.load(ServiceEnvironment(environment)).port
+                    port = try ReceiverConfiguration.fromEnvironment(ServiceEnvironment(environment)).port
                 case "registrar":
-                    port = try RegistrarConfiguration.load(ServiceEnvironment(environment)).adminPort
+                    port = try RegistrarConfiguration.fromEnvironment(ServiceEnvironment(environment)).adminPort
                     _ = try IntegrationCatalog.fromEnvironment(environment)
                 case "runner":
                     port = try RunnerConfiguration.fromEnvironment(ServiceEnvironment(environment)).adminPort

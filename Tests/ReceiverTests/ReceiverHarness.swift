@@ -80,9 +80,14 @@ struct ReceiverHarness: Sendable {
     func receiver(publishTimeout: Duration = .seconds(10), bodyLimit: Int = 1 << 20) async throws -> some ApplicationProtocol {
         let logger = TestLogging.logger("receiver-test")
         let catalog = try IntegrationCatalog.fromEnvironment([:])
-        return try await buildReceiver(
+        let receiver = try await buildReceiver(
             configuration: configuration(publishTimeout: publishTimeout, bodyLimit: bodyLimit),
             sources: catalog.sources, logger: logger)
+        // The test framework serves the HTTP application itself (in memory) and runs its services: the
+        // receiver's others (producer, view of `<p>.sources`).
+        var application = receiver.parts.application
+        application.addServices(receiver.services.dropLast())
+        return application
     }
 }
 

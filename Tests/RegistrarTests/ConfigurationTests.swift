@@ -1,9 +1,10 @@
+import ArgumentParser
 import ServiceSupport
 import Testing
 import Tributary
 import TributaryRegistrar
 
-/// `RegistrarConfiguration.load`: defaults, flags over the environment, errors naming the variable.
+/// `RegistrarConfiguration.fromEnvironment`: defaults, flags over the environment, errors naming the variable.
 @Suite struct ConfigurationTests {
     let base = [
         "KAFKA_BROKERS": "127.0.0.1:9092",
@@ -12,7 +13,7 @@ import TributaryRegistrar
     ]
 
     @Test func defaultsAndTheWebhookURL() throws {
-        let configuration = try RegistrarConfiguration.load(ServiceEnvironment(base))
+        let configuration = try RegistrarConfiguration.fromEnvironment(ServiceEnvironment(base))
         #expect(configuration.topicPrefix == "tributary")
         #expect(configuration.resyncInterval == .seconds(300))
         #expect(configuration.sessionTimeout == .seconds(10))
@@ -29,11 +30,27 @@ import TributaryRegistrar
         overrides.resyncInterval = "30s"
         overrides.publicURL = "http://localhost:8080"
         overrides.topicPrefix = "dev"
-        let configuration = try RegistrarConfiguration.load(ServiceEnvironment(environment), overrides: overrides)
+        let configuration = try RegistrarConfiguration.fromEnvironment(ServiceEnvironment(environment), overrides: overrides)
         #expect(configuration.resyncInterval == .seconds(30))
         #expect(configuration.adminPort == 9000)
         #expect(configuration.publicURL == "http://localhost:8080")
         #expect(configuration.topicPrefix == "dev")
+    }
+
+    @Test func theSharedFlagsAndTheRegistrarsOwnOverrideTheEnvironment() throws {
+        var environment = base
+        environment["REGISTRAR_ADMIN_PORT"] = "9000"
+        let flags = try RegistrarConfiguration.Flags.parse([
+            "--brokers", "b:9092", "--topic-prefix", "dev", "--log-level", "debug", "--public-url", "http://localhost:8080",
+            "--resync-interval", "30s", "--admin-host", "127.0.0.1", "--admin-port", "0",
+        ])
+        let configuration = try RegistrarConfiguration.fromEnvironment(ServiceEnvironment(environment), flags: flags)
+        #expect(configuration.kafka.bootstrapServers == "b:9092")
+        #expect(configuration.topicPrefix == "dev" && configuration.topics.sources.name == "dev.sources")
+        #expect(configuration.logLevel == .debug)
+        #expect(configuration.publicURL == "http://localhost:8080")
+        #expect(configuration.resyncInterval == .seconds(30))
+        #expect(configuration.adminHost == "127.0.0.1" && configuration.adminPort == 0)
     }
 
     @Test(arguments: [
@@ -49,7 +66,7 @@ import TributaryRegistrar
         var environment = base
         environment[variable] = value
         #expect {
-            try RegistrarConfiguration.load(ServiceEnvironment(environment))
+            try RegistrarConfiguration.fromEnvironment(ServiceEnvironment(environment))
         } throws: { error in
             "\(error)".contains(variable)
         }

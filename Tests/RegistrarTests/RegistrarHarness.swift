@@ -3,6 +3,7 @@ import Foundation
 @_exported import TestSupport
 import Kafka
 import Logging
+import ServiceLifecycle
 import ServiceSupport
 import Synchronization
 import Tributary
@@ -206,18 +207,20 @@ struct RegistrarHarness: Sendable {
         var logger = Logger(label: "test.\(name)")
         logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG"] == nil ? .critical : .debug
         let registrar = try await buildRegistrar(configuration: configuration, catalog: catalog, logger: logger)
-        return RunningRegistrar(registrar: registrar, task: Task { try await registrar.run() })
+        let group = ServiceGroup(services: registrar.services, logger: logger)
+        return RunningRegistrar(registrar: registrar, group: group, task: Task { try await group.run() })
     }
 }
 
-/// A registrar running in this process.
+/// A registrar running in this process, in its own service group.
 struct RunningRegistrar: Sendable {
-    let registrar: Registrar
+    let registrar: BuiltService<RegistrarMetrics>
+    let group: ServiceGroup
     let task: Task<Void, any Error>
 
     /// Shuts it down gracefully and waits until it stopped.
     func stop() async {
-        await registrar.shutdown()
+        await group.triggerGracefulShutdown()
         _ = await task.result
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceSupport
 import Testing
 import Tributary
 @testable import TributaryRegistrar

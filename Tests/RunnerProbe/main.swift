@@ -19,6 +19,7 @@
 import Foundation
 import Kafka
 import Logging
+import ServiceLifecycle
 import Tributary
 import TributaryRunner
 
@@ -125,6 +126,6 @@ let watcher = Task {
         try? await Task.sleep(for: .milliseconds(50))
     }
 }
-try await application.run()
+try await ServiceGroup(services: application.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
 watcher.cancel()
 emit("stopped")

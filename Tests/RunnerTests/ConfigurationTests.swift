@@ -1,4 +1,6 @@
+import ArgumentParser
 import Kafka
+import Logging
 import ServiceSupport
 import Testing
 import TributaryRunner
@@ -28,6 +30,22 @@ struct ConfigurationTests {
         #expect(overridden.groupID == "mine" && overridden.maxConcurrentRuns == 2)
     }
 
+    @Test("the shared flags and the runner's own parse into overrides of the environment")
+    func flags() throws {
+        let flags = try RunnerConfiguration.Flags.parse([
+            "--brokers", "b:9092", "--topic-prefix", "acme", "--log-level", "debug", "--admin-host", "127.0.0.1",
+            "--admin-port", "0", "--group", "g", "--max-concurrent-runs", "3", "--drain-timeout", "2s", "--topics", "orders",
+        ])
+        let read = try RunnerConfiguration.fromEnvironment(ServiceEnvironment(["KAFKA_BROKERS": "k:9092", "LOG_LEVEL": "error"]), flags: flags)
+        #expect(read.kafka.bootstrapServers == "b:9092" && read.topicPrefix == "acme" && read.logLevel == .debug)
+        #expect(read.eventsTopic == "acme.events" && read.runsTopic == "acme.runs" && read.deadLetterTopic == "acme.dlq")
+        #expect(read.adminHost == "127.0.0.1" && read.adminPort == 0 && read.groupID == "g")
+        #expect(read.maxConcurrentRuns == 3 && read.drainTimeout == .seconds(2) && read.extraTopics == ["orders"])
+
+        let defaults = try RunnerConfiguration.fromEnvironment(ServiceEnvironment(["KAFKA_BROKERS": "k:9092"]), flags: .parse([]))
+        #expect(defaults.adminHost == "0.0.0.0" && defaults.logLevel == .info && defaults.triggersTopic == "tributary.triggers")
+    }
+
     @Test("invalid values fail at start, naming the variable")
     func namesTheVariable() {
         func message(_ values: [String: String]) -> String {
@@ -42,5 +60,6 @@ struct ConfigurationTests {
         #expect(message(["KAFKA_BROKERS": "k", "RUNNER_DRAIN_TIMEOUT": "soon"]).contains("RUNNER_DRAIN_TIMEOUT"))
         #expect(message(["KAFKA_BROKERS": "k", "RUNNER_ADMIN_PORT": "70000"]).contains("RUNNER_ADMIN_PORT"))
         #expect(message(["KAFKA_BROKERS": "k", "TRIBUTARY_TOPIC_PREFIX": "a b"]).contains("TRIBUTARY_TOPIC_PREFIX"))
+        #expect(message(["KAFKA_BROKERS": "k", "LOG_LEVEL": "loud"]).contains("LOG_LEVEL"))
     }
 }

@@ -6,9 +6,18 @@ import ServiceLifecycle
 import ServiceSupport
 import Tributary
 
-/// Builds the receiver: ensures its topics exist, starts the producer and the live view of
-/// `<p>.sources`, and returns the HTTP application (`POST /sources/{sourceKey}`, `/healthz`,
-/// `/readyz`, `/metrics`). The `receiver` executable and the tests both call it.
+/// What the receiver exposes besides running: its HTTP application.
+public struct ReceiverParts: Sendable {
+    /// The HTTP server (`POST /sources/{sourceKey}` and the admin routes): the last of the built
+    /// service's `services`. Tests that drive it in memory (HummingbirdTesting's `.router`) attach the
+    /// other services to a copy with `addServices` and run that instead.
+    public var application: Application<RouterResponder<BasicRequestContext>>
+}
+
+/// Builds the receiver: ensures its topics exist, creates the producer and the live view of
+/// `<p>.sources`, and returns its services in start order: the producer, the view, then the HTTP
+/// server (`POST /sources/{sourceKey}`, `/healthz`, `/readyz`, `/metrics` on `RECEIVER_PORT`). The
+/// `receiver` executable, `tributary dev` and the tests run them in their own `ServiceGroup`.
 ///
 /// `sources` are the integrations' external sources, matched by id against each source state.
 /// `onServerRunning` gets the bound port (useful with port 0).
@@ -17,7 +26,7 @@ public func buildReceiver(
     sources: [AnyExternalSource],
     logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-) async throws -> some ApplicationProtocol {
+) async throws -> BuiltService<ReceiverParts> {
     configuration.kafka.logSkippedVariables(to: logger)
     let topics = configuration.topics
     try await topics.ensure([topics.events, topics.sources], configuration: configuration.kafka, logger: logger)
@@ -35,20 +44,25 @@ public func buildReceiver(
         bodyLimit: configuration.bodyLimit, metrics: metrics, logger: logger)
 
     let router = Router()
-    AdminRoutes(metrics: metrics.registry) {
+    let admin = AdminRoutes(metrics: metrics.registry) {
         guard directory.view.isCaughtUp else { return false }
         return await producer.isConnected()
-    }.add(to: router)
+    }
+    admin.add(to: router)
     router.post("/sources/:sourceKey") { request, context in
         // The key is one path segment: a key with `/` (GitHub's `owner/repo`) arrives as `owner%2Frepo`.
         let raw = try context.parameters.require("sourceKey")
         return try await webhooks.respond(to: request, sourceKey: raw.removingPercentEncoding ?? raw)
     }
 
-    return Application(
+    let application = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tributary-receiver"),
-        services: [ProducerService(producer: producer), TableViewService(view: directory.view)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
+    // Shut down in reverse order: the server stops taking webhooks, the view stops, the producer flushes.
+    return BuiltService(
+        name: "receiver", parts: ReceiverParts(application: application),
+        services: [ProducerService(producer: producer), TableViewService(view: directory.view), application],
+        admin: admin, adminHost: configuration.host, adminPort: configuration.port)
 }

@@ -1,4 +1,6 @@
+import ArgumentParser
 import Kafka
+import Logging
 import ServiceSupport
 import Tributary
 
@@ -20,7 +22,10 @@ public struct ReceiverConfiguration: Sendable {
     public var publishTimeout: Duration = .seconds(10)
     /// `TRIBUTARY_PARTITIONS`, default 12: partitions of `<p>.events` when the receiver creates it.
     public var partitions: Int32 = 12
+    /// `LOG_LEVEL` (or `--log-level`), default `info`.
+    public var logLevel: Logger.Level = .info
 
+    /// A configuration with defaults for everything but the cluster and the sealer.
     public init(kafka: KafkaConfiguration, sealer: SecretSealer) {
         self.kafka = kafka
         self.sealer = sealer
@@ -28,17 +33,56 @@ public struct ReceiverConfiguration: Sendable {
 
     /// Command-line values that take precedence over the environment.
     public struct Overrides: Sendable {
+        /// `--brokers`, over `KAFKA_BROKERS`.
         public var brokers: String?
+        /// `--topic-prefix`, over `TRIBUTARY_TOPIC_PREFIX`.
         public var topicPrefix: String?
+        /// `--log-level`, over `LOG_LEVEL`.
+        public var logLevel: String?
+        /// `--host`, over `RECEIVER_HOST`.
         public var host: String?
+        /// `--port`, over `RECEIVER_PORT`.
         public var port: Int?
+        /// `--body-limit`, over `RECEIVER_BODY_LIMIT`.
         public var bodyLimit: Int?
+        /// `--publish-timeout` (e.g. `10s`), over `RECEIVER_PUBLISH_TIMEOUT`.
         public var publishTimeout: String?
+        /// No overrides.
+        public init() {}
+
+        /// The values of parsed flags.
+        public init(_ flags: Flags) {
+            self.init()
+            brokers = flags.service.brokers
+            topicPrefix = flags.service.topicPrefix
+            logLevel = flags.service.logLevel
+            host = flags.host
+            port = flags.port
+            bodyLimit = flags.bodyLimit
+            publishTimeout = flags.publishTimeout
+        }
+    }
+
+    /// The receiver's flags, for a `@main` to add with `@OptionGroup`: the shared ``ServiceOptions``
+    /// and the receiver's own. Each wins over the environment variable in brackets.
+    public struct Flags: ParsableArguments, Sendable {
+        /// `--brokers`, `--topic-prefix`, `--log-level`.
+        @OptionGroup public var service: ServiceOptions
+        /// `--host`.
+        @Option(help: "Address to listen on [RECEIVER_HOST].") public var host: String?
+        /// `--port`.
+        @Option(help: "Port to listen on [RECEIVER_PORT].") public var port: Int?
+        /// `--body-limit`.
+        @Option(help: "Largest body accepted, in bytes [RECEIVER_BODY_LIMIT].") public var bodyLimit: Int?
+        /// `--publish-timeout`.
+        @Option(help: "Longest wait for the broker's acknowledgement, e.g. 10s [RECEIVER_PUBLISH_TIMEOUT].") public var publishTimeout: String?
+
+        /// No flags given (ArgumentParser fills the values when it parses).
         public init() {}
     }
 
     /// Reads the environment, with flags taking precedence.
-    public static func load(_ environment: ServiceEnvironment = ServiceEnvironment(), overrides: Overrides = .init()) throws -> ReceiverConfiguration {
+    public static func fromEnvironment(_ environment: ServiceEnvironment = ServiceEnvironment(), overrides: Overrides = .init()) throws -> ReceiverConfiguration {
         let kafka = try environment.kafka(brokers: overrides.brokers)
         let sealer = try environment.sealer()
         var configuration = ReceiverConfiguration(kafka: kafka, sealer: sealer)
@@ -50,8 +94,15 @@ public struct ReceiverConfiguration: Sendable {
         configuration.publishTimeout = try environment.duration(
             "RECEIVER_PUBLISH_TIMEOUT", override: overrides.publishTimeout, default: .seconds(10))
         configuration.partitions = Int32(try environment.int("TRIBUTARY_PARTITIONS", default: 12, range: 1...10_000))
+        configuration.logLevel = try environment.logLevel(override: overrides.logLevel)
         return configuration
     }
 
-    var topics: TributaryTopics { TributaryTopics(prefix: topicPrefix, partitions: partitions) }
+    /// Reads the environment, with parsed flags taking precedence.
+    public static func fromEnvironment(_ environment: ServiceEnvironment = ServiceEnvironment(), flags: Flags) throws -> ReceiverConfiguration {
+        try fromEnvironment(environment, overrides: Overrides(flags))
+    }
+
+    /// The topics under the prefix (`<p>.events` with ``partitions``).
+    public var topics: TributaryTopics { TributaryTopics(prefix: topicPrefix, partitions: partitions) }
 }

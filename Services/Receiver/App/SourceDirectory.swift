@@ -23,26 +23,28 @@ final class SourceDirectory: Sendable {
     }
 
     private let table = Table()
-    let view: KafkaTableView
+    /// The view of `<p>.sources` (shared with the registrar: ``SourceStatesView``).
+    let sources: SourceStatesView
+    /// The table view to run and ask whether it caught up.
+    var view: KafkaTableView { sources.table }
 
     init(configuration: KafkaConfiguration, topic: String, sealer: SecretSealer, sources: [AnyExternalSource], logger: Logger) throws {
         let catalog = Dictionary(sources.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let table = table
-        view = try KafkaTableView(configuration: configuration, topic: topic, logger: logger) { change in
-            guard let value = change.value else {
+        self.sources = try SourceStatesView(configuration: configuration, topic: topic, sealer: sealer, logger: logger) { change in
+            let entry: Entry
+            switch change.entry {
+            case nil:
                 table.entries.withLock { $0[change.key] = nil }
                 return
-            }
-            let entry: Entry
-            do {
-                let state = try SourceState(record: WireRecord(key: Array(change.key.utf8), value: value), sealer: sealer)
+            case .state(let state)?:
                 if let source = catalog[state.sourceId] {
                     entry = .ready(state, source)
                 } else {
                     entry = .unusable("no integration handles source id \(state.sourceId)")
                 }
-            } catch {
-                entry = .unusable("the source state cannot be read: \(error)")
+            case .unreadable(let reason)?:
+                entry = .unusable("the source state cannot be read: \(reason)")
             }
             if case .unusable(let reason) = entry {
                 logger.error("source unusable", metadata: [LogKey.sourceKey: "\(change.key)", LogKey.error: "\(reason)"])

@@ -1,10 +1,12 @@
 import ArgumentParser
 import Logging
+import ServiceLifecycle
 import ServiceSupport
 import TributaryIntegrations
 import TributaryReceiver
 
-/// `receiver`: verified webhooks into Kafka. Reads its configuration and runs ``buildReceiver``.
+/// `receiver`: verified webhooks into Kafka. Reads its configuration, builds the receiver with
+/// ``buildReceiver`` and runs its services in one `ServiceGroup` until SIGTERM or SIGINT.
 @main
 struct ReceiverCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,31 +14,19 @@ struct ReceiverCommand: AsyncParsableCommand {
         abstract: "Receive provider webhooks, verify them and publish their events to Kafka.",
         discussion: "Flags override the environment variables named in brackets.")
 
-    @Option(help: "Kafka bootstrap servers [KAFKA_BROKERS].") var brokers: String?
-    @Option(help: "Topic prefix [TRIBUTARY_TOPIC_PREFIX].") var topicPrefix: String?
-    @Option(help: "Address to listen on [RECEIVER_HOST].") var host: String?
-    @Option(help: "Port to listen on [RECEIVER_PORT].") var port: Int?
-    @Option(help: "Largest body accepted, in bytes [RECEIVER_BODY_LIMIT].") var bodyLimit: Int?
-    @Option(help: "Longest wait for the broker's acknowledgement, e.g. 10s [RECEIVER_PUBLISH_TIMEOUT].") var publishTimeout: String?
+    @OptionGroup var flags: ReceiverConfiguration.Flags
 
     func run() async throws {
-        var overrides = ReceiverConfiguration.Overrides()
-        overrides.brokers = brokers
-        overrides.topicPrefix = topicPrefix
-        overrides.host = host
-        overrides.port = port
-        overrides.bodyLimit = bodyLimit
-        overrides.publishTimeout = publishTimeout
         let configuration: ReceiverConfiguration
-        var logger = Logger(label: "tributary.receiver")
         do {
-            configuration = try ReceiverConfiguration.load(overrides: overrides)
-            logger.logLevel = try ServiceEnvironment().logLevel()
+            configuration = try ReceiverConfiguration.fromEnvironment(flags: flags)
         } catch {
             throw ValidationError("\(error)")
         }
+        var logger = Logger(label: "tributary.receiver")
+        logger.logLevel = configuration.logLevel
         let catalog = try IntegrationCatalog.fromEnvironment(logger: logger)
-        let app = try await buildReceiver(configuration: configuration, sources: catalog.sources, logger: logger)
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        let receiver = try await buildReceiver(configuration: configuration, sources: catalog.sources, logger: logger)
+        try await ServiceGroup(services: receiver.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     }
 }

@@ -5,44 +5,23 @@ import Logging
 import ServiceLifecycle
 import ServiceSupport
 import Tributary
-import UnixSignals
 import TributaryIntegrations
 
-/// A built registrar: its services (producer, view of `<p>.triggers`, leadership with the reconcile
-/// loop, admin HTTP server) in one `ServiceGroup`. The leader's views of `<p>.sources` and
-/// `<p>.commands`, and its transactional producer, live as long as its leadership term.
-public final class Registrar: Sendable {
-    /// The metrics `/metrics` serves.
-    public let metrics: RegistrarMetrics
-    private let group: ServiceGroup
-
-    init(metrics: RegistrarMetrics, group: ServiceGroup) {
-        self.metrics = metrics
-        self.group = group
-    }
-
-    /// Runs until graceful shutdown (a configured signal or ``shutdown()``).
-    public func run() async throws {
-        try await group.run()
-    }
-
-    /// Starts a graceful shutdown: the leader stops reconciling, leaves the group, the producer flushes.
-    public func shutdown() async {
-        await group.triggerGracefulShutdown()
-    }
-}
-
-/// Builds the registrar: ensures its topics exist and wires the producer, the views, the leadership
-/// and the admin server (`/healthz`, `/readyz`, `/metrics`). The `registrar` executable and the tests
-/// both call it. `catalog` gives the integrations (and which credentials are missing);
-/// `onAdminRunning` gets the admin server's bound port (useful with port 0).
+/// Builds the registrar: ensures its topics exist and returns its services in start order: the
+/// producer, the view of `<p>.triggers`, the leadership (with the reconcile loop), then the admin
+/// server (`/healthz`, `/readyz`, `/metrics`). The leader's views of `<p>.sources` and
+/// `<p>.commands`, and its transactional producer, live as long as its leadership term. The
+/// `registrar` executable, `tributary dev` and the tests run the services in their own
+/// `ServiceGroup`; its graceful shutdown stops the leader reconciling, leaves the group and flushes
+/// the producer. `catalog` gives the integrations (and which credentials are missing);
+/// `onAdminRunning` gets the admin server's bound port (useful with port 0). The parts are the
+/// metrics `/metrics` serves.
 public func buildRegistrar(
     configuration: RegistrarConfiguration,
     catalog: IntegrationCatalog,
     logger: Logger,
-    gracefulShutdownSignals: [UnixSignal] = [],
     onAdminRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-) async throws -> Registrar {
+) async throws -> BuiltService<RegistrarMetrics> {
     configuration.kafka.logSkippedVariables(to: logger)
     let topics = configuration.topics
     try await topics.ensure(
@@ -81,9 +60,10 @@ public func buildRegistrar(
         sessionTimeout: configuration.sessionTimeout, retryBackoff: configuration.retryBackoff, reconciler: reconciler, logger: logger)
 
     let router = Router()
-    AdminRoutes(metrics: metrics.registry) {
+    let adminRoutes = AdminRoutes(metrics: metrics.registry) {
         triggers.isCaughtUp
-    }.add(to: router)
+    }
+    adminRoutes.add(to: router)
     let admin = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.adminHost, port: configuration.adminPort), serverName: "tributary-registrar"),
@@ -94,9 +74,14 @@ public func buildRegistrar(
     let services: [any Service] = [
         ProducerService(producer: producer), TableViewService(view: triggers), leadership, admin,
     ]
-    let group = ServiceGroup(configuration: .init(
-        services: services.map { .init(service: $0) }, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
-    return Registrar(metrics: metrics, group: group)
+    return BuiltService(
+        name: "registrar", parts: metrics, services: services, admin: adminRoutes,
+        adminHost: configuration.adminHost, adminPort: configuration.adminPort)
+}
+
+extension BuiltService where Parts == RegistrarMetrics {
+    /// The registrar's metrics (what `/metrics` serves).
+    public var metrics: RegistrarMetrics { parts }
 }
 
 /// The declarations each runner's presence carried last, so that a heartbeat which changes nothing

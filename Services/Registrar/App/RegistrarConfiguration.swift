@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Kafka
 import Logging
@@ -29,7 +30,7 @@ public struct RegistrarConfiguration: Sendable {
     public var adminHost: String = "0.0.0.0"
     /// `REGISTRAR_ADMIN_PORT`, default 9091 (0 picks a free port): `/healthz`, `/readyz`, `/metrics`.
     public var adminPort: Int = 9091
-    /// `LOG_LEVEL`, default `info`.
+    /// `LOG_LEVEL` (or `--log-level`), default `info`.
     public var logLevel: Logger.Level = .info
     /// Who answers commands (`by` in their results): `registrar@<host name>` by default.
     public var instanceName: String = "registrar@" + ProcessInfo.processInfo.hostName
@@ -49,6 +50,8 @@ public struct RegistrarConfiguration: Sendable {
         public var brokers: String?
         /// `--topic-prefix`, over `TRIBUTARY_TOPIC_PREFIX`.
         public var topicPrefix: String?
+        /// `--log-level`, over `LOG_LEVEL`.
+        public var logLevel: String?
         /// `--public-url`, over `PUBLIC_URL`.
         public var publicURL: String?
         /// `--resync-interval` (e.g. `5m`), over `REGISTRAR_RESYNC_INTERVAL`.
@@ -59,10 +62,43 @@ public struct RegistrarConfiguration: Sendable {
         public var adminPort: Int?
         /// No overrides.
         public init() {}
+
+        /// The values of parsed flags.
+        public init(_ flags: Flags) {
+            self.init()
+            brokers = flags.service.brokers
+            topicPrefix = flags.service.topicPrefix
+            logLevel = flags.service.logLevel
+            adminHost = flags.admin.adminHost
+            adminPort = flags.admin.adminPort
+            publicURL = flags.publicURL
+            resyncInterval = flags.resyncInterval
+        }
+    }
+
+    /// The registrar's flags, for a `@main` to add with `@OptionGroup`: the shared ``ServiceOptions``
+    /// and ``AdminOptions`` and the registrar's own. Each wins over the environment variable in brackets.
+    public struct Flags: ParsableArguments, Sendable {
+        /// `--brokers`, `--topic-prefix`, `--log-level`.
+        @OptionGroup public var service: ServiceOptions
+        /// `--public-url`.
+        @Option(help: "The receiver's public base URL [PUBLIC_URL].") public var publicURL: String?
+        /// `--resync-interval`.
+        @Option(help: "How often active sources are checked at the provider, e.g. 5m [REGISTRAR_RESYNC_INTERVAL].") public var resyncInterval: String?
+        /// `--admin-host`, `--admin-port`.
+        @OptionGroup public var admin: AdminOptions
+
+        /// No flags given (ArgumentParser fills the values when it parses).
+        public init() {}
+    }
+
+    /// Reads the environment, with parsed flags taking precedence.
+    public static func fromEnvironment(_ environment: ServiceEnvironment = ServiceEnvironment(), flags: Flags) throws -> RegistrarConfiguration {
+        try fromEnvironment(environment, overrides: Overrides(flags))
     }
 
     /// Reads the environment, with flags taking precedence.
-    public static func load(_ environment: ServiceEnvironment = ServiceEnvironment(), overrides: Overrides = .init()) throws -> RegistrarConfiguration {
+    public static func fromEnvironment(_ environment: ServiceEnvironment = ServiceEnvironment(), overrides: Overrides = .init()) throws -> RegistrarConfiguration {
         let kafka = try environment.kafka(brokers: overrides.brokers)
         let sealer = try environment.sealer()
         let publicURL = try environment.required(
@@ -80,17 +116,12 @@ public struct RegistrarConfiguration: Sendable {
         configuration.sessionTimeout = try environment.duration("REGISTRAR_SESSION_TIMEOUT", default: .seconds(10))
         configuration.adminHost = environment.string("REGISTRAR_ADMIN_HOST", override: overrides.adminHost) ?? "0.0.0.0"
         configuration.adminPort = try environment.int("REGISTRAR_ADMIN_PORT", override: overrides.adminPort, default: 9091, range: 0...65535)
-        if let level = environment.string("LOG_LEVEL") {
-            guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
-                throw ConfigurationError("LOG_LEVEL=\(level) is not one of trace, debug, info, notice, warning, error, critical")
-            }
-            configuration.logLevel = parsed
-        }
+        configuration.logLevel = try environment.logLevel(override: overrides.logLevel)
         return configuration
     }
 
     /// The topics under the prefix.
-    var topics: TributaryTopics { TributaryTopics(prefix: topicPrefix) }
+    public var topics: TributaryTopics { TributaryTopics(prefix: topicPrefix) }
 
     /// The webhook URL of a source key: `$PUBLIC_URL/sources/<key>`, the key escaped as one path segment.
     public func webhookURL(sourceKey: String) -> String {

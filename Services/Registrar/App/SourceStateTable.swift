@@ -4,25 +4,15 @@ import ServiceSupport
 import Synchronization
 import Tributary
 
-/// What the registrar knows about a source key.
-enum SourceEntry: Sendable, Hashable {
-    case state(SourceState)
-    /// A record that cannot be read (another sealing key, another version): never overwritten.
-    case unreadable(String)
-
-    /// The state, when it can be read.
-    var state: SourceState? {
-        if case .state(let state) = self { return state }
-        return nil
-    }
-}
-
 /// One leadership term's view of `<p>.sources`, read from the beginning after the term's
 /// transactional producer fenced the previous leader (so it holds every state that leader wrote),
 /// plus this term's own writes not yet seen on the view: the reconcile loop always works from the
 /// newest state, its own included. Every write goes through the term's ``LeaderWriter``.
 final class SourceStateTable: Sendable {
-    let view: KafkaTableView
+    /// The view of `<p>.sources` (shared with the receiver: ``SourceStatesView``).
+    private let sources: SourceStatesView
+    /// The table view the term runs and waits on.
+    var view: KafkaTableView { sources.table }
     private let pending: PendingWrites
     private let sealer: SecretSealer
     private let writer: LeaderWriter
@@ -37,7 +27,7 @@ final class SourceStateTable: Sendable {
         self.writer = writer
         self.topic = topics.sources.name
         self.commandsTopic = topics.commands.name
-        view = try KafkaTableView(configuration: configuration, topic: topic, logger: logger) { change in
+        sources = try SourceStatesView(configuration: configuration, topic: topic, sealer: sealer, logger: logger) { change in
             // Our own write arrived: from now on the view is at least as new.
             pending.values.withLock { if $0[change.key] == change.value { $0[change.key] = nil } }
             onChange()
@@ -48,25 +38,17 @@ final class SourceStateTable: Sendable {
     func entries() -> [String: SourceEntry] {
         var bytes = view.snapshot
         for (key, value) in pending.values.withLock({ $0 }) { bytes[key] = value }
-        return bytes.mapValues(decode)
+        return bytes.mapValues(sources.decode)
     }
 
     /// The newest entry for one source key.
     func entry(_ key: String) -> SourceEntry? {
         guard let bytes = pending.values.withLock({ $0[key] }) ?? view[key] else { return nil }
-        return decode(bytes)
+        return sources.decode(bytes)
     }
 
     /// The newest readable state of a source key.
     func state(_ key: String) -> SourceState? { entry(key)?.state }
-
-    private func decode(_ bytes: [UInt8]) -> SourceEntry {
-        do {
-            return .state(try SourceState(record: WireRecord(key: nil, value: bytes), sealer: sealer))
-        } catch {
-            return .unreadable("\(error)")
-        }
-    }
 
     /// Writes a state (secret sealed), with the result of the command that caused it if any, in one
     /// transaction. Throws ``LeadershipLost`` when this term may no longer write, a ``KafkaError``

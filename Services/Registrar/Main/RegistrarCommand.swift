@@ -3,10 +3,12 @@ import Logging
 import ServiceSupport
 import TributaryIntegrations
 import TributaryRegistrar
+import ServiceLifecycle
 import UnixSignals
 
 /// `registrar`: keeps the providers' webhook subscriptions in line with the declared triggers.
-/// Reads its configuration and runs ``buildRegistrar`` until SIGTERM or SIGINT.
+/// Reads its configuration, builds the registrar with ``buildRegistrar`` and runs its services in one
+/// `ServiceGroup` until SIGTERM or SIGINT.
 @main
 struct RegistrarCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,24 +20,12 @@ struct RegistrarCommand: AsyncParsableCommand {
             REGISTRAR_RETRY_BACKOFF, REGISTRAR_ATTEMPTS_PER_RUN, REGISTRAR_SESSION_TIMEOUT, LOG_LEVEL.
             """)
 
-    @Option(help: "Kafka bootstrap servers [KAFKA_BROKERS].") var brokers: String?
-    @Option(help: "Topic prefix [TRIBUTARY_TOPIC_PREFIX].") var topicPrefix: String?
-    @Option(help: "The receiver's public base URL [PUBLIC_URL].") var publicURL: String?
-    @Option(help: "How often active sources are checked at the provider, e.g. 5m [REGISTRAR_RESYNC_INTERVAL].") var resyncInterval: String?
-    @Option(help: "Admin address (/healthz, /readyz, /metrics) [REGISTRAR_ADMIN_HOST].") var adminHost: String?
-    @Option(help: "Admin port [REGISTRAR_ADMIN_PORT].") var adminPort: Int?
+    @OptionGroup var flags: RegistrarConfiguration.Flags
 
     func run() async throws {
-        var overrides = RegistrarConfiguration.Overrides()
-        overrides.brokers = brokers
-        overrides.topicPrefix = topicPrefix
-        overrides.publicURL = publicURL
-        overrides.resyncInterval = resyncInterval
-        overrides.adminHost = adminHost
-        overrides.adminPort = adminPort
         let configuration: RegistrarConfiguration
         do {
-            configuration = try RegistrarConfiguration.load(overrides: overrides)
+            configuration = try RegistrarConfiguration.fromEnvironment(flags: flags)
         } catch {
             throw ValidationError("\(error)")
         }
@@ -49,8 +39,8 @@ struct RegistrarCommand: AsyncParsableCommand {
             logger.warning("no credentials: \(provider) sources cannot be registered", metadata: ["variable": "\(variable)"])
         }
         let registrar = try await buildRegistrar(
-            configuration: configuration, catalog: catalog, logger: logger, gracefulShutdownSignals: [.sigterm, .sigint],
+            configuration: configuration, catalog: catalog, logger: logger,
             onAdminRunning: { port in logger.info("admin server listening", metadata: ["port": "\(port)"]) })
-        try await registrar.run()
+        try await ServiceGroup(services: registrar.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     }
 }

@@ -2,47 +2,37 @@ import ArgumentParser
 import Foundation
 import ExampleJobs
 import Logging
+import ServiceLifecycle
 import ServiceSupport
 import TributaryRunner
 
 /// `runner`: the reference runner with the example jobs. It only reads its configuration (flags
-/// override environment variables) and runs what `buildRunner` builds.
+/// override environment variables), builds the runner with `buildRunner` and runs its services in
+/// one `ServiceGroup` until SIGTERM or SIGINT.
 @main
 struct RunnerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runner",
         abstract: "Run Tributary jobs on events from Kafka.",
         discussion: """
-            Environment: KAFKA_BROKERS (and KAFKA_* librdkafka properties), TRIBUTARY_TOPIC_PREFIX, \
-            RUNNER_GROUP, RUNNER_TOPICS, RUNNER_ADMIN_PORT, RUNNER_MAX_CONCURRENT_RUNS, RUNNER_DRAIN_TIMEOUT. \
+            Flags override the environment variables named in brackets. Environment: KAFKA_BROKERS (and \
+            KAFKA_* librdkafka properties), TRIBUTARY_TOPIC_PREFIX, RUNNER_GROUP, RUNNER_TOPICS, RUNNER_ADMIN_HOST, \
+            RUNNER_ADMIN_PORT, RUNNER_MAX_CONCURRENT_RUNS, RUNNER_DRAIN_TIMEOUT, LOG_LEVEL. \
             SIGTERM or SIGINT drain the runs in flight, commit and leave the group.
             """)
 
-    @Option(help: "Bootstrap servers (KAFKA_BROKERS).") var brokers: String?
-    @Option(help: "Topic prefix (TRIBUTARY_TOPIC_PREFIX, default tributary).") var topicPrefix: String?
-    @Option(help: "Consumer group (RUNNER_GROUP, default <prefix>-runners).") var group: String?
-    @Option(help: "More event topics, comma-separated (RUNNER_TOPICS).") var topics: String?
-    @Option(help: "Admin HTTP port (RUNNER_ADMIN_PORT, default 9090).") var adminPort: Int?
-    @Option(help: "Most runs at once (RUNNER_MAX_CONCURRENT_RUNS, default 256).") var maxConcurrentRuns: Int?
-    @Option(help: "How long shutdown waits for runs in flight, e.g. 30s (RUNNER_DRAIN_TIMEOUT).") var drainTimeout: String?
+    @OptionGroup var flags: RunnerConfiguration.Flags
 
     func run() async throws {
-        var overrides = RunnerConfiguration.Overrides()
-        overrides.brokers = brokers
-        overrides.topicPrefix = topicPrefix
-        overrides.group = group
-        overrides.topics = topics
-        overrides.adminPort = adminPort
-        overrides.maxConcurrentRuns = maxConcurrentRuns
-        overrides.drainTimeout = drainTimeout
         let configuration: RunnerConfiguration
-        var logger = Logger(label: "tributary.runner")
         do {
-            configuration = try RunnerConfiguration.fromEnvironment(overrides: overrides)
-            logger.logLevel = try ServiceEnvironment().logLevel()
+            configuration = try RunnerConfiguration.fromEnvironment(flags: flags)
         } catch {
             throw ValidationError("\(error)")
         }
-        try await buildRunner(configuration: configuration, jobs: ExampleJobs.all, logger: logger).run()
+        var logger = Logger(label: "tributary.runner")
+        logger.logLevel = configuration.logLevel
+        let runner = try buildRunner(configuration: configuration, jobs: ExampleJobs.all, logger: logger)
+        try await ServiceGroup(services: runner.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     }
 }

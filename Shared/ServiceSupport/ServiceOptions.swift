@@ -1,0 +1,29 @@
+import ArgumentParser
+
+/// The flags every service executable takes (`receiver`, `registrar`, `runner`, or a user's own
+/// `@main`): add it with `@OptionGroup`. Each flag wins over the environment variable in brackets;
+/// a service's `Overrides.init(…)` takes it, so no entry point copies flags by hand.
+public struct ServiceOptions: ParsableArguments, Sendable {
+    /// `--brokers`, over `KAFKA_BROKERS`.
+    @Option(help: "Kafka bootstrap servers [KAFKA_BROKERS].") public var brokers: String?
+    /// `--topic-prefix`, over `TRIBUTARY_TOPIC_PREFIX`.
+    @Option(help: "Topic prefix [TRIBUTARY_TOPIC_PREFIX].") public var topicPrefix: String?
+    /// `--log-level`, over `LOG_LEVEL`.
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical [LOG_LEVEL].") public var logLevel: String?
+
+    /// No flags given (ArgumentParser fills the values when it parses).
+    public init() {}
+}
+
+/// The admin server's flags of a service that serves `/healthz`, `/readyz` and `/metrics` on a
+/// port of its own (the registrar, the runner). The variables are the service's own:
+/// `REGISTRAR_ADMIN_HOST` and `REGISTRAR_ADMIN_PORT`, `RUNNER_ADMIN_HOST` and `RUNNER_ADMIN_PORT`.
+public struct AdminOptions: ParsableArguments, Sendable {
+    /// `--admin-host`, over `<SERVICE>_ADMIN_HOST`.
+    @Option(help: "Admin address (/healthz, /readyz, /metrics) [REGISTRAR_ADMIN_HOST, RUNNER_ADMIN_HOST].") public var adminHost: String?
+    /// `--admin-port`, over `<SERVICE>_ADMIN_PORT` (0 picks a free port).
+    @Option(help: "Admin port [REGISTRAR_ADMIN_PORT, RUNNER_ADMIN_PORT].") public var adminPort: Int?
+
+    /// No flags given (ArgumentParser fills the values when it parses).
+    public init() {}
+}
