@@ -82,8 +82,11 @@ struct DispatchStateMachine<Work: Sendable>: Sendable {
 
     /// A job's runs of one partition waiting their turn.
     struct Lane: Sendable {
+        /// The runs queued; those before `head` were taken.
         var queue: [Work] = []
+        /// The index of the next run to take.
         var head = 0
+        /// A worker runs this lane (it takes the queued runs; no second one starts).
         var busy = false
 
         /// Runs queued and not yet taken.
@@ -109,9 +112,11 @@ struct DispatchStateMachine<Work: Sendable>: Sendable {
         var closing = false
         /// The rewind gate, until a record passes it.
         var rewind: RewindGate?
+        /// Each serialised job's lane, by job id.
         var lanes: [String: Lane] = [:]
         /// Runs still to settle per received offset (absent: none, or it finished).
         var remaining: [Int64: Int] = [:]
+        /// The received offsets not finished yet, to mark done only contiguous ones.
         var tracker = OffsetTracker()
         /// The next offset to commit, once known.
         var nextOffset: Int64?
@@ -126,10 +131,13 @@ struct DispatchStateMachine<Work: Sendable>: Sendable {
         var isSettled: Bool { unsettled == 0 && workers.isEmpty }
     }
 
+    /// The assigned partitions (a revoked one stays, closing, until ``removed(_:)``).
     private(set) var partitions: [KafkaTopicPartition: Partition] = [:]
     /// Draining for shutdown: no record is taken and no partition is restored any more.
     private(set) var stopped = false
+    /// Who waits for which partitions to settle, by waiter id.
     private var waiters: [Int: Set<KafkaTopicPartition>] = [:]
+    /// The last worker or waiter id handed out.
     private var nextId = 0
 
     /// An empty state: no partition assigned.

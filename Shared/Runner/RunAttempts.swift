@@ -9,14 +9,19 @@ import Tributary
 /// are exhausted, and records every attempt on `<p>.runs`. ``RunDispatcher`` decides when a run
 /// starts and what its settling means for the event's offset; this only runs it.
 struct RunAttempts: Sendable {
+    /// The runner's topics and settings (the dead-letter topic, whether run logs are printed).
     let configuration: RunnerConfiguration
+    /// Writes run records and dead letters.
     let writer: RecordWriter
+    /// The job's restored runs: a run finished meanwhile is skipped, a finished one recorded.
     let history: RunHistory
+    /// Counts outcomes and durations.
     let metrics: RunnerMetrics
     /// The runner-wide cap on runs executing at once.
     let permits: RunPermits
     let logger: Logger
 
+    /// The `<p>.runs` message of a run record, on its event's runs partition.
     private func runMessage(_ record: RunRecord, _ work: RunDispatcher.Work) throws -> KafkaProducerMessage {
         KafkaProducerMessage(topic: configuration.runsTopic, partition: work.runsPartition, record: try record.record())
     }
