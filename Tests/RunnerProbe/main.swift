@@ -127,4 +127,5 @@ let watcher = Task {
 }
 try await application.run()
 watcher.cancel()
+await watcher.value  // a line it is printing now comes before `stopped`, which stays the last
 emit("stopped")
