@@ -12,6 +12,10 @@ import Tributary
 /// run one after another, unless the job allows concurrent runs), counts each event's unfinished
 /// runs, and marks the highest contiguous finished offset done. Runs are capped runner-wide; a run
 /// waiting out a retry pause holds no permit and blocks only its own lane.
+///
+/// The bookkeeping is a ``DispatchStateMachine`` held under one lock; this class carries out its
+/// actions (starts workers, marks offsets done, releases permits, resumes waiters), and
+/// ``RunAttempts`` runs each run's attempts.
 final class RunDispatcher: Sendable {
     /// One run to make: a job and an event, where it came from, and what earlier attempts left.
     struct Work: Sendable {
@@ -24,38 +28,23 @@ final class RunDispatcher: Sendable {
         var partition: KafkaTopicPartition { message.topicPartition }
     }
 
-    /// A job's runs of one partition waiting their turn (a class: mutated in place under the lock).
-    private final class Lane {
-        var queue: [Work] = []
-        var head = 0
-        var busy = false
-    }
-
-    /// What the dispatcher knows of one assigned partition (a class: mutated in place under the lock).
-    private final class PartitionState {
-        init(runsPartition: Int32) { self.runsPartition = runsPartition }
-        let runsPartition: Int32
-        var tracker = OffsetTracker()
-        var remaining: [Int64: Int] = [:]
-        var lanes: [String: Lane] = [:]
-        var tasks: [Int: Task<Void, Never>] = [:]
-        /// Runs started and not yet settled (durable, or given up).
-        var unsettled = 0
-        var closing = false
-        /// The next offset to commit, once known.
-        var nextOffset: Int64?
-        /// The last offset taken in this assignment (a record at or below it is a duplicate).
-        var lastOffset: Int64 = -1
-        /// After a rewind: records fetched before it are still in the buffer; the first record taken
-        /// is one the rewound fetch delivers (at or after `from`, and at or below `before` when the
-        /// rewind went back).
-        var rewind: (from: Int64, before: Int64)?
-    }
+    typealias Machine = DispatchStateMachine<Work>
 
     private struct State {
-        var partitions: [KafkaTopicPartition: PartitionState] = [:]
-        var nextTaskId = 0
-        var stopped = false
+        var machine = Machine()
+        /// The task of each worker the machine counts, by worker id.
+        var workers: [Int: Task<Void, Never>] = [:]
+        /// Who waits in ``waitUntilSettled(_:timeout:)``, by waiter id, with the timer of its deadline.
+        var waiters: [Int: (continuation: CheckedContinuation<Bool, Never>, timer: Task<Void, Never>?)] = [:]
+
+        /// Removes the waiters `ids` (to resume outside the lock), cancelling their timers.
+        mutating func take(_ ids: [Int]) -> [CheckedContinuation<Bool, Never>] {
+            ids.compactMap { id in
+                guard let waiter = waiters.removeValue(forKey: id) else { return nil }
+                waiter.timer?.cancel()
+                return waiter.continuation
+            }
+        }
     }
 
     private let state = Mutex(State())
@@ -65,8 +54,8 @@ final class RunDispatcher: Sendable {
     private let writer: RecordWriter
     private let history: RunHistory
     private let metrics: RunnerMetrics
-    private let permits: RunPermits
     private let intake: RunPermits
+    private let attempts: RunAttempts
     private let logger: Logger
     private let markDone: @Sendable (KafkaTopicPartition, Int64) -> Void
 
@@ -80,8 +69,9 @@ final class RunDispatcher: Sendable {
         self.writer = writer
         self.history = history
         self.metrics = metrics
-        self.permits = permits
         self.intake = RunPermits(configuration.maxPendingEvents)
+        self.attempts = RunAttempts(configuration: configuration, writer: writer, history: history, metrics: metrics,
+                                    permits: permits, logger: logger)
         self.logger = logger
         self.markDone = markDone
     }
@@ -96,13 +86,13 @@ final class RunDispatcher: Sendable {
 
     /// Restores what the runs of newly assigned partitions left, then accepts their records.
     func assign(_ partitions: [KafkaTopicPartition]) async {
-        let runsPartitions = Set(partitions.map(runsPartition(for:)))
+        let restoring = Set(partitions.map(runsPartition(for:)))
         var pause = Duration.milliseconds(200)
-        while !state.withLock({ $0.stopped }) {
+        while !state.withLock({ $0.machine.stopped }) {
             do {
                 let started = ContinuousClock.now
                 let (count, expired) = try await history.rebuild(
-                    configuration: configuration.kafka, runsTopic: configuration.runsTopic, partitions: runsPartitions, logger: logger)
+                    configuration: configuration.kafka, runsTopic: configuration.runsTopic, partitions: restoring, logger: logger)
                 logger.info("partitions assigned; runs restored", metadata: [
                     LogKey.jobId: "\(history.jobId)", "partitions": "\(partitions.sorted())", "runRecords": "\(count)",
                     "finished": "\(history.counts.finished)", "unfinished": "\(history.counts.unfinished)",
@@ -115,11 +105,8 @@ final class RunDispatcher: Sendable {
                 pause = min(pause * 2, .seconds(5))
             }
         }
-        state.withLock { state in
-            for partition in partitions {
-                state.partitions[partition] = PartitionState(runsPartition: runsPartition(for: partition))
-            }
-        }
+        let runsPartitions = Dictionary(uniqueKeysWithValues: partitions.map { ($0, runsPartition(for: $0)) })
+        state.withLock { $0.machine.assigned(runsPartitions) }
     }
 
     /// Removes runs that finished before the dedup window from `<p>.runs` (compaction drops them).
@@ -135,35 +122,23 @@ final class RunDispatcher: Sendable {
     /// timeout, then cancels them), marks what finished, and forgets them.
     func revoke(_ partitions: [KafkaTopicPartition]) async {
         let revoked = Set(partitions)
-        state.withLock { state in
-            for partition in revoked {
-                guard let p = state.partitions[partition] else { continue }
-                p.closing = true
-                for lane in p.lanes.values {
-                    lane.queue = []
-                    lane.head = 0
-                }
-            }
-        }
+        state.withLock { $0.machine.revoking(revoked) }
         if !(await waitUntilSettled(revoked, timeout: configuration.drainTimeout)) {
             let cancelled = state.withLock { state in
-                revoked.flatMap { state.partitions[$0]?.tasks.values.map { $0 } ?? [] }
+                state.machine.workers(of: revoked).compactMap { state.workers[$0] }
             }
             logger.warning("runs still in flight at the drain deadline are cancelled; their events will run again",
                            metadata: ["runs": "\(cancelled.count)", "partitions": "\(partitions.sorted())"])
             for task in cancelled { task.cancel() }
             _ = await waitUntilSettled(revoked, timeout: .seconds(5))
         }
-        let released = state.withLock { state -> Int in
-            var released = 0
-            for partition in revoked {
-                if let removed = state.partitions.removeValue(forKey: partition) { released += removed.tracker.unfinishedCount }
-            }
-            let kept = Set(state.partitions.values.map(\.runsPartition))
-            history.forget(runsPartitions: Set(revoked.map(runsPartition(for:))).subtracting(kept))
-            return released
+        let (removed, resumed) = state.withLock { state in
+            let removed = state.machine.removed(Dictionary(uniqueKeysWithValues: revoked.map { ($0, runsPartition(for: $0)) }))
+            history.forget(runsPartitions: removed.forgetRunsPartitions)
+            return (removed, state.take(removed.resume))
         }
-        if released > 0 { intake.release(released) }
+        for continuation in resumed { continuation.resume(returning: true) }
+        if removed.releaseIntake > 0 { intake.release(removed.releaseIntake) }
     }
 
     /// Prepares partitions to be read again from `offsets` (a rewind): their runs in flight finish,
@@ -171,45 +146,49 @@ final class RunDispatcher: Sendable {
     /// caller then seeks the consumer.
     func rewind(_ offsets: [KafkaTopicPartition: Int64]) async {
         let partitions = Array(offsets.keys)
-        let last = state.withLock { state in partitions.reduce(into: [KafkaTopicPartition: Int64]()) { $0[$1] = state.partitions[$1]?.lastOffset } }
+        let gates = state.withLock { $0.machine.rewinding(offsets) }
         await revoke(partitions)
         await assign(partitions)
-        state.withLock { state in
-            for (partition, offset) in offsets {
-                state.partitions[partition]?.rewind = (offset, last[partition] ?? Int64.max)
-            }
-        }
+        state.withLock { $0.machine.rewound(gates) }
     }
 
     /// Drains every partition (shutdown): no new record is taken from now on.
     func drainAll() async {
-        let all = state.withLock { state in
-            state.stopped = true
-            return Array(state.partitions.keys)
-        }
-        await revoke(all)
+        await revoke(state.withLock { $0.machine.stopping() })
     }
 
+    /// Waits until no run is in flight and no worker is alive on `partitions` (woken by the action
+    /// that settles them, not by polling); returns `false` if `timeout` passed first. The deadline
+    /// holds even if the calling task is cancelled.
     private func waitUntilSettled(_ partitions: Set<KafkaTopicPartition>, timeout: Duration) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let busy = state.withLock { state in
-                partitions.contains { (state.partitions[$0]?.unsettled ?? 0) > 0 || !(state.partitions[$0]?.tasks.isEmpty ?? true) }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let id = state.withLock { state -> Int? in
+                guard let id = state.machine.waitForSettled(partitions) else { return nil }
+                state.waiters[id] = (continuation, nil)
+                return id
             }
-            if !busy { return true }
-            if ContinuousClock.now >= deadline { return false }
-            try? await Task.sleep(for: .milliseconds(10))
+            guard let id else { return continuation.resume(returning: true) }
+            let timer = Task { [self] in
+                try? await Task.sleep(for: timeout)
+                let expired = state.withLock { state in
+                    state.machine.waitTimedOut(id) ? state.waiters.removeValue(forKey: id)?.continuation : nil
+                }
+                expired?.resume(returning: false)
+            }
+            state.withLock { state in
+                if state.waiters[id] != nil { state.waiters[id]!.timer = timer } else { timer.cancel() }
+            }
         }
     }
 
     /// The partitions this runner holds now (restored and accepting records).
     var assigned: Set<KafkaTopicPartition> {
-        state.withLock { Set($0.partitions.filter { !$0.value.closing }.keys) }
+        state.withLock { $0.machine.accepting }
     }
 
     /// The next offset to commit of every assigned partition whose position is known.
     var positions: [KafkaTopicPartition: Int64] {
-        state.withLock { state in state.partitions.compactMapValues(\.nextOffset) }
+        state.withLock { $0.machine.positions }
     }
 
     // MARK: Dispatch
@@ -220,7 +199,7 @@ final class RunDispatcher: Sendable {
         await intake.acquire()
         let partition = message.topicPartition
         let runsPartition = runsPartition(for: partition)
-        var works: [Work] = []
+        var runs: [Machine.Run] = []
         var unreadable: String?
         do {
             let event = try CloudEvent.decode(WireRecord(message), receivedAt: message.timestamp ?? Date())
@@ -239,38 +218,30 @@ final class RunDispatcher: Sendable {
                 case .unknown:
                     restored = nil
                 }
-                works.append(Work(job: job, event: event, message: message, runKey: runKey, runsPartition: runsPartition,
-                                  restored: restored))
+                let work = Work(job: job, event: event, message: message, runKey: runKey, runsPartition: runsPartition,
+                                restored: restored)
+                runs.append(job.concurrentRuns ? .concurrent(work) : .lane(job.id, work))
             }
         } catch {
             unreadable = error.reason
         }
-        let accepted = state.withLock { state -> Bool in
-            guard !state.stopped, let p = state.partitions[partition], !p.closing, message.offset > p.lastOffset else {
-                return false
-            }
-            if let rewind = p.rewind {
-                guard message.offset >= rewind.from, rewind.from > rewind.before || message.offset <= rewind.before else { return false }
-                p.rewind = nil
-            }
-            p.lastOffset = message.offset
-            p.tracker.add(message.offset)
-            if p.nextOffset == nil { p.nextOffset = message.offset }
-            let count = works.count + (unreadable == nil ? 0 : 1)
-            if count > 0 { p.remaining[message.offset] = count }
-            return true
+        let received = state.withLock {
+            $0.machine.received(partition, offset: message.offset, runs: runs, unreadable: unreadable != nil)
         }
-        guard accepted else {
+        switch received {
+        case .refused:
             intake.release()
-            return
-        }
-        if let unreadable {
+        case .finished(let done):
+            intake.release()
+            if let done { markDone(partition, done) }
+        case .deadLetter:
+            let reason = unreadable ?? ""
             metrics.countUnreadable()
             logger.warning("not a CloudEvent; dead-lettered", metadata: [
                 LogKey.topic: "\(message.topic)", LogKey.partition: "\(message.partition)",
-                LogKey.offset: "\(message.offset)", LogKey.error: "\(unreadable)"])
+                LogKey.offset: "\(message.offset)", LogKey.error: "\(reason)"])
             spawn(partition) { [self] in
-                let letter = DLQRecord(original: WireRecord(message), reason: unreadable)
+                let letter = DLQRecord(original: WireRecord(message), reason: reason)
                 do {
                     try await writer.write(KafkaProducerMessage(topic: configuration.deadLetterTopic, record: letter.record()))
                     settle(partition, message.offset, finished: true, started: false)
@@ -278,232 +249,56 @@ final class RunDispatcher: Sendable {
                     settle(partition, message.offset, finished: false, started: false)
                 }
             }
-            return
-        }
-        if works.isEmpty {
-            finish(partition, message.offset)
-            return
-        }
-        for work in works {
-            if work.job.concurrentRuns {
-                spawn(partition) { [self] in
-                    guard begin(partition) else { return }
-                    await execute(work)
+        case .start(let starts):
+            for start in starts {
+                switch start {
+                case .laneWorker(let job):
+                    spawn(partition) { [self] in
+                        while let next = state.withLock({ $0.machine.laneNext(partition, lane: job) }) {
+                            await run(next)
+                        }
+                    }
+                case .concurrent(let work):
+                    spawn(partition) { [self] in
+                        guard state.withLock({ $0.machine.beginConcurrent(partition) }) else { return }
+                        await run(work)
+                    }
                 }
-            } else {
-                enqueue(work)
             }
         }
     }
 
-    private func enqueue(_ work: Work) {
-        let startWorker = state.withLock { state -> Bool in
-            guard let p = state.partitions[work.partition] else { return false }
-            let lane: Lane
-            if let existing = p.lanes[work.job.id] {
-                lane = existing
-            } else {
-                lane = Lane()
-                p.lanes[work.job.id] = lane
-            }
-            lane.queue.append(work)
-            let start = !lane.busy
-            if start { lane.busy = true }
-            return start
-        }
-        guard startWorker else { return }
-        spawn(work.partition) { [self] in
-            while let next = nextInLane(work.partition, job: work.job.id) {
-                await execute(next)
-            }
+    /// Runs a started run's attempts; its settling goes back to the state machine.
+    private func run(_ work: Work) async {
+        await attempts.execute(work) { [self] finished in
+            settle(work.partition, work.message.offset, finished: finished)
         }
     }
 
-    /// Takes the lane's next run (counting it as started), or ends the lane's worker.
-    private func nextInLane(_ partition: KafkaTopicPartition, job: String) -> Work? {
-        state.withLock { state -> Work? in
-            guard let p = state.partitions[partition], let lane = p.lanes[job] else { return nil }
-            guard !p.closing, lane.head < lane.queue.count else {
-                lane.busy = false
-                lane.queue = []
-                lane.head = 0
-                return nil
-            }
-            let work = lane.queue[lane.head]
-            lane.head += 1
-            if lane.head > 256 && lane.head * 2 > lane.queue.count {
-                lane.queue.removeFirst(lane.head)
-                lane.head = 0
-            }
-            p.unsettled += 1
-            return work
-        }
-    }
-
-    /// Counts a concurrent run as started, unless its partition is closing.
-    private func begin(_ partition: KafkaTopicPartition) -> Bool {
-        state.withLock { state in
-            guard state.partitions[partition]?.closing == false else { return false }
-            state.partitions[partition]!.unsettled += 1  // a class: in place
-            return true
-        }
-    }
-
+    /// Starts a worker task for `partition` (unless it is gone), counted until it ends.
     private func spawn(_ partition: KafkaTopicPartition, _ body: @escaping @Sendable () async -> Void) {
-        state.withLock { current in
-            guard current.partitions[partition] != nil else { return }
-            let id = current.nextTaskId
-            current.nextTaskId += 1
-            current.partitions[partition]!.tasks[id] = Task { [self] in
+        state.withLock { state in
+            guard let id = state.machine.workerStarting(partition) else { return }
+            // Created under the lock: the task cannot end (and remove itself) before it is stored.
+            state.workers[id] = Task { [self] in
                 await body()
-                _ = self.state.withLock { $0.partitions[partition]?.tasks.removeValue(forKey: id) }
-            }
-        }
-    }
-
-    /// A started run (or dead letter) is over: its event finishes if it was its last.
-    private func settle(_ partition: KafkaTopicPartition, _ offset: Int64, finished: Bool, started: Bool = true) {
-        let (done, releaseEvent) = state.withLock { state -> (Int64?, Bool) in
-            guard let p = state.partitions[partition] else { return (nil, false) }
-            if started { p.unsettled -= 1 }
-            guard finished, let left = p.remaining[offset] else { return (nil, false) }
-            if left > 1 {
-                p.remaining[offset] = left - 1
-                return (nil, false)
-            }
-            p.remaining[offset] = nil
-            let done = p.tracker.finish(offset)
-            if let done { p.nextOffset = done + 1 }
-            return (done, true)
-        }
-        if releaseEvent { intake.release() }
-        if let done { markDone(partition, done) }
-    }
-
-    /// An event with nothing to run is finished at once.
-    private func finish(_ partition: KafkaTopicPartition, _ offset: Int64) {
-        let done = state.withLock { state -> Int64? in
-            guard state.partitions[partition] != nil else { return nil }
-            let done = state.partitions[partition]!.tracker.finish(offset)
-            if let done { state.partitions[partition]!.nextOffset = done + 1 }
-            return done
-        }
-        intake.release()
-        if let done { markDone(partition, done) }
-    }
-
-    // MARK: Running
-
-    private func runMessage(_ record: RunRecord, _ work: Work) throws -> KafkaProducerMessage {
-        KafkaProducerMessage(topic: configuration.runsTopic, partition: work.runsPartition, record: try record.record())
-    }
-
-    /// Runs a job on an event until it succeeds or its attempts are exhausted (then dead-letters the
-    /// event); settles the run once its final record is durable.
-    private func execute(_ work: Work) async {
-        let job = work.job
-        let event = work.event
-        let firstAttempt = (work.restored?.attempt ?? 0) + 1
-        let lastAttempt = max(job.retry.limit, firstAttempt)
-        let writer = writer
-        let runsTopic = configuration.runsTopic
-        let runsPartition = work.runsPartition
-        let store = RunTaskStore(restored: work.restored?.tasks ?? []) { record in
-            try await writer.write(KafkaProducerMessage(topic: runsTopic, partition: runsPartition, record: try record.record()))
-        }
-        let properties = job.job.runProperties(for: event)
-        // The same event delivered twice in a row (a provider retrying, a replayed batch): the copy
-        // waited in this lane behind the first and finds its run finished now. Run nothing again.
-        if case .finished = history.lookup(work.runKey, runsPartition: runsPartition) {
-            metrics.count(job: job.id, .skipped)
-            logger.debug("run finished meanwhile; duplicate skipped", metadata: [LogKey.jobId: "\(job.id)", LogKey.eventKey: "\(event.key)"])
-            return settle(work.partition, work.message.offset, finished: true)
-        }
-        var attempt = firstAttempt
-        var metadata: Logger.Metadata = [LogKey.jobId: "\(job.id)", LogKey.eventKey: "\(event.key)",
-                                         LogKey.eventName: "\(event.name)"]
-        while true {
-            await permits.acquire()
-            if Task.isCancelled {
-                permits.release()
-                return settle(work.partition, work.message.offset, finished: false)
-            }
-            let context = RunContext(job: job.job, event: event, attempt: attempt)
-            metadata[LogKey.runId] = "\(context.runId)"
-            metadata[LogKey.attempt] = "\(attempt)"
-            let io = IO(runId: context.runId, attempt: attempt, store: store, print: configuration.printRunLogs)
-            let clock = ContinuousClock.now
-            var record = RunRecord(starting: context, event: event, properties: properties, at: Date())
-            record.tasks = store.all
-            store.begin(record, log: io.log)
-            if let message = try? runMessage(record, work) { writer.enqueue(message) { _ in } }
-            let failure: (any Error)?
-            do {
-                try await job.job.run(event, io: io, context: context)
-                failure = nil
-            } catch {
-                failure = error
-            }
-            permits.release()
-            metrics.recordDuration(job: job.id, ContinuousClock.now - clock)
-            record.tasks = store.all
-            record.finishedAt = Date()
-
-            guard let failure else {
-                record.status = .succeeded
-                record.logs = io.log.lines
-                metrics.count(job: job.id, .succeeded)
-                history.finish(work.runKey, runsPartition: runsPartition)
-                return persistFinal(record, work)
-            }
-            if Task.isCancelled {
-                logger.info("run cancelled; its event will run again", metadata: metadata)
-                return settle(work.partition, work.message.offset, finished: false)
-            }
-            record.status = .failed
-            record.error = "\(failure)"
-            let retriable = !(failure is PayloadError)
-            if retriable && attempt < lastAttempt {
-                let delay = job.retry.delay(afterAttempt: min(attempt, max(job.retry.limit - 1, 1))) ?? job.retry.minTimeout
-                record.logs = io.log.lines
-                if let message = try? runMessage(record, work) { writer.enqueue(message) { _ in } }
-                metrics.count(job: job.id, .retried)
-                var retryMetadata = metadata
-                retryMetadata[LogKey.error] = "\(failure)"
-                retryMetadata["delay"] = "\(delay)"
-                logger.warning("run failed; retrying", metadata: retryMetadata)
-                do { try await Task.sleep(for: delay) } catch {
-                    return settle(work.partition, work.message.offset, finished: false)
+                let resumed = self.state.withLock { state in
+                    state.workers[id] = nil
+                    return state.take(state.machine.workerEnded(partition, id: id))
                 }
-                attempt += 1
-                continue
+                for continuation in resumed { continuation.resume(returning: true) }
             }
-            // Out of attempts: the event goes to the dead-letter topic first, then the run is failed for good.
-            let letter = DLQRecord(original: WireRecord(work.message), reason: "\(failure)", jobId: job.id,
-                                   runId: context.runId, attempts: attempt)
-            do {
-                try await writer.write(KafkaProducerMessage(topic: configuration.deadLetterTopic, record: letter.record()))
-            } catch {
-                return settle(work.partition, work.message.offset, finished: false)
-            }
-            io.logger.error("\(RunRecord.deadLetteredMessage)", metadata: [
-                LogKey.error: "\(failure)", LogKey.topic: "\(configuration.deadLetterTopic)"])
-            record.status = .deadLettered
-            record.logs = io.log.lines
-            metrics.count(job: job.id, .deadLettered)
-            history.finish(work.runKey, runsPartition: runsPartition)
-            return persistFinal(record, work)
         }
     }
 
-    private func persistFinal(_ record: RunRecord, _ work: Work) {
-        do {
-            writer.enqueue(try runMessage(record, work)) { [self] result in
-                settle(work.partition, work.message.offset, finished: (try? result.get()) != nil)
-            }
-        } catch {
-            logger.error("run record could not be encoded", metadata: [LogKey.runId: "\(record.runId)", LogKey.error: "\(error)"])
-            settle(work.partition, work.message.offset, finished: false)
+    /// A started run (or dead letter) is over: carries out what the state machine says.
+    private func settle(_ partition: KafkaTopicPartition, _ offset: Int64, finished: Bool, started: Bool = true) {
+        let (action, resumed) = state.withLock { state in
+            let action = state.machine.settled(partition, offset: offset, finished: finished, started: started)
+            return (action, state.take(action.resume))
         }
+        for continuation in resumed { continuation.resume(returning: true) }
+        if action.releaseIntake { intake.release() }
+        if let done = action.markDone { markDone(partition, done) }
     }
 }

@@ -34,6 +34,9 @@ final class RunPermits: Sendable {
         }
     }
 
+    /// How many tasks wait for a permit now.
+    var waiting: Int { state.withLock { $0.waiters.count - $0.head } }
+
     /// Gives a permit back (to the longest waiter, if any).
     func release(_ count: Int = 1) {
         var woken: [CheckedContinuation<Void, Never>] = []

@@ -128,4 +128,5 @@ let watcher = Task {
 }
 try await ServiceGroup(services: application.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
 watcher.cancel()
+await watcher.value  // a line it is printing now comes before `stopped`, which stays the last
 emit("stopped")

@@ -54,11 +54,26 @@ public final class ChildProcess: Sendable {
         for (handle, collector) in readers {
             handle.readabilityHandler = { handle in
                 let data = handle.availableData
-                if !data.isEmpty { collector.append(data) }
+                if data.isEmpty {
+                    handle.readabilityHandler = nil
+                    collector.end()
+                } else {
+                    collector.append(data)
+                }
             }
         }
+        self.collected = readers.map(\.1)
         try process.run()
         self.process = process
+    }
+
+    /// The collectors reading the process's pipes.
+    private let collected: [LineCollector]
+
+    /// After the process exited: waits (at most 2 s, a child of it may hold the pipe) until what it
+    /// printed last is collected, so that ``lines`` ends with its last line.
+    private func collectRest() {
+        for collector in collected { collector.waitForEnd(timeout: 2) }
     }
 
     /// The standard output lines so far (with standard error too when merged).
@@ -86,10 +101,14 @@ public final class ChildProcess: Sendable {
     public func terminate() -> Int32 {
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
+        collectRest()
         return process.terminationStatus
     }
 
-    public func waitUntilExit() { process.waitUntilExit() }
+    public func waitUntilExit() {
+        process.waitUntilExit()
+        collectRest()
+    }
 
     deinit {
         if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
@@ -99,8 +118,17 @@ public final class ChildProcess: Sendable {
 /// Splits bytes arriving in pieces into lines.
 public final class LineCollector: Sendable {
     private let state = Mutex<(lines: [String], partial: String)>(([], ""))
+    private let ended = DispatchSemaphore(value: 0)
 
     public init() {}
+
+    /// The writer closed its end (end of file).
+    public func end() { ended.signal() }
+
+    /// Waits until ``end()`` was called, at most `timeout` seconds (later calls return at once).
+    public func waitForEnd(timeout: TimeInterval) {
+        if ended.wait(timeout: .now() + timeout) == .success { ended.signal() }
+    }
 
     public func append(_ data: Data) {
         state.withLock { state in
