@@ -5,7 +5,7 @@ let package = Package(
     name: "Tributary",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "Kafka", targets: ["Kafka"]),
+        .library(name: "TributaryKafka", targets: ["TributaryKafka"]),
         .library(name: "Tributary", targets: ["Tributary"]),
         .library(name: "TributaryIntegrations", targets: ["TributaryIntegrations"]),
         .executable(name: "tributary", targets: ["TributaryTool"]),
@@ -39,7 +39,7 @@ let package = Package(
         ),
         // The Swift Kafka client: producer, consumer group, catch-up reader, admin, embedded broker.
         .target(
-            name: "Kafka",
+            name: "TributaryKafka",
             dependencies: [
                 "CRdKafka",
                 .product(name: "Logging", package: "swift-log"),
@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "ServiceSupport",
             dependencies: [
-                "Kafka",
+                "TributaryKafka",
                 "Tributary",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -87,7 +87,7 @@ let package = Package(
         .target(
             name: "TributaryReceiver",
             dependencies: [
-                "Kafka",
+                "TributaryKafka",
                 "Tributary",
                 "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -104,7 +104,7 @@ let package = Package(
         .target(
             name: "TributaryRegistrar",
             dependencies: [
-                "Kafka",
+                "TributaryKafka",
                 "Tributary",
                 "TributaryIntegrations",
                 "ServiceSupport",
@@ -169,7 +169,7 @@ let package = Package(
         .target(
             name: "TributaryRunner",
             dependencies: [
-                "Kafka",
+                "TributaryKafka",
                 "Tributary",
                 "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -194,7 +194,7 @@ let package = Package(
                 "TributaryRunner",
                 "Tributary",
                 "ServiceSupport",
-                "Kafka",
+                "TributaryKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -205,7 +205,7 @@ let package = Package(
         .executableTarget(
             name: "TributaryTool",
             dependencies: [
-                "Kafka",
+                "TributaryKafka",
                 "ExampleJobs",
                 "TributaryReceiver",
                 "TributaryRegistrar",
@@ -217,25 +217,25 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Services/Tributary"
+            path: "Services/Tool"
         ),
         // A small consumer process the Kafka tests start twice to check group behaviour across processes.
         .executableTarget(
             name: "KafkaProbe",
-            dependencies: ["Kafka"],
+            dependencies: ["TributaryKafka"],
             path: "Tests/KafkaProbe"
         ),
         // Produce and consume throughput of the Kafka client (Benchmarks/kafka-bench.sh runs it beside a C ceiling).
         .executableTarget(
             name: "KafkaBench",
-            dependencies: ["Kafka", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TributaryKafka", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/KafkaBench"
         ),
         // The receiver benchmark's setup (source state, signed body) and fixed-rate load generator.
         .executableTarget(
             name: "ReceiverBench",
             dependencies: [
-                "Kafka", "Tributary", "TributaryIntegrations", "ServiceSupport",
+                "TributaryKafka", "Tributary", "TributaryIntegrations", "ServiceSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -245,7 +245,7 @@ let package = Package(
         .executableTarget(
             name: "RunnerProbe",
             dependencies: [
-                "TributaryRunner", "Tributary", "Kafka",
+                "TributaryRunner", "Tributary", "TributaryKafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -255,7 +255,7 @@ let package = Package(
         .executableTarget(
             name: "RunnerBench",
             dependencies: [
-                "TributaryRunner", "Tributary", "TributaryIntegrations", "Kafka", "ServiceSupport",
+                "TributaryRunner", "Tributary", "TributaryIntegrations", "TributaryKafka", "ServiceSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -275,7 +275,7 @@ let package = Package(
         .testTarget(
             name: "RunnerTests",
             dependencies: [
-                "TestSupport", "TributaryRunner", "Tributary", "Kafka", "ServiceSupport", "RunnerProbe",
+                "TestSupport", "TributaryRunner", "Tributary", "TributaryKafka", "ServiceSupport", "RunnerProbe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -286,7 +286,7 @@ let package = Package(
             name: "SystemTests",
             dependencies: [
                 "TestSupport",
-                "Kafka", "Tributary", "TributaryIntegrations",
+                "TributaryKafka", "Tributary", "TributaryIntegrations",
                 "TributaryTool", "Receiver", "Registrar", "Runner", "fake-providers",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -296,12 +296,12 @@ let package = Package(
         // What the test targets share: waiting with a deadline, child processes, free ports, tags,
         // quiet loggers (TRIBUTARY_TEST_LOG_LEVEL), the interop tests' Python (.venv).
         .target(name: "TestSupport", dependencies: [.product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport"),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "KafkaProbe", "TestSupport"], path: "Tests/KafkaTests"),
+        .testTarget(name: "KafkaTests", dependencies: ["TributaryKafka", "KafkaProbe", "TestSupport"], path: "Tests/KafkaTests"),
         .testTarget(
             name: "ReceiverTests",
             dependencies: [
                 "TestSupport",
-                "TributaryReceiver", "TributaryIntegrations", "Tributary", "Kafka", "ServiceSupport",
+                "TributaryReceiver", "TributaryIntegrations", "Tributary", "TributaryKafka", "ServiceSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -313,7 +313,7 @@ let package = Package(
             name: "RegistrarTests",
             dependencies: [
                 "TestSupport",
-                "TributaryRegistrar", "Registrar", "TributaryIntegrations", "Tributary", "Kafka", "ServiceSupport", "FakeProviders",
+                "TributaryRegistrar", "Registrar", "TributaryIntegrations", "Tributary", "TributaryKafka", "ServiceSupport", "FakeProviders",
                 "TributaryRunner", "TributaryTool",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -329,7 +329,7 @@ let package = Package(
             name: "DeployTests",
             dependencies: [
                 "TestSupport",
-                "Kafka", "Tributary", "TributaryIntegrations", "ServiceSupport",
+                "TributaryKafka", "Tributary", "TributaryIntegrations", "ServiceSupport",
                 "TributaryReceiver", "TributaryRegistrar", "TributaryRunner",
                 "TributaryTool", "Receiver", "Registrar", "Runner", "ExampleJobs",
                 .product(name: "Yams", package: "Yams"),

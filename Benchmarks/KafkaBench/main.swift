@@ -4,7 +4,7 @@
 //
 // produce-batch awaits sendAll batches of 10,000 records.
 import Foundation
-import Kafka
+import TributaryKafka
 import Logging
 
 let arguments = CommandLine.arguments

@@ -9,7 +9,7 @@
 //       prints p50, p99 and max latency and the status counts.
 import AsyncHTTPClient
 import Foundation
-import Kafka
+import TributaryKafka
 import NIOCore
 import ServiceSupport
 import Tributary

@@ -17,7 +17,7 @@
 //       at <rate>/s (open loop) and prints the percentiles of (job start - POST time): end to end.
 import AsyncHTTPClient
 import Foundation
-import Kafka
+import TributaryKafka
 import Logging
 import ServiceLifecycle
 import ServiceSupport

@@ -1,4 +1,4 @@
-import Kafka
+import TributaryKafka
 
 /// The dispatch state of one job subscription, as a value: which partitions are assigned, closing
 /// or behind a rewind gate; each job's lane of runs per partition; how many runs each received

@@ -1,4 +1,4 @@
-import Kafka
+import TributaryKafka
 import Logging
 import ServiceSupport
 import Synchronization

@@ -1,5 +1,5 @@
 import Hummingbird
-import Kafka
+import TributaryKafka
 import Logging
 import ServiceLifecycle
 import ServiceSupport

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
-import Kafka
+import TributaryKafka
 import ServiceSupport
 import Tributary
 

@@ -1,4 +1,4 @@
-import Kafka
+import TributaryKafka
 import ServiceLifecycle
 
 /// Keeps a producer until graceful shutdown, then flushes and frees it. List it before the services

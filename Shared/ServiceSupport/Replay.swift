@@ -1,5 +1,5 @@
 import Foundation
-import Kafka
+import TributaryKafka
 import Logging
 import Tributary
 

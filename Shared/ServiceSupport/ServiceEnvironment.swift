@@ -84,7 +84,7 @@ extension ServiceEnvironment {
     }
 }
 
-import Kafka
+import TributaryKafka
 import Tributary
 
 extension ServiceEnvironment {

@@ -1,4 +1,4 @@
-import Kafka
+import TributaryKafka
 
 /// Tributary's topics under a prefix, with their partition counts and cleanup policies.
 public struct TributaryTopics: Sendable {

@@ -5,7 +5,7 @@
 // Output lines: `assigned <p,p,...>` after every rebalance, `message <partition> <offset> <key>` per record.
 // With --no-commit it never marks a record done, so its partitions restart from scratch elsewhere.
 import Foundation
-import Kafka
+import TributaryKafka
 
 /// Writes one line to standard output at once (no buffering), so the test sees it immediately.
 func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }

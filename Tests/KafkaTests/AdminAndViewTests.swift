@@ -1,5 +1,5 @@
 import Foundation
-import Kafka
+import TributaryKafka
 import Testing
 
 @Suite("Admin and catch-up reading")

@@ -1,6 +1,6 @@
 import Foundation
 @_exported import TestSupport
-import Kafka
+import TributaryKafka
 import Synchronization
 
 /// A fresh embedded cluster with one topic, stopped when the test ends. Clients created in `body`

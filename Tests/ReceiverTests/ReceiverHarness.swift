@@ -2,7 +2,7 @@ import Foundation
 @_exported import TestSupport
 import Hummingbird
 import HummingbirdTesting
-import Kafka
+import TributaryKafka
 import Logging
 import ServiceSupport
 import Tributary

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Kafka
+import TributaryKafka
 import Tributary
 import TributaryIntegrations
 import Testing

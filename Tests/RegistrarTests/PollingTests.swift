@@ -1,6 +1,6 @@
 import FakeProviders
 import Foundation
-import Kafka
+import TributaryKafka
 import ServiceSupport
 import Testing
 import Tributary

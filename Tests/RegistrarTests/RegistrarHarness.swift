@@ -1,7 +1,7 @@
 import FakeProviders
 import Foundation
 @_exported import TestSupport
-import Kafka
+import TributaryKafka
 import Logging
 import ServiceLifecycle
 import ServiceSupport

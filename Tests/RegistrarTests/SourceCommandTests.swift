@@ -1,6 +1,6 @@
 import FakeProviders
 import Foundation
-import Kafka
+import TributaryKafka
 import Logging
 import ServiceSupport
 import Testing

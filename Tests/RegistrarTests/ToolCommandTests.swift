@@ -1,5 +1,5 @@
 import Foundation
-import Kafka
+import TributaryKafka
 import Testing
 import Tributary
 

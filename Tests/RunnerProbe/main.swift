@@ -17,7 +17,7 @@
 // <p,p,…>` when one job's change, `consuming <job>`
 // / `idle <job>` when a job starts or stops consuming. SIGTERM drains and leaves.
 import Foundation
-import Kafka
+import TributaryKafka
 import Logging
 import ServiceLifecycle
 import Tributary

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Kafka
+import TributaryKafka
 import Logging
 import ServiceSupport
 import Testing

@@ -1,4 +1,4 @@
-import Kafka
+import TributaryKafka
 import Testing
 @testable import TributaryRunner
 

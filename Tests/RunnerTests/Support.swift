@@ -1,6 +1,6 @@
 import Foundation
 @_exported import TestSupport
-import Kafka
+import TributaryKafka
 import Logging
 import ServiceLifecycle
 import ServiceSupport

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 @_exported import TestSupport
-import Kafka
+import TributaryKafka
 import NIOCore
 
 struct SystemTestError: Error, CustomStringConvertible {

@@ -1,6 +1,6 @@
 import HTTPTypes
 import Hummingbird
-import Kafka
+import TributaryKafka
 import Logging
 import NIOCore
 import ServiceSupport

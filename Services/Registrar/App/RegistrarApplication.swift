@@ -1,6 +1,6 @@
 import Hummingbird
 import Synchronization
-import Kafka
+import TributaryKafka
 import Logging
 import ServiceLifecycle
 import ServiceSupport

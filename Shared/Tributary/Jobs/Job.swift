@@ -24,7 +24,7 @@ public protocol JobDefinition: Sendable {
 ///
 /// ```swift
 /// let onPrice = Job(id: "stripe-on-price", name: "On price created", version: "1.0.0",
-///                   trigger: Stripe.onPriceCreated()) { price, io, ctx in
+///                   trigger: stripe.trigger(StripeEvents.priceCreated)) { price, io, ctx in
 ///     io.logger.info("price created!", metadata: ["currency": "\(price.currency)"])
 /// }
 /// ```

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Kafka
+import TributaryKafka
 import ServiceSupport
 import Tributary
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Kafka
+import TributaryKafka
 import Logging
 import ServiceSupport
 import Tributary

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// One log line of a run.
 public struct RunLogLine: Sendable, Hashable, Codable {
@@ -19,7 +20,7 @@ public struct RunLogLine: Sendable, Hashable, Codable {
 
 /// The log lines of one run attempt, collected by `io.logger`.
 public final class RunLog: Sendable {
-    private let lines_ = Locked<[RunLogLine]>([])
+    private let lines_ = Mutex<[RunLogLine]>([])
     /// An empty log.
     public init() {}
     /// The lines so far.

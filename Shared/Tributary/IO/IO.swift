@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// What a job uses to act: a structured logger whose lines are recorded on the run, keyed tasks
 /// memoized across attempts, and durable waits.
@@ -17,7 +18,7 @@ public final class IO: Sendable {
     private let sleep: @Sendable (Duration) async throws -> Void
     private let now: @Sendable () -> Date
     private let random: @Sendable () -> Double
-    private let usedKeys = Locked<Set<String>>([])
+    private let usedKeys = Mutex<Set<String>>([])
 
     /// Creates the `io` of one attempt of a run.
     /// - Parameters:

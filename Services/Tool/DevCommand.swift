@@ -1,7 +1,7 @@
 import ArgumentParser
 import ExampleJobs
 import Foundation
-import Kafka
+import TributaryKafka
 import Logging
 import ServiceLifecycle
 import ServiceSupport

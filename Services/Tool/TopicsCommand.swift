@@ -1,5 +1,5 @@
 import ArgumentParser
-import Kafka
+import TributaryKafka
 import ServiceSupport
 
 /// `tributary topics create`: creates Tributary's topics on a cluster (idempotent).
