@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 VENV := .venv
 PYTHON ?= python3
 
-.PHONY: dev test test-fast setup setup-system setup-python bench-kafka
+.PHONY: dev test test-fast setup setup-system setup-python bench-kafka format lint
 
 # No Python needed: the system runs without it.
 dev: setup-system
@@ -43,3 +43,12 @@ $(VENV)/.requirements-installed: Tests/Interop/requirements.txt
 
 bench-kafka: setup
 	Benchmarks/kafka-bench.sh
+
+# Formatting with the toolchain's swift-format and the repository's .swift-format.
+FORMATTED := Shared Services Tests Benchmarks Package.swift
+
+format:
+	swift format format --in-place --recursive $(FORMATTED)
+
+lint:
+	swift format lint --strict --recursive $(FORMATTED)

@@ -178,7 +178,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Shared/Runner"
+            path: "Services/Runner/App"
         ),
         // The example jobs of the reference runner and `tributary dev`.
         .target(
@@ -313,7 +313,8 @@ let package = Package(
             name: "RegistrarTests",
             dependencies: [
                 "TestSupport",
-                "TributaryRegistrar", "Registrar", "TributaryIntegrations", "Tributary", "TributaryKafka", "ServiceSupport", "FakeProviders",
+                "TributaryRegistrar", "Registrar", "TributaryIntegrations", "Tributary", "TributaryKafka", "ServiceSupport",
+                "FakeProviders",
                 "TributaryRunner", "TributaryTool",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -33,7 +33,8 @@ case "setup":
     await producer.shutdown()
     let now = Int(Date().timeIntervalSince1970)
     // A realistic ~1 KB Stripe event.
-    let body = Array("""
+    let body = Array(
+        """
         {"id":"evt_1PbenchmarkAbCdEf","object":"event","api_version":"2024-06-20","created":\(now),"data":{"object":{"id":"price_1PbenchAbCdEfGh","object":"price","active":true,"billing_scheme":"per_unit","created":\(now),"currency":"usd","custom_unit_amount":null,"livemode":false,"lookup_key":null,"metadata":{"plan":"pro","team":"growth"},"nickname":"Pro monthly","product":"prod_QbenchAbCdEf","recurring":{"aggregate_usage":null,"interval":"month","interval_count":1,"meter":null,"trial_period_days":null,"usage_type":"licensed"},"tax_behavior":"exclusive","tiers_mode":null,"transform_quantity":null,"type":"recurring","unit_amount":2900,"unit_amount_decimal":"2900"}},"livemode":false,"pending_webhooks":1,"request":{"id":"req_benchAbCdEfGh","idempotency_key":"7f1c2b3a-benchmark-0000-0000-000000000000"},"type":"price.created"}
         """.utf8)
     let signature = StripeSignature.header(body: body, secrets: [secret], timestamp: Int64(now))
@@ -83,7 +84,9 @@ case "rate":
         return String(format: "%.2f ms", Double(value.components.attoseconds) / 1e15 + Double(value.components.seconds) * 1000)
     }
     let statuses = Dictionary(grouping: results.map(\.1), by: { $0 }).mapValues(\.count)
-    print("fixed rate \(Int(rate))/s for \(Int(seconds)) s: p50 \(percentile(0.5)), p99 \(percentile(0.99)), max \(percentile(1.0)); statuses \(statuses.sorted { $0.key < $1.key })")
+    print(
+        "fixed rate \(Int(rate))/s for \(Int(seconds)) s: p50 \(percentile(0.5)), p99 \(percentile(0.99)), max \(percentile(1.0)); statuses \(statuses.sorted { $0.key < $1.key })"
+    )
 default:
     fail("usage: ReceiverBench setup|rate ...")
 }

@@ -116,7 +116,8 @@ func buildRecords() throws -> ([WireRecord], Mix) {
         let kind = random.below(1000)
         let status: RunRecord.Status = kind < 50 ? (kind < 25 ? .started : .failed) : kind < 65 ? .deadLettered : .succeeded
         let runId = RunContext.runId(eventKey: eventKey, jobId: job)
-        let ageSeconds: Double = status.isFinal && random.below(100) < 8
+        let ageSeconds: Double =
+            status.isFinal && random.below(100) < 8
             ? Double(7 * 86_400 + random.below(23 * 86_400))  // finished before the window
             : Double(random.below(7 * 86_400 - 3_600))
         let finished = now.addingTimeInterval(-ageSeconds)
@@ -125,12 +126,17 @@ func buildRecords() throws -> ([WireRecord], Mix) {
         var tasks: [TaskRecord] = []
         let taskCount = status.isFinal ? random.below(2) : 1 + random.below(2)
         for index in 0..<taskCount {
-            tasks.append(TaskRecord(runId: runId, key: index == 0 ? "lookup-product" : "notify", status: .completed,
-                                    output: ["id": .string("prod_" + random.token(14)), "active": .bool(true)],
-                                    startedAt: started, finishedAt: started.addingTimeInterval(0.004)))
+            tasks.append(
+                TaskRecord(
+                    runId: runId, key: index == 0 ? "lookup-product" : "notify", status: .completed,
+                    output: ["id": .string("prod_" + random.token(14)), "active": .bool(true)],
+                    startedAt: started, finishedAt: started.addingTimeInterval(0.004)))
         }
-        var logs = [RunLogLine(time: started.addingTimeInterval(0.005), level: "info", message: "price created!",
-                               metadata: ["price": priceId])]
+        var logs = [
+            RunLogLine(
+                time: started.addingTimeInterval(0.005), level: "info", message: "price created!",
+                metadata: ["price": priceId])
+        ]
         var error: String?
         if status == .failed || status == .deadLettered {
             error = "HTTP 503 from api.example.com"
@@ -154,7 +160,8 @@ func buildRecords() throws -> ([WireRecord], Mix) {
             }
             if status.isFinal && ageSeconds >= 7 * 86_400 { mix.older += 1 }
         }
-        mix.bytes += (record.key?.count ?? 0) + (record.value?.count ?? 0) + record.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.count }
+        mix.bytes +=
+            (record.key?.count ?? 0) + (record.value?.count ?? 0) + record.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.count }
     }
     return (records, mix)
 }
@@ -230,18 +237,26 @@ let buildStart = ContinuousClock.now
 let (records, mix) = try buildRecords()
 let built = Memory()
 let ours = total - mix.otherJobs
-emit("records: \(total) run records of one partition (\(ours) of \(jobId): \(mix.succeeded) succeeded, \(mix.deadLettered) dead-lettered, \(mix.unfinished) unfinished; \(mix.older) finished before the 7-day window; \(mix.otherJobs) of other jobs), \(megabytes(mix.bytes)) of keys+values+headers, \(megabytes(built.resident - baseline.resident)) RSS; built in \(format(seconds(ContinuousClock.now - buildStart))) s")
+emit(
+    "records: \(total) run records of one partition (\(ours) of \(jobId): \(mix.succeeded) succeeded, \(mix.deadLettered) dead-lettered, \(mix.unfinished) unfinished; \(mix.older) finished before the 7-day window; \(mix.otherJobs) of other jobs), \(megabytes(mix.bytes)) of keys+values+headers, \(megabytes(built.resident - baseline.resident)) RSS; built in \(format(seconds(ContinuousClock.now - buildStart))) s"
+)
 
 let rawRun = measured(repetitions) { raw(records) }
-emit("raw (ceiling: key and header bytes of every record touched, nothing decoded): \(format(rawRun.time)) s = \(Int(Double(total) / rawRun.time)) records/s (checksum \(rawRun.result % 1000))")
+emit(
+    "raw (ceiling: key and header bytes of every record touched, nothing decoded): \(format(rawRun.time)) s = \(Int(Double(total) / rawRun.time)) records/s (checksum \(rawRun.result % 1000))"
+)
 
 let foldRun = measured(repetitions) { fold(records) }
 let (restored, expired) = foldRun.result
 let foldSecondsPerMillion = perMillion(foldRun.time)
 let foldMegabytesPerMillion = perMillion(Double(foldRun.resident)) / 1_048_576
 let met = foldSecondsPerMillion <= 2 && foldMegabytesPerMillion <= 150
-emit("fold (RunHistoryFold.apply every record + takeExpired): \(format(foldRun.time)) s = \(Int(Double(total) / foldRun.time)) records/s, \(format(foldRun.time / rawRun.time))x raw; memory +\(megabytes(foldRun.resident)) RSS, +\(megabytes(foldRun.heap)) heap in use; holds \(restored.finishedCount) finished, \(restored.unfinishedCount) unfinished, \(expired.count) expired keys to tombstone, \(restored.unreadable) unreadable; per million: \(format(foldSecondsPerMillion)) s, \(String(format: "%.1f", foldMegabytesPerMillion)) MB (goal <= 2 s, <= 150 MB: \(met ? "met" : "MISSED"))")
+emit(
+    "fold (RunHistoryFold.apply every record + takeExpired): \(format(foldRun.time)) s = \(Int(Double(total) / foldRun.time)) records/s, \(format(foldRun.time / rawRun.time))x raw; memory +\(megabytes(foldRun.resident)) RSS, +\(megabytes(foldRun.heap)) heap in use; holds \(restored.finishedCount) finished, \(restored.unfinishedCount) unfinished, \(expired.count) expired keys to tombstone, \(restored.unreadable) unreadable; per million: \(format(foldSecondsPerMillion)) s, \(String(format: "%.1f", foldMegabytesPerMillion)) MB (goal <= 2 s, <= 150 MB: \(met ? "met" : "MISSED"))"
+)
 
 if arguments.count > 3 && arguments[3] == "fold" { exit(0) }
 let oldRun = measured(1) { oldRestore(records) }
-emit("old restore (RunRecord(record:) JSON-decodes every record, latest per key in [String: entry]): \(format(oldRun.time)) s = \(Int(Double(total) / oldRun.time)) records/s, \(format(oldRun.time / rawRun.time))x raw, \(format(oldRun.time / foldRun.time))x the fold; memory +\(megabytes(oldRun.resident)) RSS, +\(megabytes(oldRun.heap)) heap in use; holds \(oldRun.result.count) keys")
+emit(
+    "old restore (RunRecord(record:) JSON-decodes every record, latest per key in [String: entry]): \(format(oldRun.time)) s = \(Int(Double(total) / oldRun.time)) records/s, \(format(oldRun.time / rawRun.time))x raw, \(format(oldRun.time / foldRun.time))x the fold; memory +\(megabytes(oldRun.resident)) RSS, +\(megabytes(oldRun.heap)) heap in use; holds \(oldRun.result.count) keys"
+)

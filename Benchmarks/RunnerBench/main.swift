@@ -45,8 +45,9 @@ func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").u
 /// The `jobs=N` option among the arguments after the first `from` (1 when absent).
 func jobCount(from index: Int) -> Int {
     guard arguments.count > index,
-          let option = arguments[index...].first(where: { $0.hasPrefix("jobs=") }),
-          let count = Int(option.dropFirst("jobs=".count)), count > 0 else { return 1 }
+        let option = arguments[index...].first(where: { $0.hasPrefix("jobs=") }),
+        let count = Int(option.dropFirst("jobs=".count)), count > 0
+    else { return 1 }
     return count
 }
 
@@ -60,15 +61,18 @@ func seconds(_ duration: Duration) -> Double {
 let runToken = String(UInt32.random(in: 0...UInt32.max), radix: 36)
 
 func tickEvent(_ index: Int) -> EventRecord {
-    EventRecord(id: "\(runToken)-\(index)", name: "bench.tick", source: "bench.test",
-                payload: ["n": .number(Double(index)), "sentAt": .number(Date().timeIntervalSince1970)])
+    EventRecord(
+        id: "\(runToken)-\(index)", name: "bench.tick", source: "bench.test",
+        payload: ["n": .number(Double(index)), "sentAt": .number(Date().timeIntervalSince1970)])
 }
 
 func configuration(adminPort: Int = 0) -> RunnerConfiguration {
-    var configuration = RunnerConfiguration(kafka: kafka, topicPrefix: prefix, adminPort: adminPort, adminHost: "127.0.0.1",
-                                            printRunLogs: false)
+    var configuration = RunnerConfiguration(
+        kafka: kafka, topicPrefix: prefix, adminPort: adminPort, adminHost: "127.0.0.1",
+        printRunLogs: false)
     for (name, value) in ProcessInfo.processInfo.environment where name.hasPrefix("BENCH_CONSUMER_") {
-        configuration.consumerProperties[name.dropFirst("BENCH_CONSUMER_".count).lowercased().replacingOccurrences(of: "_", with: ".")] = value
+        configuration.consumerProperties[name.dropFirst("BENCH_CONSUMER_".count).lowercased().replacingOccurrences(of: "_", with: ".")] =
+            value
     }
     return configuration
 }
@@ -104,10 +108,13 @@ nonisolated func postPaced(client: HTTPClient, url: String, secret: String, toke
             try? await clock.sleep(until: start + interval * index)
             posts.addTask {
                 let now = Date().timeIntervalSince1970
-                let body = Array(#"{"id":"evt_\#(token)_\#(index)","object":"event","type":"price.created","created":\#(Int(now)),"livemode":false,"data":{"object":{"id":"price_\#(index)","object":"price","currency":"usd","sentAt":\#(now)}}}"#.utf8)
+                let body = Array(
+                    #"{"id":"evt_\#(token)_\#(index)","object":"event","type":"price.created","created":\#(Int(now)),"livemode":false,"data":{"object":{"id":"price_\#(index)","object":"price","currency":"usd","sentAt":\#(now)}}}"#
+                        .utf8)
                 var request = HTTPClientRequest(url: url)
                 request.method = .POST
-                request.headers.add(name: "Stripe-Signature", value: StripeSignature.header(body: body, secrets: [secret], timestamp: Int64(now)))
+                request.headers.add(
+                    name: "Stripe-Signature", value: StripeSignature.header(body: body, secrets: [secret], timestamp: Int64(now)))
                 request.body = .bytes(ByteBuffer(bytes: body))
                 let status = try? await client.execute(request, timeout: .seconds(30)).status.code
                 if status != 200 { failures.count.add(1, ordering: .relaxed) }
@@ -140,15 +147,18 @@ func report(_ sorted: [Double], total: Int, rate: Int, what: String) {
     func percentile(_ p: Double) -> String {
         String(format: "%.2f", sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))])
     }
-    emit("\(sorted.count) of \(total) events at \(rate)/s, \(what): p50 \(percentile(0.5)) ms, p90 \(percentile(0.9)) ms, p99 \(percentile(0.99)) ms, max \(String(format: "%.2f", sorted.last!)) ms")
+    emit(
+        "\(sorted.count) of \(total) events at \(rate)/s, \(what): p50 \(percentile(0.5)) ms, p90 \(percentile(0.9)) ms, p99 \(percentile(0.99)) ms, max \(String(format: "%.2f", sorted.last!)) ms"
+    )
 }
 
 switch mode {
 case "run":
     let concurrent = arguments.count > 5 && arguments[5...].contains("concurrent")
     let jobs = (1...jobCount(from: 5)).map { index in
-        RunnerJob(Job(id: "bench-trivial-\(index)", name: "Trivial \(index)", version: "1", trigger: Trigger(event: tick)) { _, _, _ in },
-                  concurrentRuns: concurrent)
+        RunnerJob(
+            Job(id: "bench-trivial-\(index)", name: "Trivial \(index)", version: "1", trigger: Trigger(event: tick)) { _, _, _ in },
+            concurrentRuns: concurrent)
     }
     var logger = Logger(label: "bench.runner.\(arguments.count > 4 ? arguments[4] : "")")
     logger.logLevel = .warning
@@ -216,7 +226,9 @@ case "measure":
         exit(1)
     }
     let span = last.timeIntervalSince(first)
-    emit("\(events) events x \(jobs) job\(jobs == 1 ? "" : "s") = \(count) runs in \(String(format: "%.2f", span)) s = \(Int(Double(events) / span)) events/s, \(Int(Double(count) / span)) runs/s (first started -> last succeeded, broker timestamps)")
+    emit(
+        "\(events) events x \(jobs) job\(jobs == 1 ? "" : "s") = \(count) runs in \(String(format: "%.2f", span)) s = \(Int(Double(events) / span)) events/s, \(Int(Double(count) / span)) runs/s (first started -> last succeeded, broker timestamps)"
+    )
 
 case "latency":
     let rate = Int(arguments[4])!
@@ -246,7 +258,8 @@ case "webhook-latency":
     let (url, secret) = (arguments[6], arguments[7])
     let latencies = Mutex<[Double]>([])
     let priceCreated = EventSpecification<JSON>(name: "price.created", title: "Price created", source: "stripe.com")
-    let job = Job(id: "bench-webhook-latency", name: "Webhook latency", version: "1", trigger: Trigger(event: priceCreated)) { price, _, ctx in
+    let job = Job(id: "bench-webhook-latency", name: "Webhook latency", version: "1", trigger: Trigger(event: priceCreated)) {
+        price, _, ctx in
         let now = Date().timeIntervalSince1970
         guard ctx.event.id.hasPrefix("evt_\(runToken)"), let sent = price["sentAt"]?.numberValue else { return }
         latencies.withLock { $0.append((now - sent) * 1000) }
@@ -258,7 +271,9 @@ case "webhook-latency":
     while latencies.withLock({ $0.count }) < total - failures && ContinuousClock.now < deadline {
         try await Task.sleep(for: .milliseconds(50))
     }
-    report(latencies.withLock { $0 }.sorted(), total: total, rate: rate, what: "webhook POST -> job start (receiver + runner), \(failures) not 200")
+    report(
+        latencies.withLock { $0 }.sorted(), total: total, rate: rate,
+        what: "webhook POST -> job start (receiver + runner), \(failures) not 200")
     try await client.shutdown()
     await group.triggerGracefulShutdown()
     try await running.value
@@ -271,15 +286,17 @@ case "latency-ceiling":
     settings.autoOffsetReset = "latest"
     settings.properties = configuration().consumerProperties
     let assigned = Mutex(false)
-    let consumer = try KafkaConsumer(configuration: kafka, consumerConfiguration: settings,
-                                     rebalanceHandler: KafkaRebalanceHandler(onAssign: { _ in assigned.withLock { $0 = true } }),
-                                     logger: quiet)
+    let consumer = try KafkaConsumer(
+        configuration: kafka, consumerConfiguration: settings,
+        rebalanceHandler: KafkaRebalanceHandler(onAssign: { _ in assigned.withLock { $0 = true } }),
+        logger: quiet)
     let reading = Task.detached { () -> [Double] in
         var latencies: [Double] = []
         for await message in consumer {
             let now = Date().timeIntervalSince1970
             if let value = message.value, let event = try? CloudEvent.decode(WireRecord(message)),
-               let sent = event.payload["sentAt"]?.numberValue {
+                let sent = event.payload["sentAt"]?.numberValue
+            {
                 _ = value
                 latencies.append((now - sent) * 1000)
             }

@@ -38,11 +38,13 @@ struct BrokerCommand: AsyncParsableCommand {
             try cluster.createTopic(topic)
         }
         FileHandle.standardOutput.write(Data((cluster.bootstrapServers + "\n").utf8))
-        FileHandle.standardError.write(Data("""
-            tributary broker: in-memory Kafka on \(cluster.bootstrapServers) (\(brokers) broker(s), topics \(topicPrefix).*).
-            It keeps only the newest ~5 MB of each partition and does not compact: for development and tests only.
+        FileHandle.standardError.write(
+            Data(
+                """
+                tributary broker: in-memory Kafka on \(cluster.bootstrapServers) (\(brokers) broker(s), topics \(topicPrefix).*).
+                It keeps only the newest ~5 MB of each partition and does not compact: for development and tests only.
 
-            """.utf8))
+                """.utf8))
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: EmbeddedBrokerService(cluster: cluster))],

@@ -26,7 +26,8 @@ struct DevCommand: AsyncParsableCommand {
             """)
 
     @Option(help: "Port of the receiver.") var port: Int = 8080
-    @Option(help: "The receiver's public base URL, for provider webhooks [PUBLIC_URL] (default http://localhost:<port>).") var publicURL: String?
+    @Option(help: "The receiver's public base URL, for provider webhooks [PUBLIC_URL] (default http://localhost:<port>).") var publicURL:
+        String?
     @Option(help: "Topic prefix.") var topicPrefix: String = "tributary"
     @Option(help: "Partitions of the events and runs topics.") var partitions: Int32 = 4
 
@@ -70,7 +71,8 @@ struct DevCommand: AsyncParsableCommand {
 
         // One group for everything. It shuts down in reverse order: the receiver stops taking webhooks,
         // then the runner drains, the registrar stops, and the cluster goes last.
-        let services: [any Service] = [EmbeddedBrokerService(cluster: cluster)]
+        let services: [any Service] =
+            [EmbeddedBrokerService(cluster: cluster)]
             + registrar.services + runner.services + receiver.services
         try await ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
         note("tributary dev stopped")
@@ -93,7 +95,9 @@ struct DevCommand: AsyncParsableCommand {
         ]
         if !missing.isEmpty {
             lines.append("")
-            lines.append("No credentials for \(missing.keys.sorted().joined(separator: ", ")) (\(missing.values.sorted().joined(separator: ", "))): their sources cannot be registered; set a secret by hand to forward webhooks locally.")
+            lines.append(
+                "No credentials for \(missing.keys.sorted().joined(separator: ", ")) (\(missing.values.sorted().joined(separator: ", "))): their sources cannot be registered; set a secret by hand to forward webhooks locally."
+            )
         }
         if secretKey != nil { lines.append("  (TRIBUTARY_SECRET_KEY was generated for this session)") }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n\n").utf8))

@@ -82,17 +82,19 @@ struct JobsCommand: AsyncParsableCommand {
             commandName: "rewind",
             abstract: "Re-deliver a job's events from a time on (the runners that consume it apply the command).",
             discussion: """
-            Runs that finished within the runners' dedup window (RUNNER_DEDUP_WINDOW, 7 days by default) are \
-            skipped again; older ones, and events that never ran, run again. TIME is an RFC 3339 time or a \
-            duration ago (30m, 2h, 3d).
-            """)
+                Runs that finished within the runners' dedup window (RUNNER_DEDUP_WINDOW, 7 days by default) are \
+                skipped again; older ones, and events that never ran, run again. TIME is an RFC 3339 time or a \
+                duration ago (30m, 2h, 3d).
+                """)
         @OptionGroup var cluster: ClusterOptions
         @Argument(help: "The job id.") var job: String
         @Option(name: .customLong("to"), help: "From when: an RFC 3339 time, or a duration ago (30m, 2h, 3d).") var time: String
         @Option(help: "How long to wait for the runners' answers, in seconds.") var timeout: Double = 5
 
         func run() async throws {
-            guard let from = RFC3339.date(from: time) ?? ServiceEnvironment.parseDuration(time).map({ Date().addingTimeInterval(-Double($0.components.seconds)) })
+            guard
+                let from = RFC3339.date(from: time)
+                    ?? ServiceEnvironment.parseDuration(time).map({ Date().addingTimeInterval(-Double($0.components.seconds)) })
             else { throw ToolError("--to \(time) is neither an RFC 3339 time nor a duration (30m, 2h, 3d)") }
             let configuration = try cluster.kafka()
             let table = try await readTable(cluster.topics.triggers.name, configuration: configuration)
@@ -101,10 +103,12 @@ struct JobsCommand: AsyncParsableCommand {
             guard !consuming.isEmpty else {
                 throw ToolError("no live runner consumes \(job): nothing would apply the rewind (tributary jobs lists the live versions)")
             }
-            let partitions = try await KafkaAdmin(configuration: configuration, logger: toolLogger()).listTopics()
+            let partitions =
+                try await KafkaAdmin(configuration: configuration, logger: toolLogger()).listTopics()
                 .first { $0.name == cluster.topics.events.name }?.partitions.count ?? 0
-            note("rewinding \(job) to \(RFC3339.string(from: from)): its events from then on are delivered again; runs that "
-                 + "finished within the dedup window (RUNNER_DEDUP_WINDOW, 7 days by default) are skipped, older ones run again")
+            note(
+                "rewinding \(job) to \(RFC3339.string(from: from)): its events from then on are delivered again; runs that "
+                    + "finished within the dedup window (RUNNER_DEDUP_WINDOW, 7 days by default) are skipped, older ones run again")
             let client = try CommandClient(configuration: configuration, topics: cluster.topics, logger: toolLogger())
             defer { Task { await client.shutdown() } }
             let command = CommandRecord.rewind(job: job, to: from, issuedBy: CommandClient.issuer())
@@ -116,16 +120,18 @@ struct JobsCommand: AsyncParsableCommand {
             if results.contains(where: { !$0.ok }) { throw ToolError("a runner could not rewind \(job)") }
             if covered.count < partitions {
                 let missing = Set(0..<partitions).subtracting(covered).sorted()
-                throw ToolError("no runner answered for partitions \(missing.map(String.init).joined(separator: ",")) of \(job) within \(timeout) s")
+                throw ToolError(
+                    "no runner answered for partitions \(missing.map(String.init).joined(separator: ",")) of \(job) within \(timeout) s")
             }
         }
 
         /// The partitions the results say were rewound.
         static func partitions(_ results: [CommandResult]) -> Set<Int> {
-            Set(results.flatMap { result -> [Int] in
-                guard case .array(let values)? = result.details?["partitions"] else { return [] }
-                return values.compactMap { $0.numberValue.map { Int($0) } }
-            })
+            Set(
+                results.flatMap { result -> [Int] in
+                    guard case .array(let values)? = result.details?["partitions"] else { return [] }
+                    return values.compactMap { $0.numberValue.map { Int($0) } }
+                })
         }
     }
 }

@@ -31,17 +31,23 @@ struct ReplayCommand: AsyncParsableCommand {
         if dlq && !all {
             if output.json {
                 for letter in letters {
-                    print(JSON.object([
-                        "key": .string(letter.original.keyString ?? ""), "jobId": letter.jobId.map(JSON.string) ?? .null,
-                        "runId": letter.runId.map(JSON.string) ?? .null, "attempts": .number(Double(letter.attempts)),
-                        "failedAt": .string(RFC3339.string(from: letter.failedAt)), "reason": .string(letter.reason),
-                    ]).jsonString)
+                    print(
+                        JSON.object([
+                            "key": .string(letter.original.keyString ?? ""), "jobId": letter.jobId.map(JSON.string) ?? .null,
+                            "runId": letter.runId.map(JSON.string) ?? .null, "attempts": .number(Double(letter.attempts)),
+                            "failedAt": .string(RFC3339.string(from: letter.failedAt)), "reason": .string(letter.reason),
+                        ]).jsonString)
                 }
                 return
             }
-            printTable(["EVENT", "JOB", "RUN", "ATTEMPTS", "FAILED AT", "REASON"], letters.map {
-                [$0.original.keyString ?? "-", $0.jobId ?? "-", $0.runId ?? "-", "\($0.attempts)", RFC3339.string(from: $0.failedAt), $0.reason]
-            })
+            printTable(
+                ["EVENT", "JOB", "RUN", "ATTEMPTS", "FAILED AT", "REASON"],
+                letters.map {
+                    [
+                        $0.original.keyString ?? "-", $0.jobId ?? "-", $0.runId ?? "-", "\($0.attempts)", RFC3339.string(from: $0.failedAt),
+                        $0.reason,
+                    ]
+                })
             note(letters.isEmpty ? "no dead letters" : "replay one with --run ID, or all with --dlq --all")
             return
         }
@@ -55,7 +61,9 @@ struct ReplayCommand: AsyncParsableCommand {
             do {
                 let record = try Replay.record(for: letter)
                 let report = try await producer.send(KafkaProducerMessage(topic: topics.events.name, record: record))
-                print("replayed \(letter.runId ?? "?") (\(letter.jobId ?? "?")) as \(record.keyString ?? "?") -> \(report.topic)[\(report.partition)]@\(report.offset)")
+                print(
+                    "replayed \(letter.runId ?? "?") (\(letter.jobId ?? "?")) as \(record.keyString ?? "?") -> \(report.topic)[\(report.partition)]@\(report.offset)"
+                )
                 replayed += 1
             } catch let refusal as Replay.Refusal {
                 note("skipped \(letter.original.keyString ?? "?"): \(refusal)")

@@ -30,7 +30,9 @@ struct RunsCommand: AsyncParsableCommand {
             case .caughtUp:
                 caughtUp = true
                 let runs = latest.values.filter { selected($0.run) }.sorted { $0.run.startedAt < $1.run.startedAt }
-                if runs.isEmpty && !output.json { note("no runs\(job.map { " of \($0)" } ?? "")\(status.map { " with status \($0.rawValue)" } ?? "")") }
+                if runs.isEmpty && !output.json {
+                    note("no runs\(job.map { " of \($0)" } ?? "")\(status.map { " with status \($0.rawValue)" } ?? "")")
+                }
                 emit(runs, header: true)
                 if !follow {
                     await reader.close()

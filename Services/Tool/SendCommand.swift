@@ -29,7 +29,9 @@ struct SendCommand: AsyncParsableCommand {
         var eventSource = source
         if payload == nil {
             guard let specification = specifications.first(where: { source == nil || $0.source == source }) else {
-                throw ToolError("no event specification for \(event)\(source.map { " from \($0)" } ?? ""); known: \(EventCatalog.all.flatMap(\.names).sorted().joined(separator: ", "))")
+                throw ToolError(
+                    "no event specification for \(event)\(source.map { " from \($0)" } ?? ""); known: \(EventCatalog.all.flatMap(\.names).sorted().joined(separator: ", "))"
+                )
             }
             let wanted = example ?? specification.examples.first?.id ?? ""
             guard let found = specification.examples.first(where: { $0.id == wanted || $0.id == "\(event).\(wanted)" }) else {
@@ -38,7 +40,8 @@ struct SendCommand: AsyncParsableCommand {
             body = found.payload
             eventSource = eventSource ?? specification.source
         } else {
-            let data = payload == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: payload!))
+            let data =
+                payload == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: payload!))
             do { body = try JSON(parsing: Array(data)) } catch { throw ToolError("the payload is not JSON: \(error)") }
             eventSource = eventSource ?? specifications.first?.source
         }

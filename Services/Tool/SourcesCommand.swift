@@ -71,7 +71,8 @@ struct SourcesCommand: AsyncParsableCommand {
                 do {
                     _ = try SourceState(record: WireRecord(key: Array(key.utf8), value: value), sealer: sealer)
                 } catch is SecretSealer.Failure {
-                    throw ToolError("""
+                    throw ToolError(
+                        """
                         the secret of \(key) on \(cluster.topics.sources.name) does not unseal with this TRIBUTARY_SECRET_KEY: \
                         it is not the key the registrar and the receiver use. Nothing was changed.
                         """)
@@ -139,7 +140,8 @@ func send(_ command: CommandRecord, cluster: ClusterOptions, wait: CommandWaitOp
         await client.shutdown()
     } catch let timeout as CommandTimeout {
         await client.shutdown()
-        throw ToolError("""
+        throw ToolError(
+            """
             no registrar leader answered within \(timeout.timeout) (is a registrar running? `registrar`, or `tributary dev`). \
             The \(command.kind) command \(command.id) stays on \(client.topic) for a day: the next leader applies it.
             """)

@@ -28,7 +28,9 @@ struct ClusterOptions: ParsableArguments {
     /// The sealer for source secrets (`TRIBUTARY_SECRET_KEY`), if configured.
     func sealer(required: Bool) throws -> SecretSealer? {
         guard let key = ServiceEnvironment().string("TRIBUTARY_SECRET_KEY") else {
-            if required { throw ToolError("TRIBUTARY_SECRET_KEY is not set: it seals source secrets (the same key the registrar and receiver use)") }
+            if required {
+                throw ToolError("TRIBUTARY_SECRET_KEY is not set: it seals source secrets (the same key the registrar and receiver use)")
+            }
             return nil
         }
         do { return try SecretSealer(base64Key: key) } catch { throw ToolError("TRIBUTARY_SECRET_KEY is invalid: \(error)") }

@@ -32,9 +32,11 @@ struct TopicsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let admin = try KafkaAdmin(configuration: try cluster.kafka(), logger: toolLogger())
-            printTable(["TOPIC", "PARTITIONS", "REPLICAS"], try await admin.listTopics().map {
-                [$0.name, "\($0.partitions.count)", "\($0.replicationFactor)"]
-            })
+            printTable(
+                ["TOPIC", "PARTITIONS", "REPLICAS"],
+                try await admin.listTopics().map {
+                    [$0.name, "\($0.partitions.count)", "\($0.replicationFactor)"]
+                })
         }
     }
 }

@@ -7,7 +7,8 @@ struct TributaryCommand: AsyncParsableCommand {
         commandName: "tributary",
         abstract: "Turn webhooks and Kafka events into reliable job runs.",
         subcommands: [
-            BrokerCommand.self, DevCommand.self, TopicsCommand.self, SendCommand.self, SourcesCommand.self, JobsCommand.self, RunsCommand.self, ReplayCommand.self,
+            BrokerCommand.self, DevCommand.self, TopicsCommand.self, SendCommand.self, SourcesCommand.self, JobsCommand.self,
+            RunsCommand.self, ReplayCommand.self,
         ]
     )
 }

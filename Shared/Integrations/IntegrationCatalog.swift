@@ -58,8 +58,10 @@ public struct IntegrationCatalog: Sendable {
             let provider = type.provider
             let hasCredential = provider.hasCredential(in: environment)
             if !hasCredential, let credential = provider.credential { catalog.missingCredentials[provider.id] = credential.name }
-            catalog.integrations.append(try type.build(from: ProviderEnvironment(
-                values: environment, hasCredential: hasCredential, httpClient: httpClient, logger: logger)))
+            catalog.integrations.append(
+                try type.build(
+                    from: ProviderEnvironment(
+                        values: environment, hasCredential: hasCredential, httpClient: httpClient, logger: logger)))
         }
         return catalog
     }

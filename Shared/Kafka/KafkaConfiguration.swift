@@ -69,8 +69,9 @@ public struct KafkaConfiguration: Sendable, Hashable {
             case "PORT":
                 if rest.isEmpty { return true }
                 if rest.count >= 2, rest.count <= 3, !rest[0].isEmpty, rest[0].allSatisfy(\.isNumber),
-                   ["TCP", "UDP", "SCTP"].contains(rest[1]),
-                   rest.count == 2 || ["PROTO", "PORT", "ADDR"].contains(rest[2]) {
+                    ["TCP", "UDP", "SCTP"].contains(rest[1]),
+                    rest.count == 2 || ["PROTO", "PORT", "ADDR"].contains(rest[2])
+                {
                     return true
                 }
             default:
@@ -103,7 +104,8 @@ public struct KafkaConfiguration: Sendable, Hashable {
         for setting in settings where setting.key == "partition.assignment.strategy" {
             let strategies = setting.value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             guard strategies.contains("cooperative-sticky") else { continue }
-            let what = setting.origin.map { "\($0)=\(setting.value)" } ?? "librdkafka property partition.assignment.strategy=\(setting.value)"
+            let what =
+                setting.origin.map { "\($0)=\(setting.value)" } ?? "librdkafka property partition.assignment.strategy=\(setting.value)"
             throw .configuration(
                 "\(what) is not supported: Tributary's consumers use eager rebalancing (range or roundrobin); "
                     + "give range, roundrobin or both, or leave it unset")

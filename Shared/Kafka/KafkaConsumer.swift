@@ -212,7 +212,9 @@ public final class KafkaConsumer: AsyncSequence, Sendable {
     }
 
     /// The group's committed offsets for these partitions (nil where none).
-    public func committedOffsets(_ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) async throws(KafkaError) -> [KafkaTopicPartition: Int64?] {
+    public func committedOffsets(
+        _ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)
+    ) async throws(KafkaError) -> [KafkaTopicPartition: Int64?] {
         guard lifecycle.enter() else { throw KafkaError.shutDownError }
         defer { lifecycle.leave() }
         let client = client
@@ -223,7 +225,9 @@ public final class KafkaConsumer: AsyncSequence, Sendable {
     }
 
     /// The low and high watermarks of a partition, as its leader reports them now (for consumer lag).
-    public func watermarks(_ partition: KafkaTopicPartition, timeout: Duration = .seconds(5)) async throws(KafkaError) -> (low: Int64, high: Int64) {
+    public func watermarks(
+        _ partition: KafkaTopicPartition, timeout: Duration = .seconds(5)
+    ) async throws(KafkaError) -> (low: Int64, high: Int64) {
         guard lifecycle.enter() else { throw KafkaError.shutDownError }
         defer { lifecycle.leave() }
         let client = client

@@ -20,7 +20,9 @@ public final class KafkaOffsetLookup: Sendable {
     }
 
     /// The offsets `group` committed for these partitions (absent where it committed none), without joining it.
-    public func committed(group: String, partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
+    public func committed(
+        group: String, partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)
+    ) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
         let settings = configuration.librdkafkaSettings(extra: ["group.id": group, "enable.auto.commit": "false"])
         let logger = logger
         return try await blocking.run { () throws(KafkaError) in
@@ -31,7 +33,9 @@ public final class KafkaOffsetLookup: Sendable {
     }
 
     /// The low and high watermarks of a partition.
-    public func watermarks(_ partition: KafkaTopicPartition, timeout: Duration = .seconds(5)) async throws(KafkaError) -> (low: Int64, high: Int64) {
+    public func watermarks(
+        _ partition: KafkaTopicPartition, timeout: Duration = .seconds(5)
+    ) async throws(KafkaError) -> (low: Int64, high: Int64) {
         let settings = readerSettings
         let logger = logger
         return try await blocking.run { () throws(KafkaError) in
@@ -43,7 +47,9 @@ public final class KafkaOffsetLookup: Sendable {
 
     /// The first offset of each partition whose record's timestamp is at or after `time` (the high
     /// watermark when there is none): where to start to read everything from `time` on.
-    public func offsets(atOrAfter time: Date, partitions: [KafkaTopicPartition], timeout: Duration = .seconds(30)) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
+    public func offsets(
+        atOrAfter time: Date, partitions: [KafkaTopicPartition], timeout: Duration = .seconds(30)
+    ) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
         let settings = readerSettings
         let logger = logger
         let milliseconds = Int64((time.timeIntervalSince1970 * 1000).rounded(.down))
@@ -59,8 +65,9 @@ public final class KafkaOffsetLookup: Sendable {
                     result[partition] = offset
                     continue
                 }
-                result[partition] = try Self.search(client, partition, low: marks.low, high: marks.high,
-                                                    atOrAfter: milliseconds, timeoutMs: timeoutMs)
+                result[partition] = try Self.search(
+                    client, partition, low: marks.low, high: marks.high,
+                    atOrAfter: milliseconds, timeoutMs: timeoutMs)
             }
             return result
         }
@@ -74,8 +81,10 @@ public final class KafkaOffsetLookup: Sendable {
     }
 
     /// Binary search for the first offset in `low..<high` whose timestamp is at or after `milliseconds`.
-    private static func search(_ client: RdKafkaClient, _ partition: KafkaTopicPartition, low: Int64, high: Int64,
-                               atOrAfter milliseconds: Int64, timeoutMs: Int32) throws(KafkaError) -> Int64 {
+    private static func search(
+        _ client: RdKafkaClient, _ partition: KafkaTopicPartition, low: Int64, high: Int64,
+        atOrAfter milliseconds: Int64, timeoutMs: Int32
+    ) throws(KafkaError) -> Int64 {
         var low = low
         var high = high
         var answer = high
@@ -97,8 +106,10 @@ public final class KafkaOffsetLookup: Sendable {
     }
 
     /// Reads the first record of `partition` at or after `offset` (nil if there is none before `before`).
-    private static func firstRecord(_ client: RdKafkaClient, _ partition: KafkaTopicPartition, from offset: Int64, before: Int64,
-                                    timeoutMs: Int32) throws(KafkaError) -> (Int64, Int64)? {
+    private static func firstRecord(
+        _ client: RdKafkaClient, _ partition: KafkaTopicPartition, from offset: Int64, before: Int64,
+        timeoutMs: Int32
+    ) throws(KafkaError) -> (Int64, Int64)? {
         try client.assign([(partition, offset)])
         let deadline = ContinuousClock.now + .milliseconds(Int64(timeoutMs))
         while ContinuousClock.now < deadline {

@@ -49,7 +49,6 @@ public final class KafkaProducer: Sendable {
         let activeCalls = Atomic<Int>(0)
     }
 
-
     private enum State {
         case running
         /// Shutdown was asked: the poll thread flushes within the timeout, frees the instance and resumes the waiters.

@@ -96,21 +96,21 @@ public final class KafkaTopicReader: AsyncSequence, Sendable {
             while !lifecycle.stopRequested {
                 batch = []
                 for polled in client.consumerPoll(timeoutMs: 100) {
-                switch polled {
-                case .message(let message):
-                    batch.append((.message(message), nil))
-                    if let high = remaining[message.partition], message.offset + 1 >= high {
-                        remaining[message.partition] = nil
-                        announceIfDone()
+                    switch polled {
+                    case .message(let message):
+                        batch.append((.message(message), nil))
+                        if let high = remaining[message.partition], message.offset + 1 >= high {
+                            remaining[message.partition] = nil
+                            announceIfDone()
+                        }
+                    case .partitionEnd(let partition, let offset):
+                        if let high = remaining[partition.partition], offset >= high {
+                            remaining[partition.partition] = nil
+                            announceIfDone()
+                        }
+                    case .error(let error):
+                        logger.warning("reader error", metadata: ["error": "\(error)"])
                     }
-                case .partitionEnd(let partition, let offset):
-                    if let high = remaining[partition.partition], offset >= high {
-                        remaining[partition.partition] = nil
-                        announceIfDone()
-                    }
-                case .error(let error):
-                    logger.warning("reader error", metadata: ["error": "\(error)"])
-                }
                 }
                 buffer.push(batch) { lifecycle.stopRequested }
             }

@@ -39,7 +39,9 @@ public final class KafkaTransactionalProducer: Sendable {
     /// Registers the transactional id with the cluster: fences earlier producers with the same id and
     /// completes or aborts their open transaction. A retriable error (e.g. a timeout) may be retried.
     public func initTransactions(timeout: Duration = .seconds(30)) async throws(KafkaError) {
-        try await blocking("init transactions") { (client: RdKafkaClient) throws(KafkaError) in try client.initTransactions(timeoutMs: Int32(timeout.milliseconds)) }
+        try await blocking("init transactions") { (client: RdKafkaClient) throws(KafkaError) in
+            try client.initTransactions(timeoutMs: Int32(timeout.milliseconds))
+        }
     }
 
     /// Starts a transaction. Records sent until ``commitTransaction(timeout:)`` belong to it.
@@ -76,12 +78,16 @@ public final class KafkaTransactionalProducer: Sendable {
     /// Commits the current transaction. On an error with ``KafkaError/requiresAbort``, call
     /// ``abortTransaction(timeout:)``; a retriable one may be retried; a fatal one ends this producer.
     public func commitTransaction(timeout: Duration = .seconds(30)) async throws(KafkaError) {
-        try await blocking("commit transaction") { (client: RdKafkaClient) throws(KafkaError) in try client.commitTransaction(timeoutMs: Int32(timeout.milliseconds)) }
+        try await blocking("commit transaction") { (client: RdKafkaClient) throws(KafkaError) in
+            try client.commitTransaction(timeoutMs: Int32(timeout.milliseconds))
+        }
     }
 
     /// Aborts the current transaction: none of its records becomes visible to `read_committed` readers.
     public func abortTransaction(timeout: Duration = .seconds(30)) async throws(KafkaError) {
-        try await blocking("abort transaction") { (client: RdKafkaClient) throws(KafkaError) in try client.abortTransaction(timeoutMs: Int32(timeout.milliseconds)) }
+        try await blocking("abort transaction") { (client: RdKafkaClient) throws(KafkaError) in
+            try client.abortTransaction(timeoutMs: Int32(timeout.milliseconds))
+        }
     }
 
     /// Writes `messages` in one transaction: begin, send, commit. A retriable commit failure is retried

@@ -144,7 +144,8 @@ struct MessageBufferIterator<Element: Sendable> {
                 let item = batch[index]
                 index += 1
                 if let partition = item.partition, buffer.generation != generation,
-                   !buffer.isCurrent(partition, takenAt: generation) {
+                    !buffer.isCurrent(partition, takenAt: generation)
+                {
                     continue
                 }
                 return item.element

@@ -49,8 +49,10 @@ public final class CommandClient: Sendable {
     /// Publishes a command that several services answer (a `rewind`: each runner for its partitions)
     /// and collects their results until `done` says they are enough, or `timeout` passes. Returns what
     /// arrived, possibly nothing.
-    public func sendCollecting(_ command: CommandRecord, timeout: Duration = .seconds(5),
-                               until done: @escaping @Sendable ([CommandResult]) -> Bool) async throws -> [CommandResult] {
+    public func sendCollecting(
+        _ command: CommandRecord, timeout: Duration = .seconds(5),
+        until done: @escaping @Sendable ([CommandResult]) -> Bool
+    ) async throws -> [CommandResult] {
         let report = try await publish(command)
         let reader = try KafkaTopicReader(
             configuration: configuration, topic: topic, partitions: [report.partition],
@@ -60,10 +62,12 @@ public final class CommandClient: Sendable {
             group.addTask {
                 for await event in reader {
                     guard case .message(let message) = event,
-                          case .result(let result)? = try? CommandTopicRecord(record: WireRecord(message)),
-                          result.commandId == command.id
+                        case .result(let result)? = try? CommandTopicRecord(record: WireRecord(message)),
+                        result.commandId == command.id
                     else { continue }
-                    let now = collected.withLock { $0.append(result); return $0 }
+                    let now = collected.withLock {
+                        $0.append(result); return $0
+                    }
                     if done(now) { return now }
                 }
                 return nil

@@ -35,7 +35,8 @@ public struct ServiceEnvironment: Sendable {
     }
 
     /// An integer within `range`.
-    public func int(_ name: String, override: Int? = nil, default fallback: Int, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+    public func int(_ name: String, override: Int? = nil, default fallback: Int, range: ClosedRange<Int>) throws(ConfigurationError) -> Int
+    {
         let value: Int
         if let override {
             value = override

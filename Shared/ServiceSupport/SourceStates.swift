@@ -51,8 +51,10 @@ public final class SourceStatesView: Sendable {
 
     /// A view of `topic` (`<p>.sources`); `onChange` is called for every record applied, after the
     /// view changed.
-    public init(configuration: KafkaConfiguration, topic: String, sealer: SecretSealer, logger: Logger,
-                onChange: @escaping @Sendable (Change) -> Void = { _ in }) throws {
+    public init(
+        configuration: KafkaConfiguration, topic: String, sealer: SecretSealer, logger: Logger,
+        onChange: @escaping @Sendable (Change) -> Void = { _ in }
+    ) throws {
         self.sealer = sealer
         table = try KafkaTableView(configuration: configuration, topic: topic, logger: logger) { change in
             onChange(Change(key: change.key, value: change.value, sealer: sealer))

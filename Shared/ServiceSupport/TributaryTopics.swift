@@ -18,41 +18,48 @@ public struct TributaryTopics: Sendable {
 
     /// `<p>.events`: the events runners run jobs on.
     public var events: KafkaTopicSpecification {
-        KafkaTopicSpecification(name: "\(prefix).events", partitions: partitions, replicationFactor: replicationFactor,
-                                configs: ["cleanup.policy": "delete"])
+        KafkaTopicSpecification(
+            name: "\(prefix).events", partitions: partitions, replicationFactor: replicationFactor,
+            configs: ["cleanup.policy": "delete"])
     }
     /// `<p>.runs`: run records, co-partitioned with `<p>.events`.
     public var runs: KafkaTopicSpecification {
-        KafkaTopicSpecification(name: "\(prefix).runs", partitions: partitions, replicationFactor: replicationFactor,
-                                configs: ["cleanup.policy": "compact"])
+        KafkaTopicSpecification(
+            name: "\(prefix).runs", partitions: partitions, replicationFactor: replicationFactor,
+            configs: ["cleanup.policy": "compact"])
     }
     /// `<p>.sources`: source states, written by the registrar only.
     public var sources: KafkaTopicSpecification {
-        KafkaTopicSpecification(name: "\(prefix).sources", partitions: 1, replicationFactor: replicationFactor,
-                                configs: ["cleanup.policy": "compact"])
+        KafkaTopicSpecification(
+            name: "\(prefix).sources", partitions: 1, replicationFactor: replicationFactor,
+            configs: ["cleanup.policy": "compact"])
     }
     /// `<p>.triggers`: trigger declarations and runner presence.
     public var triggers: KafkaTopicSpecification {
-        KafkaTopicSpecification(name: "\(prefix).triggers", partitions: 1, replicationFactor: replicationFactor,
-                                configs: ["cleanup.policy": "compact"])
+        KafkaTopicSpecification(
+            name: "\(prefix).triggers", partitions: 1, replicationFactor: replicationFactor,
+            configs: ["cleanup.policy": "compact"])
     }
     /// `<p>.dlq`: dead-lettered runs.
     public var deadLetters: KafkaTopicSpecification {
-        KafkaTopicSpecification(name: "\(prefix).dlq", partitions: partitions, replicationFactor: replicationFactor,
-                                configs: ["cleanup.policy": "delete"])
+        KafkaTopicSpecification(
+            name: "\(prefix).dlq", partitions: partitions, replicationFactor: replicationFactor,
+            configs: ["cleanup.policy": "delete"])
     }
     /// Single-partition topic whose group membership elects the registrar leader.
     public var registrarControl: KafkaTopicSpecification {
-        KafkaTopicSpecification(name: "\(prefix).registrar", partitions: 1, replicationFactor: replicationFactor,
-                                configs: ["cleanup.policy": "compact"])
+        KafkaTopicSpecification(
+            name: "\(prefix).registrar", partitions: 1, replicationFactor: replicationFactor,
+            configs: ["cleanup.policy": "compact"])
     }
 
     /// Commands to the registrar and the runners and their results (`CommandTopicRecord`), keyed by
     /// target. One partition: commands apply in the order they were sent. Short retention (1 day): a
     /// command is for now; the sources and runs keep what it changed.
     public var commands: KafkaTopicSpecification {
-        KafkaTopicSpecification(name: "\(prefix).commands", partitions: 1, replicationFactor: replicationFactor,
-                                configs: ["cleanup.policy": "delete", "retention.ms": "\(Self.commandRetention.components.seconds * 1000)"])
+        KafkaTopicSpecification(
+            name: "\(prefix).commands", partitions: 1, replicationFactor: replicationFactor,
+            configs: ["cleanup.policy": "delete", "retention.ms": "\(Self.commandRetention.components.seconds * 1000)"])
     }
 
     /// How long `<p>.commands` keeps a command: 1 day.

@@ -18,7 +18,9 @@ struct ConfigurationReference {
     /// Parses the table under `## Configuration` in README.md.
     static func fromREADME() throws -> ConfigurationReference {
         let readme = try repositoryText("README.md")
-        guard let start = readme.range(of: "\n## Configuration\n") else { throw DeployTestError("README.md has no ## Configuration section") }
+        guard let start = readme.range(of: "\n## Configuration\n") else {
+            throw DeployTestError("README.md has no ## Configuration section")
+        }
         let section = readme[start.upperBound...].components(separatedBy: "\n## ").first ?? ""
         var rows: [Row] = []
         for line in section.split(separator: "\n") where line.hasPrefix("| `") {
@@ -26,9 +28,14 @@ struct ConfigurationReference {
             guard cells.count >= 5 else { continue }
             let variables = cells[1].split(separator: "`", omittingEmptySubsequences: false).enumerated()
                 .filter { $0.offset % 2 == 1 }.map { String($0.element) }
-            let usedBy = Set(cells[2].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? "" })
-            rows.append(Row(variables: variables, usedBy: usedBy, isRequired: cells[3].contains("(required"),
-                            defaults: cells[3], meaning: cells[4]))
+            let usedBy = Set(
+                cells[2].split(separator: ",").map {
+                    $0.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
+                })
+            rows.append(
+                Row(
+                    variables: variables, usedBy: usedBy, isRequired: cells[3].contains("(required"),
+                    defaults: cells[3], meaning: cells[4]))
         }
         return ConfigurationReference(rows: rows)
     }

@@ -44,7 +44,7 @@ import TributaryRunner
         let reference = try ConfigurationReference.fromREADME()
         var settings = try allSettings()
         settings[0].environment["RECEIVER_PROT"] = "8080"
-        settings[1].environment["RUNNER_ADMIN_PORT"] = "9090"   // read, but only by the runner
+        settings[1].environment["RUNNER_ADMIN_PORT"] = "9090"  // read, but only by the runner
         #expect(unknownVariables(in: settings, reference: reference).count == 2)
         #expect(!reference.isRead("RECEIVER_PROT", by: "receiver"))
         #expect(!reference.isRead("RUNNER_ADMIN_PORT", by: "receiver"))
@@ -93,7 +93,9 @@ import TributaryRunner
             }
             for check in setting.healthChecks {
                 #expect(["/healthz", "/readyz"].contains(check.path), "\(setting): health check on \(check.path)")
-                #expect(check.port == port, "\(setting): health check on port \(check.port), program listens on \(port.map { "\($0)" } ?? "none")")
+                #expect(
+                    check.port == port,
+                    "\(setting): health check on port \(check.port), program listens on \(port.map { "\($0)" } ?? "none")")
             }
             if ["receiver", "registrar", "runner"].contains(setting.program) {
                 #expect(setting.healthChecks.contains { $0.path == "/readyz" }, "\(setting): no /readyz check")
@@ -147,7 +149,8 @@ import TributaryRunner
 
     /// Selectors, Services, the Ingress, the budgets and the autoscaler name objects that exist.
     @Test func theKubernetesObjectsReferToEachOther() throws {
-        let documents = try deployYAMLPaths().filter { $0.hasPrefix("deploy/k8s/") && !$0.hasSuffix("kustomization.yaml") }.flatMap(yamlDocuments)
+        let documents = try deployYAMLPaths().filter { $0.hasPrefix("deploy/k8s/") && !$0.hasSuffix("kustomization.yaml") }.flatMap(
+            yamlDocuments)
         func labels(_ value: Any?) -> [String: String] {
             var result: [String: String] = [:]
             for (key, label) in (value as? [AnyHashable: Any]) ?? [:] { result["\(key)"] = scalarText(label) }
@@ -160,8 +163,9 @@ import TributaryRunner
         let podLabels = deployments.map { labels(lookup($0.root, "spec", "template", "metadata", "labels")) }
         for deployment in deployments {
             let selector = labels(lookup(deployment.root, "spec", "selector", "matchLabels"))
-            #expect(matches(selector, labels(lookup(deployment.root, "spec", "template", "metadata", "labels"))),
-                    "Deployment \(deployment.name ?? "?"): its selector does not match its pods")
+            #expect(
+                matches(selector, labels(lookup(deployment.root, "spec", "template", "metadata", "labels"))),
+                "Deployment \(deployment.name ?? "?"): its selector does not match its pods")
         }
         for budget in documents.filter({ $0.kind == "PodDisruptionBudget" }) {
             let selector = labels(lookup(budget.root, "spec", "selector", "matchLabels"))
@@ -177,7 +181,8 @@ import TributaryRunner
             }
             for port in (lookup(service.root, "spec", "ports") as? [Any]) ?? [] {
                 let target = scalarText(lookup(port, "targetPort")) ?? ""
-                #expect(containerPorts.contains(target), "Service \(service.name ?? "?") targets port \(target), which its pods do not name")
+                #expect(
+                    containerPorts.contains(target), "Service \(service.name ?? "?") targets port \(target), which its pods do not name")
             }
         }
         for ingress in documents.filter({ $0.kind == "Ingress" }) {
@@ -186,8 +191,12 @@ import TributaryRunner
                     let name = scalarText(lookup(path, "backend", "service", "name"))
                     let port = scalarText(lookup(path, "backend", "service", "port", "name"))
                     let service = documents.first { $0.kind == "Service" && $0.name == name }
-                    let servicePorts = ((service.flatMap { lookup($0.root, "spec", "ports") } as? [Any]) ?? []).compactMap { scalarText(lookup($0, "name")) }
-                    #expect(service != nil && servicePorts.contains(port ?? ""), "Ingress \(ingress.name ?? "?") routes to \(name ?? "?"):\(port ?? "?")")
+                    let servicePorts = ((service.flatMap { lookup($0.root, "spec", "ports") } as? [Any]) ?? []).compactMap {
+                        scalarText(lookup($0, "name"))
+                    }
+                    #expect(
+                        service != nil && servicePorts.contains(port ?? ""),
+                        "Ingress \(ingress.name ?? "?") routes to \(name ?? "?"):\(port ?? "?")")
                 }
             }
         }
@@ -240,15 +249,17 @@ func unknownVariables(in settings: [ProgramSetting], reference: ConfigurationRef
 func executableProducts() throws -> Set<String> {
     let manifest = try repositoryText("Package.swift")
     let pattern = try NSRegularExpression(pattern: #"\.executable\(name: "([^"]+)""#)
-    return Set(pattern.matches(in: manifest, range: NSRange(manifest.startIndex..., in: manifest)).compactMap {
-        Range($0.range(at: 1), in: manifest).map { String(manifest[$0]) }
-    })
+    return Set(
+        pattern.matches(in: manifest, range: NSRange(manifest.startIndex..., in: manifest)).compactMap {
+            Range($0.range(at: 1), in: manifest).map { String(manifest[$0]) }
+        })
 }
 
 /// The variable names the services' and the tool's sources look up.
 func variablesReadByTheCode() throws -> Set<String> {
-    let lookups = try NSRegularExpression(pattern:
-        #"(?:\.(?:string|int|duration|required|baseURL)\(|(?:environment|env)\[)\s*"([A-Z][A-Z0-9_]*)""#)
+    let lookups = try NSRegularExpression(
+        pattern:
+            #"(?:\.(?:string|int|duration|required|baseURL)\(|(?:environment|env)\[)\s*"([A-Z][A-Z0-9_]*)""#)
     var names: Set<String> = []
     for folder in ["Services", "Shared"] {
         let root = repositoryRoot.appendingPathComponent(folder)
@@ -274,8 +285,9 @@ func commandLineExists(_ arguments: [String]) throws -> Bool {
 
 func firstMatch(_ pattern: String, in text: String) -> String? {
     guard let expression = try? NSRegularExpression(pattern: pattern),
-          let match = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-          let range = Range(match.range(at: 1), in: text) else { return nil }
+        let match = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+        let range = Range(match.range(at: 1), in: text)
+    else { return nil }
     return String(text[range])
 }
 

@@ -27,12 +27,15 @@ func composeSettings() throws -> [ProgramSetting] {
         let name = "\(key)"
         let image = scalarText(lookup(value, "image")) ?? ""
         if image.hasPrefix("apache/kafka") { continue }
-        guard image.contains("tributary") else { throw DeployTestError("\(file) services.\(name): image \(image) is neither Kafka nor Tributary's") }
-        let command: [String] = switch lookup(value, "command") {
-        case let list as [Any]: list.compactMap(scalarText)
-        case let text as String: text.split(separator: " ").map(String.init)
-        default: []
+        guard image.contains("tributary") else {
+            throw DeployTestError("\(file) services.\(name): image \(image) is neither Kafka nor Tributary's")
         }
+        let command: [String] =
+            switch lookup(value, "command") {
+            case let list as [Any]: list.compactMap(scalarText)
+            case let text as String: text.split(separator: " ").map(String.init)
+            default: []
+            }
         var environment: [String: String] = [:]
         switch lookup(value, "environment") {
         case let map as [AnyHashable: Any]:
@@ -45,8 +48,10 @@ func composeSettings() throws -> [ProgramSetting] {
         default: break
         }
         var setting = ProgramSetting(origin: "\(file) services.\(name)", arguments: command, environment: environment)
-        if let test = lookup(value, "healthcheck", "test") as? [Any], let url = test.compactMap(scalarText).first(where: { $0.hasPrefix("http") }),
-           let parsed = URLComponents(string: url), let port = parsed.port {
+        if let test = lookup(value, "healthcheck", "test") as? [Any],
+            let url = test.compactMap(scalarText).first(where: { $0.hasPrefix("http") }),
+            let parsed = URLComponents(string: url), let port = parsed.port
+        {
             setting.healthChecks.append((parsed.path, port))
         }
         settings.append(setting)
@@ -67,26 +72,32 @@ func kubernetesSettings() throws -> [ProgramSetting] {
     }
     var settings: [ProgramSetting] = []
     for document in documents {
-        let podSpec: Any? = switch document.kind {
-        case "Deployment", "StatefulSet", "DaemonSet", "Job": lookup(document.root, "spec", "template", "spec")
-        case "CronJob": lookup(document.root, "spec", "jobTemplate", "spec", "template", "spec")
-        default: nil
-        }
+        let podSpec: Any? =
+            switch document.kind {
+            case "Deployment", "StatefulSet", "DaemonSet", "Job": lookup(document.root, "spec", "template", "spec")
+            case "CronJob": lookup(document.root, "spec", "jobTemplate", "spec", "template", "spec")
+            default: nil
+            }
         guard let podSpec else { continue }
         let containers = ((lookup(podSpec, "containers") as? [Any]) ?? []) + ((lookup(podSpec, "initContainers") as? [Any]) ?? [])
         for container in containers {
-            let origin = "\(document.file) \(document.kind ?? "")/\(document.name ?? "") container \(scalarText(lookup(container, "name")) ?? "?")"
+            let origin =
+                "\(document.file) \(document.kind ?? "")/\(document.name ?? "") container \(scalarText(lookup(container, "name")) ?? "?")"
             let image = scalarText(lookup(container, "image")) ?? ""
             let imageName = image.split(separator: "/").last.map { String($0.split(separator: ":")[0]) } ?? ""
             guard imageName == "tributary" else { throw DeployTestError("\(origin): image \(image) is not Tributary's") }
-            let arguments = (((lookup(container, "command") as? [Any]) ?? []) + ((lookup(container, "args") as? [Any]) ?? [])).compactMap(scalarText)
+            let arguments = (((lookup(container, "command") as? [Any]) ?? []) + ((lookup(container, "args") as? [Any]) ?? [])).compactMap(
+                scalarText)
             var environment: [String: String] = [:]
             for source in (lookup(container, "envFrom") as? [Any]) ?? [] {
                 let prefix = scalarText(lookup(source, "prefix")) ?? ""
-                let (kind, reference) = lookup(source, "configMapRef") != nil
+                let (kind, reference) =
+                    lookup(source, "configMapRef") != nil
                     ? ("ConfigMap", lookup(source, "configMapRef")) : ("Secret", lookup(source, "secretRef"))
                 let name = scalarText(lookup(reference, "name")) ?? ""
-                guard let values = data(kind: kind, name: name) else { throw DeployTestError("\(origin): envFrom names no \(kind) \(name)") }
+                guard let values = data(kind: kind, name: name) else {
+                    throw DeployTestError("\(origin): envFrom names no \(kind) \(name)")
+                }
                 for (key, value) in values { environment[prefix + key] = value }
             }
             for entry in (lookup(container, "env") as? [Any]) ?? [] {
@@ -105,10 +116,13 @@ func kubernetesSettings() throws -> [ProgramSetting] {
                 }
             }
             var setting = ProgramSetting(origin: origin, arguments: arguments, environment: environment)
-            let ports = Dictionary(((lookup(container, "ports") as? [Any]) ?? []).compactMap { port -> (String, Int)? in
-                guard let name = scalarText(lookup(port, "name")), let number = lookup(port, "containerPort") as? Int else { return nil }
-                return (name, number)
-            }, uniquingKeysWith: { first, _ in first })
+            let ports = Dictionary(
+                ((lookup(container, "ports") as? [Any]) ?? []).compactMap { port -> (String, Int)? in
+                    guard let name = scalarText(lookup(port, "name")), let number = lookup(port, "containerPort") as? Int else {
+                        return nil
+                    }
+                    return (name, number)
+                }, uniquingKeysWith: { first, _ in first })
             for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
                 guard let get = lookup(container, probe, "httpGet") else { continue }
                 let port = lookup(get, "port") as? Int ?? scalarText(lookup(get, "port")).flatMap { ports[$0] } ?? -1

@@ -29,7 +29,8 @@ import TributaryIntegrations
         for provider in Self.configured {
             let expected = Self.expectedRow(provider)
             let row = rows.first { $0.variables == expected.variables }
-            let line = "| \(expected.variables.map { "`\($0)`" }.joined(separator: ", ")) | registrar | \(expected.defaults) | \(expected.meaning) |"
+            let line =
+                "| \(expected.variables.map { "`\($0)`" }.joined(separator: ", ")) | registrar | \(expected.defaults) | \(expected.meaning) |"
             guard let row else {
                 Issue.record("README.md's Configuration table has no row for \(provider.name); add: \(line)")
                 continue
@@ -49,9 +50,13 @@ import TributaryIntegrations
         let reference = try ConfigurationReference.fromREADME()
         let credentialLike = Set(Self.credentialRows(reference).flatMap(\.variables))
         let given = registrar.environment.keys.filter { credentialLike.contains($0) && !$0.hasSuffix("_API_BASE") }
-        #expect(Set(given) == Set(Self.credentials), "\(registrar): provider credentials set \(given.sorted()), Providers.all has \(Self.credentials)")
+        #expect(
+            Set(given) == Set(Self.credentials),
+            "\(registrar): provider credentials set \(given.sorted()), Providers.all has \(Self.credentials)")
         for credential in Self.credentials {
-            #expect(registrar.environment[credential] == "${\(credential):-}", "\(registrar): \(credential) must be `${\(credential):-}` (optional)")
+            #expect(
+                registrar.environment[credential] == "${\(credential):-}",
+                "\(registrar): \(credential) must be `${\(credential):-}` (optional)")
         }
         let header = try repositoryText("deploy/compose.yaml").split(separator: "\n").first { $0.hasPrefix("# Optional:") } ?? ""
         for credential in Self.credentials {
@@ -60,9 +65,12 @@ import TributaryIntegrations
     }
 
     @Test func theKubernetesSecretHoldsEveryCredential() throws {
-        let secret = try #require(try yamlDocuments("deploy/k8s/secrets.yaml").first { $0.kind == "Secret" && $0.name == "tributary-secrets" })
+        let secret = try #require(
+            try yamlDocuments("deploy/k8s/secrets.yaml").first { $0.kind == "Secret" && $0.name == "tributary-secrets" })
         let keys = Set(((secret.root["stringData"] as? [AnyHashable: Any]) ?? [:]).keys.map { "\($0)" })
-        #expect(keys == Set(["TRIBUTARY_SECRET_KEY"] + Self.credentials), "deploy/k8s/secrets.yaml holds \(keys.sorted()), Providers.all has \(Self.credentials)")
+        #expect(
+            keys == Set(["TRIBUTARY_SECRET_KEY"] + Self.credentials),
+            "deploy/k8s/secrets.yaml holds \(keys.sorted()), Providers.all has \(Self.credentials)")
         let readme = try repositoryText("README.md")
         let line = readme.split(separator: "\n").first { $0.hasPrefix("| `secrets.yaml` |") } ?? ""
         for credential in Self.credentials {
@@ -79,19 +87,28 @@ import TributaryIntegrations
             guard let name = scalarText(lookup(entry, "name")), let reference = lookup(entry, "valueFrom", "secretKeyRef") else { continue }
             guard name != "TRIBUTARY_SECRET_KEY" else { continue }
             #expect(scalarText(lookup(reference, "name")) == "tributary-secrets", "registrar.yaml: \(name) from another Secret")
-            #expect(scalarText(lookup(reference, "key")) == name, "registrar.yaml: \(name) from key \(scalarText(lookup(reference, "key")) ?? "?")")
-            #expect(lookup(reference, "optional") as? Bool == true, "registrar.yaml: \(name) must be optional (a provider without credentials only cannot register)")
+            #expect(
+                scalarText(lookup(reference, "key")) == name,
+                "registrar.yaml: \(name) from key \(scalarText(lookup(reference, "key")) ?? "?")")
+            #expect(
+                lookup(reference, "optional") as? Bool == true,
+                "registrar.yaml: \(name) must be optional (a provider without credentials only cannot register)")
             optional.append(name)
         }
-        #expect(optional == Self.credentials, "deploy/k8s/registrar.yaml reads \(optional) from the Secret, Providers.all has \(Self.credentials)")
+        #expect(
+            optional == Self.credentials,
+            "deploy/k8s/registrar.yaml reads \(optional) from the Secret, Providers.all has \(Self.credentials)")
     }
 
     @Test func theRegistrarsREADMENamesEveryProviderVariable() throws {
         let readme = try repositoryText("Services/Registrar/README.md")
         let line = try #require(readme.split(separator: "\n").first { $0.contains("provider credentials") })
         let cell = line.split(separator: "|").first.map(String.init) ?? ""
-        let named = cell.split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
-        #expect(named == Providers.variableNames, "Services/Registrar/README.md names \(named), Providers.all reads \(Providers.variableNames)")
+        let named = cell.split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map {
+            String($0.element)
+        }
+        #expect(
+            named == Providers.variableNames, "Services/Registrar/README.md names \(named), Providers.all reads \(Providers.variableNames)")
     }
 
     /// The check itself notices a provider the files do not know.

@@ -18,8 +18,9 @@ import Testing
                 continue
             }
             checked += 1
-            #expect(lookup(podSpec, "enableServiceLinks") as? Bool == false,
-                    "\(document.file): \(document.kind ?? "?") \(document.name ?? "?") must set enableServiceLinks: false in its pod spec")
+            #expect(
+                lookup(podSpec, "enableServiceLinks") as? Bool == false,
+                "\(document.file): \(document.kind ?? "?") \(document.name ?? "?") must set enableServiceLinks: false in its pod spec")
         }
         #expect(checked >= 4, "the receiver, registrar and runner Deployments and the topics Job")
     }

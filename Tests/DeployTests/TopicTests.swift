@@ -18,9 +18,10 @@ import Testing
     @Test func theREADMEsTopicTableListsEveryTopic() throws {
         let readme = try repositoryText("README.md")
         let section = try #require(readme.components(separatedBy: "\n## Topics and wire formats\n").dropFirst().first)
-        let listed = Set(section.split(separator: "\n").prefix { !$0.hasPrefix("Every record") }
-            .filter { $0.hasPrefix("| `<p>.") }
-            .compactMap { $0.split(separator: "`").dropFirst().first.map { $0.replacingOccurrences(of: "<p>", with: "p") } })
+        let listed = Set(
+            section.split(separator: "\n").prefix { !$0.hasPrefix("Every record") }
+                .filter { $0.hasPrefix("| `<p>.") }
+                .compactMap { $0.split(separator: "`").dropFirst().first.map { $0.replacingOccurrences(of: "<p>", with: "p") } })
         #expect(listed == Set(TributaryTopics(prefix: "p").all.map(\.name)))
     }
 }

@@ -14,10 +14,11 @@ struct FakeDeliverer: Sendable {
 
     func deliverStripe(_ request: FakeRequest) async -> FakeResponse {
         guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
-              let type = body["type"] as? String, let object = body["object"] as? [String: Any]
+            let type = body["type"] as? String, let object = body["object"] as? [String: Any]
         else { return .json(400, ["message": "expected {\"type\", \"object\"}"]) }
         var results: [[String: Any]] = []
-        for endpoint in stripe.endpoints where endpoint.status == "enabled" && (endpoint.enabledEvents.contains(type) || endpoint.enabledEvents.contains("*")) {
+        for endpoint in stripe.endpoints
+        where endpoint.status == "enabled" && (endpoint.enabledEvents.contains(type) || endpoint.enabledEvents.contains("*")) {
             let now = Int64(Date().timeIntervalSince1970)
             let id = "evt_" + FakeRandom.token(24)
             var event: [String: Any] = [
@@ -27,9 +28,11 @@ struct FakeDeliverer: Sendable {
             ]
             if let account = body["account"] { event["account"] = account }
             let payload = Array((try? JSONSerialization.data(withJSONObject: event, options: [.sortedKeys])) ?? Data())
-            let mac = HMAC<SHA256>.authenticationCode(for: Array("\(now).".utf8) + payload, using: SymmetricKey(data: Array(endpoint.secret.utf8)))
+            let mac = HMAC<SHA256>.authenticationCode(
+                for: Array("\(now).".utf8) + payload, using: SymmetricKey(data: Array(endpoint.secret.utf8)))
             let signature = "t=\(now),v1=" + mac.map { String(format: "%02x", $0) }.joined()
-            let status = await post(endpoint.url, payload, ["Stripe-Signature": signature, "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)"])
+            let status = await post(
+                endpoint.url, payload, ["Stripe-Signature": signature, "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)"])
             results.append(["url": endpoint.url, "status": status, "id": id])
         }
         return .json(200, ["deliveries": results])
@@ -37,13 +40,17 @@ struct FakeDeliverer: Sendable {
 
     func deliverGitHub(_ request: FakeRequest) async -> FakeResponse {
         guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
-              let owner = body["owner"] as? String, let name = body["event"] as? String, let payloadObject = body["payload"]
+            let owner = body["owner"] as? String, let name = body["event"] as? String, let payloadObject = body["payload"]
         else { return .json(400, ["message": "expected {\"owner\", \"event\", \"payload\"}"]) }
         let payload = Array((try? JSONSerialization.data(withJSONObject: payloadObject, options: [.sortedKeys])) ?? Data())
         var results: [[String: Any]] = []
-        for hook in github.hooks where hook.owner == owner && hook.active && (hook.events.contains(name) || hook.events.contains("*") || name == "ping") {
+        for hook in github.hooks
+        where hook.owner == owner && hook.active && (hook.events.contains(name) || hook.events.contains("*") || name == "ping") {
             let delivery = UUID().uuidString.lowercased()
-            var headers = ["X-GitHub-Event": name, "X-GitHub-Delivery": delivery, "X-GitHub-Hook-ID": String(hook.id), "User-Agent": "GitHub-Hookshot/fake"]
+            var headers = [
+                "X-GitHub-Event": name, "X-GitHub-Delivery": delivery, "X-GitHub-Hook-ID": String(hook.id),
+                "User-Agent": "GitHub-Hookshot/fake",
+            ]
             if let secret = hook.secret {
                 let mac = HMAC<SHA256>.authenticationCode(for: payload, using: SymmetricKey(data: Array(secret.utf8)))
                 headers["X-Hub-Signature-256"] = "sha256=" + mac.map { String(format: "%02x", $0) }.joined()

@@ -79,7 +79,9 @@ public final class FakeGitHubAPI: Sendable {
             }
             return route(&s, request)
         }
-        state.withLock { $0.log.append(FakeRequestRecord(method: request.method, path: request.path, idempotencyKey: nil, status: response.status)) }
+        state.withLock {
+            $0.log.append(FakeRequestRecord(method: request.method, path: request.path, idempotencyKey: nil, status: response.status))
+        }
         return response
     }
 
@@ -127,14 +129,15 @@ public final class FakeGitHubAPI: Sendable {
         var headers: [String: String] = [:]
         if page < lastPage {
             let base = linkBase.withLock { $0 } + request.path
-            headers["Link"] = "<\(base)?per_page=\(perPage)&page=\(page + 1)>; rel=\"next\", <\(base)?per_page=\(perPage)&page=\(lastPage)>; rel=\"last\""
+            headers["Link"] =
+                "<\(base)?per_page=\(perPage)&page=\(page + 1)>; rel=\"next\", <\(base)?per_page=\(perPage)&page=\(lastPage)>; rel=\"last\""
         }
         return .json(200, slice.map(Self.json), headers: headers)
     }
 
     private static func create(_ s: inout State, _ owner: String, _ request: FakeRequest) -> FakeResponse {
         guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
-              let config = body["config"] as? [String: Any], let url = config["url"] as? String, url.hasPrefix("http")
+            let config = body["config"] as? [String: Any], let url = config["url"] as? String, url.hasPrefix("http")
         else { return validationFailed("config.url is required") }
         if s.hooks.contains(where: { $0.owner == owner && $0.url == url }) {
             return validationFailed("Hook already exists on this \(owner.hasPrefix("orgs") ? "organization" : "repository")")
@@ -150,7 +153,9 @@ public final class FakeGitHubAPI: Sendable {
     }
 
     private static func update(_ s: inout State, _ owner: String, _ id: Int64, _ request: FakeRequest) -> FakeResponse {
-        guard let index = s.hooks.firstIndex(where: { $0.owner == owner && $0.id == id }) else { return .json(404, ["message": "Not Found"]) }
+        guard let index = s.hooks.firstIndex(where: { $0.owner == owner && $0.id == id }) else {
+            return .json(404, ["message": "Not Found"])
+        }
         guard let body = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] else {
             return validationFailed("Problems parsing JSON")
         }

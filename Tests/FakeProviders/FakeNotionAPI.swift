@@ -69,7 +69,9 @@ public final class FakeNotionAPI: Sendable {
     public func addPages(database: String, titles: [String]) -> [Page] {
         state.withLock { s in
             s.clock += step
-            let pages = titles.map { Page(id: UUID().uuidString.lowercased(), databaseId: database, title: $0, createdTime: s.clock, lastEditedTime: s.clock) }
+            let pages = titles.map {
+                Page(id: UUID().uuidString.lowercased(), databaseId: database, title: $0, createdTime: s.clock, lastEditedTime: s.clock)
+            }
             s.pages += pages
             return pages
         }
@@ -134,7 +136,9 @@ public final class FakeNotionAPI: Sendable {
         }
     }
 
-    private func answer(_ s: inout State, _ request: FakeRequest, databaseId: String, body: [String: Any], onOrAfter: String?, startCursor: String?) -> FakeResponse {
+    private func answer(
+        _ s: inout State, _ request: FakeRequest, databaseId: String, body: [String: Any], onOrAfter: String?, startCursor: String?
+    ) -> FakeResponse {
         if startCursor != nil, !s.continuationFailures.isEmpty { return Self.failure(s.continuationFailures.removeFirst()) }
         if !s.failures.isEmpty { return Self.failure(s.failures.removeFirst()) }
         guard request.headers["authorization"] == "Bearer \(token)" else {
@@ -148,12 +152,16 @@ public final class FakeNotionAPI: Sendable {
         }
         var from: Date?
         if let onOrAfter {
-            guard let date = Self.parse(onOrAfter) else { return Self.error(400, "validation_error", "body.filter.last_edited_time.on_or_after is not a date") }
+            guard let date = Self.parse(onOrAfter) else {
+                return Self.error(400, "validation_error", "body.filter.last_edited_time.on_or_after is not a date")
+            }
             from = Self.minute(date)
         }
         // Sorted by last edit (then creation order), filtered to the minute.
         let matching = s.pages.enumerated()
-            .filter { entry in entry.element.databaseId == databaseId && (from.map { Self.minute(entry.element.lastEditedTime) >= $0 } ?? true) }
+            .filter { entry in
+                entry.element.databaseId == databaseId && (from.map { Self.minute(entry.element.lastEditedTime) >= $0 } ?? true)
+            }
             .sorted { ($0.element.lastEditedTime, $0.offset) < ($1.element.lastEditedTime, $1.offset) }
             .map(\.element)
         var start = 0
@@ -166,10 +174,12 @@ public final class FakeNotionAPI: Sendable {
         let size = min((body["page_size"] as? Int) ?? 100, s.maxPageSize)
         let slice = Array(matching[start..<min(start + size, matching.count)])
         let hasMore = start + size < matching.count
-        return .json(200, [
-            "object": "list", "results": slice.map(Self.json), "has_more": hasMore,
-            "next_cursor": hasMore ? matching[start + size].id as Any : NSNull(), "type": "page_or_database",
-        ])
+        return .json(
+            200,
+            [
+                "object": "list", "results": slice.map(Self.json), "has_more": hasMore,
+                "next_cursor": hasMore ? matching[start + size].id as Any : NSNull(), "type": "page_or_database",
+            ])
     }
 
     static func json(_ page: Page) -> [String: Any] {
@@ -197,7 +207,9 @@ public final class FakeNotionAPI: Sendable {
         var headers: [String: String] = [:]
         if let retryAfter = failure.retryAfter { headers["Retry-After"] = retryAfter }
         let code = failure.status == 429 ? "rate_limited" : "internal_server_error"
-        return .json(failure.status, ["object": "error", "status": failure.status, "code": code, "message": "Injected failure \(failure.status)"], headers: headers)
+        return .json(
+            failure.status, ["object": "error", "status": failure.status, "code": code, "message": "Injected failure \(failure.status)"],
+            headers: headers)
     }
 
     private static func error(_ status: Int, _ code: String, _ message: String) -> FakeResponse {

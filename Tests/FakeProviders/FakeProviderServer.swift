@@ -30,11 +30,13 @@ public struct FakeProviderServer: Sendable {
         if request.method == "POST" && request.path == "/_fake/github/deliver" { return await deliverer.deliverGitHub(request) }
         if request.path == "/healthz" { return FakeResponse(status: 200, body: Array("ok".utf8)) }
         if request.path == "/_fake/stripe/endpoints" {
-            return .json(200, stripe.endpoints.map { e -> [String: Any] in
-                var object = FakeStripeAPI.json(e, withSecret: true)
-                object["connect"] = e.connect
-                return object
-            })
+            return .json(
+                200,
+                stripe.endpoints.map { e -> [String: Any] in
+                    var object = FakeStripeAPI.json(e, withSecret: true)
+                    object["connect"] = e.connect
+                    return object
+                })
         }
         if request.path.hasPrefix("/v1/databases/") { return notion.handle(request) }
         if request.path.hasPrefix("/v1/") { return stripe.handle(request) }
@@ -43,13 +45,17 @@ public struct FakeProviderServer: Sendable {
 
     /// Runs on `host:port` (0 picks a free port) until the calling task is cancelled; `onRunning` gets the
     /// base URL once the server listens. Logs only at `logLevel` and above, never bodies.
-    public func run(host: String = "127.0.0.1", port: Int = 0, logLevel: Logger.Level = .warning, onRunning: @escaping @Sendable (String) async -> Void) async throws {
+    public func run(
+        host: String = "127.0.0.1", port: Int = 0, logLevel: Logger.Level = .warning, onRunning: @escaping @Sendable (String) async -> Void
+    ) async throws {
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             let body = try await request.body.collect(upTo: 4 * 1024 * 1024)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
             let query = request.uri.query.map { FakeForm.decode($0) } ?? []
-            let fake = FakeRequest(method: request.method.rawValue, path: request.uri.path, query: query, headers: headers, body: Array(body.readableBytesView))
+            let fake = FakeRequest(
+                method: request.method.rawValue, path: request.uri.path, query: query, headers: headers, body: Array(body.readableBytesView)
+            )
             let answer = await handle(fake)
             var fields = HTTPFields()
             for (name, value) in answer.headers {

@@ -88,7 +88,10 @@ public final class FakeStripeAPI: Sendable {
             return route(&s, request)
         }
         state.withLock {
-            $0.log.append(FakeRequestRecord(method: request.method, path: request.path, idempotencyKey: request.headers["idempotency-key"], status: response.status))
+            $0.log.append(
+                FakeRequestRecord(
+                    method: request.method, path: request.path, idempotencyKey: request.headers["idempotency-key"], status: response.status)
+            )
         }
         return response
     }
@@ -110,7 +113,9 @@ public final class FakeStripeAPI: Sendable {
         let fingerprint = request.method + " " + request.path + " " + String(decoding: request.body, as: UTF8.self)
         if let key = request.headers["idempotency-key"], let previous = s.idempotency[key] {
             guard previous.fingerprint == fingerprint else {
-                return Self.error(400, "Keys for idempotent requests can only be used with the same parameters they were first used with.", type: "idempotency_error")
+                return Self.error(
+                    400, "Keys for idempotent requests can only be used with the same parameters they were first used with.",
+                    type: "idempotency_error")
             }
             var replay = previous.response
             replay.headers["Idempotent-Replayed"] = "true"
@@ -139,7 +144,12 @@ public final class FakeStripeAPI: Sendable {
             newestFirst = Array(newestFirst[(index + 1)...])
         }
         let page = newestFirst.prefix(limit)
-        return .json(200, ["object": "list", "url": "/v1/webhook_endpoints", "has_more": newestFirst.count > limit, "data": page.map { json($0, withSecret: false) }])
+        return .json(
+            200,
+            [
+                "object": "list", "url": "/v1/webhook_endpoints", "has_more": newestFirst.count > limit,
+                "data": page.map { json($0, withSecret: false) },
+            ])
     }
 
     private static func show(_ s: State, _ id: String) -> FakeResponse {
@@ -180,7 +190,9 @@ public final class FakeStripeAPI: Sendable {
         return .json(200, ["id": id, "object": "webhook_endpoint", "deleted": true])
     }
 
-    private static func insert(_ s: inout State, url: String, events: [String], connect: Bool, description: String?, status: String) -> Endpoint {
+    private static func insert(
+        _ s: inout State, url: String, events: [String], connect: Bool, description: String?, status: String
+    ) -> Endpoint {
         s.counter += 1
         let endpoint = Endpoint(
             id: "we_" + String(format: "%06d", s.counter) + FakeRandom.token(18), url: url, enabledEvents: events,
@@ -220,6 +232,9 @@ public final class FakeStripeAPI: Sendable {
     private static func failureResponse(_ failure: FakeFailure) -> FakeResponse {
         var headers: [String: String] = [:]
         if let retryAfter = failure.retryAfter { headers["Retry-After"] = retryAfter }
-        return .json(failure.status, ["error": ["message": "Injected failure \(failure.status)", "type": failure.status == 429 ? "rate_limit_error" : "api_error"]], headers: headers)
+        return .json(
+            failure.status,
+            ["error": ["message": "Injected failure \(failure.status)", "type": failure.status == 429 ? "rate_limit_error" : "api_error"]],
+            headers: headers)
     }
 }

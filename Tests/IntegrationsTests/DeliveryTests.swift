@@ -24,7 +24,8 @@ final class LoopbackReceiver: Sendable {
             let headers = request.headers.map { (name: $0.name.canonicalName, value: $0.value) }
             guard let state = self.state.withLock({ $0 }) else { return Response(status: .notFound) }
             do {
-                let result = try await self.source.handle(SourceRequest(path: request.uri.path, headers: headers, body: Array(body.readableBytesView)), state: state)
+                let result = try await self.source.handle(
+                    SourceRequest(path: request.uri.path, headers: headers, body: Array(body.readableBytesView)), state: state)
                 self.events.withLock { $0 += result.events }
                 return Response(status: .init(code: result.response?.status ?? 200))
             } catch let rejection as SourceRejection {
@@ -33,8 +34,9 @@ final class LoopbackReceiver: Sendable {
         }
         var logger = Logger(label: "loopback-receiver")
         logger.logLevel = .critical
-        let app = Application(responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { await onRunning("http://127.0.0.1:\($0.localAddress?.port ?? 0)") }, logger: logger)
+        let app = Application(
+            responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { await onRunning("http://127.0.0.1:\($0.localAddress?.port ?? 0)") }, logger: logger)
         try await app.run()
     }
 }
@@ -52,7 +54,8 @@ func post(_ url: String, json: String) async throws -> [String: Any] {
 @Suite struct DeliveryTests {
     @Test func stripeDeliversToTheRegisteredEndpointAndOurHandlerAcceptsIt() async throws {
         try await withFakeProviders { server, base in
-            let stripe = StripeIntegration(configuration: StripeConfiguration(apiKey: "sk_test_fake", apiBase: base, retryPolicy: testRetryPolicy))
+            let stripe = StripeIntegration(
+                configuration: StripeConfiguration(apiKey: "sk_test_fake", apiBase: base, retryPolicy: testRetryPolicy))
             let receiver = LoopbackReceiver(source: stripe.source.erased)
             let (urls, continuation) = AsyncStream.makeStream(of: String.self)
             let task = Task { try await receiver.run { continuation.yield($0) } }
@@ -62,9 +65,15 @@ func post(_ url: String, json: String) async throws -> [String: Any] {
             var sim = RegistrarSimulator(source: stripe.source, params: StripeSourceParams(), url: receiverURL + "/sources/stripe.webhook")
             try await sim.register(["charge.succeeded"])
             receiver.state.withLock {
-                $0 = SourceState(key: sim.key, sourceId: "stripe.webhook", params: try! JSON(encoding: StripeSourceParams()), active: true, url: sim.url, secret: sim.secret, data: sim.data)
+                $0 = SourceState(
+                    key: sim.key, sourceId: "stripe.webhook", params: try! JSON(encoding: StripeSourceParams()), active: true, url: sim.url,
+                    secret: sim.secret, data: sim.data)
             }
-            let answer = try await post(base + "/_fake/stripe/deliver", json: #"{"type":"charge.succeeded","object":{"id":"ch_9","object":"charge","amount":700,"currency":"eur","status":"succeeded"}}"#)
+            let answer = try await post(
+                base + "/_fake/stripe/deliver",
+                json:
+                    #"{"type":"charge.succeeded","object":{"id":"ch_9","object":"charge","amount":700,"currency":"eur","status":"succeeded"}}"#
+            )
             let deliveries = answer["deliveries"] as? [[String: Any]] ?? []
             #expect(deliveries.map { $0["status"] as? Int } == [200])
             let events = receiver.events.withLock { $0 }
@@ -76,14 +85,19 @@ func post(_ url: String, json: String) async throws -> [String: Any] {
             // After losing the secret (a re-registration replaced the endpoint), old state no longer verifies.
             sim.secret = nil
             try await sim.register(["charge.succeeded"])
-            let stale = try await post(base + "/_fake/stripe/deliver", json: #"{"type":"charge.succeeded","object":{"id":"ch_10","object":"charge","amount":1,"currency":"eur","status":"succeeded"}}"#)
+            let stale = try await post(
+                base + "/_fake/stripe/deliver",
+                json:
+                    #"{"type":"charge.succeeded","object":{"id":"ch_10","object":"charge","amount":1,"currency":"eur","status":"succeeded"}}"#
+            )
             #expect((stale["deliveries"] as? [[String: Any]])?.map { $0["status"] as? Int } == [401])
         }
     }
 
     @Test func githubDeliversToTheRegisteredHookAndOurHandlerAcceptsIt() async throws {
         try await withFakeProviders { server, base in
-            let github = GitHubIntegration(configuration: GitHubConfiguration(token: "ghp_fake", apiBase: base, retryPolicy: testRetryPolicy))
+            let github = GitHubIntegration(
+                configuration: GitHubConfiguration(token: "ghp_fake", apiBase: base, retryPolicy: testRetryPolicy))
             let receiver = LoopbackReceiver(source: github.source.erased)
             let (urls, continuation) = AsyncStream.makeStream(of: String.self)
             let task = Task { try await receiver.run { continuation.yield($0) } }
@@ -93,11 +107,18 @@ func post(_ url: String, json: String) async throws -> [String: Any] {
             var sim = RegistrarSimulator(source: github.source, params: params, url: receiverURL + "/sources/acme/web")
             try await sim.register(["push"])
             receiver.state.withLock {
-                $0 = SourceState(key: sim.key, sourceId: "github.webhook", params: try! JSON(encoding: params), active: true, url: sim.url, secret: sim.secret, data: sim.data)
+                $0 = SourceState(
+                    key: sim.key, sourceId: "github.webhook", params: try! JSON(encoding: params), active: true, url: sim.url,
+                    secret: sim.secret, data: sim.data)
             }
-            let ping = try await post(base + "/_fake/github/deliver", json: #"{"owner":"repos/acme/web","event":"ping","payload":{"zen":"Speak like a human.","hook_id":1}}"#)
+            let ping = try await post(
+                base + "/_fake/github/deliver",
+                json: #"{"owner":"repos/acme/web","event":"ping","payload":{"zen":"Speak like a human.","hook_id":1}}"#)
             #expect((ping["deliveries"] as? [[String: Any]])?.map { $0["status"] as? Int } == [200])
-            let push = try await post(base + "/_fake/github/deliver", json: #"{"owner":"repos/acme/web","event":"push","payload":{"ref":"refs/heads/main","repository":{"full_name":"acme/web"}}}"#)
+            let push = try await post(
+                base + "/_fake/github/deliver",
+                json:
+                    #"{"owner":"repos/acme/web","event":"push","payload":{"ref":"refs/heads/main","repository":{"full_name":"acme/web"}}}"#)
             #expect((push["deliveries"] as? [[String: Any]])?.map { $0["status"] as? Int } == [200])
             let events = receiver.events.withLock { $0 }
             #expect(events.map(\.name) == ["push"], "the ping ran nothing")

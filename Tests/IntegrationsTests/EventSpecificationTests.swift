@@ -5,9 +5,12 @@ import Tributary
 
 @Suite struct StripeEventSpecificationTests {
     /// The event types the issue asks for, written out independently of `StripeEvents`.
-    static let required: [String] = ["price", "product", "customer"].flatMap { o in ["created", "updated", "deleted"].map { "\(o).\($0)" } }
+    static let required: [String] =
+        ["price", "product", "customer"].flatMap { o in ["created", "updated", "deleted"].map { "\(o).\($0)" } }
         + ["completed", "expired", "async_payment_succeeded", "async_payment_failed"].map { "checkout.session.\($0)" }
-        + ["created", "updated", "deleted", "paused", "resumed", "trial_will_end", "pending_update_applied", "pending_update_expired"].map { "customer.subscription.\($0)" }
+        + ["created", "updated", "deleted", "paused", "resumed", "trial_will_end", "pending_update_applied", "pending_update_expired"].map {
+            "customer.subscription.\($0)"
+        }
         + ["account.updated"]
         + ["account.external_account", "person"].flatMap { o in ["created", "updated", "deleted"].map { "\(o).\($0)" } }
         + ["captured", "expired", "failed", "pending", "refunded", "succeeded", "updated"].map { "charge.\($0)" }
@@ -24,9 +27,12 @@ import Tributary
         #expect(Set(examples.map(\.name)) == Set(StripeEvents.allEventNames))
         for (name, example) in examples {
             let object = example.payload["object"]?.stringValue ?? ""
-            let expected = name.hasPrefix("account.external_account") ? "bank_account"
-                : name.hasPrefix("customer.subscription") ? "subscription"
-                : String(name[..<name.lastIndex(of: ".")!])
+            let expected =
+                name.hasPrefix("account.external_account")
+                ? "bank_account"
+                : name.hasPrefix("customer.subscription")
+                    ? "subscription"
+                    : String(name[..<name.lastIndex(of: ".")!])
             #expect(object == expected, "\(name): example object \(object)")
         }
     }
@@ -44,20 +50,28 @@ import Tributary
         try check(StripeEvents.charge); try check(StripeEvents.paymentIntent); try check(StripeEvents.payout)
         try check(StripeEvents.accountUpdated); try check(StripeEvents.person); try check(StripeEvents.invoiceItem)
         #expect(try StripeEvents.chargeSucceeded.parse(StripeEvents.chargeSucceeded.examples[0].payload).amount == 2000)
-        #expect(StripeEvents.chargeSucceeded.runProperties(try StripeEvents.chargeSucceeded.parse(StripeEvents.chargeSucceeded.examples[0].payload))
+        #expect(
+            StripeEvents.chargeSucceeded.runProperties(
+                try StripeEvents.chargeSucceeded.parse(StripeEvents.chargeSucceeded.examples[0].payload)
+            )
             .contains(RunProperty(label: "Amount", text: "20.00 USD")))
-        #expect(try StripeEvents.subscriptionCreated.parse(StripeEvents.subscriptionCreated.examples[0].payload).items?.data.first?.price?.unitAmount == 2000)
+        #expect(
+            try StripeEvents.subscriptionCreated.parse(StripeEvents.subscriptionCreated.examples[0].payload).items?.data.first?.price?
+                .unitAmount == 2000)
         #expect(try StripeEvents.invoiceUpcoming.parse(StripeEvents.invoiceUpcoming.examples[0].payload).id == nil)
     }
 
     @Test func triggersPickTheSourceKey() throws {
         let stripe = StripeIntegration(configuration: StripeConfiguration(apiKey: "sk_test"))
-        #expect(stripe.trigger(StripeEvents.accountUpdated).source?.key == "stripe.webhook.connect", "account.updated is connect by default")
+        #expect(
+            stripe.trigger(StripeEvents.accountUpdated).source?.key == "stripe.webhook.connect", "account.updated is connect by default")
         #expect(stripe.trigger(StripeEvents.accountUpdated, connect: false).source?.key == "stripe.webhook")
         let trigger = stripe.trigger(StripeEvents.price, filter: ["currency": ["usd"]])
         #expect(trigger.source?.key == "stripe.webhook")
         try trigger.validate()
-        let usd = EventRecord(id: "evt_1", name: "price.created", source: "stripe.com", payload: StripeEvents.priceCreated.examples[0].payload, sourceKey: "stripe.webhook")
+        let usd = EventRecord(
+            id: "evt_1", name: "price.created", source: "stripe.com", payload: StripeEvents.priceCreated.examples[0].payload,
+            sourceKey: "stripe.webhook")
         var eur = usd
         eur.payload = StripeExamples.with(usd.payload, ["currency": "eur"])
         #expect(trigger.matches(usd) && !trigger.matches(eur))
@@ -66,7 +80,10 @@ import Tributary
 
 @Suite struct GitHubEventSpecificationTests {
     @Test func everyEventHasAnExampleAndRunProperties() {
-        #expect(GitHubEvents.all.map(\.name) == ["push", "pull_request", "issues", "issue_comment", "release", "workflow_run", "star", "fork", "create", "delete"])
+        #expect(
+            GitHubEvents.all.map(\.name) == [
+                "push", "pull_request", "issues", "issue_comment", "release", "workflow_run", "star", "fork", "create", "delete",
+            ])
         for spec in GitHubEvents.all {
             let example = spec.examples[0].payload
             #expect(example["repository"]?["full_name"] == "acme/web", "\(spec.name)")
@@ -76,10 +93,12 @@ import Tributary
 
     @Test func actionsAreChosenByFilter() throws {
         let github = GitHubIntegration(configuration: GitHubConfiguration(token: "t"))
-        let trigger = github.trigger(GitHubEvents.pullRequest, on: .repository(owner: "acme", name: "web"), actions: ["opened", "reopened"])
+        let trigger = github.trigger(
+            GitHubEvents.pullRequest, on: .repository(owner: "acme", name: "web"), actions: ["opened", "reopened"])
         try trigger.validate()
         #expect(trigger.source?.key == "acme/web")
-        let opened = EventRecord(id: "d1", name: "pull_request", source: "github.com", payload: GitHubExamples.pullRequest, sourceKey: "acme/web")
+        let opened = EventRecord(
+            id: "d1", name: "pull_request", source: "github.com", payload: GitHubExamples.pullRequest, sourceKey: "acme/web")
         var closed = opened
         closed.payload = StripeExamples.with(GitHubExamples.pullRequest, ["action": "closed"])
         var otherRepo = opened

@@ -4,10 +4,14 @@ import Tributary
 @testable import TributaryIntegrations
 
 /// The sources' handlers, through the erased source as the receiver calls them.
-private func handle<P: Codable & Sendable>(_ source: ExternalSource<P>, params: P, secret: String?, headers: [(String, String)], body: [UInt8]) async throws -> HandlerResult {
+private func handle<P: Codable & Sendable>(
+    _ source: ExternalSource<P>, params: P, secret: String?, headers: [(String, String)], body: [UInt8]
+) async throws -> HandlerResult {
     let paramsJSON = try JSON(encoding: params)
-    let state = SourceState(key: source.key(params), sourceId: source.id, params: paramsJSON, active: true, url: "https://hooks.example/x", secret: secret)
-    return try await source.erased.handle(SourceRequest(path: "/sources/\(state.key)", headers: headers.map { (name: $0.0, value: $0.1) }, body: body), state: state)
+    let state = SourceState(
+        key: source.key(params), sourceId: source.id, params: paramsJSON, active: true, url: "https://hooks.example/x", secret: secret)
+    return try await source.erased.handle(
+        SourceRequest(path: "/sources/\(state.key)", headers: headers.map { (name: $0.0, value: $0.1) }, body: body), state: state)
 }
 
 /// The rejection `body` throws, or nil.
@@ -28,15 +32,18 @@ private var now: Int64 { Int64(Date().timeIntervalSince1970) }
 @Suite struct StripeHandlerTests {
     let stripe = StripeIntegration(configuration: StripeConfiguration(apiKey: "sk_test"))
     let secret = "whsec_handler_test"
-    let body = Array(#"""
-    {"id":"evt_1PgafnB7WZ01zgkW","object":"event","api_version":"2024-06-20","created":1721917439,
-     "data":{"object":{"id":"price_1","object":"price","active":true,"currency":"usd","type":"one_time","unit_amount":500},
-             "previous_attributes":{"unit_amount":400}},
-     "livemode":false,"pending_webhooks":1,"request":{"id":"req_abc","idempotency_key":"k-1"},"type":"price.updated"}
-    """#.utf8)
+    let body = Array(
+        #"""
+        {"id":"evt_1PgafnB7WZ01zgkW","object":"event","api_version":"2024-06-20","created":1721917439,
+         "data":{"object":{"id":"price_1","object":"price","active":true,"currency":"usd","type":"one_time","unit_amount":500},
+                 "previous_attributes":{"unit_amount":400}},
+         "livemode":false,"pending_webhooks":1,"request":{"id":"req_abc","idempotency_key":"k-1"},"type":"price.updated"}
+        """#.utf8)
 
     func send(_ body: [UInt8], header: String?, secret: String? = nil) async throws -> HandlerResult {
-        try await handle(stripe.source, params: StripeSourceParams(), secret: secret ?? self.secret, headers: header.map { [("Stripe-Signature", $0)] } ?? [], body: body)
+        try await handle(
+            stripe.source, params: StripeSourceParams(), secret: secret ?? self.secret,
+            headers: header.map { [("Stripe-Signature", $0)] } ?? [], body: body)
     }
 
     @Test func validDeliveryBecomesOneEvent() async throws {
@@ -83,19 +90,26 @@ private var now: Int64 { Int64(Date().timeIntervalSince1970) }
         let r = await rejection { try await send(bad, header: StripeSignature.header(body: bad, secrets: [secret], timestamp: now)) }
         #expect(r?.reason == .malformedBody && r?.status == 400)
         let notEvent = Array(#"{"id":"evt_1"}"#.utf8)
-        let r2 = await rejection { try await send(notEvent, header: StripeSignature.header(body: notEvent, secrets: [secret], timestamp: now)) }
+        let r2 = await rejection {
+            try await send(notEvent, header: StripeSignature.header(body: notEvent, secrets: [secret], timestamp: now))
+        }
         #expect(r2?.reason == .malformedBody)
     }
 
     @Test func noSecretYetAsksStripeToRetry() async throws {
-        let r = await rejection { try await handle(stripe.source, params: StripeSourceParams(), secret: nil, headers: [("Stripe-Signature", "t=1,v1=00")], body: body) }
+        let r = await rejection {
+            try await handle(
+                stripe.source, params: StripeSourceParams(), secret: nil, headers: [("Stripe-Signature", "t=1,v1=00")], body: body)
+        }
         #expect(r?.status == 503)
     }
 
     @Test func toleranceIsConfigurable() async throws {
-        let lenient = StripeIntegration(configuration: StripeConfiguration(apiKey: "k"), signature: StripeSignature(tolerance: .seconds(900)))
+        let lenient = StripeIntegration(
+            configuration: StripeConfiguration(apiKey: "k"), signature: StripeSignature(tolerance: .seconds(900)))
         let header = StripeSignature.header(body: body, secrets: [secret], timestamp: now - 600)
-        let result = try await handle(lenient.source, params: StripeSourceParams(), secret: secret, headers: [("stripe-signature", header)], body: body)
+        let result = try await handle(
+            lenient.source, params: StripeSourceParams(), secret: secret, headers: [("stripe-signature", header)], body: body)
         #expect(result.events.count == 1)
     }
 }
@@ -103,14 +117,19 @@ private var now: Int64 { Int64(Date().timeIntervalSince1970) }
 @Suite struct GitHubHandlerTests {
     let github = GitHubIntegration(configuration: GitHubConfiguration(token: "t"))
     let secret = GitHubSignature.generateSecret()
-    let body = Array(#"{"ref":"refs/heads/main","after":"0d1a26e","repository":{"full_name":"acme/web"},"sender":{"login":"octocat"}}"#.utf8)
+    let body = Array(
+        #"{"ref":"refs/heads/main","after":"0d1a26e","repository":{"full_name":"acme/web"},"sender":{"login":"octocat"}}"#.utf8)
 
-    func send(_ body: [UInt8], event: String? = "push", signature: String?, delivery: String? = "72d3162e-cc78-11e3-81ab-4c9367dc0958") async throws -> HandlerResult {
+    func send(
+        _ body: [UInt8], event: String? = "push", signature: String?, delivery: String? = "72d3162e-cc78-11e3-81ab-4c9367dc0958"
+    ) async throws -> HandlerResult {
         var headers: [(String, String)] = [("Content-Type", "application/json")]
         if let event { headers.append(("X-GitHub-Event", event)) }
         if let delivery { headers.append(("X-GitHub-Delivery", delivery)) }
         if let signature { headers.append(("X-Hub-Signature-256", signature)) }
-        return try await handle(github.source, params: GitHubSourceParams(.repository(owner: "acme", name: "web")), secret: secret, headers: headers, body: body)
+        return try await handle(
+            github.source, params: GitHubSourceParams(.repository(owner: "acme", name: "web")), secret: secret, headers: headers, body: body
+        )
     }
 
     @Test func validDeliveryBecomesOneEvent() async throws {
@@ -159,7 +178,9 @@ private var now: Int64 { Int64(Date().timeIntervalSince1970) }
     let integration = StandardWebhooks()
     let params = StandardWebhookParams(name: "resend", eventSource: "resend.com")
     let secret = StandardWebhookSignature.generateSecret()
-    let body = Array(#"{"type":"email.delivered","created_at":"2024-07-25T12:00:00.000Z","data":{"email_id":"4ef9a417-02e9-4d39-ad75-9611e0fcc33c","to":["jenny@acme.example"]}}"#.utf8)
+    let body = Array(
+        #"{"type":"email.delivered","created_at":"2024-07-25T12:00:00.000Z","data":{"email_id":"4ef9a417-02e9-4d39-ad75-9611e0fcc33c","to":["jenny@acme.example"]}}"#
+            .utf8)
 
     func send(_ body: [UInt8], id: String? = "msg_2Kq7nJ", timestamp: Int64? = nil, signature: String?) async throws -> HandlerResult {
         var headers: [(String, String)] = []

@@ -7,10 +7,11 @@ import TributaryIntegrations
 /// The Notion database polling source against the fake Notion API, without Kafka.
 @Suite struct NotionSourceTests {
     static func integration(_ server: FakeProviderServer, _ base: String) -> NotionIntegration {
-        NotionIntegration(configuration: NotionConfiguration(
-            token: server.notion.token, apiBase: base,
-            retryPolicy: RetryPolicy(maxAttempts: 1, baseDelay: .milliseconds(10), maxDelay: .milliseconds(10)),
-            requestTimeout: .seconds(5)))
+        NotionIntegration(
+            configuration: NotionConfiguration(
+                token: server.notion.token, apiBase: base,
+                retryPolicy: RetryPolicy(maxAttempts: 1, baseDelay: .milliseconds(10), maxDelay: .milliseconds(10)),
+                requestTimeout: .seconds(5)))
     }
 
     static func poll(_ notion: NotionIntegration, _ database: String, _ cursor: JSON?) async throws -> PollResult {

@@ -13,7 +13,9 @@ import Testing
         #expect(try StripeConfiguration.fromEnvironment(["STRIPE_API_KEY": "k"]).apiBase == "https://api.stripe.com")
         #expect(throws: ConfigurationError.self) { try StripeConfiguration.fromEnvironment([:]) }
         do { _ = try StripeConfiguration.fromEnvironment([:]) } catch { #expect(error.description.contains("STRIPE_API_KEY")) }
-        do { _ = try StripeConfiguration.fromEnvironment(["STRIPE_API_KEY": "k", "STRIPE_API_BASE": "ftp://x"]) } catch { #expect(error.variable == "STRIPE_API_BASE") }
+        do { _ = try StripeConfiguration.fromEnvironment(["STRIPE_API_KEY": "k", "STRIPE_API_BASE": "ftp://x"]) } catch {
+            #expect(error.variable == "STRIPE_API_BASE")
+        }
         #expect(try GitHubConfiguration.fromEnvironment(["GITHUB_TOKEN": "t"]).apiBase == "https://api.github.com")
         do { _ = try GitHubConfiguration.fromEnvironment(["GITHUB_TOKEN": ""]) } catch { #expect(error.variable == "GITHUB_TOKEN") }
     }
@@ -28,7 +30,8 @@ import Testing
     }
 
     @Test func linkHeadersAreFollowed() {
-        let header = #"<https://api.github.com/repositories/1/hooks?page=2>; rel="next", <https://api.github.com/repositories/1/hooks?page=5>; rel="last""#
+        let header =
+            #"<https://api.github.com/repositories/1/hooks?page=2>; rel="next", <https://api.github.com/repositories/1/hooks?page=5>; rel="last""#
         #expect(GitHubClient.nextLink(header) == "https://api.github.com/repositories/1/hooks?page=2")
         #expect(GitHubClient.nextLink(#"<https://x/hooks?page=1>; rel="prev""#) == nil)
     }
@@ -72,7 +75,10 @@ import Testing
     }
 
     @Test func anUnreachableAPIIsATransportError() async throws {
-        let client = StripeClient(configuration: StripeConfiguration(apiKey: "k", apiBase: "http://127.0.0.1:1", retryPolicy: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(1)), requestTimeout: .milliseconds(300)))
+        let client = StripeClient(
+            configuration: StripeConfiguration(
+                apiKey: "k", apiBase: "http://127.0.0.1:1", retryPolicy: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(1)),
+                requestTimeout: .milliseconds(300)))
         let error = await #expect(throws: ProviderAPIError.self) { try await client.listWebhookEndpoints() }
         #expect(error?.status == nil && error?.isTransient == true)
         #expect(error?.operation == "GET /v1/webhook_endpoints")
@@ -82,7 +88,8 @@ import Testing
 @Suite(.tags(.processes), .notInFastRun) struct FakeProvidersProcessTests {
     /// The `fake-providers` executable built beside the test binary.
     static var executable: URL {
-        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("fake-providers")
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent(
+            "fake-providers")
     }
 
     @Test func servesBothFakesAndPrintsItsBaseURLFirst() async throws {
@@ -111,10 +118,13 @@ import Testing
         let base = try await firstValue(of: lines, within: .seconds(20), what: "fake-providers to print its base URL")
         #expect(base.hasPrefix("http://127.0.0.1:"))
         let client = StripeClient(configuration: StripeConfiguration(apiKey: "sk_test_proc", apiBase: base, retryPolicy: testRetryPolicy))
-        let created = try await client.createWebhookEndpoint(url: "https://x.example/hook", enabledEvents: ["price.created"], connect: false, idempotencyKey: "k1")
+        let created = try await client.createWebhookEndpoint(
+            url: "https://x.example/hook", enabledEvents: ["price.created"], connect: false, idempotencyKey: "k1")
         #expect(created.secret?.hasPrefix("whsec_") == true)
         #expect(try await client.allWebhookEndpoints().map(\.id) == [created.id])
-        let hooks = try await GitHubClient(configuration: GitHubConfiguration(token: "ghp_fake", apiBase: base, retryPolicy: testRetryPolicy)).allHooks(of: .organization("acme"))
+        let hooks = try await GitHubClient(
+            configuration: GitHubConfiguration(token: "ghp_fake", apiBase: base, retryPolicy: testRetryPolicy)
+        ).allHooks(of: .organization("acme"))
         #expect(hooks.isEmpty)
     }
 }

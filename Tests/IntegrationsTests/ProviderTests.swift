@@ -38,7 +38,9 @@ import Tributary
 
     @Test func everySourceKeyRuleMakesAStateTheCatalogServes() throws {
         let catalog = try IntegrationCatalog.fromEnvironment([:])
-        let examples = ["stripe.webhook": "stripe", "stripe.webhook.connect": "stripe", "webhooks.resend": "standardwebhooks", "acme/web": "github"]
+        let examples = [
+            "stripe.webhook": "stripe", "stripe.webhook.connect": "stripe", "webhooks.resend": "standardwebhooks", "acme/web": "github",
+        ]
         for (key, provider) in examples {
             let state = try SourceKeys.newState(forKey: key)
             #expect(state.active)
@@ -55,7 +57,10 @@ import Tributary
         for name in ["price.created", "push", "page.created", "page.updated"] {
             #expect(events.contains { $0.names.contains(name) && !$0.examples.isEmpty }, "\(name)")
         }
-        #expect(Providers.variableNames == ["STRIPE_API_KEY", "STRIPE_API_BASE", "GITHUB_TOKEN", "GITHUB_API_BASE", "NOTION_TOKEN", "NOTION_API_BASE"])
+        #expect(
+            Providers.variableNames == [
+                "STRIPE_API_KEY", "STRIPE_API_BASE", "GITHUB_TOKEN", "GITHUB_API_BASE", "NOTION_TOKEN", "NOTION_API_BASE",
+            ])
     }
 
     @Test func aCatalogEntryCanBeReplaced() throws {
@@ -87,12 +92,16 @@ private struct ToyScheme: WebhookSignatureScheme {
         handler: WebhookHandler(scheme: ToyScheme()) { delivery, state in
             let payload = try delivery.json()
             let id = try delivery.requiredHeader("X-Toy-Id")
-            return HandlerResult(events: [EventRecord(id: id, name: payload["type"]?.stringValue ?? "?", source: state.params.name, timestamp: delivery.now, payload: payload)])
+            return HandlerResult(events: [
+                EventRecord(
+                    id: id, name: payload["type"]?.stringValue ?? "?", source: state.params.name, timestamp: delivery.now, payload: payload)
+            ])
         })
 
     func send(secret: String?, headers: [(String, String)], body: String) async throws -> HandlerResult {
         let state = SourceState(key: "toy.a", sourceId: "toy", params: ["name": "a"], active: true, secret: secret)
-        return try await source.erased.handle(SourceRequest(path: "/sources/toy.a", headers: headers.map { (name: $0.0, value: $0.1) }, body: Array(body.utf8)), state: state)
+        return try await source.erased.handle(
+            SourceRequest(path: "/sources/toy.a", headers: headers.map { (name: $0.0, value: $0.1) }, body: Array(body.utf8)), state: state)
     }
 
     func rejection(_ body: () async throws -> HandlerResult) async -> SourceRejection? {

@@ -14,7 +14,9 @@ enum PythonInterop {
     }
 
     /// The answer of `command` to `request`, or a recorded failure and nil.
-    static func call(_ command: String, _ request: [String: Any] = [:], sourceLocation: SourceLocation = #_sourceLocation) async -> [String: Any]? {
+    static func call(
+        _ command: String, _ request: [String: Any] = [:], sourceLocation: SourceLocation = #_sourceLocation
+    ) async -> [String: Any]? {
         let process = Python.process([script.path, command])
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
         process.standardInput = stdin
@@ -36,11 +38,13 @@ enum PythonInterop {
             let message = String(decoding: errors, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             let why = process.terminationStatus == 127 ? "python3 is not installed" : message
             let advice = why.contains(hint) ? "" : "; \(hint)"
-            Issue.record("python interop '\(command)' failed (exit \(process.terminationStatus)): \(why)\(advice)", sourceLocation: sourceLocation)
+            Issue.record(
+                "python interop '\(command)' failed (exit \(process.terminationStatus)): \(why)\(advice)", sourceLocation: sourceLocation)
             return nil
         }
         guard let answer = try? JSONSerialization.jsonObject(with: output) as? [String: Any] else {
-            Issue.record("python interop '\(command)' answered no JSON: \(String(decoding: output, as: UTF8.self))", sourceLocation: sourceLocation)
+            Issue.record(
+                "python interop '\(command)' answered no JSON: \(String(decoding: output, as: UTF8.self))", sourceLocation: sourceLocation)
             return nil
         }
         return answer

@@ -8,7 +8,8 @@ import Tributary
     let url = "https://hooks.acme.example/sources/stripe.webhook"
 
     func simulator(_ base: String, connect: Bool = false) -> RegistrarSimulator<StripeSourceParams> {
-        let stripe = StripeIntegration(configuration: StripeConfiguration(apiKey: "sk_test_fake", apiBase: base, retryPolicy: testRetryPolicy))
+        let stripe = StripeIntegration(
+            configuration: StripeConfiguration(apiKey: "sk_test_fake", apiBase: base, retryPolicy: testRetryPolicy))
         return RegistrarSimulator(source: stripe.source, params: StripeSourceParams(connect: connect), url: url)
     }
 
@@ -128,7 +129,8 @@ import Tributary
             #expect(server.stripe.endpoints.first { $0.id == ours.id }?.enabledEvents.sorted() == ["charge.refunded", "price.created"])
             let lists = server.stripe.requests.filter { $0.method == "GET" && $0.path == "/v1/webhook_endpoints" }
             #expect(lists.count - listsBefore == 2, "two pages of at most 100")
-            #expect(server.stripe.requests.filter { $0.method == "POST" && $0.path == "/v1/webhook_endpoints" }.count == 1, "one create in all")
+            #expect(
+                server.stripe.requests.filter { $0.method == "POST" && $0.path == "/v1/webhook_endpoints" }.count == 1, "one create in all")
         }
     }
 
@@ -150,7 +152,8 @@ import Tributary
 
     @Test func clientErrorsSurfaceStripesMessage() async throws {
         try await withFakeProviders { server, base in
-            let stripe = StripeIntegration(configuration: StripeConfiguration(apiKey: "sk_test_wrong", apiBase: base, retryPolicy: testRetryPolicy))
+            let stripe = StripeIntegration(
+                configuration: StripeConfiguration(apiKey: "sk_test_wrong", apiBase: base, retryPolicy: testRetryPolicy))
             var sim = RegistrarSimulator(source: stripe.source, params: StripeSourceParams(), url: url)
             let error = await #expect(throws: TaskFailedError.self) { try await sim.register(["price.created"]) }
             let api = try #require(error?.underlying as? ProviderAPIError)
@@ -163,10 +166,15 @@ import Tributary
         try await withFakeProviders { server, base in
             var sim = simulator(base)
             try await sim.register(["price.created"])
-            let body = Array(#"{"id":"evt_1","object":"event","type":"price.created","created":1721917438,"data":{"object":{"id":"price_1"}}}"#.utf8)
-            let header = StripeSignature.header(body: body, secrets: [server.stripe.endpoints[0].secret], timestamp: Int64(Date().timeIntervalSince1970))
-            let state = SourceState(key: sim.key, sourceId: "stripe.webhook", params: try JSON(encoding: StripeSourceParams()), active: true, url: url, secret: sim.secret, data: sim.data)
-            let result = try await sim.source.erased.handle(SourceRequest(path: "/sources/stripe.webhook", headers: [("Stripe-Signature", header)], body: body), state: state)
+            let body = Array(
+                #"{"id":"evt_1","object":"event","type":"price.created","created":1721917438,"data":{"object":{"id":"price_1"}}}"#.utf8)
+            let header = StripeSignature.header(
+                body: body, secrets: [server.stripe.endpoints[0].secret], timestamp: Int64(Date().timeIntervalSince1970))
+            let state = SourceState(
+                key: sim.key, sourceId: "stripe.webhook", params: try JSON(encoding: StripeSourceParams()), active: true, url: url,
+                secret: sim.secret, data: sim.data)
+            let result = try await sim.source.erased.handle(
+                SourceRequest(path: "/sources/stripe.webhook", headers: [("Stripe-Signature", header)], body: body), state: state)
             #expect(result.events.map(\.id) == ["evt_1"])
             #expect(result.events.first?.sourceKey == "stripe.webhook")
         }

@@ -24,9 +24,10 @@ struct ConfigurationTests {
             "PATH": "/usr/bin",
         ])
         #expect(configuration.bootstrapServers == "a:9092,b:9092")
-        #expect(configuration.properties == [
-            "security.protocol": "SASL_SSL", "sasl.mechanisms": "PLAIN", "sasl.username": "user",
-        ])
+        #expect(
+            configuration.properties == [
+                "security.protocol": "SASL_SSL", "sasl.mechanisms": "PLAIN", "sasl.username": "user",
+            ])
     }
 
     @Test("an invalid property fails at start-up with librdkafka's message and the variable's name")
@@ -65,11 +66,12 @@ struct ConfigurationTests {
         ])
         #expect(configuration.properties == ["security.protocol": "SASL_SSL", "sasl.kerberos.service.name": "kafka"])
         #expect(configuration.origins["security.protocol"] == "KAFKA_SECURITY_PROTOCOL")
-        #expect(configuration.skippedVariables == [
-            "KAFKA_HEADLESS_PORT", "KAFKA_HEADLESS_PORT_9092_TCP_ADDR", "KAFKA_HEADLESS_SERVICE_HOST",
-            "KAFKA_PORT", "KAFKA_PORT_9092_TCP", "KAFKA_PORT_9092_TCP_ADDR", "KAFKA_PORT_9092_TCP_PORT",
-            "KAFKA_PORT_9092_TCP_PROTO", "KAFKA_SERVICE_HOST", "KAFKA_SERVICE_PORT", "KAFKA_SERVICE_PORT_TCP_CLIENT",
-        ])
+        #expect(
+            configuration.skippedVariables == [
+                "KAFKA_HEADLESS_PORT", "KAFKA_HEADLESS_PORT_9092_TCP_ADDR", "KAFKA_HEADLESS_SERVICE_HOST",
+                "KAFKA_PORT", "KAFKA_PORT_9092_TCP", "KAFKA_PORT_9092_TCP_ADDR", "KAFKA_PORT_9092_TCP_PORT",
+                "KAFKA_PORT_9092_TCP_PROTO", "KAFKA_SERVICE_HOST", "KAFKA_SERVICE_PORT", "KAFKA_SERVICE_PORT_TCP_CLIENT",
+            ])
         #expect(try KafkaConfiguration.fromEnvironment(["KAFKA_BROKERS": "a:9092"]).skippedVariables.isEmpty)
     }
 
@@ -88,9 +90,11 @@ struct ConfigurationTests {
         #expect(none.entries.isEmpty)
     }
 
-    @Test("cooperative-sticky is refused at start, naming the property and the variable", arguments: [
-        "cooperative-sticky", "COOPERATIVE-STICKY", "range, cooperative-sticky",
-    ])
+    @Test(
+        "cooperative-sticky is refused at start, naming the property and the variable",
+        arguments: [
+            "cooperative-sticky", "COOPERATIVE-STICKY", "range, cooperative-sticky",
+        ])
     func cooperativeStickyRefused(value: String) {
         #expect {
             try KafkaConfiguration.fromEnvironment(["KAFKA_BROKERS": "a:9092", "KAFKA_PARTITION_ASSIGNMENT_STRATEGY": value])

@@ -16,4 +16,3 @@ func withCluster<T>(
         return try await body(cluster, cluster.configuration)
     }
 }
-

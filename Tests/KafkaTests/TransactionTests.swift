@@ -56,8 +56,9 @@ struct TransactionTests {
     /// 2.0.2 mock cluster gives every InitProducerId a new producer id instead of bumping the epoch, so
     /// it never sends that answer by itself: the test injects it on the first producer's next request,
     /// after the second producer initialised, as the broker would.
-    @Test("a second producer with the same transactional id fences the first, which fails for good; the second goes on",
-          arguments: [(apiKey: Int16(26), code: Int32(90)), (apiKey: Int16(24), code: Int32(47))])
+    @Test(
+        "a second producer with the same transactional id fences the first, which fails for good; the second goes on",
+        arguments: [(apiKey: Int16(26), code: Int32(90)), (apiKey: Int16(24), code: Int32(47))])
     func secondProducerFencesTheFirst(fencing: (apiKey: Int16, code: Int32)) async throws {
         try await withCluster(partitions: 1) { cluster, configuration in
             let quiet = Logger(label: "test.fenced") { _ in SwiftLogNoOpLogHandler() }  // it logs its fatal error

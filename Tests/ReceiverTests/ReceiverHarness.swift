@@ -69,8 +69,11 @@ struct ReceiverHarness: Sendable {
         url: "https://hooks.example.com/sources/stripe.webhook", secret: stripeSecret)
 
     /// A Stripe `price.created` delivery as Stripe would send it.
-    static func stripePriceCreated(id: String = "evt_price_1", secret: String = stripeSecret, at time: Date = Date()) -> (body: [UInt8], signature: String) {
-        let body = Array("""
+    static func stripePriceCreated(
+        id: String = "evt_price_1", secret: String = stripeSecret, at time: Date = Date()
+    ) -> (body: [UInt8], signature: String) {
+        let body = Array(
+            """
             {"id":"\(id)","object":"event","api_version":"2024-06-20","created":\(Int(time.timeIntervalSince1970)),"livemode":false,"pending_webhooks":1,"request":{"id":"req_1","idempotency_key":null},"type":"price.created","data":{"object":{"id":"price_1","object":"price","active":true,"currency":"eur","unit_amount":1200,"product":"prod_1","type":"one_time","livemode":false,"created":\(Int(time.timeIntervalSince1970))}}}
             """.utf8)
         let signature = StripeSignature.header(body: body, secrets: [secret], timestamp: Int64(time.timeIntervalSince1970))

@@ -15,9 +15,10 @@ struct ReceiverTests {
     func escapedSourceKey() async throws {
         let harness = try ReceiverHarness()
         defer { harness.cluster.shutdown() }
-        try await harness.writeSource(SourceState(
-            key: "acme/web", sourceId: "github.webhook", params: ["owner": "acme", "repository": "web"], active: true,
-            url: "https://hooks.example.com/sources/acme%2Fweb", secret: "ghsecret"))
+        try await harness.writeSource(
+            SourceState(
+                key: "acme/web", sourceId: "github.webhook", params: ["owner": "acme", "repository": "web"], active: true,
+                url: "https://hooks.example.com/sources/acme%2Fweb", secret: "ghsecret"))
         let app = try await harness.receiver()
         try await app.test(.router) { client in
             try await client.waitUntilReady()
@@ -54,7 +55,8 @@ struct ReceiverTests {
             #expect(unsigned.status == .unauthorized)
 
             let wrongSecret = ReceiverHarness.stripePriceCreated(secret: "whsec_someoneelse")
-            let wrong = try await client.postWebhook("stripe.webhook", body: wrongSecret.body, headers: [Self.stripeHeader: wrongSecret.signature])
+            let wrong = try await client.postWebhook(
+                "stripe.webhook", body: wrongSecret.body, headers: [Self.stripeHeader: wrongSecret.signature])
             #expect(wrong.status == .unauthorized)
 
             let old = ReceiverHarness.stripePriceCreated(at: Date().addingTimeInterval(-3600))
@@ -143,9 +145,10 @@ struct ReceiverTests {
             ]
             #expect(try await client.postWebhook("webhooks.resend", body: body, headers: headers).status == .notFound)
 
-            try await harness.writeSource(SourceState(
-                key: "webhooks.resend", sourceId: "standardwebhooks", params: ["name": "resend", "eventSource": "resend.com"],
-                active: true, secret: secret))
+            try await harness.writeSource(
+                SourceState(
+                    key: "webhooks.resend", sourceId: "standardwebhooks", params: ["name": "resend", "eventSource": "resend.com"],
+                    active: true, secret: secret))
             try await eventually("the new source is served") {
                 try await client.postWebhook("webhooks.resend", body: body, headers: headers).status == .ok
             }

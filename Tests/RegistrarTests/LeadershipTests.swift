@@ -19,8 +19,10 @@ import Tributary
 
     /// Whether a child's `/metrics` says it leads (nil when it does not answer).
     func leads(_ port: Int) async -> Bool? {
-        guard let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(2)),
-              let body = try? await response.body.collect(upTo: 1 << 20)
+        guard
+            let response = try? await HTTPClient.shared.execute(
+                HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(2)),
+            let body = try? await response.body.collect(upTo: 1 << 20)
         else { return nil }
         return leaderGauge(String(buffer: body)) == 1
     }
@@ -50,7 +52,9 @@ import Tributary
                     return leaders.filter { $0 }.count == 1
                 }
             } catch {
-                Issue.record("admin ports \(ports) answered \(answers); output:\n\(a.lines.suffix(15).joined(separator: "\n"))\n---\n\(b.lines.suffix(15).joined(separator: "\n"))")
+                Issue.record(
+                    "admin ports \(ports) answered \(answers); output:\n\(a.lines.suffix(15).joined(separator: "\n"))\n---\n\(b.lines.suffix(15).joined(separator: "\n"))"
+                )
                 throw error
             }
             let (leader, follower) = leaders[0] ? (a, b) : (b, a)

@@ -18,12 +18,16 @@ import TributaryRunner
             let key = "notion.\(db)"
             let runs = Mutex<[String]>([])
             let notion = NotionIntegration(configuration: NotionConfiguration(token: ""))
-            let onCreated = Job(id: "on-page-created", name: "On page created", version: "1.0.0",
-                                trigger: notion.trigger(NotionEvents.pageCreated, database: db, interval: .milliseconds(200))) { page, _, _ in
+            let onCreated = Job(
+                id: "on-page-created", name: "On page created", version: "1.0.0",
+                trigger: notion.trigger(NotionEvents.pageCreated, database: db, interval: .milliseconds(200))
+            ) { page, _, _ in
                 runs.withLock { $0.append("created \(page.id)") }
             }
-            let onUpdated = Job(id: "on-page-updated", name: "On page updated", version: "1.0.0",
-                                trigger: notion.trigger(NotionEvents.pageUpdated, database: db, interval: .milliseconds(200))) { page, _, _ in
+            let onUpdated = Job(
+                id: "on-page-updated", name: "On page updated", version: "1.0.0",
+                trigger: notion.trigger(NotionEvents.pageUpdated, database: db, interval: .milliseconds(200))
+            ) { page, _, _ in
                 runs.withLock { $0.append("updated \(page.id) \(page.lastEditedTime)") }
             }
             let runner = try TestRunner(h, jobs: [RunnerJob(onCreated), RunnerJob(onUpdated)])
@@ -32,7 +36,7 @@ import TributaryRunner
             let baseline = try #require(try await h.state(key))
 
             let page = h.fakes.notion.addPage(database: db, title: "new")
-            try await eventually("the page.created run") { runs.withLock { $0 } .contains("created \(page.id)") }
+            try await eventually("the page.created run") { runs.withLock { $0 }.contains("created \(page.id)") }
             let edited = try #require(h.fakes.notion.edit(page: page.id, title: "renamed"))
             let update = "updated \(page.id) \(FakeNotionAPI.format(edited.lastEditedTime))"
             try await eventually("the page.updated run") { runs.withLock { $0 }.contains(update) }
@@ -46,7 +50,8 @@ import TributaryRunner
                 try await h.polledEvents(key).filter { $0.id.hasPrefix(page.id) }.count == 4
             }
             try await eventually("the runner skipped both repeats") {
-                runner.count(job: "on-page-created", outcome: "skipped") == 1 && runner.count(job: "on-page-updated", outcome: "skipped") == 1
+                runner.count(job: "on-page-created", outcome: "skipped") == 1
+                    && runner.count(job: "on-page-updated", outcome: "skipped") == 1
             }
             #expect(runs.withLock { $0 } == ["created \(page.id)", update])
             #expect(runner.count(job: "on-page-created", outcome: "succeeded") == 1)
@@ -66,8 +71,9 @@ final class TestRunner: Sendable {
     init(_ h: RegistrarHarness, jobs: [RunnerJob]) throws {
         var logger = Logger(label: "test.runner")
         logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG"] == nil ? .critical : .debug
-        let configuration = RunnerConfiguration(kafka: h.cluster.configuration, topicPrefix: RegistrarHarness.prefix, adminPort: 0,
-                                                drainTimeout: .seconds(5), sessionTimeout: .seconds(6), printRunLogs: false)
+        let configuration = RunnerConfiguration(
+            kafka: h.cluster.configuration, topicPrefix: RegistrarHarness.prefix, adminPort: 0,
+            drainTimeout: .seconds(5), sessionTimeout: .seconds(6), printRunLogs: false)
         service = try RunnerService(configuration: configuration, jobs: jobs, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
         self.group = group

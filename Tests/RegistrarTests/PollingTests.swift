@@ -128,9 +128,11 @@ extension RegistrarHarness {
     /// The integrations with Notion against the fake; the Notion client makes `attempts` attempts per call.
     func notionCatalog(attempts: Int = 1) throws -> IntegrationCatalog {
         var catalog = try catalog()
-        let policy = RetryPolicy(maxAttempts: attempts, baseDelay: .milliseconds(10), maxDelay: .milliseconds(50), maxRetryAfter: .seconds(2))
-        catalog.notion = NotionIntegration(configuration: NotionConfiguration(
-            token: fakes.notion.token, apiBase: fakeBase, retryPolicy: policy, requestTimeout: .seconds(5)))
+        let policy = RetryPolicy(
+            maxAttempts: attempts, baseDelay: .milliseconds(10), maxDelay: .milliseconds(50), maxRetryAfter: .seconds(2))
+        catalog.notion = NotionIntegration(
+            configuration: NotionConfiguration(
+                token: fakes.notion.token, apiBase: fakeBase, retryPolicy: policy, requestTimeout: .seconds(5)))
         catalog.missingCredentials["notion"] = nil
         return catalog
     }

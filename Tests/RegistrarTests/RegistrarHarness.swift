@@ -71,8 +71,11 @@ struct RegistrarHarness: Sendable {
         }
         var catalog = try IntegrationCatalog.fromEnvironment(environment)
         if credentials {
-            let policy = RetryPolicy(maxAttempts: stripeAttempts, baseDelay: .milliseconds(10), maxDelay: .milliseconds(50), maxRetryAfter: .seconds(1))
-            catalog.stripe = StripeIntegration(configuration: StripeConfiguration(apiKey: fakes.stripe.apiKey, apiBase: fakeBase, retryPolicy: policy, requestTimeout: .seconds(5)))
+            let policy = RetryPolicy(
+                maxAttempts: stripeAttempts, baseDelay: .milliseconds(10), maxDelay: .milliseconds(50), maxRetryAfter: .seconds(1))
+            catalog.stripe = StripeIntegration(
+                configuration: StripeConfiguration(
+                    apiKey: fakes.stripe.apiKey, apiBase: fakeBase, retryPolicy: policy, requestTimeout: .seconds(5)))
         }
         return catalog
     }
@@ -95,7 +98,8 @@ struct RegistrarHarness: Sendable {
         return environment
     }
 
-    static let stripeSource = TriggerSource(channel: .http, id: "stripe.webhook", version: "1", key: "stripe.webhook", params: ["connect": false])
+    static let stripeSource = TriggerSource(
+        channel: .http, id: "stripe.webhook", version: "1", key: "stripe.webhook", params: ["connect": false])
 
     /// Declares a job's trigger on `<p>.triggers`, as a runner does.
     func declare(job: String, events: [String], source: TriggerSource = stripeSource, eventSource: String = "stripe.com") async throws {
@@ -203,7 +207,9 @@ struct RegistrarHarness: Sendable {
     }
 
     /// Starts a registrar in this process.
-    func start(_ configuration: RegistrarConfiguration, catalog: IntegrationCatalog, name: String = "registrar") async throws -> RunningRegistrar {
+    func start(
+        _ configuration: RegistrarConfiguration, catalog: IntegrationCatalog, name: String = "registrar"
+    ) async throws -> RunningRegistrar {
         var logger = Logger(label: "test.\(name)")
         logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG"] == nil ? .critical : .debug
         let registrar = try await buildRegistrar(configuration: configuration, catalog: catalog, logger: logger)

@@ -36,7 +36,9 @@ import TributaryRegistrar
             #expect(!text.contains(endpoints.first?.secret ?? "-"))
             let otherKey = try SecretSealer(base64Key: SecretSealer.generateKey())
             #expect(throws: (any Error).self) { try SourceState(record: WireRecord(raw), sealer: otherKey) }
-            #expect(registrar.metricsText.contains(#"tributary_registrar_reconciliations_total{source="stripe.webhook",outcome="registered"} 1"#))
+            #expect(
+                registrar.metricsText.contains(
+                    #"tributary_registrar_reconciliations_total{source="stripe.webhook",outcome="registered"} 1"#))
             await registrar.stop()
         }
     }
@@ -175,7 +177,8 @@ import TributaryRegistrar
 
     @Test func aGitHubRepositoryGetsOneHookSignedWithASecretWeHold() async throws {
         try await RegistrarHarness.with { h in
-            let source = TriggerSource(channel: .http, id: "github.webhook", version: "1", key: "acme/web", params: ["owner": "acme", "repository": "web"])
+            let source = TriggerSource(
+                channel: .http, id: "github.webhook", version: "1", key: "acme/web", params: ["owner": "acme", "repository": "web"])
             try await h.declare(job: "on-push", events: ["push"], source: source, eventSource: "github.com")
             let registrar = try await h.start(h.configuration(), catalog: h.catalog())
             try await eventually("the source is active") { try await h.state("acme/web")?.active == true }
@@ -193,11 +196,13 @@ import TributaryRegistrar
     @Test func aStateSealedWithAnotherKeyIsNeverOverwritten() async throws {
         try await RegistrarHarness.with { h in
             let foreign = try SecretSealer(base64Key: SecretSealer.generateKey())
-            let state = SourceState(key: "stripe.webhook", sourceId: "stripe.webhook", params: ["connect": false], active: true, secret: "whsec_foreign")
+            let state = SourceState(
+                key: "stripe.webhook", sourceId: "stripe.webhook", params: ["connect": false], active: true, secret: "whsec_foreign")
             try await h.write(state, sealer: foreign)
             try await h.declare(job: "on-price", events: ["price.created"])
             // A second source, reconciled after stripe.webhook in the same pass, shows the pass happened.
-            let resend = TriggerSource(channel: .http, id: "standardwebhooks", version: "1", key: "webhooks.resend", params: ["name": "resend"])
+            let resend = TriggerSource(
+                channel: .http, id: "standardwebhooks", version: "1", key: "webhooks.resend", params: ["name": "resend"])
             try await h.declare(job: "on-email", events: ["email.sent"], source: resend, eventSource: "resend")
             let registrar = try await h.start(h.configuration(), catalog: h.catalog())
             try await eventually("the other source is active") { try await h.state("webhooks.resend")?.active == true }
@@ -224,7 +229,8 @@ import TributaryRegistrar
 
     @Test func standardWebhookSourcesGetAStateAndKeepTheOperatorsSecret() async throws {
         try await RegistrarHarness.with { h in
-            let source = TriggerSource(channel: .http, id: "standardwebhooks", version: "1", key: "webhooks.resend", params: ["name": "resend"])
+            let source = TriggerSource(
+                channel: .http, id: "standardwebhooks", version: "1", key: "webhooks.resend", params: ["name": "resend"])
             try await h.declare(job: "on-email", events: ["email.sent"], source: source, eventSource: "resend")
             let registrar = try await h.start(h.configuration(), catalog: h.catalog(credentials: false))
             try await eventually("the source is active") { try await h.state("webhooks.resend")?.active == true }

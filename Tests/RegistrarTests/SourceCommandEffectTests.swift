@@ -35,10 +35,13 @@ import Tributary
     }
 
     @Test func setSecretUnsealsTheCommandAndSetsTheNewestState() throws {
-        let existing = SourceState(key: "webhooks.resend", sourceId: "standardwebhooks", params: ["name": "resend"], active: true,
-                                   registered: ["event": ["email.sent"]])
+        let existing = SourceState(
+            key: "webhooks.resend", sourceId: "standardwebhooks", params: ["name": "resend"], active: true,
+            registered: ["event": ["email.sent"]])
         let set = CommandRecord.setSecret(source: "webhooks.resend", sealedSecret: try sealer.seal("whsec_new"), issuedBy: "test")
-        guard case .write(let state, let message) = SourceCommandEffect.of(set, entry: .state(existing), plan: nil, sealer: sealer, now: now) else {
+        guard
+            case .write(let state, let message) = SourceCommandEffect.of(set, entry: .state(existing), plan: nil, sealer: sealer, now: now)
+        else {
             Issue.record("set-secret did not write")
             return
         }
@@ -48,7 +51,9 @@ import Tributary
         #expect(state == expected)
         #expect(message == "secret set for webhooks.resend")
         expected.updatedAt = existing.updatedAt
-        #expect(SourceCommandEffect.of(set, entry: .state(expected), plan: nil, sealer: sealer, now: now) == .unchanged("webhooks.resend already has this secret"))
+        #expect(
+            SourceCommandEffect.of(set, entry: .state(expected), plan: nil, sealer: sealer, now: now)
+                == .unchanged("webhooks.resend already has this secret"))
     }
 
     @Test func setSecretCreatesAnUnknownSourceFromItsKeyOrItsDeclaration() throws {
@@ -61,8 +66,9 @@ import Tributary
         #expect(fromKey.params == ["connect": false])
         #expect(fromKey.secret == "whsec_1")
 
-        let declared = SourcePlan(key: "custom.key", sourceId: "standardwebhooks", version: "2", channel: .http, params: ["name": "custom"],
-                                  jobs: ["job"], events: OptionChange(desired: ["e"], registered: []))
+        let declared = SourcePlan(
+            key: "custom.key", sourceId: "standardwebhooks", version: "2", channel: .http, params: ["name": "custom"],
+            jobs: ["job"], events: OptionChange(desired: ["e"], registered: []))
         let custom = CommandRecord.setSecret(source: "custom.key", sealedSecret: try sealer.seal("whsec_2"), issuedBy: "test")
         guard case .write(let fromPlan, _) = SourceCommandEffect.of(custom, entry: nil, plan: declared, sealer: sealer, now: now) else {
             Issue.record("set-secret did not create the declared source")
@@ -81,9 +87,13 @@ import Tributary
         let other = try SecretSealer(base64Key: SecretSealer.generateKey())
         let wrong = CommandRecord.setSecret(source: "webhooks.resend", sealedSecret: try other.seal("whsec_x"), issuedBy: "test")
         let state = SourceState(key: "webhooks.resend", sourceId: "standardwebhooks", active: true)
-        for (command, entry) in [(wrong, SourceEntry.state(state)),
-                                 (CommandRecord.setSecret(source: "webhooks.resend", sealedSecret: try sealer.seal("whsec_y"), issuedBy: "test"),
-                                  SourceEntry.unreadable("cannot unseal secret (wrong key or tampered)"))] {
+        for (command, entry) in [
+            (wrong, SourceEntry.state(state)),
+            (
+                CommandRecord.setSecret(source: "webhooks.resend", sealedSecret: try sealer.seal("whsec_y"), issuedBy: "test"),
+                SourceEntry.unreadable("cannot unseal secret (wrong key or tampered)")
+            ),
+        ] {
             guard case .refuse(let reason) = SourceCommandEffect.of(command, entry: entry, plan: nil, sealer: sealer, now: now) else {
                 Issue.record("not refused: \(command) on \(entry)")
                 continue
@@ -92,13 +102,17 @@ import Tributary
             #expect(reason.contains("nothing was changed"))
         }
         let empty = CommandRecord(kind: .setSecret, target: "webhooks.resend", issuedBy: "test")
-        #expect(SourceCommandEffect.of(empty, entry: .state(state), plan: nil, sealer: sealer, now: now)
-            == .refuse("set-secret for webhooks.resend carries no arguments.sealedSecret; nothing was changed"))
+        #expect(
+            SourceCommandEffect.of(empty, entry: .state(state), plan: nil, sealer: sealer, now: now)
+                == .refuse("set-secret for webhooks.resend carries no arguments.sealedSecret; nothing was changed"))
     }
 
     @Test func clearSecretAndReregisterNeedASource() {
         let withSecret = SourceState(key: "webhooks.resend", sourceId: "standardwebhooks", active: true, secret: "whsec_1")
-        guard case .write(let cleared, _) = SourceCommandEffect.of(command(.clearSecret, id: "c"), entry: .state(withSecret), plan: nil, sealer: sealer, now: now) else {
+        guard
+            case .write(let cleared, _) = SourceCommandEffect.of(
+                command(.clearSecret, id: "c"), entry: .state(withSecret), plan: nil, sealer: sealer, now: now)
+        else {
             Issue.record("clear-secret did not write")
             return
         }
@@ -107,7 +121,9 @@ import Tributary
             Issue.record("clear-secret of no source was accepted")
             return
         }
-        #expect(SourceCommandEffect.of(command(.reregister, id: "r"), entry: .state(withSecret), plan: nil, sealer: sealer, now: now) == .reregister)
+        #expect(
+            SourceCommandEffect.of(command(.reregister, id: "r"), entry: .state(withSecret), plan: nil, sealer: sealer, now: now)
+                == .reregister)
         guard case .refuse = SourceCommandEffect.of(command(.reregister, id: "r"), entry: nil, plan: nil, sealer: sealer, now: now) else {
             Issue.record("re-register of no source was accepted")
             return

@@ -10,7 +10,8 @@ import TributaryRegistrar
 /// Commands on `<p>.commands` that the registrar's leader applies (set-secret, clear-secret,
 /// re-register), its transactional writes, and failover, against the embedded broker and the fakes.
 @Suite(.serialized) struct SourceCommandTests {
-    static let resend = TriggerSource(channel: .http, id: "standardwebhooks", version: "1", key: "webhooks.resend", params: ["name": "resend"])
+    static let resend = TriggerSource(
+        channel: .http, id: "standardwebhooks", version: "1", key: "webhooks.resend", params: ["name": "resend"])
 
     func configuration(_ h: RegistrarHarness, name: String) -> RegistrarConfiguration {
         var configuration = h.configuration()
@@ -86,7 +87,8 @@ import TributaryRegistrar
     @Test func setSecretIsRefusedChangingNothingWhenTheKeyCannotUnsealTheCommandOrTheState() async throws {
         try await RegistrarHarness.with { h in
             let other = try SecretSealer(base64Key: SecretSealer.generateKey())
-            let foreign = SourceState(key: "webhooks.foreign", sourceId: "standardwebhooks", params: ["name": "foreign"], active: true, secret: "whsec_old")
+            let foreign = SourceState(
+                key: "webhooks.foreign", sourceId: "standardwebhooks", params: ["name": "foreign"], active: true, secret: "whsec_old")
             try await h.write(foreign, sealer: other)
             let registrar = try await h.start(h.configuration(), catalog: h.catalog(credentials: false))
             try await eventually("the registrar leads") { registrar.isLeader }
@@ -124,7 +126,8 @@ import TributaryRegistrar
             try await eventually("the source is active") { try await h.state("webhooks.resend")?.active == true }
 
             // A runner's command (job id target) and an unknown kind on a source key, then an unreadable record.
-            let rewind = CommandRecord(kind: "rewind", target: "on-email", arguments: ["to": "2026-01-01T00:00:00Z"], issuedBy: "test@harness")
+            let rewind = CommandRecord(
+                kind: "rewind", target: "on-email", arguments: ["to": "2026-01-01T00:00:00Z"], issuedBy: "test@harness")
             let unknown = CommandRecord(kind: "frobnicate", target: "webhooks.resend", issuedBy: "test@harness")
             let client = try h.commandClient()
             try await client.publish(rewind)
@@ -206,7 +209,8 @@ import TributaryRegistrar
             try await eventually("the source is active") { try await h.state("webhooks.resend")?.active == true }
             let before = try await h.history("webhooks.resend").count
 
-            let usurper = try KafkaTransactionalProducer(configuration: h.cluster.configuration, transactionalID: h.topics.registrarTransactionalID)
+            let usurper = try KafkaTransactionalProducer(
+                configuration: h.cluster.configuration, transactionalID: h.topics.registrarTransactionalID)
             try await usurper.initTransactions()
             h.cluster.failNextRequests(apiKey: 24, withErrorCodes: [90])
             // The leader's write for this command is fenced: it stops leading, leaves the group and joins

@@ -7,7 +7,9 @@ import Tributary
 /// executable), against a registrar in this process.
 @Suite(.serialized) struct ToolCommandTests {
     /// Runs `tributary sources <arguments>` against the harness's cluster and waits for it to exit.
-    func tool(_ h: RegistrarHarness, _ arguments: [String], secretKey: String? = nil, timeout: Duration = .seconds(60)) async throws -> (status: Int32, output: [String], errors: [String]) {
+    func tool(
+        _ h: RegistrarHarness, _ arguments: [String], secretKey: String? = nil, timeout: Duration = .seconds(60)
+    ) async throws -> (status: Int32, output: [String], errors: [String]) {
         var environment = ProcessInfo.processInfo.environment
         environment["KAFKA_BROKERS"] = h.cluster.bootstrapServers
         environment["TRIBUTARY_TOPIC_PREFIX"] = RegistrarHarness.prefix
@@ -21,7 +23,8 @@ import Tributary
 
     @Test func setSecretClearSecretAndReregisterAreAnsweredByTheLeader() async throws {
         try await RegistrarHarness.with { h in
-            let resend = TriggerSource(channel: .http, id: "standardwebhooks", version: "1", key: "webhooks.resend", params: ["name": "resend"])
+            let resend = TriggerSource(
+                channel: .http, id: "standardwebhooks", version: "1", key: "webhooks.resend", params: ["name": "resend"])
             try await h.declare(job: "on-email", events: ["email.sent"], source: resend, eventSource: "resend")
             let registrar = try await h.start(h.configuration(), catalog: h.catalog(credentials: false))
             try await eventually("the source is active") { try await h.state("webhooks.resend")?.active == true }
@@ -59,7 +62,9 @@ import Tributary
 
     @Test func setSecretWithAnotherKeyIsRefusedBeforeAnythingIsSent() async throws {
         try await RegistrarHarness.with { h in
-            try await h.write(SourceState(key: "webhooks.resend", sourceId: "standardwebhooks", params: ["name": "resend"], active: true, secret: "whsec_old"))
+            try await h.write(
+                SourceState(
+                    key: "webhooks.resend", sourceId: "standardwebhooks", params: ["name": "resend"], active: true, secret: "whsec_old"))
             let otherKey = SecretSealer.generateKey()
             let refused = try await tool(h, ["set-secret", "webhooks.resend", "whsec_new"], secretKey: otherKey)
             #expect(refused.status != 0)

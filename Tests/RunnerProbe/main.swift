@@ -46,8 +46,10 @@ for argument in arguments.dropFirst(6) {
     if parts.count == 2 { options[parts[0]] = parts[1] }
 }
 
-let twoStep = Job(id: "probe-two-step", name: "Two steps", version: "1",
-                  trigger: Trigger(event: EventSpecification<JSON>(name: "two.step", title: "Two steps", source: "probe.test"))) { _, io, ctx in
+let twoStep = Job(
+    id: "probe-two-step", name: "Two steps", version: "1",
+    trigger: Trigger(event: EventSpecification<JSON>(name: "two.step", title: "Two steps", source: "probe.test"))
+) { _, io, ctx in
     let _: String = try await io.runTask("first") {
         sink(sinkPath, "first \(name) \(ctx.event.id)")
         return "done"
@@ -61,8 +63,10 @@ let twoStep = Job(id: "probe-two-step", name: "Two steps", version: "1",
 }
 
 func counter(_ id: String) -> Job<JSON> {
-    Job(id: id, name: id, version: "1",
-        trigger: Trigger(event: EventSpecification<JSON>(name: "count", title: "Count", source: "probe.test"))) { _, _, ctx in
+    Job(
+        id: id, name: id, version: "1",
+        trigger: Trigger(event: EventSpecification<JSON>(name: "count", title: "Count", source: "probe.test"))
+    ) { _, _, ctx in
         sink(sinkPath, "count \(id) \(name) \(ctx.event.id)")
     }
 }
@@ -70,8 +74,10 @@ func counter(_ id: String) -> Job<JSON> {
 func mixed(_ id: String, version: String, kinds: [String]?) -> Job<JSON> {
     var filter = EventFilter.all
     if let kinds { filter = EventFilter(["kind": .array(kinds.map { .string($0) })]) }
-    return Job(id: id, name: id, version: version,
-               trigger: Trigger(event: EventSpecification<JSON>(name: "mix", title: "Mixed", source: "probe.test"), filter: filter)) { _, _, ctx in
+    return Job(
+        id: id, name: id, version: version,
+        trigger: Trigger(event: EventSpecification<JSON>(name: "mix", title: "Mixed", source: "probe.test"), filter: filter)
+    ) { _, _, ctx in
         sink(sinkPath, "run \(id) \(version) \(name) \(ctx.event.id)")
     }
 }
@@ -80,8 +86,10 @@ let available: [String: RunnerJob] = [
     "probe-two-step": RunnerJob(twoStep),
     "probe-count-a": RunnerJob(counter("probe-count-a")),
     "probe-count-b": RunnerJob(counter("probe-count-b"), concurrentRuns: true),
-    "probe-x": RunnerJob(mixed("probe-x", version: options["x-version"] ?? "1",
-                               kinds: options["x-kinds"].map { $0.split(separator: ",").map(String.init) })),
+    "probe-x": RunnerJob(
+        mixed(
+            "probe-x", version: options["x-version"] ?? "1",
+            kinds: options["x-kinds"].map { $0.split(separator: ",").map(String.init) })),
     "probe-y": RunnerJob(mixed("probe-y", version: "1", kinds: nil)),
 ]
 let chosen = (options["jobs"] ?? "probe-two-step,probe-count-a,probe-count-b").split(separator: ",").map(String.init)
@@ -93,12 +101,13 @@ guard jobs.count == chosen.count else {
 
 var logger = Logger(label: "probe.\(name)")
 logger.logLevel = .notice
-let configuration = RunnerConfiguration(kafka: KafkaConfiguration(bootstrapServers: bootstrap), topicPrefix: prefix,
-                                        groupID: options["group"], adminPort: 0, adminHost: "127.0.0.1", drainTimeout: .seconds(5),
-                                        sessionTimeout: .seconds(6), printRunLogs: false,
-                                        dedupWindow: .seconds(Int64(options["window"] ?? "") ?? 7 * 86_400),
-                                        presenceInterval: .milliseconds(300),
-                                        defaultStartPosition: StartPosition(options["start"] ?? "earliest") ?? .earliest)
+let configuration = RunnerConfiguration(
+    kafka: KafkaConfiguration(bootstrapServers: bootstrap), topicPrefix: prefix,
+    groupID: options["group"], adminPort: 0, adminHost: "127.0.0.1", drainTimeout: .seconds(5),
+    sessionTimeout: .seconds(6), printRunLogs: false,
+    dedupWindow: .seconds(Int64(options["window"] ?? "") ?? 7 * 86_400),
+    presenceInterval: .milliseconds(300),
+    defaultStartPosition: StartPosition(options["start"] ?? "earliest") ?? .earliest)
 let application = try buildRunner(configuration: configuration, jobs: jobs, logger: logger)
 
 let watcher = Task {

@@ -36,7 +36,8 @@ struct ConfigurationTests {
             "--brokers", "b:9092", "--topic-prefix", "acme", "--log-level", "debug", "--admin-host", "127.0.0.1",
             "--admin-port", "0", "--group", "g", "--max-concurrent-runs", "3", "--drain-timeout", "2s", "--topics", "orders",
         ])
-        let read = try RunnerConfiguration.fromEnvironment(ServiceEnvironment(["KAFKA_BROKERS": "k:9092", "LOG_LEVEL": "error"]), flags: flags)
+        let read = try RunnerConfiguration.fromEnvironment(
+            ServiceEnvironment(["KAFKA_BROKERS": "k:9092", "LOG_LEVEL": "error"]), flags: flags)
         #expect(read.kafka.bootstrapServers == "b:9092" && read.topicPrefix == "acme" && read.logLevel == .debug)
         #expect(read.eventsTopic == "acme.events" && read.runsTopic == "acme.runs" && read.deadLetterTopic == "acme.dlq")
         #expect(read.adminHost == "127.0.0.1" && read.adminPort == 0 && read.groupID == "g")

@@ -17,13 +17,17 @@ struct DeadLetterTests {
             try await runner.waitUntilAssigned(4)
             let dlq = try TopicCollector(cluster.configuration, topic: topics.deadLetters.name)
             let producer = try KafkaProducer(configuration: cluster.configuration)
-            try await producer.send(KafkaProducerMessage(topic: topics.events.name, partition: 2, key: "junk",
-                                                         value: Array("hello".utf8), headers: [KafkaHeader(name: "x", string: "y")]))
+            try await producer.send(
+                KafkaProducerMessage(
+                    topic: topics.events.name, partition: 2, key: "junk",
+                    value: Array("hello".utf8), headers: [KafkaHeader(name: "x", string: "y")]))
             var missingType = CloudEvent.encode(Shop.order("no-type", total: 1))
             missingType.headers.removeAll { $0.name == "ce_type" }
             try await producer.send(KafkaProducerMessage(topic: topics.events.name, partition: 2, record: missingType))
-            try await producer.send(KafkaProducerMessage(topic: topics.events.name, partition: 2,
-                                                         record: CloudEvent.encode(Shop.order("after", total: 1))))
+            try await producer.send(
+                KafkaProducerMessage(
+                    topic: topics.events.name, partition: 2,
+                    record: CloudEvent.encode(Shop.order("after", total: 1))))
             try await eventually("both messages are dead-lettered") { dlq.deadLetters.count == 2 }
             let junk = try #require(dlq.deadLetters.first { $0.original.keyString == "junk" })
             #expect(junk.original.value == Array("hello".utf8))

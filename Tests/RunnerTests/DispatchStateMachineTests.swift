@@ -75,7 +75,9 @@ struct DispatchStateMachineTests {
         var m = Self.machine(Self.p0)
         guard case .finished(let done) = m.received(Self.p0, offset: 0, runs: []) else { Issue.record("not finished"); return }
         #expect(done == 0)
-        guard case .deadLetter = m.received(Self.p0, offset: 1, runs: [], unreadable: true) else { Issue.record("not dead-lettered"); return }
+        guard case .deadLetter = m.received(Self.p0, offset: 1, runs: [], unreadable: true) else {
+            Issue.record("not dead-lettered"); return
+        }
         #expect(m.positions[Self.p0] == 1)
         Self.check(m.settled(Self.p0, offset: 1, finished: true, started: false) == .init(releaseIntake: true, markDone: 1))
         #expect(m.partitions[Self.p0]?.unsettled == 0)

@@ -43,8 +43,10 @@ struct InteropTests {
         try await withTributaryCluster(extraTopics: ["shop.orders"]) { cluster, topics in
             let sink = Sink<String>()
             let spec = EventSpecification<Shop.Order>(name: "order.placed", title: "Order placed", source: "python.shop")
-            let job = Job(id: "python-orders", name: "Orders from Python", version: "1",
-                          trigger: Trigger(event: spec, filter: ["total": [["$gt": 10]]])) { order, _, ctx in
+            let job = Job(
+                id: "python-orders", name: "Orders from Python", version: "1",
+                trigger: Trigger(event: spec, filter: ["total": [["$gt": 10]]])
+            ) { order, _, ctx in
                 sink.append("\(order.id) \(order.total) \(ctx.event.source)")
             }
             let runner = try RunningRunner(cluster.configuration, extraTopics: ["shop.orders"], jobs: [RunnerJob(job)])

@@ -24,11 +24,14 @@ struct JobSetTests {
     }
 
     static func probe(_ cluster: EmbeddedKafkaCluster, _ sink: String, _ name: String, _ options: [String]) throws -> ChildProcess {
-        try ChildProcess(productURL("RunnerProbe"), [cluster.bootstrapServers, "p", sink, name, "/nonexistent"] + options,
-                         errors: .separate)
+        try ChildProcess(
+            productURL("RunnerProbe"), [cluster.bootstrapServers, "p", sink, name, "/nonexistent"] + options,
+            errors: .separate)
     }
 
-    @Test("two runner processes with different job sets (A: x; B: x and y) on one cluster: of 1,000 events matching both, x and y each ran each exactly once")
+    @Test(
+        "two runner processes with different job sets (A: x; B: x and y) on one cluster: of 1,000 events matching both, x and y each ran each exactly once"
+    )
     func differentJobSets() async throws {
         try await withTributaryCluster(prefix: "p") { cluster, topics in
             let sink = P.temporaryPath("sink")
@@ -37,7 +40,8 @@ struct JobSetTests {
             let b = try Self.probe(cluster, sink, "b", ["jobs=probe-x,probe-y", "start=latest"])
             try await eventually("x is split between A and B, and B holds every partition of y", timeout: .seconds(40)) {
                 guard let ax = P.assignment(a.lines, job: "probe-x"), let bx = P.assignment(b.lines, job: "probe-x"),
-                      let by = P.assignment(b.lines, job: "probe-y") else { return false }
+                    let by = P.assignment(b.lines, job: "probe-y")
+                else { return false }
                 return !ax.isEmpty && !bx.isEmpty && ax.isDisjoint(with: bx) && ax.union(bx) == [0, 1, 2, 3] && by == [0, 1, 2, 3]
             }
             let publisher = try Publisher(cluster.configuration, topic: topics.events.name)
@@ -83,7 +87,9 @@ struct JobSetTests {
             #expect(a.terminate() == 0)
             // A is gone: B takes all of x while events still arrive.
             for _ in 0..<10 { try await feed.publish(10) }
-            try await eventually("B holds every partition of x", timeout: .seconds(30)) { P.assignment(b.lines, job: "probe-x") == [0, 1, 2, 3] }
+            try await eventually("B holds every partition of x", timeout: .seconds(30)) {
+                P.assignment(b.lines, job: "probe-x") == [0, 1, 2, 3]
+            }
             try await feed.publish(100)
             let published = feed.ids
             let afterY = Array(published[yReady...])

@@ -10,9 +10,12 @@ struct MatchingTests {
     func matchAndNoMatch() async throws {
         try await withTributaryCluster { cluster, topics in
             let sink = Sink<String>()
-            let big = Job(id: "big-orders", name: "Big orders", version: "1",
-                          trigger: Trigger(event: Shop.orderPlaced, filter: ["total": [["$gte": 100]]],
-                                           contextFilter: ["channel": ["web"]])) { order, _, _ in
+            let big = Job(
+                id: "big-orders", name: "Big orders", version: "1",
+                trigger: Trigger(
+                    event: Shop.orderPlaced, filter: ["total": [["$gte": 100]]],
+                    contextFilter: ["channel": ["web"]])
+            ) { order, _, _ in
                 sink.append("big \(order.id)")
             }
             let all = Job(id: "all-orders", name: "All orders", version: "1", trigger: Trigger(event: Shop.orderPlaced)) { order, _, _ in
@@ -40,9 +43,11 @@ struct MatchingTests {
                 runs.runs.filter { $0.status == .succeeded }.count == 6
             }
             let succeeded = runs.runs.filter { $0.status == .succeeded }
-            #expect(Set(succeeded.map { "\($0.jobId) \($0.eventId)" }) == [
-                "big-orders o-big", "big-orders o-last",
-                "all-orders o-big", "all-orders o-small", "all-orders o-big-pos", "all-orders o-last"])
+            #expect(
+                Set(succeeded.map { "\($0.jobId) \($0.eventId)" }) == [
+                    "big-orders o-big", "big-orders o-last",
+                    "all-orders o-big", "all-orders o-small", "all-orders o-big-pos", "all-orders o-last",
+                ])
             for record in succeeded {
                 #expect(record.runId == RunContext.runId(eventKey: record.eventKey, jobId: record.jobId))
                 #expect(record.source == "test.shop" && record.eventName == "order.placed" && record.attempt == 1)
@@ -55,11 +60,15 @@ struct MatchingTests {
         }
     }
 
-    @Test("each job declares its trigger on <p>.triggers, keyed by job id, with its start position; then the runner's presence; a stop removes the presence")
+    @Test(
+        "each job declares its trigger on <p>.triggers, keyed by job id, with its start position; then the runner's presence; a stop removes the presence"
+    )
     func declaresTriggers() async throws {
         try await withTributaryCluster { cluster, topics in
-            let job = Job(id: "all-orders", name: "All orders", version: "2",
-                          trigger: Trigger(event: Shop.orderPlaced, filter: ["total": [["$gt": 5]]])) { _, _, _ in }
+            let job = Job(
+                id: "all-orders", name: "All orders", version: "2",
+                trigger: Trigger(event: Shop.orderPlaced, filter: ["total": [["$gt": 5]]])
+            ) { _, _, _ in }
             let runner = try RunningRunner(cluster.configuration, jobs: [RunnerJob(job, startPosition: .latest)])
             let triggers = try TopicCollector(cluster.configuration, topic: topics.triggers.name)
             try await eventually("a trigger declaration and a presence record arrive") { triggers.all.count >= 2 }
@@ -84,8 +93,10 @@ struct MatchingTests {
 
     @Test("an invalid trigger or a duplicate job id fails at start, naming the job")
     func invalidJobs() throws {
-        let bad = Job(id: "bad", name: "Bad", version: "1",
-                      trigger: Trigger(event: Shop.orderPlaced, filter: ["total": [["$near": 5]]])) { _, _, _ in }
+        let bad = Job(
+            id: "bad", name: "Bad", version: "1",
+            trigger: Trigger(event: Shop.orderPlaced, filter: ["total": [["$near": 5]]])
+        ) { _, _, _ in }
         let configuration = RunnerConfiguration(kafka: KafkaConfiguration(bootstrapServers: "127.0.0.1:1"))
         #expect(throws: (any Error).self) { _ = try RunnerService(configuration: configuration, jobs: [RunnerJob(bad)]) }
         do {

@@ -15,8 +15,10 @@ struct RedeliveryTests {
             }
             let producer = try KafkaProducer(configuration: cluster.configuration)
             func send(_ id: String) async throws {
-                try await producer.send(KafkaProducerMessage(topic: topics.events.name, partition: 1,
-                                                             record: CloudEvent.encode(Shop.order(id, total: 1))))
+                try await producer.send(
+                    KafkaProducerMessage(
+                        topic: topics.events.name, partition: 1,
+                        record: CloudEvent.encode(Shop.order(id, total: 1))))
             }
             let first = try RunningRunner(cluster.configuration, group: "first", jobs: [RunnerJob(job)])
             try await first.waitUntilAssigned(4)
@@ -58,7 +60,8 @@ struct RedeliveryTests {
             let producer = try KafkaProducer(configuration: cluster.configuration)
             let copy = KafkaProducerMessage(topic: topics.events.name, partition: 2, record: CloudEvent.encode(Shop.order("d1", total: 1)))
             _ = try await producer.sendAll([copy, copy])
-            let marker = KafkaProducerMessage(topic: topics.events.name, partition: 2, record: CloudEvent.encode(Shop.order("d2", total: 1)))
+            let marker = KafkaProducerMessage(
+                topic: topics.events.name, partition: 2, record: CloudEvent.encode(Shop.order("d2", total: 1)))
             try await producer.send(marker)
             try await eventually("the event after the copies ran") {
                 runs.runs.contains { $0.eventId == "d2" && $0.status == .succeeded }

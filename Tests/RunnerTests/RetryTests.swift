@@ -24,7 +24,8 @@ struct RetryTests {
     }
 
     static func checkHistory(_ records: [RunRecord]) {
-        #expect(records.map { "\($0.status.rawValue) \($0.attempt)" }
+        #expect(
+            records.map { "\($0.status.rawValue) \($0.attempt)" }
                 == ["started 1", "failed 1", "started 2", "failed 2", "started 3", "dead-lettered 3"])
         #expect(records.last?.error == "boom")
         #expect(records.last?.finishedAt != nil)
@@ -51,7 +52,8 @@ struct RetryTests {
                 sink.append("flaky \(order.id) \(ctx.attempt)")
                 if ctx.attempt == 1 { throw Boom() }
             }
-            let runner = try RunningRunner(cluster.configuration, jobs: [RunnerJob(failing, retry: Self.quick), RunnerJob(flaky, retry: Self.quick)])
+            let runner = try RunningRunner(
+                cluster.configuration, jobs: [RunnerJob(failing, retry: Self.quick), RunnerJob(flaky, retry: Self.quick)])
             try await runner.waitUntilAssigned(4)
             let runs = try TopicCollector(cluster.configuration, topic: topics.runs.name)
             let dlq = try TopicCollector(cluster.configuration, topic: topics.deadLetters.name)
@@ -87,13 +89,16 @@ struct RetryTests {
                 sink.append("other \(order.id)")
             }
             let long = RetryOptions(limit: 2, factor: 2, minTimeout: .seconds(60), maxTimeout: .seconds(60), randomize: false)
-            let runner = try RunningRunner(cluster.configuration, jobs: [RunnerJob(slow, retry: long), RunnerJob(other)],
-                                           drainTimeout: .seconds(1))
+            let runner = try RunningRunner(
+                cluster.configuration, jobs: [RunnerJob(slow, retry: long), RunnerJob(other)],
+                drainTimeout: .seconds(1))
             try await runner.waitUntilAssigned(4)
             let producer = try KafkaProducer(configuration: cluster.configuration)
             for (id, partition) in [("p0-first", 0), ("p0-second", 0), ("p1", 1), ("p2", 2)] {
-                try await producer.send(KafkaProducerMessage(topic: topics.events.name, partition: Int32(partition),
-                                                             record: CloudEvent.encode(Shop.order(id, total: 1))))
+                try await producer.send(
+                    KafkaProducerMessage(
+                        topic: topics.events.name, partition: Int32(partition),
+                        record: CloudEvent.encode(Shop.order(id, total: 1))))
             }
             try await eventually("other partitions and the other job went on", timeout: .seconds(10)) {
                 sink.count("slow p1 1") == 1 && sink.count("slow p2 1") == 1 && sink.count("other p0-second") == 1

@@ -8,19 +8,25 @@ import Tributary
 struct RunHistoryTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
-    static func record(_ event: String, job: String = "x", _ status: RunRecord.Status, attempt: Int = 1,
-                       finished: Date? = nil, tasks: [TaskRecord] = [], logs: [RunLogLine] = []) throws -> WireRecord {
+    static func record(
+        _ event: String, job: String = "x", _ status: RunRecord.Status, attempt: Int = 1,
+        finished: Date? = nil, tasks: [TaskRecord] = [], logs: [RunLogLine] = []
+    ) throws -> WireRecord {
         let started = (finished ?? now).addingTimeInterval(-1)
-        return try RunRecord(runId: "run_\(event)", jobId: job, jobVersion: "1", eventKey: "s/\(event)", eventId: event,
-                             eventName: "e", source: "s", status: status, attempt: attempt, logs: logs, tasks: tasks,
-                             startedAt: started, finishedAt: status == .started ? nil : (finished ?? now)).record()
+        return try RunRecord(
+            runId: "run_\(event)", jobId: job, jobVersion: "1", eventKey: "s/\(event)", eventId: event,
+            eventName: "e", source: "s", status: status, attempt: attempt, logs: logs, tasks: tasks,
+            startedAt: started, finishedAt: status == .started ? nil : (finished ?? now)
+        ).record()
     }
 
     static func apply(_ fold: inout RunHistoryFold, _ record: WireRecord) {
         fold.apply(key: record.key!, value: record.value, headers: record.headers.map { ($0.name, $0.value) }, now: now)
     }
 
-    @Test("finished runs inside the window count; older ones stop counting and are handed back to tombstone; other jobs' records are passed over")
+    @Test(
+        "finished runs inside the window count; older ones stop counting and are handed back to tombstone; other jobs' records are passed over"
+    )
     func window() throws {
         var fold = RunHistoryFold(jobId: "x", window: .seconds(3600))
         Self.apply(&fold, try Self.record("recent", .succeeded, finished: Self.now.addingTimeInterval(-60)))
@@ -60,7 +66,8 @@ struct RunHistoryTests {
     @Test("records of older runners (no headers; dead letter told by the last log line) are read from their JSON")
     func olderRecords() throws {
         var fold = RunHistoryFold(jobId: "x", window: .seconds(3600))
-        var legacy = try Self.record("l", .failed, attempt: 3, logs: [RunLogLine(time: Self.now, level: "error", message: RunRecord.deadLetteredMessage)])
+        var legacy = try Self.record(
+            "l", .failed, attempt: 3, logs: [RunLogLine(time: Self.now, level: "error", message: RunRecord.deadLetteredMessage)])
         legacy.headers = []
         Self.apply(&fold, legacy)
         var succeeded = try Self.record("s", .succeeded)
@@ -74,11 +81,14 @@ struct RunHistoryTests {
 
     @Test("the restore's summary of a record (JSON parser, tasks decoded on lookup) reads what the full decode reads")
     func summary() throws {
-        let task = TaskRecord(runId: "run_t", key: "charge", status: .completed, output: ["id": "ch_1", "n": 2], startedAt: Self.now,
-                              finishedAt: Self.now)
+        let task = TaskRecord(
+            runId: "run_t", key: "charge", status: .completed, output: ["id": "ch_1", "n": 2], startedAt: Self.now,
+            finishedAt: Self.now)
         let dead = [RunLogLine(time: Self.now, level: "error", message: RunRecord.deadLetteredMessage)]
-        for record in [try Self.record("a", .started, tasks: [task]), try Self.record("b", .failed, attempt: 2, tasks: [task, task]),
-                       try Self.record("c", .succeeded), try Self.record("d", .deadLettered), try Self.record("e", .failed, logs: dead)] {
+        for record in [
+            try Self.record("a", .started, tasks: [task]), try Self.record("b", .failed, attempt: 2, tasks: [task, task]),
+            try Self.record("c", .succeeded), try Self.record("d", .deadLettered), try Self.record("e", .failed, logs: dead),
+        ] {
             let full = try RunRecord(record: record)
             let summary = try RunRecord.Summary(record: record)
             #expect(summary.status == full.status && summary.attempt == full.attempt && summary.isFinal == full.isFinal)

@@ -37,10 +37,11 @@ struct RunPermitsTests {
         let order = Order()
         var waiters: [Task<Void, Never>] = []
         for i in 0..<5 {
-            waiters.append(Task {
-                await permits.acquire()
-                order.append(i)
-            })
+            waiters.append(
+                Task {
+                    await permits.acquire()
+                    order.append(i)
+                })
             // Let each waiter queue before the next one starts.
             while permits.waiting < i + 1 { await Task.yield() }
         }

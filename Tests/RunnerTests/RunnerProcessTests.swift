@@ -41,7 +41,9 @@ struct RunnerProcessTests {
             defer { try? FileManager.default.removeItem(atPath: sink); try? FileManager.default.removeItem(atPath: gate) }
             let probe = productURL("RunnerProbe")
             let first = try ChildProcess(probe, [cluster.bootstrapServers, "p", sink, "first", gate])
-            try await eventually("the first runner holds every partition", timeout: .seconds(30)) { Self.assignment(first.lines) == [0, 1, 2, 3] }
+            try await eventually("the first runner holds every partition", timeout: .seconds(30)) {
+                Self.assignment(first.lines) == [0, 1, 2, 3]
+            }
             let publisher = try Publisher(cluster.configuration, topic: topics.events.name)
             try await publisher.send(Self.event("two.step", "k1"))
             try await eventually("the first runner is inside the second task") {
@@ -78,7 +80,9 @@ struct RunnerProcessTests {
             defer { try? FileManager.default.removeItem(atPath: sink) }
             let probe = productURL("RunnerProbe")
             let a = try ChildProcess(probe, [cluster.bootstrapServers, "p", sink, "a", "/nonexistent"])
-            try await eventually("the first runner holds every partition", timeout: .seconds(30)) { Self.assignment(a.lines) == [0, 1, 2, 3] }
+            try await eventually("the first runner holds every partition", timeout: .seconds(30)) {
+                Self.assignment(a.lines) == [0, 1, 2, 3]
+            }
             let publisher = try Publisher(cluster.configuration, topic: topics.events.name)
             let ids = (0..<1000).map { "c\($0)" }
             // The second runner joins while the events arrive: partitions move with runs in flight.

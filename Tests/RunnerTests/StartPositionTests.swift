@@ -15,15 +15,18 @@ struct StartPositionTests {
         }
     }
 
-    @Test("upgrade: a job declared by a single-group runner starts its own group from <p>-runners' committed offsets, skipping and repeating nothing")
+    @Test(
+        "upgrade: a job declared by a single-group runner starts its own group from <p>-runners' committed offsets, skipping and repeating nothing"
+    )
     func upgradeFromTheSingleGroup() async throws {
         try await withTributaryCluster { cluster, topics in
             let publisher = try Publisher(cluster.configuration, topic: topics.events.name)
             let old = (0..<20).map { "old\($0)" }
             try await publisher.sendAll(old.map { Shop.order($0, total: 1) })
             // What a runner of the single-group era left: its declaration (no start position) and its group's offsets.
-            let legacy = try KafkaConsumer(configuration: cluster.configuration,
-                                           consumerConfiguration: KafkaConsumerConfiguration(groupID: "t-runners", topics: [topics.events.name]))
+            let legacy = try KafkaConsumer(
+                configuration: cluster.configuration,
+                consumerConfiguration: KafkaConsumerConfiguration(groupID: "t-runners", topics: [topics.events.name]))
             var seen = 0
             for await message in legacy {
                 try legacy.markDone(message)
@@ -59,7 +62,9 @@ struct StartPositionTests {
         }
     }
 
-    @Test("a job declared to start at a time runs the events from that time on, found by record timestamps (the mock cluster cannot answer by time)")
+    @Test(
+        "a job declared to start at a time runs the events from that time on, found by record timestamps (the mock cluster cannot answer by time)"
+    )
     func startAtTime() async throws {
         try await withTributaryCluster { cluster, topics in
             let publisher = try Publisher(cluster.configuration, topic: topics.events.name)
@@ -71,7 +76,8 @@ struct StartPositionTests {
             let after = (0..<40).map { "a\($0)" }
             try await publisher.sendAll(after.map { Shop.order($0, total: 1) })
             let sink = Sink<String>()
-            let runner = try RunningRunner(cluster.configuration, jobs: [RunnerJob(Self.counting("timed", into: sink), startPosition: .time(start))])
+            let runner = try RunningRunner(
+                cluster.configuration, jobs: [RunnerJob(Self.counting("timed", into: sink), startPosition: .time(start))])
             try await eventually("the events after the start time ran") { Set(sink.all).isSuperset(of: after) }
             try await publisher.send(Shop.order("last", total: 1))
             try await eventually("a later event ran") { sink.all.contains("last") }
@@ -81,7 +87,9 @@ struct StartPositionTests {
         }
     }
 
-    @Test("a finished run older than the dedup window stops counting: its key is tombstoned on <p>.runs and the event runs again; one inside the window does not")
+    @Test(
+        "a finished run older than the dedup window stops counting: its key is tombstoned on <p>.runs and the event runs again; one inside the window does not"
+    )
     func dedupWindow() async throws {
         try await withTributaryCluster { cluster, topics in
             let publisher = try Publisher(cluster.configuration, topic: topics.events.name)
@@ -126,7 +134,9 @@ struct StartPositionTests {
 /// `tributary jobs rewind`: a command the runners that consume the job apply to the partitions they hold.
 @Suite("Rewinding a job")
 struct RewindTests {
-    @Test("a rewind re-delivers a job's events from a time on: inside the dedup window they are skipped, outside it they run again; every partition answers")
+    @Test(
+        "a rewind re-delivers a job's events from a time on: inside the dedup window they are skipped, outside it they run again; every partition answers"
+    )
     func rewind() async throws {
         try await withTributaryCluster { cluster, topics in
             let publisher = try Publisher(cluster.configuration, topic: topics.events.name)

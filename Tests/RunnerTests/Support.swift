@@ -33,14 +33,17 @@ final class RunningRunner: Sendable {
 
     /// A runner of `jobs`; jobs declared for the first time start at the earliest offset unless
     /// `startPosition` says otherwise (tests publish before or after starting runners).
-    init(_ kafka: KafkaConfiguration, prefix: String = "t", group groupID: String? = nil, extraTopics: [String] = [],
-         jobs: [RunnerJob], drainTimeout: Duration = .seconds(5), startPosition: StartPosition = .earliest,
-         dedupWindow: Duration = .seconds(7 * 86_400)) throws {
+    init(
+        _ kafka: KafkaConfiguration, prefix: String = "t", group groupID: String? = nil, extraTopics: [String] = [],
+        jobs: [RunnerJob], drainTimeout: Duration = .seconds(5), startPosition: StartPosition = .earliest,
+        dedupWindow: Duration = .seconds(7 * 86_400)
+    ) throws {
         let logger = TestLogging.logger("test.runner")
-        let configuration = RunnerConfiguration(kafka: kafka, topicPrefix: prefix, groupID: groupID, extraTopics: extraTopics,
-                                                adminPort: 0, drainTimeout: drainTimeout, sessionTimeout: .seconds(6),
-                                                printRunLogs: false, dedupWindow: dedupWindow,
-                                                presenceInterval: .milliseconds(500), defaultStartPosition: startPosition)
+        let configuration = RunnerConfiguration(
+            kafka: kafka, topicPrefix: prefix, groupID: groupID, extraTopics: extraTopics,
+            adminPort: 0, drainTimeout: drainTimeout, sessionTimeout: .seconds(6),
+            printRunLogs: false, dedupWindow: dedupWindow,
+            presenceInterval: .milliseconds(500), defaultStartPosition: startPosition)
         service = try RunnerService(configuration: configuration, jobs: jobs, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
         self.group = group

@@ -24,13 +24,17 @@ struct SystemTests {
         let common = [
             "KAFKA_BROKERS": bootstrap, "TRIBUTARY_TOPIC_PREFIX": Self.prefix, "TRIBUTARY_SECRET_KEY": secretKey,
         ]
-        let registrar = try ServiceProcess("registrar", "registrar", environment: common.merging([
-            "PUBLIC_URL": publicURL, "STRIPE_API_KEY": Self.stripeKey, "STRIPE_API_BASE": fakeBase,
-            "REGISTRAR_ADMIN_PORT": "0", "REGISTRAR_RESYNC_INTERVAL": "5s",
-        ]) { _, new in new })
-        let receiver = try ServiceProcess("receiver", "receiver", environment: common.merging([
-            "RECEIVER_HOST": "127.0.0.1", "RECEIVER_PORT": "\(receiverPort)",
-        ]) { _, new in new })
+        let registrar = try ServiceProcess(
+            "registrar", "registrar",
+            environment: common.merging([
+                "PUBLIC_URL": publicURL, "STRIPE_API_KEY": Self.stripeKey, "STRIPE_API_BASE": fakeBase,
+                "REGISTRAR_ADMIN_PORT": "0", "REGISTRAR_RESYNC_INTERVAL": "5s",
+            ]) { _, new in new })
+        let receiver = try ServiceProcess(
+            "receiver", "receiver",
+            environment: common.merging([
+                "RECEIVER_HOST": "127.0.0.1", "RECEIVER_PORT": "\(receiverPort)",
+            ]) { _, new in new })
         var runners = [
             try ServiceProcess("runner-1", "runner", environment: common.merging(["RUNNER_ADMIN_PORT": "0"]) { _, new in new }),
             try ServiceProcess("runner-2", "runner", environment: common.merging(["RUNNER_ADMIN_PORT": "0"]) { _, new in new }),
@@ -45,8 +49,9 @@ struct SystemTests {
             guard let endpoints = try? await Self.stripeEndpoints(fakeBase), endpoints.count == 1 else { return false }
             let endpoint = endpoints[0]
             guard endpoint["url"]?.stringValue == "\(publicURL)/sources/stripe.webhook",
-                  endpoint["enabled_events"]?.arrayValue?.contains(.string("price.created")) == true,
-                  let found = endpoint["secret"]?.stringValue else { return false }
+                endpoint["enabled_events"]?.arrayValue?.contains(.string("price.created")) == true,
+                let found = endpoint["secret"]?.stringValue
+            else { return false }
             secret = found
             return true
         }
@@ -91,7 +96,8 @@ struct SystemTests {
                 group.addTask {
                     // A provider retries until it gets a 2xx.
                     for _ in 0..<20 {
-                        if try await HTTP.post("\(publicURL)/sources/stripe.webhook", body: delivery.body, headers: delivery.headers) == 200 {
+                        if try await HTTP.post("\(publicURL)/sources/stripe.webhook", body: delivery.body, headers: delivery.headers) == 200
+                        {
                             return 200
                         }
                         try await Task.sleep(for: .milliseconds(200))
@@ -118,7 +124,8 @@ struct SystemTests {
     /// A Stripe `price.created` delivery signed with `secret`.
     static func priceCreated(id: String, secret: String) -> (body: [UInt8], headers: [(String, String)]) {
         let now = Int(Date().timeIntervalSince1970)
-        let body = Array("""
+        let body = Array(
+            """
             {"id":"\(id)","object":"event","api_version":"2024-06-20","created":\(now),"livemode":false,"type":"price.created","data":{"object":{"id":"price_\(id)","object":"price","currency":"usd","unit_amount":500,"active":true,"type":"one_time","product":"prod_1","livemode":false,"created":\(now)}}}
             """.utf8)
         return (body, [("Stripe-Signature", StripeSignature.header(body: body, secrets: [secret], timestamp: Int64(now)))])

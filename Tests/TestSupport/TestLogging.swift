@@ -18,8 +18,10 @@ public enum TestLogging {
         let text = ProcessInfo.processInfo.environment["TRIBUTARY_TEST_LOG_LEVEL"]?.lowercased() ?? ""
         if text.isEmpty { return .error }
         guard let level = Logger.Level(rawValue: text) else {
-            FileHandle.standardError.write(Data(
-                "TRIBUTARY_TEST_LOG_LEVEL=\(text) is not one of trace, debug, info, notice, warning, error, critical; using error\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "TRIBUTARY_TEST_LOG_LEVEL=\(text) is not one of trace, debug, info, notice, warning, error, critical; using error\n"
+                        .utf8))
             return .error
         }
         return level

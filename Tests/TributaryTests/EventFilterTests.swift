@@ -125,7 +125,9 @@ struct BadFilterCase: Sendable, CustomTestStringConvertible {
 
 let badFilters: [BadFilterCase] = [
     .init(name: "unknown operator", filter: ["f": [["$regex": "a.*"]]], mentions: ["$regex", "f"]),
-    .init(name: "unknown nested operator", filter: ["data": ["amount": [["$gt": 1], ["$greaterThan": 2]]]], mentions: ["$greaterThan", "data.amount"]),
+    .init(
+        name: "unknown nested operator", filter: ["data": ["amount": [["$gt": 1], ["$greaterThan": 2]]]],
+        mentions: ["$greaterThan", "data.amount"]),
     .init(name: "operator outside an array", filter: ["n": ["$gt": 1]], mentions: ["$gt", "inside an array"]),
     .init(name: "unknown operator outside an array", filter: ["n": ["$foo": 1]], mentions: ["$foo"]),
     .init(name: "mixed list", filter: ["n": [1, "a"]], mentions: ["n"]),
@@ -162,9 +164,11 @@ private func operators(in j: JSON) -> [String] {
 }
 
 @Test func typedContentFiltersEncodeToTheirOperators() throws {
-    let typed: [ContentFilter] = [.startsWith("a"), .endsWith("b"), .ignoreCaseEquals("c"), .exists(true), .isNull(false),
-                                  .anythingBut(["x", "y"]), .gt(1), .lt(2), .gte(3), .lte(4), .between(1, 2),
-                                  .includes("z"), .not(5)]
+    let typed: [ContentFilter] = [
+        .startsWith("a"), .endsWith("b"), .ignoreCaseEquals("c"), .exists(true), .isNull(false),
+        .anythingBut(["x", "y"]), .gt(1), .lt(2), .gte(3), .lte(4), .between(1, 2),
+        .includes("z"), .not(5),
+    ]
     for c in typed {
         let f = EventFilter(["k": [c.json]])
         try f.validate()
@@ -179,10 +183,11 @@ private func operators(in j: JSON) -> [String] {
     let event: EventFilter = ["data": ["object": ["currency": ["usd"]]], "type": ["price.updated"]]
     let params: EventFilter = ["data": ["object": ["currency": ["eur"], "active": [true]]]]
     let merged = EventFilter.merge(source, event, params)
-    #expect(merged.json == [
-        "type": ["price.updated"],
-        "data": ["object": ["livemode": [true], "currency": ["eur"], "active": [true]]],
-    ])
+    #expect(
+        merged.json == [
+            "type": ["price.updated"],
+            "data": ["object": ["livemode": [true], "currency": ["eur"], "active": [true]]],
+        ])
     // An object replaces an array and vice versa: the later value wins.
     #expect(EventFilter.merge(["a": ["x"]], ["a": ["b": ["y"]]]).json == ["a": ["b": ["y"]]])
     #expect(EventFilter.merge(["a": ["b": ["y"]]], ["a": ["x"]]).json == ["a": ["x"]])

@@ -2,10 +2,13 @@ import Foundation
 import Testing
 import Tributary
 
-private let state = SourceState(key: "testpay.webhook", sourceId: "testpay", params: ["connect": false], active: true,
-                                secret: "whsec_test", metadata: ["calls": 4])
-private let body: JSON = ["id": "evt_9", "type": "price.created", "created": 1_795_983_631,
-                          "data": ["object": ["object": "price", "id": "price_1", "currency": "usd", "unit_amount": 5]]]
+private let state = SourceState(
+    key: "testpay.webhook", sourceId: "testpay", params: ["connect": false], active: true,
+    secret: "whsec_test", metadata: ["calls": 4])
+private let body: JSON = [
+    "id": "evt_9", "type": "price.created", "created": 1_795_983_631,
+    "data": ["object": ["object": "price", "id": "price_1", "currency": "usd", "unit_amount": 5]],
+]
 
 @Test func handlerTurnsASignedRequestIntoEvents() async throws {
     let source = TestPay.webhook.erased
@@ -32,8 +35,12 @@ struct RejectionCase: Sendable, CustomTestStringConvertible {
 @Test(arguments: [
     RejectionCase(name: "wrong secret", request: TestPay.signedRequest(body, secret: "whsec_other"), reason: .badSignature, status: 401),
     RejectionCase(name: "no signature", request: SourceRequest(path: "/", body: body.encoded()), reason: .badSignature, status: 401),
-    RejectionCase(name: "body not JSON", request: TestPay.signedRequest(bytes: Array("{no".utf8), secret: "whsec_test"), reason: .malformedBody, status: 400),
-    RejectionCase(name: "body without type", request: TestPay.signedRequest(["id": "evt_1"], secret: "whsec_test"), reason: .malformedBody, status: 400),
+    RejectionCase(
+        name: "body not JSON", request: TestPay.signedRequest(bytes: Array("{no".utf8), secret: "whsec_test"), reason: .malformedBody,
+        status: 400),
+    RejectionCase(
+        name: "body without type", request: TestPay.signedRequest(["id": "evt_1"], secret: "whsec_test"), reason: .malformedBody,
+        status: 400),
 ])
 func handlerRejections(_ c: RejectionCase) async {
     do {
@@ -73,19 +80,25 @@ func handlerRejections(_ c: RejectionCase) async {
     let s = TestPay.webhook.erased
     let store = InMemoryTaskStore()
     func run(_ source: RegisterSource, registered: [String]) async throws -> RegisterResult {
-        let event = RegisterEvent(params: JSON(["connect": false]), source: source,
-                                  options: ["event": OptionChange(desired: ["price.created"], registered: registered)])
-        let ctx = RunContext(runId: "reg_1", job: JobInfo(id: "registrar", name: "Registrar", version: "1"),
-                             event: EventInfo(id: "r1", name: "register", source: "tributary", timestamp: Date()), attempt: 1)
-        return try await s.register(event, io: IO(runId: "reg_\(registered.count)_\(source.active)", store: store, print: false), context: ctx)
+        let event = RegisterEvent(
+            params: JSON(["connect": false]), source: source,
+            options: ["event": OptionChange(desired: ["price.created"], registered: registered)])
+        let ctx = RunContext(
+            runId: "reg_1", job: JobInfo(id: "registrar", name: "Registrar", version: "1"),
+            event: EventInfo(id: "r1", name: "register", source: "tributary", timestamp: Date()), attempt: 1)
+        return try await s.register(
+            event, io: IO(runId: "reg_\(registered.count)_\(source.active)", store: store, print: false), context: ctx)
     }
-    let fresh = try await run(RegisterSource(key: "testpay.webhook", active: false, url: "https://x/sources/testpay.webhook"), registered: [])
+    let fresh = try await run(
+        RegisterSource(key: "testpay.webhook", active: false, url: "https://x/sources/testpay.webhook"), registered: [])
     #expect(fresh == .registered(data: ["endpointId": "ep_testpay.webhook"], secret: "whsec_new", options: ["event": ["price.created"]]))
-    let settled = try await run(RegisterSource(key: "testpay.webhook", active: true, data: ["endpointId": "ep_1"], url: "u", secret: "s"),
-                                registered: ["price.created"])
+    let settled = try await run(
+        RegisterSource(key: "testpay.webhook", active: true, data: ["endpointId": "ep_1"], url: "u", secret: "s"),
+        registered: ["price.created"])
     #expect(settled == .unchanged)
-    let drift = try await run(RegisterSource(key: "testpay.webhook", active: true, data: ["endpointId": "ep_1"], url: "u", secret: "s"),
-                              registered: ["price.created", "price.deleted"])
+    let drift = try await run(
+        RegisterSource(key: "testpay.webhook", active: true, data: ["endpointId": "ep_1"], url: "u", secret: "s"),
+        registered: ["price.created", "price.deleted"])
     #expect(drift == .registered(data: ["endpointId": "ep_1"], secret: "s", options: ["event": ["price.created"]]))
 }
 
@@ -99,7 +112,11 @@ func handlerRejections(_ c: RejectionCase) async {
     #expect(s.active && s.lastError == nil && s.secret == "whsec_1" && s.data == ["endpointId": "ep_1"])
     #expect(s.registered == ["event": ["price.created"]] && s.updatedAt == t2)
     let r = RegisterSource(state: s, url: "https://x/sources/testpay.webhook")
-    #expect(r == RegisterSource(key: "testpay.webhook", active: true, data: ["endpointId": "ep_1"], url: "https://x/sources/testpay.webhook", secret: "whsec_1"))
+    #expect(
+        r
+            == RegisterSource(
+                key: "testpay.webhook", active: true, data: ["endpointId": "ep_1"], url: "https://x/sources/testpay.webhook",
+                secret: "whsec_1"))
     #expect(s.applying(.unchanged, at: t2) == s)
     #expect(s.applying(.registered(data: [:], secret: nil, options: [:]), at: t2).secret == nil, "nil means no secret")
     #expect(SourceParamsError(sourceId: "x", message: "bad").description == "source x: bad")

@@ -22,8 +22,9 @@ final class TestClock: @unchecked Sendable {
         }
     }
     func io(runId: String = "run_test", attempt: Int = 1, store: any TaskStore, random: Double = 0) -> IO {
-        IO(runId: runId, attempt: attempt, store: store, print: false,
-           sleep: { try self.sleep($0) }, now: { self.now }, random: { random })
+        IO(
+            runId: runId, attempt: attempt, store: store, print: false,
+            sleep: { try self.sleep($0) }, now: { self.now }, random: { random })
     }
 }
 
@@ -31,7 +32,11 @@ final class TestClock: @unchecked Sendable {
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var n = 0
-    @discardableResult func next() -> Int { lock.withLock { n += 1; return n } }
+    @discardableResult func next() -> Int {
+        lock.withLock {
+            n += 1; return n
+        }
+    }
     var value: Int { lock.withLock { n } }
 }
 
@@ -46,14 +51,18 @@ struct Boom: Error, CustomStringConvertible { var description: String { "boom" }
     let io1 = clock.io(store: store)
     let charge1: String = try await io1.runTask("charge") { "ch_\(charges.next())" }
     await #expect(throws: TaskFailedError.self) {
-        try await io1.runTask("email") { () async throws -> Bool in emails.next(); throw Boom() }
+        try await io1.runTask("email") { () async throws -> Bool in
+            emails.next(); throw Boom()
+        }
     }
     #expect(charge1 == "ch_1")
 
     // Attempt 2: the charge returns its recorded output without running; the e-mail runs again.
     let io2 = clock.io(attempt: 2, store: store)
     let charge2: String = try await io2.runTask("charge") { "ch_\(charges.next())" }
-    let sent: Bool = try await io2.runTask("email") { emails.next(); return true }
+    let sent: Bool = try await io2.runTask("email") {
+        emails.next(); return true
+    }
     #expect(charge2 == "ch_1")
     #expect(charges.value == 1)
     #expect(emails.value == 2 && sent)
@@ -97,7 +106,8 @@ struct Boom: Error, CustomStringConvertible { var description: String { "boom" }
     let calls = Counter()
     do {
         _ = try await io.runTask("bad", retry: RetryOptions(limit: 3, factor: 2, minTimeout: .seconds(1), maxTimeout: .seconds(10))) {
-            () async throws -> Int in calls.next(); throw Boom()
+            () async throws -> Int in
+            calls.next(); throw Boom()
         }
         Issue.record("expected a failure")
     } catch let e as TaskFailedError {
@@ -167,10 +177,11 @@ func retryDelays(_ c: DelayCase) {
     io.logger.info("price created!", metadata: ["currency": "usd"])
     io.logger.debug("not at info level")
     io.logger.error("bad", metadata: ["n": "1"])
-    #expect(io.log.lines == [
-        RunLogLine(time: clock.now, level: "info", message: "price created!", metadata: ["currency": "usd"]),
-        RunLogLine(time: clock.now, level: "error", message: "bad", metadata: ["n": "1"]),
-    ])
+    #expect(
+        io.log.lines == [
+            RunLogLine(time: clock.now, level: "info", message: "price created!", metadata: ["currency": "usd"]),
+            RunLogLine(time: clock.now, level: "error", message: "bad", metadata: ["n": "1"]),
+        ])
 }
 
 struct FakeIntegration: Integration {

@@ -3,7 +3,8 @@ import Testing
 import Tributary
 
 @Test func parsesEveryKindOfValue() throws {
-    let j = try JSON(parsing: #" {"s":"a\"b\\c\/d\n\u00e9\ud83d\ude00","n":-12.5e2,"i":42,"z":0,"t":true,"f":false,"nul":null,"a":[1,[2,{}]],"o":{}} "#)
+    let j = try JSON(
+        parsing: #" {"s":"a\"b\\c\/d\n\u00e9\ud83d\ude00","n":-12.5e2,"i":42,"z":0,"t":true,"f":false,"nul":null,"a":[1,[2,{}]],"o":{}} "#)
     #expect(j["s"] == .string("a\"b\\c/d\né😀"))
     #expect(j["n"] == .number(-1250))
     #expect(j["i"] == .number(42))

@@ -2,17 +2,22 @@ import Foundation
 import Testing
 import Tributary
 
-private func priceEvent(currency: String = "usd", object: String = "price", name: String = "price.created",
-                        source: String = "testpay.com", sourceKey: String? = "testpay.webhook",
-                        context: JSON = .object([:])) -> EventRecord {
-    EventRecord(id: "evt_1", name: name, source: source, timestamp: Date(timeIntervalSince1970: 1_795_983_631),
-                payload: ["object": .string(object), "id": "price_1", "currency": .string(currency), "unit_amount": 1200],
-                context: context, sourceKey: sourceKey)
+private func priceEvent(
+    currency: String = "usd", object: String = "price", name: String = "price.created",
+    source: String = "testpay.com", sourceKey: String? = "testpay.webhook",
+    context: JSON = .object([:])
+) -> EventRecord {
+    EventRecord(
+        id: "evt_1", name: name, source: source, timestamp: Date(timeIntervalSince1970: 1_795_983_631),
+        payload: ["object": .string(object), "id": "price_1", "currency": .string(currency), "unit_amount": 1200],
+        context: context, sourceKey: sourceKey)
 }
 
 @Test func theSeedExampleJobIsShortAndLogsTheCurrency() async throws {
-    let onPrice = Job(id: "testpay-on-price", name: "On price created", version: "1.0.0",
-                      trigger: TestPay.onPriceCreated()) { price, io, ctx in
+    let onPrice = Job(
+        id: "testpay-on-price", name: "On price created", version: "1.0.0",
+        trigger: TestPay.onPriceCreated()
+    ) { price, io, ctx in
         io.logger.info("price created!", metadata: ["currency": "\(price.currency)"])
     }
     let event = priceEvent()
@@ -30,7 +35,9 @@ private func priceEvent(currency: String = "usd", object: String = "price", name
     let e = priceEvent(context: ["account": "acct_1"])
     let ctx = RunContext(job: job, event: e, attempt: 3)
     #expect(ctx.job == JobInfo(id: "j", name: "J", version: "2.0.0"))
-    #expect(ctx.event == EventInfo(id: "evt_1", name: "price.created", source: "testpay.com", timestamp: e.timestamp, context: ["account": "acct_1"]))
+    #expect(
+        ctx.event
+            == EventInfo(id: "evt_1", name: "price.created", source: "testpay.com", timestamp: e.timestamp, context: ["account": "acct_1"]))
     #expect(ctx.attempt == 3)
     #expect(ctx.source?.key == "testpay.webhook")
     // The run id depends only on (event key, job id).
@@ -64,11 +71,12 @@ func triggerMatching(_ c: MatchCase) {
 
 @Test func effectiveFilterMergesSourceEventAndParams() throws {
     let trigger = TestPay.onPriceCreated(connect: true, filter: ["currency": ["eur"], "object": ["price", "plan"]])
-    #expect(trigger.effectiveFilter.json == [
-        "account": [["$exists": true]], // the source's, for connect params
-        "object": ["price", "plan"], // the params' array replaces the event's
-        "currency": ["eur"],
-    ])
+    #expect(
+        trigger.effectiveFilter.json == [
+            "account": [["$exists": true]],  // the source's, for connect params
+            "object": ["price", "plan"],  // the params' array replaces the event's
+            "currency": ["eur"],
+        ])
     #expect(trigger.source?.key == "testpay.webhook.connect")
     var e = priceEvent(currency: "eur", sourceKey: "testpay.webhook.connect")
     #expect(!trigger.matches(e))
@@ -86,8 +94,10 @@ func triggerMatching(_ c: MatchCase) {
 }
 
 @Test func declarationIsVersionedAndRoundTrips() throws {
-    let job = Job(id: "testpay-on-price", name: "On price created", version: "1.0.0",
-                  trigger: TestPay.onPriceCreated(filter: ["unit_amount": [["$gte": 1000]]])) { _, _, _ in }
+    let job = Job(
+        id: "testpay-on-price", name: "On price created", version: "1.0.0",
+        trigger: TestPay.onPriceCreated(filter: ["unit_amount": [["$gte": 1000]]])
+    ) { _, _, _ in }
     let d = try job.declaration()
     #expect(d.v == 1 && d.jobId == "testpay-on-price" && d.version == "1.0.0" && d.jobName == "On price created")
     #expect(d.source == TriggerSource(channel: .http, id: "testpay", version: "2", key: "testpay.webhook", params: ["connect": false]))
@@ -144,7 +154,9 @@ func triggerMatching(_ c: MatchCase) {
     let store = InMemoryTaskStore()
     let sent = Counter()
     let job = Job(id: "notify", name: "Notify", version: "1", trigger: TestPay.onPriceCreated()) { price, io, _ in
-        let id: String = try await io.runTask("send-email") { sent.next(); return "msg_\(price.id)" }
+        let id: String = try await io.runTask("send-email") {
+            sent.next(); return "msg_\(price.id)"
+        }
         io.logger.info("sent", metadata: ["id": "\(id)"])
     }
     let e = priceEvent()

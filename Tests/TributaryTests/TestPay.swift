@@ -40,9 +40,10 @@ enum TestPay {
             }
             var context: [String: JSON] = [:]
             if let account = body["account"] { context["account"] = account }
-            let event = EventRecord(id: id, name: type, source: "testpay.com",
-                                    timestamp: Date(timeIntervalSince1970: body["created"]?.numberValue ?? 0),
-                                    payload: object, context: .object(context))
+            let event = EventRecord(
+                id: id, name: type, source: "testpay.com",
+                timestamp: Date(timeIntervalSince1970: body["created"]?.numberValue ?? 0),
+                payload: object, context: .object(context))
             let calls = (state.metadata["calls"]?.numberValue ?? 0) + 1
             return HandlerResult(events: [event], response: SourceResponse(status: 202), metadata: ["calls": .number(calls)])
         },
@@ -52,8 +53,9 @@ enum TestPay {
             let endpoint: String = try await io.runTask("upsert-endpoint") {
                 (event.source.data["endpointId"]?.stringValue) ?? "ep_\(event.source.key)"
             }
-            return .registered(data: ["endpointId": .string(endpoint)], secret: event.source.secret ?? "whsec_new",
-                               options: ["event": change.desired])
+            return .registered(
+                data: ["endpointId": .string(endpoint)], secret: event.source.secret ?? "whsec_new",
+                options: ["event": change.desired])
         })
 
     struct ParamsProblem: Error {}
@@ -70,8 +72,9 @@ enum TestPay {
 
     static func signedRequest(bytes: [UInt8], secret: String) -> SourceRequest {
         let mac = HMAC<SHA256>.authenticationCode(for: bytes, using: SymmetricKey(data: Array(secret.utf8)))
-        return SourceRequest(path: "/sources/testpay.webhook",
-                             headers: [("content-type", "application/json"), ("x-testpay-signature", hex(Array(mac)))],
-                             body: bytes)
+        return SourceRequest(
+            path: "/sources/testpay.webhook",
+            headers: [("content-type", "application/json"), ("x-testpay-signature", hex(Array(mac)))],
+            body: bytes)
     }
 }

@@ -10,8 +10,11 @@ private let sampleEvent = EventRecord(
 @Test func cloudEventBinaryModeHeadersKeyAndValue() throws {
     let r = CloudEvent.encode(sampleEvent)
     #expect(r.keyString == "stripe.com/evt_1")
-    #expect(r.headers.map(\.name) == ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "content-type",
-                                      "ce_tributarysourcekey", "ce_tributarycontext"])
+    #expect(
+        r.headers.map(\.name) == [
+            "ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "content-type",
+            "ce_tributarysourcekey", "ce_tributarycontext",
+        ])
     #expect(r.headerString("ce_specversion") == "1.0")
     #expect(r.headerString("ce_id") == "evt_1")
     #expect(r.headerString("ce_source") == "stripe.com")
@@ -38,20 +41,27 @@ private let sampleEvent = EventRecord(
 }
 
 @Test func cloudEventStructuredModeIsAccepted() throws {
-    let doc: JSON = ["specversion": "1.0", "id": "a-1", "source": "billing", "type": "invoice.paid",
-                     "time": "2026-11-29T21:20:31.5+01:00", "datacontenttype": "application/json",
-                     "data": ["amount": 5], "tributarycontext": ["tenant": "t1"]]
-    let r = WireRecord(key: nil, value: doc.encoded(),
-                       headers: [WireHeader("content-type", "application/cloudevents+json; charset=utf-8")])
+    let doc: JSON = [
+        "specversion": "1.0", "id": "a-1", "source": "billing", "type": "invoice.paid",
+        "time": "2026-11-29T21:20:31.5+01:00", "datacontenttype": "application/json",
+        "data": ["amount": 5], "tributarycontext": ["tenant": "t1"],
+    ]
+    let r = WireRecord(
+        key: nil, value: doc.encoded(),
+        headers: [WireHeader("content-type", "application/cloudevents+json; charset=utf-8")])
     let e = try CloudEvent.decode(r)
     #expect(e.id == "a-1" && e.source == "billing" && e.name == "invoice.paid")
     #expect(e.timestamp == Date(timeIntervalSince1970: 1_795_983_631.5))
     #expect(e.payload == ["amount": 5] && e.context == ["tenant": "t1"])
     // data_base64 is accepted too.
-    let b64: JSON = ["specversion": "1.0", "id": "a-2", "source": "s", "type": "t",
-                     "data_base64": .string(Data(#"{"x":1}"#.utf8).base64EncodedString())]
-    let e2 = try CloudEvent.decode(WireRecord(key: nil, value: b64.encoded(),
-                                              headers: [WireHeader("content-type", "application/cloudevents+json")]))
+    let b64: JSON = [
+        "specversion": "1.0", "id": "a-2", "source": "s", "type": "t",
+        "data_base64": .string(Data(#"{"x":1}"#.utf8).base64EncodedString()),
+    ]
+    let e2 = try CloudEvent.decode(
+        WireRecord(
+            key: nil, value: b64.encoded(),
+            headers: [WireHeader("content-type", "application/cloudevents+json")]))
     #expect(e2.payload == ["x": 1])
 }
 
@@ -62,7 +72,8 @@ private let sampleEvent = EventRecord(
     #expect(event.id == "py-1" && event.name == "order.placed" && event.payload == ["total": 3])
     // A JSON object that is not a CloudEvent is still refused, with a reason.
     #expect(throws: WireFormatError.self) {
-        try CloudEvent.decode(WireRecord(key: nil, value: Array(#"{"order":1}"#.utf8), headers: [WireHeader("content-type", "application/json")]))
+        try CloudEvent.decode(
+            WireRecord(key: nil, value: Array(#"{"order":1}"#.utf8), headers: [WireHeader("content-type", "application/json")]))
     }
     #expect(throws: WireFormatError.self) {
         try CloudEvent.decode(WireRecord(key: nil, value: Array(#"{"specversion":"1.0","id":"x"}"#.utf8)))
@@ -93,7 +104,10 @@ private func binary(dropping: String? = nil, replacing: (String, String)? = nil,
 }
 
 let rejectCases: [RejectCase] = [
-    .init(name: "plain JSON message", record: WireRecord(key: nil, value: Array("{}".utf8), headers: [WireHeader("content-type", "application/json")]), reason: "not a CloudEvent"),
+    .init(
+        name: "plain JSON message",
+        record: WireRecord(key: nil, value: Array("{}".utf8), headers: [WireHeader("content-type", "application/json")]),
+        reason: "not a CloudEvent"),
     .init(name: "no headers at all", record: WireRecord(key: nil, value: nil), reason: "not a CloudEvent"),
     .init(name: "spec version 0.3", record: binary(replacing: ("ce_specversion", "0.3")), reason: "specversion 0.3"),
     .init(name: "missing id", record: binary(dropping: "ce_id"), reason: "ce_id"),
@@ -102,8 +116,15 @@ let rejectCases: [RejectCase] = [
     .init(name: "bad time", record: binary(replacing: ("ce_time", "29/11/2026")), reason: "RFC 3339"),
     .init(name: "payload not JSON", record: binary(value: Array("{oops".utf8)), reason: "not JSON"),
     .init(name: "non-JSON content type", record: binary(replacing: ("content-type", "text/plain")), reason: "content-type"),
-    .init(name: "structured without type", record: WireRecord(key: nil, value: (["specversion": "1.0", "id": "1", "source": "s"] as JSON).encoded(), headers: [WireHeader("content-type", "application/cloudevents+json")]), reason: "type"),
-    .init(name: "structured not an object", record: WireRecord(key: nil, value: Array("[1]".utf8), headers: [WireHeader("content-type", "application/cloudevents+json")]), reason: "not a JSON object"),
+    .init(
+        name: "structured without type",
+        record: WireRecord(
+            key: nil, value: (["specversion": "1.0", "id": "1", "source": "s"] as JSON).encoded(),
+            headers: [WireHeader("content-type", "application/cloudevents+json")]), reason: "type"),
+    .init(
+        name: "structured not an object",
+        record: WireRecord(key: nil, value: Array("[1]".utf8), headers: [WireHeader("content-type", "application/cloudevents+json")]),
+        reason: "not a JSON object"),
 ]
 
 @Test(arguments: rejectCases)
@@ -123,11 +144,12 @@ func cloudEventDecodingRejectsWithAReason(_ c: RejectCase) {
 
 @Test func sourceStateSealsTheSecret() throws {
     let sealer = try SecretSealer(base64Key: SecretSealer.generateKey())
-    let state = SourceState(key: "stripe.webhook", sourceId: "stripe", params: ["connect": false], active: true,
-                            url: "https://example.test/sources/stripe.webhook", secret: "whsec_abc",
-                            data: ["endpointId": "we_1"], registered: ["event": ["price.created"]],
-                            lastError: RegistrationFailure(message: "timeout", at: Date(timeIntervalSince1970: 5), attempts: 2),
-                            updatedAt: Date(timeIntervalSince1970: 10))
+    let state = SourceState(
+        key: "stripe.webhook", sourceId: "stripe", params: ["connect": false], active: true,
+        url: "https://example.test/sources/stripe.webhook", secret: "whsec_abc",
+        data: ["endpointId": "we_1"], registered: ["event": ["price.created"]],
+        lastError: RegistrationFailure(message: "timeout", at: Date(timeIntervalSince1970: 5), attempts: 2),
+        updatedAt: Date(timeIntervalSince1970: 10))
     let r = try state.record(sealer: sealer)
     #expect(r.keyString == "stripe.webhook")
     let text = String(decoding: try #require(r.value), as: UTF8.self)
@@ -149,12 +171,13 @@ func cloudEventDecodingRejectsWithAReason(_ c: RejectCase) {
 }
 
 @Test func runRecordRoundTripsAndRejectsOtherVersions() throws {
-    let run = RunRecord(runId: "run_1", jobId: "j", jobVersion: "1.0.0", eventKey: "stripe.com/evt_1", eventId: "evt_1",
-                        eventName: "price.created", source: "stripe.com", status: .failed, attempt: 2,
-                        logs: [RunLogLine(time: Date(timeIntervalSince1970: 1), level: "info", message: "hi", metadata: ["a": "b"])],
-                        tasks: [TaskRecord(runId: "run_1", key: "k", status: .completed, output: ["x": 1], startedAt: Date(timeIntervalSince1970: 1))],
-                        properties: [RunProperty(label: "Currency", text: "usd")], error: "boom",
-                        startedAt: Date(timeIntervalSince1970: 1), finishedAt: Date(timeIntervalSince1970: 2))
+    let run = RunRecord(
+        runId: "run_1", jobId: "j", jobVersion: "1.0.0", eventKey: "stripe.com/evt_1", eventId: "evt_1",
+        eventName: "price.created", source: "stripe.com", status: .failed, attempt: 2,
+        logs: [RunLogLine(time: Date(timeIntervalSince1970: 1), level: "info", message: "hi", metadata: ["a": "b"])],
+        tasks: [TaskRecord(runId: "run_1", key: "k", status: .completed, output: ["x": 1], startedAt: Date(timeIntervalSince1970: 1))],
+        properties: [RunProperty(label: "Currency", text: "usd")], error: "boom",
+        startedAt: Date(timeIntervalSince1970: 1), finishedAt: Date(timeIntervalSince1970: 2))
     let r = try run.record()
     #expect(r.keyString == "stripe.com/evt_1/j")
     #expect(try RunRecord(record: r) == run)
@@ -166,8 +189,9 @@ func cloudEventDecodingRejectsWithAReason(_ c: RejectCase) {
 
 @Test func dlqRecordKeepsTheOriginalAndWhy() throws {
     let original = CloudEvent.encode(sampleEvent)
-    let dead = DLQRecord(original: original, reason: "task 'charge' failed", jobId: "j", runId: "run_1", attempts: 5,
-                         failedAt: Date(timeIntervalSince1970: 7))
+    let dead = DLQRecord(
+        original: original, reason: "task 'charge' failed", jobId: "j", runId: "run_1", attempts: 5,
+        failedAt: Date(timeIntervalSince1970: 7))
     let r = dead.record()
     #expect(r.key == original.key && r.value == original.value)
     #expect(Array(r.headers.prefix(original.headers.count)) == original.headers)

@@ -75,14 +75,17 @@ public struct ReceiverConfiguration: Sendable {
         /// `--body-limit`.
         @Option(help: "Largest body accepted, in bytes [RECEIVER_BODY_LIMIT].") public var bodyLimit: Int?
         /// `--publish-timeout`.
-        @Option(help: "Longest wait for the broker's acknowledgement, e.g. 10s [RECEIVER_PUBLISH_TIMEOUT].") public var publishTimeout: String?
+        @Option(help: "Longest wait for the broker's acknowledgement, e.g. 10s [RECEIVER_PUBLISH_TIMEOUT].") public var publishTimeout:
+            String?
 
         /// No flags given (ArgumentParser fills the values when it parses).
         public init() {}
     }
 
     /// Reads the environment, with flags taking precedence.
-    public static func fromEnvironment(_ environment: ServiceEnvironment = ServiceEnvironment(), overrides: Overrides = .init()) throws -> ReceiverConfiguration {
+    public static func fromEnvironment(
+        _ environment: ServiceEnvironment = ServiceEnvironment(), overrides: Overrides = .init()
+    ) throws -> ReceiverConfiguration {
         let kafka = try environment.kafka(brokers: overrides.brokers)
         let sealer = try environment.sealer()
         var configuration = ReceiverConfiguration(kafka: kafka, sealer: sealer)
@@ -99,7 +102,9 @@ public struct ReceiverConfiguration: Sendable {
     }
 
     /// Reads the environment, with parsed flags taking precedence.
-    public static func fromEnvironment(_ environment: ServiceEnvironment = ServiceEnvironment(), flags: Flags) throws -> ReceiverConfiguration {
+    public static func fromEnvironment(
+        _ environment: ServiceEnvironment = ServiceEnvironment(), flags: Flags
+    ) throws -> ReceiverConfiguration {
         try fromEnvironment(environment, overrides: Overrides(flags))
     }
 

@@ -13,8 +13,10 @@ final class ReceiverMetrics: Sendable {
     init() {
         publishLatency = registry.makeDurationHistogram(
             name: "tributary_receiver_publish_seconds",
-            buckets: [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
-                      .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1), .seconds(5), .seconds(10)],
+            buckets: [
+                .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1), .seconds(5), .seconds(10),
+            ],
             help: "Time from the first publish to the broker's acknowledgement of every event of a webhook")
         eventsPublished = registry.makeCounter(
             name: "tributary_receiver_events_published_total", help: "Events acknowledged by the broker")

@@ -43,8 +43,9 @@ final class ControlLog: Sendable {
                 do {
                     runs[key] = try RegistrationRun(bytes: value)
                 } catch {
-                    logger.error("unreadable registration run on the control topic; it is dropped",
-                                 metadata: [LogKey.sourceKey: "\(key)", LogKey.error: "\(error)"])
+                    logger.error(
+                        "unreadable registration run on the control topic; it is dropped",
+                        metadata: [LogKey.sourceKey: "\(key)", LogKey.error: "\(error)"])
                     runs[key] = nil
                 }
             case .caughtUp:

@@ -27,7 +27,9 @@ final class LeaderWriter: Sendable {
 
     /// Creates the producer and initialises the transactional id, retrying after `retryBackoff` (doubling,
     /// up to 30 s) until it succeeds or the task is cancelled (then throws `CancellationError`).
-    static func start(kafka: KafkaConfiguration, transactionalID: String, retryBackoff: Duration, logger: Logger) async throws -> LeaderWriter {
+    static func start(
+        kafka: KafkaConfiguration, transactionalID: String, retryBackoff: Duration, logger: Logger
+    ) async throws -> LeaderWriter {
         var delay = retryBackoff
         while true {
             try Task.checkCancellation()
@@ -37,9 +39,11 @@ final class LeaderWriter: Sendable {
                 return LeaderWriter(producer: producer)
             } catch {
                 await producer.shutdown(timeout: .seconds(1))
-                logger.warning("cannot initialise the registrar's transactional id; retrying", metadata: [
-                    "transactionalId": "\(transactionalID)", LogKey.error: "\(error)",
-                ])
+                logger.warning(
+                    "cannot initialise the registrar's transactional id; retrying",
+                    metadata: [
+                        "transactionalId": "\(transactionalID)", LogKey.error: "\(error)",
+                    ])
             }
             try await Task.sleep(for: delay)
             delay = min(delay * 2, .seconds(30))

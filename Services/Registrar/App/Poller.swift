@@ -23,8 +23,10 @@ final class Poller: Sendable {
     /// Earliest next poll per source key after a `Retry-After` (in this process).
     private let notBefore = Mutex<[String: Date]>([:])
 
-    init(configuration: RegistrarConfiguration, catalog: IntegrationCatalog,
-         producer: KafkaProducer, metrics: RegistrarMetrics, logger: Logger) {
+    init(
+        configuration: RegistrarConfiguration, catalog: IntegrationCatalog,
+        producer: KafkaProducer, metrics: RegistrarMetrics, logger: Logger
+    ) {
         self.configuration = configuration
         self.sources = SourceIntegrations(catalog.pollingSources, id: \.id, catalog: catalog, purpose: .poll)
         self.producer = producer
@@ -124,9 +126,11 @@ final class Poller: Sendable {
                 notBefore.withLock { $0[plan.key] = Date().addingTimeInterval(Reconciler.seconds(retryAfter)) }
             }
             let failed = try await states.recordFailure(error, of: plan, fallback: before, metrics: metrics, logger: logger)
-            logger.warning("poll failed", metadata: [
-                LogKey.error: "\(RegistrationError.message(of: error))", "failures": "\(failed.lastError?.attempts ?? 1)",
-            ])
+            logger.warning(
+                "poll failed",
+                metadata: [
+                    LogKey.error: "\(RegistrationError.message(of: error))", "failures": "\(failed.lastError?.attempts ?? 1)",
+                ])
             return RegistrationOutcome(ok: false, message: "poll of \(plan.key) failed: \(RegistrationError.message(of: error))")
         }
     }

@@ -21,9 +21,11 @@ final class Reconciler: Sendable {
     private let poller: Poller?
     private let logger: Logger
 
-    init(configuration: RegistrarConfiguration, catalog: IntegrationCatalog,
-         triggers: KafkaTableView, control: ControlLog, metrics: RegistrarMetrics, wakeup: Wakeup,
-         poller: Poller? = nil, logger: Logger) {
+    init(
+        configuration: RegistrarConfiguration, catalog: IntegrationCatalog,
+        triggers: KafkaTableView, control: ControlLog, metrics: RegistrarMetrics, wakeup: Wakeup,
+        poller: Poller? = nil, logger: Logger
+    ) {
         self.configuration = configuration
         self.sources = SourceIntegrations(catalog.sources, id: \.id, catalog: catalog, purpose: .register)
         self.triggers = triggers
@@ -190,8 +192,9 @@ final class Reconciler: Sendable {
             if case .unreadable(let reason)? = entry {
                 // Never overwrite what we cannot read (another sealing key, a newer version): say so once.
                 if term.reportedUnreadable.insert(key).inserted {
-                    logger.error("source state unreadable; the source is left alone",
-                                 metadata: [LogKey.sourceKey: "\(key)", LogKey.error: "\(reason)"])
+                    logger.error(
+                        "source state unreadable; the source is left alone",
+                        metadata: [LogKey.sourceKey: "\(key)", LogKey.error: "\(reason)"])
                     metrics.failure(source: key)
                 }
                 continue
@@ -215,8 +218,9 @@ final class Reconciler: Sendable {
             _ = try await register(plan, state: state, term: &term)
             // When is this key due again, given what the registration left?
             if let after = term.states.state(key),
-               let replanned = SourcePlan.plan(key, declared: declared[key] ?? [], state: after),
-               let again = dueDate(replanned, state: after, term: term, now: Date()) {
+                let replanned = SourcePlan.plan(key, declared: declared[key] ?? [], state: after),
+                let again = dueDate(replanned, state: after, term: term, now: Date())
+            {
                 next = min(next, again)
             }
         }
@@ -238,10 +242,12 @@ final class Reconciler: Sendable {
                 if error is LeadershipLost || error is CancellationError || Task.isCancelled { throw error }
                 let retry = Date().addingTimeInterval(Self.seconds(configuration.retryBackoff))
                 term.commandsRetryAt = retry
-                logger.warning("cannot apply a command now; it is tried again", metadata: [
-                    "command.id": "\(command.id)", "command.kind": "\(command.kind)", LogKey.sourceKey: "\(command.target)",
-                    LogKey.error: "\(error)",
-                ])
+                logger.warning(
+                    "cannot apply a command now; it is tried again",
+                    metadata: [
+                        "command.id": "\(command.id)", "command.kind": "\(command.kind)", LogKey.sourceKey: "\(command.target)",
+                        LogKey.error: "\(error)",
+                    ])
                 return retry
             }
         }
@@ -280,23 +286,28 @@ final class Reconciler: Sendable {
                 term.retryAt[key] = nil
                 outcome = try await register(plan, state: entry?.state, term: &term)
             } else {
-                outcome = RegistrationOutcome(ok: false, message: "\(key) cannot be registered (channel \(plan?.channel.rawValue ?? "none"))")
+                outcome = RegistrationOutcome(
+                    ok: false, message: "\(key) cannot be registered (channel \(plan?.channel.rawValue ?? "none"))")
             }
             result = command.result(ok: outcome.ok, message: outcome.message, by: by)
             try await term.states.answer(result)
         }
         metrics.command(kind: command.kind.rawValue, outcome: result.ok ? "applied" : "refused")
-        logger.info("command applied", metadata: [
-            "command.id": "\(command.id)", "command.kind": "\(command.kind)", LogKey.sourceKey: "\(key)",
-            "command.issuedBy": "\(command.issuedBy)", LogKey.outcome: "\(result.ok ? "ok" : "refused")", "message": "\(result.message)",
-        ])
+        logger.info(
+            "command applied",
+            metadata: [
+                "command.id": "\(command.id)", "command.kind": "\(command.kind)", LogKey.sourceKey: "\(key)",
+                "command.issuedBy": "\(command.issuedBy)", LogKey.outcome: "\(result.ok ? "ok" : "refused")",
+                "message": "\(result.message)",
+            ])
     }
 
     /// When the source key needs a registration, or nil when it needs none.
     func dueDate(_ plan: SourcePlan, state: SourceState?, term: Term, now: Date) -> Date? {
         let registered = state?.registered["event"] ?? []
         let desired = plan.events.desired
-        let hasWork = term.runs[plan.key] != nil
+        let hasWork =
+            term.runs[plan.key] != nil
             || (!desired.isEmpty && !(state?.active ?? false))
             || !plan.events.isSettled
             || (state?.lastError != nil && !(desired.isEmpty && registered.isEmpty))
@@ -344,8 +355,9 @@ final class Reconciler: Sendable {
                 attempt: run.attempt, source: SourceContext(key: plan.key))
             let event = RegisterEvent(
                 params: plan.params,
-                source: RegisterSource(key: plan.key, active: state?.active ?? false, data: state?.data ?? .object([:]),
-                                       url: url, secret: state?.secret),
+                source: RegisterSource(
+                    key: plan.key, active: state?.active ?? false, data: state?.data ?? .object([:]),
+                    url: url, secret: state?.secret),
                 options: ["event": plan.events])
             let result: RegisterResult
             do {
@@ -377,12 +389,15 @@ final class Reconciler: Sendable {
             term.checkedAt[plan.key] = Date()
             let outcome = plan.events.desired.isEmpty ? "removed" : (result == .unchanged ? "unchanged" : "registered")
             metrics.reconciliation(source: plan.key, outcome: outcome)
-            logger.info("source reconciled", metadata: [
-                LogKey.outcome: "\(outcome)", "events": "\(plan.events.desired)",
-                "missing": "\(plan.events.missing)", "orphaned": "\(plan.events.orphaned)",
-            ])
+            logger.info(
+                "source reconciled",
+                metadata: [
+                    LogKey.outcome: "\(outcome)", "events": "\(plan.events.desired)",
+                    "missing": "\(plan.events.missing)", "orphaned": "\(plan.events.orphaned)",
+                ])
             let events = plan.events.desired.sorted()
-            return RegistrationOutcome(ok: true, message: "\(plan.key) \(outcome)" + (events.isEmpty ? "" : ": events \(events.joined(separator: ", "))"))
+            return RegistrationOutcome(
+                ok: true, message: "\(plan.key) \(outcome)" + (events.isEmpty ? "" : ": events \(events.joined(separator: ", "))"))
         } catch {
             if error is LeadershipLost { throw error }
             if error is CancellationError || Task.isCancelled { throw CancellationError() }
@@ -396,9 +411,11 @@ final class Reconciler: Sendable {
             }
             let delay = backoff(afterFailures: attempts)
             term.retryAt[plan.key] = Date().addingTimeInterval(delay)
-            logger.warning("registration failed", metadata: [
-                LogKey.error: "\(RegistrationError.message(of: error))", "failures": "\(attempts)", "retryInSeconds": "\(delay)",
-            ])
+            logger.warning(
+                "registration failed",
+                metadata: [
+                    LogKey.error: "\(RegistrationError.message(of: error))", "failures": "\(attempts)", "retryInSeconds": "\(delay)",
+                ])
             return RegistrationOutcome(ok: false, message: "registration of \(plan.key) failed: \(RegistrationError.message(of: error))")
         }
     }

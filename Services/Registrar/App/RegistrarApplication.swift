@@ -44,7 +44,8 @@ public func buildRegistrar(
             do {
                 _ = try TriggerDeclaration(record: WireRecord(key: Array(change.key.utf8), value: value))
             } catch {
-                logger.warning("unreadable trigger declaration is ignored", metadata: [LogKey.jobId: "\(change.key)", LogKey.error: "\(error)"])
+                logger.warning(
+                    "unreadable trigger declaration is ignored", metadata: [LogKey.jobId: "\(change.key)", LogKey.error: "\(error)"])
             }
         }
         wakeup.signal()

@@ -84,7 +84,8 @@ public struct RegistrarConfiguration: Sendable {
         /// `--public-url`.
         @Option(help: "The receiver's public base URL [PUBLIC_URL].") public var publicURL: String?
         /// `--resync-interval`.
-        @Option(help: "How often active sources are checked at the provider, e.g. 5m [REGISTRAR_RESYNC_INTERVAL].") public var resyncInterval: String?
+        @Option(help: "How often active sources are checked at the provider, e.g. 5m [REGISTRAR_RESYNC_INTERVAL].") public
+            var resyncInterval: String?
         /// `--admin-host`, `--admin-port`.
         @OptionGroup public var admin: AdminOptions
 
@@ -93,12 +94,16 @@ public struct RegistrarConfiguration: Sendable {
     }
 
     /// Reads the environment, with parsed flags taking precedence.
-    public static func fromEnvironment(_ environment: ServiceEnvironment = ServiceEnvironment(), flags: Flags) throws -> RegistrarConfiguration {
+    public static func fromEnvironment(
+        _ environment: ServiceEnvironment = ServiceEnvironment(), flags: Flags
+    ) throws -> RegistrarConfiguration {
         try fromEnvironment(environment, overrides: Overrides(flags))
     }
 
     /// Reads the environment, with flags taking precedence.
-    public static func fromEnvironment(_ environment: ServiceEnvironment = ServiceEnvironment(), overrides: Overrides = .init()) throws -> RegistrarConfiguration {
+    public static func fromEnvironment(
+        _ environment: ServiceEnvironment = ServiceEnvironment(), overrides: Overrides = .init()
+    ) throws -> RegistrarConfiguration {
         let kafka = try environment.kafka(brokers: overrides.brokers)
         let sealer = try environment.sealer()
         let publicURL = try environment.required(
@@ -115,7 +120,8 @@ public struct RegistrarConfiguration: Sendable {
         configuration.attemptsPerRun = try environment.int("REGISTRAR_ATTEMPTS_PER_RUN", default: 5, range: 1...100)
         configuration.sessionTimeout = try environment.duration("REGISTRAR_SESSION_TIMEOUT", default: .seconds(10))
         configuration.adminHost = environment.string("REGISTRAR_ADMIN_HOST", override: overrides.adminHost) ?? "0.0.0.0"
-        configuration.adminPort = try environment.int("REGISTRAR_ADMIN_PORT", override: overrides.adminPort, default: 9091, range: 0...65535)
+        configuration.adminPort = try environment.int(
+            "REGISTRAR_ADMIN_PORT", override: overrides.adminPort, default: 9091, range: 0...65535)
         configuration.logLevel = try environment.logLevel(override: overrides.logLevel)
         return configuration
     }

@@ -17,20 +17,26 @@ public final class RegistrarMetrics: Sendable {
 
     /// Counts one registration by outcome: `registered`, `unchanged`, `removed` or `failed`.
     func reconciliation(source: String, outcome: String) {
-        counter("reconciliations", [("source", source), ("outcome", outcome)],
-                help: "Registrations by source key and outcome").increment()
+        counter(
+            "reconciliations", [("source", source), ("outcome", outcome)],
+            help: "Registrations by source key and outcome"
+        ).increment()
     }
 
     /// Counts a failed registration attempt.
     func failure(source: String) {
-        counter("failures", [("source", source)],
-                help: "Failed registration attempts by source key").increment()
+        counter(
+            "failures", [("source", source)],
+            help: "Failed registration attempts by source key"
+        ).increment()
     }
 
     /// Counts one applied command by kind and outcome: `applied` or `refused`.
     func command(kind: String, outcome: String) {
-        counter("commands", [("kind", kind), ("outcome", outcome)],
-                help: "Commands applied by kind and outcome").increment()
+        counter(
+            "commands", [("kind", kind), ("outcome", outcome)],
+            help: "Commands applied by kind and outcome"
+        ).increment()
     }
 
     /// Counts a leadership term that ended because it could no longer write (fenced by another leader).

@@ -60,10 +60,12 @@ extension SourceCommandEffect {
     /// The effect of `command` on a source whose newest entry is `entry` and whose declarations plan
     /// `plan` (nil when no job declares it and it has no state). `set-secret` is refused, changing
     /// nothing, when the command's sealed secret or the existing state does not unseal with `sealer`.
-    static func of(_ command: CommandRecord, entry: SourceEntry?, plan: SourcePlan?, sealer: SecretSealer, now: Date) -> SourceCommandEffect {
+    static func of(_ command: CommandRecord, entry: SourceEntry?, plan: SourcePlan?, sealer: SecretSealer, now: Date) -> SourceCommandEffect
+    {
         let key = command.target
         if case .unreadable(let reason)? = entry {
-            return .refuse("""
+            return .refuse(
+                """
                 the state of \(key) on the sources topic cannot be read with the registrar's TRIBUTARY_SECRET_KEY \
                 (\(reason)); nothing was changed. Run the registrar, the receiver and the tool with the key that sealed it.
                 """)
@@ -75,7 +77,8 @@ extension SourceCommandEffect {
             }
             let secret: String
             do { secret = try sealer.unseal(sealed) } catch {
-                return .refuse("""
+                return .refuse(
+                    """
                     the secret in this command does not unseal with the registrar's TRIBUTARY_SECRET_KEY: the sender's \
                     TRIBUTARY_SECRET_KEY is another key; nothing was changed. Use the key the registrar and the receiver use.
                     """)
@@ -91,7 +94,8 @@ extension SourceCommandEffect {
             }
             state.secret = secret
             state.updatedAt = now
-            return .write(state, message: entry == nil ? "source \(key) created (\(state.sourceId)) with its secret" : "secret set for \(key)")
+            return .write(
+                state, message: entry == nil ? "source \(key) created (\(state.sourceId)) with its secret" : "secret set for \(key)")
         case .clearSecret:
             guard var state = entry?.state else { return .refuse("there is no source \(key); nothing was changed") }
             guard state.secret != nil else { return .unchanged("\(key) has no secret") }
@@ -133,9 +137,11 @@ final class CommandFollower: Sendable {
                 do {
                     record = try CommandTopicRecord(record: WireRecord(message))
                 } catch {
-                    logger.warning("unreadable record on the commands topic is ignored", metadata: [
-                        LogKey.offset: "\(message.offset)", LogKey.error: "\(error)",
-                    ])
+                    logger.warning(
+                        "unreadable record on the commands topic is ignored",
+                        metadata: [
+                            LogKey.offset: "\(message.offset)", LogKey.error: "\(error)",
+                        ])
                     continue
                 }
                 let waiting = queue.withLock { queue in

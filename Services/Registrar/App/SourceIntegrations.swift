@@ -57,8 +57,10 @@ extension SourceStateTable {
     /// Records a failed registration or poll of `plan`: counted in `metrics`, written on the source's
     /// newest state (else `fallback`, else a new state for `url`) with its failures counted. A write
     /// that fails for another reason than lost leadership is logged, not thrown. Returns the state as recorded.
-    func recordFailure(_ error: any Error, of plan: SourcePlan, fallback: SourceState?, url: String? = nil,
-                       metrics: RegistrarMetrics, logger: Logger) async throws -> SourceState {
+    func recordFailure(
+        _ error: any Error, of plan: SourcePlan, fallback: SourceState?, url: String? = nil,
+        metrics: RegistrarMetrics, logger: Logger
+    ) async throws -> SourceState {
         metrics.failure(source: plan.key)
         metrics.reconciliation(source: plan.key, outcome: "failed")
         var failed = (state(plan.key) ?? fallback ?? plan.newState(url: url)).recordingFailure(RegistrationError.message(of: error))

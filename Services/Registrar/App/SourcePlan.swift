@@ -33,9 +33,12 @@ struct SourcePlan: Sendable, Hashable {
     /// The plan of one source key from its declarations and state; nil when it has neither.
     static func plan(_ key: String, declared: [TriggerDeclaration], state: SourceState?) -> SourcePlan? {
         let group = declared.sorted { $0.jobId < $1.jobId }
-        guard let source = group.first?.source ?? state.map({
-            TriggerSource(channel: $0.channel, id: $0.sourceId, version: $0.version, key: $0.key, params: $0.params)
-        }) else { return nil }
+        guard
+            let source = group.first?.source
+                ?? state.map({
+                    TriggerSource(channel: $0.channel, id: $0.sourceId, version: $0.version, key: $0.key, params: $0.params)
+                })
+        else { return nil }
         let desired = Set(group.flatMap(\.events))
         return SourcePlan(
             key: key, sourceId: source.id, version: source.version, channel: source.channel, params: source.params,

@@ -19,8 +19,10 @@ final class SourceStateTable: Sendable {
     private let topic: String
     private let commandsTopic: String
 
-    init(configuration: KafkaConfiguration, topics: TributaryTopics, sealer: SecretSealer, writer: LeaderWriter,
-         logger: Logger, onChange: @escaping @Sendable () -> Void) throws {
+    init(
+        configuration: KafkaConfiguration, topics: TributaryTopics, sealer: SecretSealer, writer: LeaderWriter,
+        logger: Logger, onChange: @escaping @Sendable () -> Void
+    ) throws {
         let pending = PendingWrites()
         self.pending = pending
         self.sealer = sealer

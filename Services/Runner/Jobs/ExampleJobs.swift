@@ -19,7 +19,8 @@ public enum ExampleJobs {
     static let stripe = StripeIntegration(configuration: StripeConfiguration(apiKey: environment["STRIPE_API_KEY"] ?? ""))
     static let github = GitHubIntegration(configuration: GitHubConfiguration(token: environment["GITHUB_TOKEN"] ?? ""))
     /// The repository whose pushes `github-on-push` follows (`EXAMPLE_GITHUB_REPOSITORY`, `owner/name`).
-    static let repository = GitHubHookOwner(key: environment["EXAMPLE_GITHUB_REPOSITORY"] ?? "") ?? .repository(owner: "acme", name: "website")
+    static let repository =
+        GitHubHookOwner(key: environment["EXAMPLE_GITHUB_REPOSITORY"] ?? "") ?? .repository(owner: "acme", name: "website")
 
     /// The seed's job: on Stripe's `price.created`, log "price created!" with the currency.
     static let stripeOnPrice = Job(

@@ -22,8 +22,10 @@ public struct Provider: Sendable {
     public var events: [ProviderEvent]
 
     /// A provider.
-    public init(id: String, name: String, summary: String, variables: [ProviderVariable] = [],
-                sourceKeys: [SourceKeyRule] = [], events: [ProviderEvent] = []) {
+    public init(
+        id: String, name: String, summary: String, variables: [ProviderVariable] = [],
+        sourceKeys: [SourceKeyRule] = [], events: [ProviderEvent] = []
+    ) {
         self.id = id
         self.name = name
         self.summary = summary
@@ -111,8 +113,10 @@ public struct ProviderEnvironment: Sendable {
     public var logger: Logger
 
     /// An environment.
-    public init(values: [String: String], hasCredential: Bool, httpClient: HTTPClient = .shared,
-                logger: Logger = Logger(label: "tributary.integrations")) {
+    public init(
+        values: [String: String], hasCredential: Bool, httpClient: HTTPClient = .shared,
+        logger: Logger = Logger(label: "tributary.integrations")
+    ) {
         self.values = values
         self.hasCredential = hasCredential
         self.httpClient = httpClient

@@ -41,15 +41,22 @@ struct ProviderHTTP: Sendable {
             let retriable: Bool
             var retryAfter: Duration?
             do {
-                let response = try await httpClient.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+                let response = try await httpClient.execute(
+                    request,
+                    timeout: .nanoseconds(
+                        Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
                 let collected = try await response.body.collect(upTo: 16 * 1024 * 1024)
                 let bytes = Array(collected.readableBytesView)
                 let status = Int(response.status.code)
-                logger.debug("provider call", metadata: ["provider": "\(provider)", "call": "\(operation)", "status": "\(status)", "attempt": "\(attempt)"])
+                logger.debug(
+                    "provider call",
+                    metadata: ["provider": "\(provider)", "call": "\(operation)", "status": "\(status)", "attempt": "\(attempt)"])
                 if (200..<300).contains(status) { return Response(status: status, headers: response.headers, body: bytes) }
                 retryAfter = Self.retryAfter(response.headers)
-                failure = ProviderAPIError(provider: provider, operation: operation, status: status, message: errorMessage(status, bytes), retryAfter: retryAfter)
-                retriable = ((status >= 500 && retryTransient) || isRateLimited(status, response.headers))
+                failure = ProviderAPIError(
+                    provider: provider, operation: operation, status: status, message: errorMessage(status, bytes), retryAfter: retryAfter)
+                retriable =
+                    ((status >= 500 && retryTransient) || isRateLimited(status, response.headers))
                     && (retryAfter ?? .zero) <= retryPolicy.maxRetryAfter
             } catch {
                 failure = ProviderAPIError(provider: provider, operation: operation, status: nil, message: "\(error)")
@@ -58,7 +65,12 @@ struct ProviderHTTP: Sendable {
             guard retriable else { throw failure }
             guard attempt < retryPolicy.maxAttempts else { throw failure }
             let delay = retryPolicy.delay(afterAttempt: attempt, retryAfter: retryAfter)
-            logger.notice("provider call will be retried", metadata: ["provider": "\(provider)", "call": "\(operation)", "status": "\(failure.status.map(String.init) ?? "none")", "attempt": "\(attempt)", "delay": "\(delay)"])
+            logger.notice(
+                "provider call will be retried",
+                metadata: [
+                    "provider": "\(provider)", "call": "\(operation)", "status": "\(failure.status.map(String.init) ?? "none")",
+                    "attempt": "\(attempt)", "delay": "\(delay)",
+                ])
             try await Task.sleep(for: delay)
         }
     }

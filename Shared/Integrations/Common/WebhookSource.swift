@@ -57,9 +57,11 @@ public struct WebhookHandler<Params: Sendable>: Sendable {
     public var parse: Parse
 
     /// A handler; by default a source without a secret is `the source has no signing secret yet`.
-    public init(scheme: any WebhookSignatureScheme,
-                missingSecret: @escaping @Sendable (HandlerState<Params>) -> String = { _ in "the source has no signing secret yet" },
-                parse: @escaping Parse) {
+    public init(
+        scheme: any WebhookSignatureScheme,
+        missingSecret: @escaping @Sendable (HandlerState<Params>) -> String = { _ in "the source has no signing secret yet" },
+        parse: @escaping Parse
+    ) {
         self.scheme = scheme
         self.missingSecret = missingSecret
         self.parse = parse

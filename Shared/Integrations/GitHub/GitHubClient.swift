@@ -16,7 +16,8 @@ public struct GitHubClient: Sendable {
     public init(configuration: GitHubConfiguration, httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "tributary.github")) {
         self.configuration = configuration
         self.http = ProviderHTTP(
-            provider: "GitHub", httpClient: httpClient, retryPolicy: configuration.retryPolicy, logger: logger, timeout: configuration.requestTimeout,
+            provider: "GitHub", httpClient: httpClient, retryPolicy: configuration.retryPolicy, logger: logger,
+            timeout: configuration.requestTimeout,
             errorMessage: GitHubClient.errorMessage
         )
     }
@@ -29,7 +30,9 @@ public struct GitHubClient: Sendable {
         while let url = next {
             // Our token goes only to our API, and a page is read once (no loop on a bad Link header).
             guard url.hasPrefix(configuration.apiBase + "/"), visited.insert(url).inserted else {
-                throw ProviderAPIError(provider: "GitHub", operation: "GET \(owner.hooksPath)", status: nil, message: "refusing to follow the Link header to \(url)")
+                throw ProviderAPIError(
+                    provider: "GitHub", operation: "GET \(owner.hooksPath)", status: nil,
+                    message: "refusing to follow the Link header to \(url)")
             }
             let response = try await send(.GET, url: url, path: owner.hooksPath, body: nil)
             hooks += try decode([GitHubHook].self, response, path: owner.hooksPath)
@@ -41,12 +44,15 @@ public struct GitHubClient: Sendable {
     /// Creates a JSON hook for `events` at `url`, signed with `secret`. Not retried on 5xx (see the type).
     public func createHook(on owner: GitHubHookOwner, url: String, events: [String], secret: String) async throws -> GitHubHook {
         let body = HookBody(name: "web", active: true, events: events, config: .init(url: url, secret: secret))
-        let response = try await send(.POST, url: configuration.apiBase + owner.hooksPath, path: owner.hooksPath, body: body, retryTransient: false)
+        let response = try await send(
+            .POST, url: configuration.apiBase + owner.hooksPath, path: owner.hooksPath, body: body, retryTransient: false)
         return try decode(GitHubHook.self, response, path: owner.hooksPath)
     }
 
     /// Sets a hook's URL, events and active flag, and its secret when one is given.
-    public func updateHook(on owner: GitHubHookOwner, id: Int64, url: String, events: [String], secret: String?, active: Bool = true) async throws -> GitHubHook {
+    public func updateHook(
+        on owner: GitHubHookOwner, id: Int64, url: String, events: [String], secret: String?, active: Bool = true
+    ) async throws -> GitHubHook {
         let path = owner.hooksPath + "/\(id)"
         let body = HookBody(name: nil, active: active, events: events, config: .init(url: url, secret: secret))
         let response = try await send(.PATCH, url: configuration.apiBase + path, path: path, body: body)
@@ -81,7 +87,9 @@ public struct GitHubClient: Sendable {
         var config: Config
     }
 
-    fileprivate func send(_ method: HTTPMethod, url: String, path: String, body: HookBody?, retryTransient: Bool = true) async throws -> ProviderHTTP.Response {
+    fileprivate func send(
+        _ method: HTTPMethod, url: String, path: String, body: HookBody?, retryTransient: Bool = true
+    ) async throws -> ProviderHTTP.Response {
         var headers = HTTPHeaders()
         headers.add(name: "Authorization", value: "Bearer \(configuration.token)")
         headers.add(name: "Accept", value: "application/vnd.github+json")
@@ -92,7 +100,9 @@ public struct GitHubClient: Sendable {
             headers.add(name: "Content-Type", value: "application/json")
             bytes = Array(try JSONEncoder().encode(body))
         }
-        return try await http.send(method: method, url: url, path: path, headers: headers, body: bytes, retryTransient: retryTransient, isRateLimited: Self.isRateLimited)
+        return try await http.send(
+            method: method, url: url, path: path, headers: headers, body: bytes, retryTransient: retryTransient,
+            isRateLimited: Self.isRateLimited)
     }
 
     fileprivate func decode<T: Decodable>(_ type: T.Type, _ response: ProviderHTTP.Response, path: String) throws -> T {
@@ -105,7 +115,8 @@ public struct GitHubClient: Sendable {
 
     /// GitHub signals rate limits with 429, or 403 with `retry-after` or an exhausted `x-ratelimit-remaining`.
     static let isRateLimited: @Sendable (Int, HTTPHeaders) -> Bool = { status, headers in
-        status == 429 || (status == 403 && (headers.first(name: "retry-after") != nil || headers.first(name: "x-ratelimit-remaining") == "0"))
+        status == 429
+            || (status == 403 && (headers.first(name: "retry-after") != nil || headers.first(name: "x-ratelimit-remaining") == "0"))
     }
 
     /// The `rel="next"` URL of a `Link` header.

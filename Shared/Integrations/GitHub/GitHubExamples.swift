@@ -14,12 +14,15 @@ enum GitHubExamples {
         "ref": "refs/heads/main", "before": "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
         "after": "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c", "created": false, "deleted": false, "forced": false,
         "compare": "https://github.com/acme/web/compare/6113728f27ae...0d1a26e67d8f",
-        "commits": [[
-            "id": "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c", "message": "Fix checkout total rounding",
-            "timestamp": "2024-07-25T14:02:11+02:00", "url": "https://github.com/acme/web/commit/0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c",
-            "author": ["name": "Mona Octocat", "email": "mona@acme.example", "username": "octocat"],
-            "added": [], "removed": [], "modified": ["src/checkout.ts"],
-        ]],
+        "commits": [
+            [
+                "id": "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c", "message": "Fix checkout total rounding",
+                "timestamp": "2024-07-25T14:02:11+02:00",
+                "url": "https://github.com/acme/web/commit/0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c",
+                "author": ["name": "Mona Octocat", "email": "mona@acme.example", "username": "octocat"],
+                "added": [], "removed": [], "modified": ["src/checkout.ts"],
+            ]
+        ],
         "head_commit": ["id": "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c", "message": "Fix checkout total rounding"],
         "pusher": ["name": "octocat", "email": "mona@acme.example"],
         "repository": repository, "organization": organization, "sender": sender,
@@ -45,7 +48,9 @@ enum GitHubExamples {
         "created_at": "2024-07-25T10:00:00Z", "updated_at": "2024-07-25T10:00:00Z",
     ]
 
-    static let issues: JSON = ["action": "opened", "issue": issue, "repository": repository, "organization": organization, "sender": sender]
+    static let issues: JSON = [
+        "action": "opened", "issue": issue, "repository": repository, "organization": organization, "sender": sender,
+    ]
 
     static let issueComment: JSON = [
         "action": "created", "issue": issue,
@@ -79,10 +84,15 @@ enum GitHubExamples {
         "repository": repository, "organization": organization, "sender": sender,
     ]
 
-    static let star: JSON = ["action": "created", "starred_at": "2024-07-25T15:00:00Z", "repository": repository, "organization": organization, "sender": sender]
+    static let star: JSON = [
+        "action": "created", "starred_at": "2024-07-25T15:00:00Z", "repository": repository, "organization": organization, "sender": sender,
+    ]
 
     static let fork: JSON = [
-        "forkee": ["id": 830_000_001, "name": "web", "full_name": "octocat/web", "html_url": "https://github.com/octocat/web", "fork": true, "owner": ["login": "octocat", "id": 583_231]],
+        "forkee": [
+            "id": 830_000_001, "name": "web", "full_name": "octocat/web", "html_url": "https://github.com/octocat/web", "fork": true,
+            "owner": ["login": "octocat", "id": 583_231],
+        ],
         "repository": repository, "organization": organization, "sender": sender,
     ]
 

@@ -13,7 +13,10 @@ public struct GitHubIntegration: Integration {
     public let client: GitHubClient
 
     /// An integration.
-    public init(id: String = "github", configuration: GitHubConfiguration, httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "tributary.github")) {
+    public init(
+        id: String = "github", configuration: GitHubConfiguration, httpClient: HTTPClient = .shared,
+        logger: Logger = Logger(label: "tributary.github")
+    ) {
         self.id = id
         self.configuration = configuration
         self.client = GitHubClient(configuration: configuration, httpClient: httpClient, logger: logger)
@@ -26,7 +29,9 @@ public struct GitHubIntegration: Integration {
 
     /// A trigger on `event` from the hook of `target`, limited to `actions` when given (a filter on the
     /// payload's `action`), and to `filter`.
-    public func trigger(_ event: EventSpecification<JSON>, on target: GitHubHookOwner, actions: [String] = [], filter: EventFilter = .all) -> Trigger<JSON> {
+    public func trigger(
+        _ event: EventSpecification<JSON>, on target: GitHubHookOwner, actions: [String] = [], filter: EventFilter = .all
+    ) -> Trigger<JSON> {
         let actionFilter = actions.isEmpty ? EventFilter.all : EventFilter(["action": .array(actions.map(JSON.string))])
         return Trigger(event: event, source: source, params: GitHubSourceParams(target), filter: EventFilter.merge(actionFilter, filter))
     }

@@ -9,14 +9,17 @@ extension GitHubIntegration: ProviderIntegration {
             SourceKeyRule(form: "owner/repo") { key in
                 let parts = key.split(separator: "/", omittingEmptySubsequences: false)
                 guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
-                return SourceState(key: key, sourceId: "github.webhook", params: ["owner": .string(String(parts[0])), "repository": .string(String(parts[1]))], active: true)
-            },
+                return SourceState(
+                    key: key, sourceId: "github.webhook",
+                    params: ["owner": .string(String(parts[0])), "repository": .string(String(parts[1]))], active: true)
+            }
         ],
         events: GitHubEvents.all.map(ProviderEvent.init))
 
     /// Reads `GITHUB_TOKEN` and `GITHUB_API_BASE`.
     public static func build(from environment: ProviderEnvironment) throws(ConfigurationError) -> GitHubIntegration {
-        let configuration = environment.hasCredential
+        let configuration =
+            environment.hasCredential
             ? try GitHubConfiguration.fromEnvironment(environment.values)
             : GitHubConfiguration(token: "", apiBase: environment.value("GITHUB_API_BASE", or: "https://api.github.com"))
         return GitHubIntegration(configuration: configuration, httpClient: environment.httpClient, logger: environment.logger)

@@ -16,15 +16,21 @@ extension GitHubIntegration {
     }
 
     /// Creates a JSON hook signed with `secret` (never recorded: GitHub does not return it).
-    public func createHook(_ io: IO, _ key: String, on target: GitHubHookOwner, url: String, events: [String], secret: String) async throws -> GitHubHook {
+    public func createHook(
+        _ io: IO, _ key: String, on target: GitHubHookOwner, url: String, events: [String], secret: String
+    ) async throws -> GitHubHook {
         let client = self.client
         return try await task(io, key, retry: .none) { try await client.createHook(on: target, url: url, events: events, secret: secret) }
     }
 
     /// Sets a hook's URL, events, secret and active flag.
-    public func updateHook(_ io: IO, _ key: String, on target: GitHubHookOwner, id: Int64, url: String, events: [String], secret: String?, active: Bool = true) async throws -> GitHubHook {
+    public func updateHook(
+        _ io: IO, _ key: String, on target: GitHubHookOwner, id: Int64, url: String, events: [String], secret: String?, active: Bool = true
+    ) async throws -> GitHubHook {
         let client = self.client
-        return try await task(io, key, retry: .none) { try await client.updateHook(on: target, id: id, url: url, events: events, secret: secret, active: active) }
+        return try await task(io, key, retry: .none) {
+            try await client.updateHook(on: target, id: id, url: url, events: events, secret: secret, active: active)
+        }
     }
 
     /// Deletes a hook; one already gone counts as deleted.

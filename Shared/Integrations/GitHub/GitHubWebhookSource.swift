@@ -23,20 +23,24 @@ struct GitHubWebhookSource: Sendable {
         let name = try delivery.requiredHeader("X-GitHub-Event")
         let id = try delivery.requiredHeader("X-GitHub-Delivery")
         if delivery.header("Content-Type")?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {
-            throw SourceRejection.malformedBody("form-encoded deliveries are not supported; set the hook's content type to application/json")
+            throw SourceRejection.malformedBody(
+                "form-encoded deliveries are not supported; set the hook's content type to application/json")
         }
         let payload = try delivery.json()
         guard payload.objectValue != nil else { throw SourceRejection.malformedBody("the body is not a JSON object") }
         if name == "ping" {
-            return HandlerResult(events: [], response: SourceResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(#"{"ok":true}"#.utf8)))
+            return HandlerResult(
+                events: [],
+                response: SourceResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(#"{"ok":true}"#.utf8)))
         }
         var context: [String: JSON] = ["delivery": .string(id)]
         if let hookId = delivery.header("X-GitHub-Hook-ID") { context["hookId"] = .string(hookId) }
         if let type = delivery.header("X-GitHub-Hook-Installation-Target-Type") { context["targetType"] = .string(type) }
         if let targetId = delivery.header("X-GitHub-Hook-Installation-Target-ID") { context["targetId"] = .string(targetId) }
         return HandlerResult(events: [
-            EventRecord(id: id, name: name, source: GitHubEvents.source, timestamp: delivery.now, payload: payload,
-                        context: .object(context), payloadBytes: delivery.body)
+            EventRecord(
+                id: id, name: name, source: GitHubEvents.source, timestamp: delivery.now, payload: payload,
+                context: .object(context), payloadBytes: delivery.body)
         ])
     }
 
@@ -74,12 +78,15 @@ struct GitHubWebhookSource: Sendable {
                     try await github.deleteHook(io, "delete-hook-\(extra.id)", on: target, id: extra.id)
                 }
                 // The task key names the secret's fingerprint: a replayed attempt with another secret sends it.
-                let updated = try await github.updateHook(io, "update-hook-\(Self.fingerprint(secret))", on: target, id: hook.id, url: source.url, events: desired, secret: secret)
+                let updated = try await github.updateHook(
+                    io, "update-hook-\(Self.fingerprint(secret))", on: target, id: hook.id, url: source.url, events: desired, secret: secret
+                )
                 return try registered(updated, secret: secret, events: desired)
             }
             let secret = GitHubSignature.generateSecret()
             do {
-                let created = try await github.createHook(io, "create-hook-\(round)-\(Self.fingerprint(secret))", on: target, url: source.url, events: desired, secret: secret)
+                let created = try await github.createHook(
+                    io, "create-hook-\(round)-\(Self.fingerprint(secret))", on: target, url: source.url, events: desired, secret: secret)
                 return try registered(created, secret: secret, events: desired)
             } catch let error as TaskFailedError where round == 1 && isAmbiguous(error.underlying) {
                 // The hook may exist now (a lost answer, or a concurrent create): look again rather than
@@ -87,7 +94,9 @@ struct GitHubWebhookSource: Sendable {
                 continue
             }
         }
-        throw ProviderAPIError(provider: "GitHub", operation: "POST \(target.hooksPath)", status: nil, message: "could not create or find the hook for \(source.url)")
+        throw ProviderAPIError(
+            provider: "GitHub", operation: "POST \(target.hooksPath)", status: nil,
+            message: "could not create or find the hook for \(source.url)")
     }
 
     /// 8 hex digits of SHA-256(secret): tells secrets apart in task keys without revealing them.

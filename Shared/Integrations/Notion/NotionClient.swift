@@ -21,7 +21,9 @@ public struct NotionClient: Sendable {
 
     /// One page of the database's pages edited at or after `editedOnOrAfter` (all when nil), oldest edit
     /// first, starting at `startCursor`.
-    public func queryDatabase(id: String, editedOnOrAfter: String?, startCursor: String?, pageSize: Int = 100) async throws -> NotionQueryResult {
+    public func queryDatabase(
+        id: String, editedOnOrAfter: String?, startCursor: String?, pageSize: Int = 100
+    ) async throws -> NotionQueryResult {
         var body: [String: JSON] = [
             "sorts": [["timestamp": "last_edited_time", "direction": "ascending"]],
             "page_size": .number(Double(pageSize)),
@@ -37,12 +39,14 @@ public struct NotionClient: Sendable {
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "User-Agent", value: "Tributary/1.0")
         // A query reads only, so it is safe to repeat after a 5xx.
-        let response = try await http.send(method: .POST, url: configuration.apiBase + path, path: path, headers: headers,
-                                           body: JSON.object(body).encoded())
+        let response = try await http.send(
+            method: .POST, url: configuration.apiBase + path, path: path, headers: headers,
+            body: JSON.object(body).encoded())
         do {
             return try JSONDecoder().decode(NotionQueryResult.self, from: Data(response.body))
         } catch {
-            throw ProviderAPIError(provider: "Notion", operation: "POST \(path)", status: response.status, message: "unexpected answer: \(error)")
+            throw ProviderAPIError(
+                provider: "Notion", operation: "POST \(path)", status: response.status, message: "unexpected answer: \(error)")
         }
     }
 

@@ -13,7 +13,10 @@ public struct NotionConfiguration: Sendable {
     public var requestTimeout: Duration
 
     /// A configuration.
-    public init(token: String, apiBase: String = "https://api.notion.com", retryPolicy: RetryPolicy = RetryPolicy(), requestTimeout: Duration = .seconds(30)) {
+    public init(
+        token: String, apiBase: String = "https://api.notion.com", retryPolicy: RetryPolicy = RetryPolicy(),
+        requestTimeout: Duration = .seconds(30)
+    ) {
         self.token = token
         self.apiBase = apiBase.hasSuffix("/") ? String(apiBase.dropLast()) : apiBase
         self.retryPolicy = retryPolicy

@@ -20,7 +20,9 @@ struct NotionDatabaseSource: Sendable {
             key: { $0.key },
             interval: { $0.interval },
             validate: { params in
-                guard !params.databaseId.isEmpty else { throw SourceParamsError(sourceId: "notion.database", message: "databaseId is empty") }
+                guard !params.databaseId.isEmpty else {
+                    throw SourceParamsError(sourceId: "notion.database", message: "databaseId is empty")
+                }
                 if let seconds = params.intervalSeconds, !(seconds > 0) {
                     throw SourceParamsError(sourceId: "notion.database", message: "intervalSeconds must be positive")
                 }
@@ -60,12 +62,16 @@ struct NotionDatabaseSource: Sendable {
             newest = max(newest ?? edited, edited)
             var found: [EventRecord] = []
             if created == edited || (since.map { created > $0 } ?? false) {
-                found.append(EventRecord(id: page.id, name: NotionEvents.pageCreated.name, source: NotionEvents.source,
-                                         timestamp: created, payload: payload))
+                found.append(
+                    EventRecord(
+                        id: page.id, name: NotionEvents.pageCreated.name, source: NotionEvents.source,
+                        timestamp: created, payload: payload))
             }
             if created != edited {
-                found.append(EventRecord(id: "\(page.id)@\(page.lastEditedTime)", name: NotionEvents.pageUpdated.name,
-                                         source: NotionEvents.source, timestamp: edited, payload: payload))
+                found.append(
+                    EventRecord(
+                        id: "\(page.id)@\(page.lastEditedTime)", name: NotionEvents.pageUpdated.name,
+                        source: NotionEvents.source, timestamp: edited, payload: payload))
             }
             for event in found {
                 candidates.append((event.id, edited))

@@ -13,8 +13,10 @@ public struct NotionIntegration: Integration {
     public let client: NotionClient
 
     /// An integration.
-    public init(id: String = "notion", configuration: NotionConfiguration, httpClient: HTTPClient = .shared,
-                logger: Logger = Logger(label: "tributary.notion")) {
+    public init(
+        id: String = "notion", configuration: NotionConfiguration, httpClient: HTTPClient = .shared,
+        logger: Logger = Logger(label: "tributary.notion")
+    ) {
         self.id = id
         self.configuration = configuration
         self.client = NotionClient(configuration: configuration, httpClient: httpClient, logger: logger)
@@ -27,10 +29,13 @@ public struct NotionIntegration: Integration {
 
     /// A trigger on `event` (`NotionEvents.pageCreated` or `.pageUpdated`) of the database `databaseId`,
     /// polled every `interval` (default 60 s).
-    public func trigger(_ event: EventSpecification<NotionPage>, database databaseId: String, interval: Duration? = nil,
-                        filter: EventFilter = .all) -> Trigger<NotionPage> {
+    public func trigger(
+        _ event: EventSpecification<NotionPage>, database databaseId: String, interval: Duration? = nil,
+        filter: EventFilter = .all
+    ) -> Trigger<NotionPage> {
         let seconds = interval.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
-        return Trigger(event: event, source: source.externalSource,
-                       params: NotionSourceParams(databaseId: databaseId, intervalSeconds: seconds), filter: filter)
+        return Trigger(
+            event: event, source: source.externalSource,
+            params: NotionSourceParams(databaseId: databaseId, intervalSeconds: seconds), filter: filter)
     }
 }

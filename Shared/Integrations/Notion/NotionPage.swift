@@ -16,7 +16,9 @@ public struct NotionPage: Sendable, Hashable, Codable {
     public var properties: JSON
 
     /// A page.
-    public init(id: String, createdTime: String, lastEditedTime: String, archived: Bool? = nil, url: String? = nil, properties: JSON = .object([:])) {
+    public init(
+        id: String, createdTime: String, lastEditedTime: String, archived: Bool? = nil, url: String? = nil, properties: JSON = .object([:])
+    ) {
         self.id = id; self.createdTime = createdTime; self.lastEditedTime = lastEditedTime
         self.archived = archived; self.url = url; self.properties = properties
     }

@@ -10,7 +10,8 @@ extension NotionIntegration: ProviderIntegration {
 
     /// Reads `NOTION_TOKEN` and `NOTION_API_BASE`.
     public static func build(from environment: ProviderEnvironment) throws(ConfigurationError) -> NotionIntegration {
-        let configuration = environment.hasCredential
+        let configuration =
+            environment.hasCredential
             ? try NotionConfiguration.fromEnvironment(environment.values)
             : NotionConfiguration(token: "", apiBase: environment.value("NOTION_API_BASE", or: "https://api.notion.com"))
         return NotionIntegration(configuration: configuration, httpClient: environment.httpClient, logger: environment.logger)

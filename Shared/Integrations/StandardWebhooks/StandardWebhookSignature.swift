@@ -26,8 +26,9 @@ public struct StandardWebhookSignature: WebhookSignatureScheme {
 
     /// Checks the request's three headers against its body and `secret` at `now`.
     public func verify(_ request: SourceRequest, secret: String, now: Date) throws {
-        try verify(body: request.body, id: request.header(Self.idHeader), timestamp: request.header(Self.timestampHeader),
-                   signature: request.header(Self.signatureHeader), secret: secret, now: now)
+        try verify(
+            body: request.body, id: request.header(Self.idHeader), timestamp: request.header(Self.timestampHeader),
+            signature: request.header(Self.signatureHeader), secret: secret, now: now)
     }
 
     /// Checks the three headers against `body` and `secret` at time `now`; returns the message id.

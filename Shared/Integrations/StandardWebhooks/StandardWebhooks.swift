@@ -19,18 +19,24 @@ public struct StandardWebhooks: Sendable {
         .webhook(
             id: "standardwebhooks", key: { $0.key },
             validate: { params in
-                guard !params.name.isEmpty, params.name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
-                    throw SourceParamsError(sourceId: "standardwebhooks", message: "name '\(params.name)' must be letters, digits, '-', '_' or '.'")
+                guard !params.name.isEmpty, params.name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." })
+                else {
+                    throw SourceParamsError(
+                        sourceId: "standardwebhooks", message: "name '\(params.name)' must be letters, digits, '-', '_' or '.'")
                 }
             },
             handler: WebhookHandler(
                 scheme: signature,
-                missingSecret: { "no secret is configured for \($0.params.key); run `tributary sources set-secret \($0.params.key) whsec_…`" },
+                missingSecret: {
+                    "no secret is configured for \($0.params.key); run `tributary sources set-secret \($0.params.key) whsec_…`"
+                },
                 parse: { delivery, state in try Self.parse(delivery, params: state.params) }))
     }
 
     /// An event specification for the sender's event `type`, e.g. `event("email.delivered", source: "resend.com", …)`.
-    public static func event(_ type: String, title: String, source: String, icon: String? = nil, example: JSON? = nil) -> EventSpecification<JSON> {
+    public static func event(
+        _ type: String, title: String, source: String, icon: String? = nil, example: JSON? = nil
+    ) -> EventSpecification<JSON> {
         EventSpecification(
             name: type, title: title, source: source, icon: icon,
             examples: example.map { [EventExample(id: type, name: title, icon: icon, payload: $0)] } ?? [],
@@ -56,10 +62,13 @@ public struct StandardWebhooks: Sendable {
         guard let type = payload["type"]?.stringValue, !type.isEmpty else {
             throw SourceRejection.malformedBody("the payload has no string 'type'")
         }
-        let signedAt = delivery.header(StandardWebhookSignature.timestampHeader).flatMap(Double.init).map { Date(timeIntervalSince1970: $0) } ?? delivery.now
+        let signedAt =
+            delivery.header(StandardWebhookSignature.timestampHeader).flatMap(Double.init).map { Date(timeIntervalSince1970: $0) }
+            ?? delivery.now
         return HandlerResult(events: [
-            EventRecord(id: id, name: type, source: params.source, timestamp: signedAt, payload: payload,
-                        context: ["webhookId": .string(id), "timestamp": payload["timestamp"] ?? .null], payloadBytes: delivery.body)
+            EventRecord(
+                id: id, name: type, source: params.source, timestamp: signedAt, payload: payload,
+                context: ["webhookId": .string(id), "timestamp": payload["timestamp"] ?? .null], payloadBytes: delivery.body)
         ])
     }
 }

@@ -8,8 +8,10 @@ extension StandardWebhooks: ProviderIntegration {
         sourceKeys: [
             SourceKeyRule(form: "webhooks.<name>") { key in
                 guard key.hasPrefix("webhooks."), key.count > "webhooks.".count else { return nil }
-                return SourceState(key: key, sourceId: "standardwebhooks", params: ["name": .string(String(key.dropFirst("webhooks.".count)))], active: true)
-            },
+                return SourceState(
+                    key: key, sourceId: "standardwebhooks", params: ["name": .string(String(key.dropFirst("webhooks.".count)))],
+                    active: true)
+            }
         ])
 
     /// Reads nothing.

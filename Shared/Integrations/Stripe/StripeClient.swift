@@ -14,7 +14,8 @@ public struct StripeClient: Sendable {
     public init(configuration: StripeConfiguration, httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "tributary.stripe")) {
         self.configuration = configuration
         self.http = ProviderHTTP(
-            provider: "Stripe", httpClient: httpClient, retryPolicy: configuration.retryPolicy, logger: logger, timeout: configuration.requestTimeout,
+            provider: "Stripe", httpClient: httpClient, retryPolicy: configuration.retryPolicy, logger: logger,
+            timeout: configuration.requestTimeout,
             errorMessage: StripeClient.errorMessage
         )
     }
@@ -39,7 +40,9 @@ public struct StripeClient: Sendable {
     }
 
     /// Creates an endpoint; the answer carries its signing secret.
-    public func createWebhookEndpoint(url: String, enabledEvents: [String], connect: Bool, description: String? = nil, idempotencyKey: String) async throws -> StripeWebhookEndpoint {
+    public func createWebhookEndpoint(
+        url: String, enabledEvents: [String], connect: Bool, description: String? = nil, idempotencyKey: String
+    ) async throws -> StripeWebhookEndpoint {
         var form = [("url", url)] + Self.events(enabledEvents)
         if connect { form.append(("connect", "true")) }
         if let description { form.append(("description", description)) }
@@ -47,7 +50,9 @@ public struct StripeClient: Sendable {
     }
 
     /// Updates an endpoint's URL and events, and enables or disables it.
-    public func updateWebhookEndpoint(id: String, url: String, enabledEvents: [String], disabled: Bool = false, idempotencyKey: String) async throws -> StripeWebhookEndpoint {
+    public func updateWebhookEndpoint(
+        id: String, url: String, enabledEvents: [String], disabled: Bool = false, idempotencyKey: String
+    ) async throws -> StripeWebhookEndpoint {
         let form = [("url", url)] + Self.events(enabledEvents) + [("disabled", disabled ? "true" : "false")]
         return try await call(.POST, "/v1/webhook_endpoints/\(Self.escape(id))", query: [], form: form, idempotencyKey: idempotencyKey)
     }
@@ -55,10 +60,13 @@ public struct StripeClient: Sendable {
     /// Deletes an endpoint.
     public func deleteWebhookEndpoint(id: String, idempotencyKey: String) async throws {
         struct Deleted: Decodable { var deleted: Bool? }
-        let _: Deleted = try await call(.DELETE, "/v1/webhook_endpoints/\(Self.escape(id))", query: [], form: nil, idempotencyKey: idempotencyKey)
+        let _: Deleted = try await call(
+            .DELETE, "/v1/webhook_endpoints/\(Self.escape(id))", query: [], form: nil, idempotencyKey: idempotencyKey)
     }
 
-    fileprivate func call<Result: Decodable>(_ method: HTTPMethod, _ path: String, query: [(String, String)], form: [(String, String)]?, idempotencyKey: String?) async throws -> Result {
+    fileprivate func call<Result: Decodable>(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)], form: [(String, String)]?, idempotencyKey: String?
+    ) async throws -> Result {
         var headers = HTTPHeaders()
         headers.add(name: "Authorization", value: "Bearer \(configuration.apiKey)")
         headers.add(name: "User-Agent", value: "Tributary/1.0")
@@ -70,11 +78,14 @@ public struct StripeClient: Sendable {
         }
         let url = configuration.apiBase + path + (query.isEmpty ? "" : "?" + Self.formEncode(query))
         // A mutating call without an idempotency key would not be safe to repeat after a 5xx.
-        let response = try await http.send(method: method, url: url, path: path, headers: headers, body: body, retryTransient: method == .GET || idempotencyKey != nil)
+        let response = try await http.send(
+            method: method, url: url, path: path, headers: headers, body: body, retryTransient: method == .GET || idempotencyKey != nil)
         do {
             return try JSONDecoder().decode(Result.self, from: Data(response.body))
         } catch {
-            throw ProviderAPIError(provider: "Stripe", operation: "\(method.rawValue) \(path)", status: response.status, message: "unexpected answer: \(error)")
+            throw ProviderAPIError(
+                provider: "Stripe", operation: "\(method.rawValue) \(path)", status: response.status, message: "unexpected answer: \(error)"
+            )
         }
     }
 

@@ -10,7 +10,10 @@ public struct StripeConfiguration: Sendable {
     public var requestTimeout: Duration
 
     /// A configuration.
-    public init(apiKey: String, apiBase: String = "https://api.stripe.com", retryPolicy: RetryPolicy = RetryPolicy(), requestTimeout: Duration = .seconds(30)) {
+    public init(
+        apiKey: String, apiBase: String = "https://api.stripe.com", retryPolicy: RetryPolicy = RetryPolicy(),
+        requestTimeout: Duration = .seconds(30)
+    ) {
         self.apiKey = apiKey
         self.apiBase = apiBase.hasSuffix("/") ? String(apiBase.dropLast()) : apiBase
         self.retryPolicy = retryPolicy

@@ -8,7 +8,9 @@ extension StripeIntegration: ProviderIntegration {
         variables: [.credential("STRIPE_API_KEY"), .setting("STRIPE_API_BASE", default: "https://api.stripe.com")],
         sourceKeys: ["stripe.webhook", "stripe.webhook.connect"].map { form in
             SourceKeyRule(form: form) { key in
-                key == form ? SourceState(key: key, sourceId: "stripe.webhook", params: ["connect": .bool(key.hasSuffix(".connect"))], active: true) : nil
+                key == form
+                    ? SourceState(key: key, sourceId: "stripe.webhook", params: ["connect": .bool(key.hasSuffix(".connect"))], active: true)
+                    : nil
             }
         },
         events: Dictionary(grouping: StripeEvents.allExamples, by: \.name)
@@ -17,7 +19,8 @@ extension StripeIntegration: ProviderIntegration {
 
     /// Reads `STRIPE_API_KEY` and `STRIPE_API_BASE`.
     public static func build(from environment: ProviderEnvironment) throws(ConfigurationError) -> StripeIntegration {
-        let configuration = environment.hasCredential
+        let configuration =
+            environment.hasCredential
             ? try StripeConfiguration.fromEnvironment(environment.values)
             : StripeConfiguration(apiKey: "", apiBase: environment.value("STRIPE_API_BASE", or: "https://api.stripe.com"))
         return StripeIntegration(configuration: configuration, httpClient: environment.httpClient, logger: environment.logger)

@@ -18,12 +18,15 @@ extension StripeIntegration {
 
     /// Creates an endpoint. Its `secret` is set only when the call ran in this attempt: the secret is never
     /// recorded with the task's output, so a replayed task returns the endpoint without it.
-    public func createWebhookEndpoint(_ io: IO, _ key: String, url: String, enabledEvents: [String], connect: Bool, description: String? = nil) async throws -> StripeWebhookEndpoint {
+    public func createWebhookEndpoint(
+        _ io: IO, _ key: String, url: String, enabledEvents: [String], connect: Bool, description: String? = nil
+    ) async throws -> StripeWebhookEndpoint {
         let client = self.client
         let idempotencyKey = IdempotencyKey.derive(runId: io.runId, taskKey: "\(id).\(key)")
         let handoff = SecretHandoff()
         var endpoint = try await task(io, key, retry: .none) {
-            var created = try await client.createWebhookEndpoint(url: url, enabledEvents: enabledEvents, connect: connect, description: description, idempotencyKey: idempotencyKey)
+            var created = try await client.createWebhookEndpoint(
+                url: url, enabledEvents: enabledEvents, connect: connect, description: description, idempotencyKey: idempotencyKey)
             handoff.put(created.secret)
             created.secret = nil
             return created
@@ -33,11 +36,14 @@ extension StripeIntegration {
     }
 
     /// Sets an endpoint's URL and events and enables (or disables) it.
-    public func updateWebhookEndpoint(_ io: IO, _ key: String, id endpointId: String, url: String, enabledEvents: [String], disabled: Bool = false) async throws -> StripeWebhookEndpoint {
+    public func updateWebhookEndpoint(
+        _ io: IO, _ key: String, id endpointId: String, url: String, enabledEvents: [String], disabled: Bool = false
+    ) async throws -> StripeWebhookEndpoint {
         let client = self.client
         let idempotencyKey = IdempotencyKey.derive(runId: io.runId, taskKey: "\(id).\(key)")
         return try await task(io, key, retry: .none) {
-            try await client.updateWebhookEndpoint(id: endpointId, url: url, enabledEvents: enabledEvents, disabled: disabled, idempotencyKey: idempotencyKey)
+            try await client.updateWebhookEndpoint(
+                id: endpointId, url: url, enabledEvents: enabledEvents, disabled: disabled, idempotencyKey: idempotencyKey)
         }
     }
 

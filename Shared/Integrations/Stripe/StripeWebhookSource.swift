@@ -20,7 +20,7 @@ struct StripeWebhookSource: Sendable {
     static func parse(_ delivery: WebhookDelivery) throws -> HandlerResult {
         let event = try delivery.json()
         guard let id = event["id"]?.stringValue, let type = event["type"]?.stringValue,
-              let object = event["data"]?["object"], object.objectValue != nil
+            let object = event["data"]?["object"], object.objectValue != nil
         else { throw SourceRejection.malformedBody("not a Stripe event: id, type or data.object is missing") }
         let created = event["created"]?.numberValue.map { Date(timeIntervalSince1970: $0) } ?? delivery.now
         var context: [String: JSON] = [
@@ -62,7 +62,8 @@ struct StripeWebhookSource: Sendable {
                 }
             }
             do {
-                let updated = try await stripe.updateWebhookEndpoint(io, "update-webhook", id: known.id, url: source.url, enabledEvents: desired)
+                let updated = try await stripe.updateWebhookEndpoint(
+                    io, "update-webhook", id: known.id, url: source.url, enabledEvents: desired)
                 return try registered(updated, secret: source.secret, events: desired)
             } catch let error as TaskFailedError where (error.underlying as? ProviderAPIError)?.isNotFound == true {
                 // Deleted behind our back: find or create one below.
@@ -74,7 +75,8 @@ struct StripeWebhookSource: Sendable {
             for other in matching where other.id != ours.id {
                 try await stripe.deleteWebhookEndpoint(io, "delete-webhook-\(other.id)", id: other.id)
             }
-            let updated = try await stripe.updateWebhookEndpoint(io, "update-found-webhook", id: ours.id, url: source.url, enabledEvents: desired)
+            let updated = try await stripe.updateWebhookEndpoint(
+                io, "update-found-webhook", id: ours.id, url: source.url, enabledEvents: desired)
             return try registered(updated, secret: secret, events: desired)
         }
         // Endpoints at our URL whose secret we do not hold cannot be verified: replace them.
@@ -87,7 +89,9 @@ struct StripeWebhookSource: Sendable {
         guard let secret = created.secret else {
             // Replayed from an earlier attempt, whose secret was not recorded: the next registration
             // (a new run) finds this endpoint without a held secret and replaces it.
-            throw ProviderAPIError(provider: "Stripe", operation: "POST /v1/webhook_endpoints", status: 200, message: "the created endpoint's secret is not available in this attempt")
+            throw ProviderAPIError(
+                provider: "Stripe", operation: "POST /v1/webhook_endpoints", status: 200,
+                message: "the created endpoint's secret is not available in this attempt")
         }
         return try registered(created, secret: secret, events: desired)
     }

@@ -69,19 +69,35 @@ final class RdKafkaClient: @unchecked Sendable {
                             vus[count] = vu
                             count += 1
                         }
-                        add { $0.vtype = RD_KAFKA_VTYPE_TOPIC; $0.u.cstr = topic }
-                        add { $0.vtype = RD_KAFKA_VTYPE_MSGFLAGS; $0.u.i = RD_KAFKA_MSG_F_COPY }
-                        add { $0.vtype = RD_KAFKA_VTYPE_VALUE; $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value); $0.u.mem.size = valueCount }
+                        add {
+                            $0.vtype = RD_KAFKA_VTYPE_TOPIC; $0.u.cstr = topic
+                        }
+                        add {
+                            $0.vtype = RD_KAFKA_VTYPE_MSGFLAGS; $0.u.i = RD_KAFKA_MSG_F_COPY
+                        }
+                        add {
+                            $0.vtype = RD_KAFKA_VTYPE_VALUE; $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value);
+                            $0.u.mem.size = valueCount
+                        }
                         if key != nil || keyCount > 0 {
-                            add { $0.vtype = RD_KAFKA_VTYPE_KEY; $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key); $0.u.mem.size = keyCount }
+                            add {
+                                $0.vtype = RD_KAFKA_VTYPE_KEY; $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key);
+                                $0.u.mem.size = keyCount
+                            }
                         }
                         if let partition = message.partition {
-                            add { $0.vtype = RD_KAFKA_VTYPE_PARTITION; $0.u.i32 = partition }
+                            add {
+                                $0.vtype = RD_KAFKA_VTYPE_PARTITION; $0.u.i32 = partition
+                            }
                         }
                         if let headers {
-                            add { $0.vtype = RD_KAFKA_VTYPE_HEADERS; $0.u.headers = headers }
+                            add {
+                                $0.vtype = RD_KAFKA_VTYPE_HEADERS; $0.u.headers = headers
+                            }
                         }
-                        add { $0.vtype = RD_KAFKA_VTYPE_OPAQUE; $0.u.ptr = opaque }
+                        add {
+                            $0.vtype = RD_KAFKA_VTYPE_OPAQUE; $0.u.ptr = opaque
+                        }
                         return rd_kafka_produceva(handle, vus.baseAddress, count)
                     }
                 }
@@ -308,7 +324,9 @@ final class RdKafkaClient: @unchecked Sendable {
 
     /// The earliest offset whose timestamp is at or after `milliseconds` since 1970, per partition, as
     /// the brokers answer ListOffsets by time (-1: no such record, or a broker that cannot tell). Blocking.
-    func offsetsForTimes(_ partitions: [KafkaTopicPartition], milliseconds: Int64, timeoutMs: Int32) throws(KafkaError) -> [KafkaTopicPartition: Int64] {
+    func offsetsForTimes(
+        _ partitions: [KafkaTopicPartition], milliseconds: Int64, timeoutMs: Int32
+    ) throws(KafkaError) -> [KafkaTopicPartition: Int64] {
         let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for partition in partitions {
@@ -361,8 +379,9 @@ final class RdKafkaClient: @unchecked Sendable {
         var newTopics: [OpaquePointer?] = []
         defer { for topic in newTopics { rd_kafka_NewTopic_destroy(topic) } }
         for specification in specifications {
-            guard let topic = rd_kafka_NewTopic_new(
-                specification.name, specification.partitions, specification.replicationFactor, &errstr, errstr.count)
+            guard
+                let topic = rd_kafka_NewTopic_new(
+                    specification.name, specification.partitions, specification.replicationFactor, &errstr, errstr.count)
             else { throw .configuration("topic \(specification.name): \(errorText(errstr))") }
             newTopics.append(topic)
             for (key, value) in specification.configs.sorted(by: { $0.key < $1.key }) {
@@ -437,54 +456,55 @@ let rdKafkaDeliveryCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_ka
 
 /// Rebalances of a consumer group, on the consumer's poll thread: the Swift hooks run before the
 /// assignment takes effect and before a revocation is committed and released.
-let rdKafkaRebalanceCallback: @convention(c) (
-    OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?
-) -> Void = { rk, code, list, _ in
-    guard let rk, let context = RdKafkaContext.from(rk) else { return }
-    let partitions = topicPartitions(list).map(\.0)
-    if code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
-        var uncommitted: [KafkaTopicPartition] = []
-        if context.resolvesStartOffsets, let list, list.pointee.cnt > 0 {
-            // Which partitions the group never committed: the application decides where they start.
-            let probe = rd_kafka_topic_partition_list_copy(list)
-            defer { rd_kafka_topic_partition_list_destroy(probe) }
-            let fetched = rd_kafka_committed(rk, probe, 10_000)
-            if fetched == RD_KAFKA_RESP_ERR_NO_ERROR {
-                uncommitted = topicPartitions(probe).filter { $0.1 < 0 }.map(\.0)
-            } else {
-                context.logger.warning("committed offsets unavailable at assignment: \(String(cString: rd_kafka_err2str(fetched)))")
+let rdKafkaRebalanceCallback:
+    @convention(c) (
+        OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?
+    ) -> Void = { rk, code, list, _ in
+        guard let rk, let context = RdKafkaContext.from(rk) else { return }
+        let partitions = topicPartitions(list).map(\.0)
+        if code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
+            var uncommitted: [KafkaTopicPartition] = []
+            if context.resolvesStartOffsets, let list, list.pointee.cnt > 0 {
+                // Which partitions the group never committed: the application decides where they start.
+                let probe = rd_kafka_topic_partition_list_copy(list)
+                defer { rd_kafka_topic_partition_list_destroy(probe) }
+                let fetched = rd_kafka_committed(rk, probe, 10_000)
+                if fetched == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    uncommitted = topicPartitions(probe).filter { $0.1 < 0 }.map(\.0)
+                } else {
+                    context.logger.warning("committed offsets unavailable at assignment: \(String(cString: rd_kafka_err2str(fetched)))")
+                }
             }
-        }
-        let starts = context.onAssign?(partitions, uncommitted) ?? [:]
-        if let list, !starts.isEmpty {
-            for index in 0..<Int(list.pointee.cnt) {
-                let element = list.pointee.elems[index]
-                let key = KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)
-                if let start = starts[key] { list.pointee.elems[index].offset = start }
+            let starts = context.onAssign?(partitions, uncommitted) ?? [:]
+            if let list, !starts.isEmpty {
+                for index in 0..<Int(list.pointee.cnt) {
+                    let element = list.pointee.elems[index]
+                    let key = KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)
+                    if let start = starts[key] { list.pointee.elems[index].offset = start }
+                }
             }
-        }
-        rd_kafka_assign(rk, list)
-        if !starts.isEmpty {
-            // Commit the chosen starts at once, so that a restart resumes there instead of choosing again.
-            let commitList = rd_kafka_topic_partition_list_new(Int32(starts.count))
-            defer { rd_kafka_topic_partition_list_destroy(commitList) }
-            for (partition, offset) in starts {
-                rd_kafka_topic_partition_list_add(commitList, partition.topic, partition.partition)?.pointee.offset = offset
+            rd_kafka_assign(rk, list)
+            if !starts.isEmpty {
+                // Commit the chosen starts at once, so that a restart resumes there instead of choosing again.
+                let commitList = rd_kafka_topic_partition_list_new(Int32(starts.count))
+                defer { rd_kafka_topic_partition_list_destroy(commitList) }
+                for (partition, offset) in starts {
+                    rd_kafka_topic_partition_list_add(commitList, partition.topic, partition.partition)?.pointee.offset = offset
+                }
+                let commit = rd_kafka_commit(rk, commitList, 0)
+                if commit != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    context.logger.warning("committing start offsets failed: \(String(cString: rd_kafka_err2str(commit)))")
+                }
             }
-            let commit = rd_kafka_commit(rk, commitList, 0)
-            if commit != RD_KAFKA_RESP_ERR_NO_ERROR {
-                context.logger.warning("committing start offsets failed: \(String(cString: rd_kafka_err2str(commit)))")
+        } else {
+            context.onRevoke?(partitions)
+            let commit = rd_kafka_commit(rk, nil, 0)
+            if commit != RD_KAFKA_RESP_ERR_NO_ERROR && commit != RD_KAFKA_RESP_ERR__NO_OFFSET {
+                context.logger.warning("commit on revocation failed: \(String(cString: rd_kafka_err2str(commit)))")
             }
+            rd_kafka_assign(rk, nil)
         }
-    } else {
-        context.onRevoke?(partitions)
-        let commit = rd_kafka_commit(rk, nil, 0)
-        if commit != RD_KAFKA_RESP_ERR_NO_ERROR && commit != RD_KAFKA_RESP_ERR__NO_OFFSET {
-            context.logger.warning("commit on revocation failed: \(String(cString: rd_kafka_err2str(commit)))")
-        }
-        rd_kafka_assign(rk, nil)
     }
-}
 
 /// Who waits for a record's delivery report, kept alive through librdkafka's per-message opaque pointer.
 /// Delivery reports arrive on the producer's poll thread.

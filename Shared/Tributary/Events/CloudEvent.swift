@@ -42,7 +42,8 @@ public enum CloudEvent {
             return try decodeBinary(r, specVersion: sv, receivedAt: receivedAt)
         }
         if let ct = r.headerString("content-type") ?? r.headerString("Content-Type"),
-           ct.lowercased().hasPrefix("application/cloudevents+json") {
+            ct.lowercased().hasPrefix("application/cloudevents+json")
+        {
             return try decodeStructured(r, receivedAt: receivedAt)
         }
         // Some producers (the official Python SDK among them) send structured mode with the data's
@@ -76,8 +77,9 @@ public enum CloudEvent {
         if let c = r.header(contextHeader) {
             do { context = try JSON(parsing: c) } catch { throw WireFormatError("\(contextHeader) is not JSON: \(error)") }
         }
-        return EventRecord(id: id, name: type, source: source, timestamp: time, payload: payload, context: context,
-                           sourceKey: r.headerString(sourceKeyHeader), payloadBytes: r.value.flatMap { $0.isEmpty ? nil : $0 })
+        return EventRecord(
+            id: id, name: type, source: source, timestamp: time, payload: payload, context: context,
+            sourceKey: r.headerString(sourceKeyHeader), payloadBytes: r.value.flatMap { $0.isEmpty ? nil : $0 })
     }
 
     private static let specVersionKey = Array("\"specversion\"".utf8)
@@ -85,7 +87,8 @@ public enum CloudEvent {
     /// Whether a value looks like a structured CloudEvent: a JSON object with a `"specversion"` key.
     private static func mentionsSpecVersion(_ value: [UInt8]) -> Bool {
         guard value.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) == UInt8(ascii: "{"),
-              value.count >= specVersionKey.count else { return false }
+            value.count >= specVersionKey.count
+        else { return false }
         for start in 0...(value.count - specVersionKey.count) where value[start] == specVersionKey[0] {
             if value[start..<(start + specVersionKey.count)].elementsEqual(specVersionKey) { return true }
         }
@@ -123,8 +126,9 @@ public enum CloudEvent {
                 context = c
             }
         }
-        return EventRecord(id: id, name: type, source: source, timestamp: time, payload: payload, context: context,
-                           sourceKey: o["tributarysourcekey"]?.stringValue)
+        return EventRecord(
+            id: id, name: type, source: source, timestamp: time, payload: payload, context: context,
+            sourceKey: o["tributarysourcekey"]?.stringValue)
     }
 
     private static func parseTime(_ s: String?, receivedAt: Date) throws(WireFormatError) -> Date {

@@ -166,7 +166,10 @@ public enum ContentFilter: Sendable, Hashable {
             EventFilterError(path: path, problem: "operator \(op) expects \(expected), got \(v.jsonString)")
         }
         func primitive(_ v: JSON) -> Bool {
-            switch v { case .string, .number, .bool: return true; default: return false }
+            switch v {
+            case .string, .number, .bool: return true;
+            default: return false
+            }
         }
         switch op {
         case "$startsWith": guard let s = v.stringValue else { throw bad("a string") }; return .startsWith(s)
@@ -260,11 +263,14 @@ extension EventFilter {
                         for item in a { cs.append(try ContentFilter.parse(item, path: p)) }
                         rules.append((key, .content(cs)))
                     } else {
-                        throw EventFilterError(path: p, problem: "an array must hold only strings, only numbers, only booleans or only content filters")
+                        throw EventFilterError(
+                            path: p, problem: "an array must hold only strings, only numbers, only booleans or only content filters")
                     }
                 case .object(let inner):
                     if let op = inner.keys.first(where: { $0.hasPrefix("$") }) {
-                        let what = ContentFilter.operators.contains(op) ? "operator \(op) must be inside an array, e.g. [{\"\(op)\": …}]" : "unknown operator \(op)"
+                        let what =
+                            ContentFilter.operators.contains(op)
+                            ? "operator \(op) must be inside an array, e.g. [{\"\(op)\": …}]" : "unknown operator \(op)"
                         throw EventFilterError(path: p, problem: what)
                     }
                     rules.append((key, .nested(try compile(inner, path: p))))

@@ -22,8 +22,10 @@ public struct EventRecord: Sendable, Hashable {
     public var payloadBytes: [UInt8]?
 
     /// Creates an event.
-    public init(id: String, name: String, source: String, timestamp: Date = Date(), payload: JSON,
-                context: JSON = .object([:]), sourceKey: String? = nil, payloadBytes: [UInt8]? = nil) {
+    public init(
+        id: String, name: String, source: String, timestamp: Date = Date(), payload: JSON,
+        context: JSON = .object([:]), sourceKey: String? = nil, payloadBytes: [UInt8]? = nil
+    ) {
         self.id = id; self.name = name; self.source = source; self.timestamp = timestamp
         self.payload = payload; self.context = context; self.sourceKey = sourceKey; self.payloadBytes = payloadBytes
     }

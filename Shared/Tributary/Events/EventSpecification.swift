@@ -30,8 +30,9 @@ public struct EventSpecification<Payload: Decodable & Sendable>: Sendable {
         parsePayload: (@Sendable (JSON) throws -> Payload)? = nil,
         runProperties: @escaping @Sendable (Payload) -> [RunProperty] = { _ in [] }
     ) {
-        self.init(names: [name], title: title, source: source, icon: icon, examples: examples,
-                  filter: filter, parsePayload: parsePayload, runProperties: runProperties)
+        self.init(
+            names: [name], title: title, source: source, icon: icon, examples: examples,
+            filter: filter, parsePayload: parsePayload, runProperties: runProperties)
     }
 
     /// Creates a specification covering several event names.
@@ -54,8 +55,9 @@ public struct EventSpecification<Payload: Decodable & Sendable>: Sendable {
 
     /// An example as an event of this specification (first name, this source), e.g. for `tributary send --example`.
     public func event(from example: EventExample, id: String? = nil, sourceKey: String? = nil, at time: Date = Date()) -> EventRecord {
-        EventRecord(id: id ?? "example_\(example.id)", name: name, source: source, timestamp: time,
-                    payload: example.payload, sourceKey: sourceKey)
+        EventRecord(
+            id: id ?? "example_\(example.id)", name: name, source: source, timestamp: time,
+            payload: example.payload, sourceKey: sourceKey)
     }
 
     /// Parses an event's payload into `Payload`.

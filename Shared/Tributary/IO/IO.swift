@@ -24,11 +24,13 @@ public final class IO: Sendable {
     /// - Parameters:
     ///   - print: whether log lines are also printed (to standard error).
     ///   - sleep, now, random: injectable for tests (defaults: `Task.sleep`, the clock, a random number in [0, 1)).
-    public init(runId: String, attempt: Int = 1, store: any TaskStore, logLevel: Logger.Level = .info,
-                print: Bool = true,
-                sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
-                now: @escaping @Sendable () -> Date = Date.init,
-                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+    public init(
+        runId: String, attempt: Int = 1, store: any TaskStore, logLevel: Logger.Level = .info,
+        print: Bool = true,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        now: @escaping @Sendable () -> Date = Date.init,
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
         self.runId = runId
         self.attempt = attempt
         self.store = store
@@ -62,21 +64,27 @@ public final class IO: Sendable {
         while true {
             do {
                 let output = try await body()
-                try await store.save(TaskRecord(runId: runId, key: key, status: .completed,
-                                                output: try JSON(encoding: output), attempts: attempt,
-                                                startedAt: started, finishedAt: now()))
+                try await store.save(
+                    TaskRecord(
+                        runId: runId, key: key, status: .completed,
+                        output: try JSON(encoding: output), attempts: attempt,
+                        startedAt: started, finishedAt: now()))
                 return output
             } catch {
                 if error is CancellationError { throw error }
                 guard let delay = retry.delay(afterAttempt: attempt, random: random()) else {
-                    try await store.save(TaskRecord(runId: runId, key: key, status: .failed, error: "\(error)",
-                                                    attempts: attempt, startedAt: started, finishedAt: now()))
+                    try await store.save(
+                        TaskRecord(
+                            runId: runId, key: key, status: .failed, error: "\(error)",
+                            attempts: attempt, startedAt: started, finishedAt: now()))
                     throw TaskFailedError(key: key, attempts: attempt, underlying: error)
                 }
-                logger.warning("task failed, retrying", metadata: [
-                    "task": "\(key)", "attempt": "\(attempt)", "delayMs": "\(Int(RetryOptions.milliseconds(delay)))",
-                    "error": "\(error)",
-                ])
+                logger.warning(
+                    "task failed, retrying",
+                    metadata: [
+                        "task": "\(key)", "attempt": "\(attempt)", "delayMs": "\(Int(RetryOptions.milliseconds(delay)))",
+                        "error": "\(error)",
+                    ])
                 try await sleep(delay)
                 attempt += 1
             }
@@ -92,8 +100,9 @@ public final class IO: Sendable {
         if record?.status == .completed { return }
         if record == nil {
             let ms = RetryOptions.milliseconds(duration)
-            record = TaskRecord(runId: runId, key: key, status: .pending, startedAt: started,
-                                resumeAt: started.addingTimeInterval(ms / 1000))
+            record = TaskRecord(
+                runId: runId, key: key, status: .pending, startedAt: started,
+                resumeAt: started.addingTimeInterval(ms / 1000))
             try await store.save(record!)
         }
         let resumeAt = record!.resumeAt ?? started

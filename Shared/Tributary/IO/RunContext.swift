@@ -21,11 +21,12 @@ public struct RunContext: Sendable, Hashable, Codable {
 
     /// The context of attempt `attempt` of `job` on `event`.
     public init(job: some JobDefinition, event e: EventRecord, attempt: Int) {
-        self.init(runId: Self.runId(eventKey: e.key, jobId: job.id),
-                  job: JobInfo(id: job.id, name: job.name, version: job.version),
-                  event: EventInfo(id: e.id, name: e.name, source: e.source, timestamp: e.timestamp, context: e.context),
-                  attempt: attempt,
-                  source: e.sourceKey.map { SourceContext(key: $0) })
+        self.init(
+            runId: Self.runId(eventKey: e.key, jobId: job.id),
+            job: JobInfo(id: job.id, name: job.name, version: job.version),
+            event: EventInfo(id: e.id, name: e.name, source: e.source, timestamp: e.timestamp, context: e.context),
+            attempt: attempt,
+            source: e.sourceKey.map { SourceContext(key: $0) })
     }
 
     /// The deterministic run id of a job on an event: `run_` + 32 hex digits of SHA-256(event key, job id).

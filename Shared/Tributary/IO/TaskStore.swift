@@ -43,8 +43,10 @@ public struct TaskRecord: Sendable, Hashable, Codable {
     public var resumeAt: Date?
 
     /// Creates a record.
-    public init(runId: String, key: String, status: TaskStatus, output: JSON? = nil, error: String? = nil,
-                attempts: Int = 1, startedAt: Date, finishedAt: Date? = nil, resumeAt: Date? = nil) {
+    public init(
+        runId: String, key: String, status: TaskStatus, output: JSON? = nil, error: String? = nil,
+        attempts: Int = 1, startedAt: Date, finishedAt: Date? = nil, resumeAt: Date? = nil
+    ) {
         self.runId = runId; self.key = key; self.status = status; self.output = output; self.error = error
         self.attempts = attempts; self.startedAt = startedAt; self.finishedAt = finishedAt; self.resumeAt = resumeAt
     }

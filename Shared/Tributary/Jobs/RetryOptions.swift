@@ -14,8 +14,10 @@ public struct RetryOptions: Sendable, Hashable, Codable {
     public var randomize: Bool
 
     /// Creates options; the defaults are Trigger.dev's (5 attempts, ×1.8, 1 s to 60 s, randomized).
-    public init(limit: Int = 5, factor: Double = 1.8, minTimeout: Duration = .seconds(1),
-                maxTimeout: Duration = .seconds(60), randomize: Bool = true) {
+    public init(
+        limit: Int = 5, factor: Double = 1.8, minTimeout: Duration = .seconds(1),
+        maxTimeout: Duration = .seconds(60), randomize: Bool = true
+    ) {
         self.limit = limit; self.factor = factor; self.minTimeout = minTimeout; self.maxTimeout = maxTimeout
         self.randomize = randomize
     }
@@ -46,10 +48,11 @@ public struct RetryOptions: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey { case limit, factor, minTimeoutInMs, maxTimeoutInMs, randomize }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(limit: try c.decode(Int.self, forKey: .limit), factor: try c.decode(Double.self, forKey: .factor),
-                  minTimeout: .milliseconds(try c.decode(Int64.self, forKey: .minTimeoutInMs)),
-                  maxTimeout: .milliseconds(try c.decode(Int64.self, forKey: .maxTimeoutInMs)),
-                  randomize: try c.decode(Bool.self, forKey: .randomize))
+        self.init(
+            limit: try c.decode(Int.self, forKey: .limit), factor: try c.decode(Double.self, forKey: .factor),
+            minTimeout: .milliseconds(try c.decode(Int64.self, forKey: .minTimeoutInMs)),
+            maxTimeout: .milliseconds(try c.decode(Int64.self, forKey: .maxTimeoutInMs)),
+            randomize: try c.decode(Bool.self, forKey: .randomize))
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)

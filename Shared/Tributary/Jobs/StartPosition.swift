@@ -33,8 +33,10 @@ public enum StartPosition: Sendable, Hashable, Codable, CustomStringConvertible 
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let position = StartPosition(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                    debugDescription: "start position '\(text)' is not latest, earliest or an RFC 3339 time"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "start position '\(text)' is not latest, earliest or an RFC 3339 time"))
         }
         self = position
     }

@@ -22,8 +22,10 @@ public struct Trigger<Payload: Decodable & Sendable>: Sendable {
     private let problem: String?
 
     /// A trigger on an external source.
-    public init<Params>(event: EventSpecification<Payload>, source: ExternalSource<Params>, params: Params,
-                        filter: EventFilter = .all, contextFilter: EventFilter = .all) {
+    public init<Params>(
+        event: EventSpecification<Payload>, source: ExternalSource<Params>, params: Params,
+        filter: EventFilter = .all, contextFilter: EventFilter = .all
+    ) {
         var problem: String?
         var sourceFilter = EventFilter.all
         var paramsJSON = JSON.object([:])
@@ -34,10 +36,12 @@ public struct Trigger<Payload: Decodable & Sendable>: Sendable {
         } catch {
             problem = "params of source \(source.id) are invalid: \(error)"
         }
-        self.init(event: event,
-                  source: TriggerSource(channel: source.channel, id: source.id, version: source.version,
-                                        key: source.key(params), params: paramsJSON),
-                  sourceFilter: sourceFilter, filter: filter, contextFilter: contextFilter, problem: problem)
+        self.init(
+            event: event,
+            source: TriggerSource(
+                channel: source.channel, id: source.id, version: source.version,
+                key: source.key(params), params: paramsJSON),
+            sourceFilter: sourceFilter, filter: filter, contextFilter: contextFilter, problem: problem)
     }
 
     /// A trigger on events of `event.source` that arrive on `<p>.events` from any producer.
@@ -45,8 +49,10 @@ public struct Trigger<Payload: Decodable & Sendable>: Sendable {
         self.init(event: event, source: nil, sourceFilter: .all, filter: filter, contextFilter: contextFilter, problem: nil)
     }
 
-    private init(event: EventSpecification<Payload>, source: TriggerSource?, sourceFilter: EventFilter,
-                 filter: EventFilter, contextFilter: EventFilter, problem: String?) {
+    private init(
+        event: EventSpecification<Payload>, source: TriggerSource?, sourceFilter: EventFilter,
+        filter: EventFilter, contextFilter: EventFilter, problem: String?
+    ) {
         self.event = event
         self.source = source
         self.filter = filter
@@ -76,8 +82,9 @@ public struct Trigger<Payload: Decodable & Sendable>: Sendable {
     /// The declaration published on `<p>.triggers` for a job; validates first.
     public func declaration(jobId: String, jobName: String, version: String) throws -> TriggerDeclaration {
         try validate()
-        return TriggerDeclaration(jobId: jobId, jobName: jobName, version: version, source: source,
-                                  eventSource: event.source, events: event.names, filter: declaredFilter)
+        return TriggerDeclaration(
+            jobId: jobId, jobName: jobName, version: version, source: source,
+            eventSource: event.source, events: event.names, filter: declaredFilter)
     }
 }
 

@@ -32,8 +32,10 @@ public struct TriggerDeclaration: Sendable, Hashable, Codable {
     public var startsFromGroup: String?
 
     /// Creates a declaration.
-    public init(jobId: String, jobName: String, version: String, source: TriggerSource?, eventSource: String,
-                events: [String], filter: EventFilter) {
+    public init(
+        jobId: String, jobName: String, version: String, source: TriggerSource?, eventSource: String,
+        events: [String], filter: EventFilter
+    ) {
         self.v = Self.wireVersion; self.jobId = jobId; self.jobName = jobName; self.version = version
         self.source = source; self.eventSource = eventSource; self.events = events; self.filter = filter
     }

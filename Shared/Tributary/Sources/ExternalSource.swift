@@ -26,11 +26,13 @@ public struct ExternalSource<Params: Codable & Sendable>: Sendable {
     public var register: Register
 
     /// Creates an external source.
-    public init(channel: SourceChannel = .http, id: String, version: String = "1",
-                key: @escaping @Sendable (Params) -> String,
-                filter: @escaping @Sendable (Params) -> EventFilter = { _ in .all },
-                validate: @escaping @Sendable (Params) throws -> Void = { _ in },
-                handler: @escaping Handler, register: @escaping Register) {
+    public init(
+        channel: SourceChannel = .http, id: String, version: String = "1",
+        key: @escaping @Sendable (Params) -> String,
+        filter: @escaping @Sendable (Params) -> EventFilter = { _ in .all },
+        validate: @escaping @Sendable (Params) throws -> Void = { _ in },
+        handler: @escaping Handler, register: @escaping Register
+    ) {
         self.channel = channel; self.id = id; self.version = version; self.key = key; self.filter = filter
         self.validate = validate; self.handler = handler; self.register = register
     }

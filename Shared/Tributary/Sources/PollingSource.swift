@@ -26,12 +26,14 @@ public struct PollingSource<Params: Codable & Sendable>: Sendable {
     public var poll: Poll
 
     /// Creates a polling source.
-    public init(id: String, version: String = "1",
-                key: @escaping @Sendable (Params) -> String,
-                interval: @escaping @Sendable (Params) -> Duration = { _ in .seconds(60) },
-                filter: @escaping @Sendable (Params) -> EventFilter = { _ in .all },
-                validate: @escaping @Sendable (Params) throws -> Void = { _ in },
-                poll: @escaping Poll) {
+    public init(
+        id: String, version: String = "1",
+        key: @escaping @Sendable (Params) -> String,
+        interval: @escaping @Sendable (Params) -> Duration = { _ in .seconds(60) },
+        filter: @escaping @Sendable (Params) -> EventFilter = { _ in .all },
+        validate: @escaping @Sendable (Params) throws -> Void = { _ in },
+        poll: @escaping Poll
+    ) {
         self.id = id; self.version = version; self.key = key; self.interval = interval
         self.filter = filter; self.validate = validate; self.poll = poll
     }

@@ -34,10 +34,12 @@ public struct SourceState: Sendable, Hashable {
     public var updatedAt: Date
 
     /// Creates a state.
-    public init(key: String, sourceId: String, version: String = "1", channel: SourceChannel = .http,
-                params: JSON = .object([:]), active: Bool = false, url: String? = nil, secret: String? = nil,
-                data: JSON = .object([:]), metadata: JSON = .object([:]), registered: [String: [String]] = [:],
-                lastError: RegistrationFailure? = nil, updatedAt: Date = Date()) {
+    public init(
+        key: String, sourceId: String, version: String = "1", channel: SourceChannel = .http,
+        params: JSON = .object([:]), active: Bool = false, url: String? = nil, secret: String? = nil,
+        data: JSON = .object([:]), metadata: JSON = .object([:]), registered: [String: [String]] = [:],
+        lastError: RegistrationFailure? = nil, updatedAt: Date = Date()
+    ) {
         self.key = key; self.sourceId = sourceId; self.version = version; self.channel = channel
         self.params = params; self.active = active; self.url = url; self.secret = secret; self.data = data
         self.metadata = metadata; self.registered = registered; self.lastError = lastError; self.updatedAt = updatedAt
@@ -111,9 +113,10 @@ extension SourceState {
 
     /// The `<p>.sources` record: key = source key, value = the state JSON with the secret sealed.
     public func record(sealer: SecretSealer) throws -> WireRecord {
-        let w = Wire(v: Self.wireVersion, key: key, sourceId: sourceId, version: version, channel: channel,
-                     params: params, active: active, url: url, sealedSecret: try secret.map { try sealer.seal($0) },
-                     data: data, metadata: metadata, registered: registered, lastError: lastError, updatedAt: updatedAt)
+        let w = Wire(
+            v: Self.wireVersion, key: key, sourceId: sourceId, version: version, channel: channel,
+            params: params, active: active, url: url, sealedSecret: try secret.map { try sealer.seal($0) },
+            data: data, metadata: metadata, registered: registered, lastError: lastError, updatedAt: updatedAt)
         return WireRecord(key: Array(key.utf8), value: Array(try JSONCoding.encoder.encode(w)))
     }
 
@@ -125,8 +128,9 @@ extension SourceState {
             throw WireFormatError("source state is not valid: \(error)")
         }
         guard w.v == 1 else { throw WireFormatError("unsupported source state version \(w.v)") }
-        self.init(key: w.key, sourceId: w.sourceId, version: w.version, channel: w.channel, params: w.params,
-                  active: w.active, url: w.url, secret: try w.sealedSecret.map { try sealer.unseal($0) },
-                  data: w.data, metadata: w.metadata, registered: w.registered, lastError: w.lastError, updatedAt: w.updatedAt)
+        self.init(
+            key: w.key, sourceId: w.sourceId, version: w.version, channel: w.channel, params: w.params,
+            active: w.active, url: w.url, secret: try w.sealedSecret.map { try sealer.unseal($0) },
+            data: w.data, metadata: w.metadata, registered: w.registered, lastError: w.lastError, updatedAt: w.updatedAt)
     }
 }

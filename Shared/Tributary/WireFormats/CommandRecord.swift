@@ -47,8 +47,10 @@ public struct CommandRecord: Sendable, Hashable {
     public var arguments: JSON
 
     /// A new command with a fresh id.
-    public init(kind: CommandKind, target: String, arguments: JSON = .object([:]), issuedBy: String,
-                issuedAt: Date = Date(), id: String = "cmd_" + UUID().uuidString.lowercased()) {
+    public init(
+        kind: CommandKind, target: String, arguments: JSON = .object([:]), issuedBy: String,
+        issuedAt: Date = Date(), id: String = "cmd_" + UUID().uuidString.lowercased()
+    ) {
         self.id = id; self.kind = kind; self.target = target; self.issuedAt = issuedAt
         self.issuedBy = issuedBy; self.arguments = arguments
     }
@@ -108,8 +110,10 @@ public struct CommandResult: Sendable, Hashable {
     public var details: JSON?
 
     /// Creates a result.
-    public init(commandId: String, kind: CommandKind, target: String, ok: Bool, message: String, by: String, at: Date = Date(),
-                details: JSON? = nil) {
+    public init(
+        commandId: String, kind: CommandKind, target: String, ok: Bool, message: String, by: String, at: Date = Date(),
+        details: JSON? = nil
+    ) {
         self.commandId = commandId; self.kind = kind; self.target = target; self.ok = ok
         self.message = message; self.by = by; self.at = at; self.details = details
     }
@@ -151,11 +155,13 @@ public enum CommandTopicRecord: Sendable, Hashable {
         let wire: Wire
         switch self {
         case .command(let c):
-            wire = Wire(v: Self.wireVersion, type: "command", kind: c.kind, target: c.target, id: c.id,
-                        issuedAt: c.issuedAt, issuedBy: c.issuedBy, arguments: c.arguments)
+            wire = Wire(
+                v: Self.wireVersion, type: "command", kind: c.kind, target: c.target, id: c.id,
+                issuedAt: c.issuedAt, issuedBy: c.issuedBy, arguments: c.arguments)
         case .result(let r):
-            wire = Wire(v: Self.wireVersion, type: "result", kind: r.kind, target: r.target,
-                        commandId: r.commandId, ok: r.ok, message: r.message, by: r.by, at: r.at, details: r.details)
+            wire = Wire(
+                v: Self.wireVersion, type: "result", kind: r.kind, target: r.target,
+                commandId: r.commandId, ok: r.ok, message: r.message, by: r.by, at: r.at, details: r.details)
         }
         return WireRecord(key: Array(wire.target.utf8), value: Array(try JSONCoding.encoder.encode(wire)))
     }
@@ -174,14 +180,18 @@ public enum CommandTopicRecord: Sendable, Hashable {
             guard let id = w.id, let issuedAt = w.issuedAt, let issuedBy = w.issuedBy else {
                 throw WireFormatError("command record without id, issuedAt or issuedBy")
             }
-            self = .command(CommandRecord(kind: w.kind, target: w.target, arguments: w.arguments ?? .object([:]),
-                                          issuedBy: issuedBy, issuedAt: issuedAt, id: id))
+            self = .command(
+                CommandRecord(
+                    kind: w.kind, target: w.target, arguments: w.arguments ?? .object([:]),
+                    issuedBy: issuedBy, issuedAt: issuedAt, id: id))
         case "result":
             guard let commandId = w.commandId, let ok = w.ok, let message = w.message, let by = w.by, let at = w.at else {
                 throw WireFormatError("command result without commandId, ok, message, by or at")
             }
-            self = .result(CommandResult(commandId: commandId, kind: w.kind, target: w.target, ok: ok, message: message, by: by, at: at,
-                                         details: w.details))
+            self = .result(
+                CommandResult(
+                    commandId: commandId, kind: w.kind, target: w.target, ok: ok, message: message, by: by, at: at,
+                    details: w.details))
         default:
             throw WireFormatError("unknown command record type \(w.type) (expected command or result)")
         }

@@ -23,8 +23,10 @@ public struct DLQRecord: Sendable, Hashable, Codable {
     public var failedAt: Date
 
     /// Creates a dead letter.
-    public init(original: WireRecord, reason: String, jobId: String? = nil, runId: String? = nil, attempts: Int = 0,
-                failedAt: Date = Date()) {
+    public init(
+        original: WireRecord, reason: String, jobId: String? = nil, runId: String? = nil, attempts: Int = 0,
+        failedAt: Date = Date()
+    ) {
         self.original = original; self.reason = reason; self.jobId = jobId; self.runId = runId
         self.attempts = attempts; self.failedAt = failedAt
     }
@@ -58,7 +60,8 @@ public struct DLQRecord: Sendable, Hashable, Codable {
         guard let at = dlq["failed_at"].flatMap(RFC3339.date(from:)) else {
             throw WireFormatError("dead letter without a valid \(Self.headerPrefix)failed_at")
         }
-        self.init(original: WireRecord(key: record.key, value: record.value, headers: original), reason: reason,
-                  jobId: dlq["job_id"], runId: dlq["run_id"], attempts: dlq["attempts"].flatMap { Int($0) } ?? 0, failedAt: at)
+        self.init(
+            original: WireRecord(key: record.key, value: record.value, headers: original), reason: reason,
+            jobId: dlq["job_id"], runId: dlq["run_id"], attempts: dlq["attempts"].flatMap { Int($0) } ?? 0, failedAt: at)
     }
 }

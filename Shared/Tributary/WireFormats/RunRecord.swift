@@ -27,7 +27,6 @@ public struct RunRecord: Sendable, Hashable, Codable {
     /// The header that carries when a run ended (seconds since 1970), for the dedup window.
     public static let finishedAtHeader = "tributary_run_finished_at"
 
-
     /// The format version.
     public var v: Int
     /// The run id, deterministic from (event key, job id).
@@ -62,9 +61,11 @@ public struct RunRecord: Sendable, Hashable, Codable {
     public var finishedAt: Date?
 
     /// Creates a record.
-    public init(runId: String, jobId: String, jobVersion: String, eventKey: String, eventId: String, eventName: String,
-                source: String, status: Status, attempt: Int, logs: [RunLogLine] = [], tasks: [TaskRecord] = [],
-                properties: [RunProperty] = [], error: String? = nil, startedAt: Date, finishedAt: Date? = nil) {
+    public init(
+        runId: String, jobId: String, jobVersion: String, eventKey: String, eventId: String, eventName: String,
+        source: String, status: Status, attempt: Int, logs: [RunLogLine] = [], tasks: [TaskRecord] = [],
+        properties: [RunProperty] = [], error: String? = nil, startedAt: Date, finishedAt: Date? = nil
+    ) {
         self.v = Self.wireVersion; self.runId = runId; self.jobId = jobId; self.jobVersion = jobVersion
         self.eventKey = eventKey; self.eventId = eventId; self.eventName = eventName; self.source = source
         self.status = status; self.attempt = attempt; self.logs = logs; self.tasks = tasks; self.properties = properties
@@ -73,9 +74,10 @@ public struct RunRecord: Sendable, Hashable, Codable {
 
     /// A started record for `context`'s run of `event`.
     public init(starting context: RunContext, event: EventRecord, properties: [RunProperty] = [], at: Date = Date()) {
-        self.init(runId: context.runId, jobId: context.job.id, jobVersion: context.job.version, eventKey: event.key,
-                  eventId: event.id, eventName: event.name, source: event.source, status: .started,
-                  attempt: context.attempt, properties: properties, startedAt: at)
+        self.init(
+            runId: context.runId, jobId: context.job.id, jobVersion: context.job.version, eventKey: event.key,
+            eventId: event.id, eventName: event.name, source: event.source, status: .started,
+            attempt: context.attempt, properties: properties, startedAt: at)
     }
 
     /// The `<p>.runs` key of a run.
@@ -103,8 +105,9 @@ public struct RunRecord: Sendable, Hashable, Codable {
             let seconds = Int64((finishedAt ?? startedAt).timeIntervalSince1970)
             headers.append(WireHeader(Self.finishedAtHeader, "\(seconds)"))
         }
-        return WireRecord(key: Array(Self.key(eventKey: eventKey, jobId: jobId).utf8),
-                          value: Array(try JSONCoding.encoder.encode(self)), headers: headers)
+        return WireRecord(
+            key: Array(Self.key(eventKey: eventKey, jobId: jobId).utf8),
+            value: Array(try JSONCoding.encoder.encode(self)), headers: headers)
     }
 
     /// What restoring a run history reads of a run record: its status, attempt, times, whether it is
@@ -136,19 +139,24 @@ public struct RunRecord: Sendable, Hashable, Codable {
             guard let version = fields["v"]?.numberValue else { throw WireFormatError("run record has no version") }
             guard version == 1 else { throw WireFormatError("unsupported run record version \(version)") }
             guard let status = fields["status"]?.stringValue.flatMap(Status.init(rawValue:)),
-                  let attempt = fields["attempt"]?.numberValue.flatMap({ Int(exactly: $0) }),
-                  let startedAt = fields["startedAt"]?.stringValue.flatMap(RFC3339.date(from:)),
-                  let logs = fields["logs"]?.arrayValue, let tasks = fields["tasks"]?.arrayValue else {
+                let attempt = fields["attempt"]?.numberValue.flatMap({ Int(exactly: $0) }),
+                let startedAt = fields["startedAt"]?.stringValue.flatMap(RFC3339.date(from:)),
+                let logs = fields["logs"]?.arrayValue, let tasks = fields["tasks"]?.arrayValue
+            else {
                 throw WireFormatError("run record lacks its status, attempt, start time, logs or tasks")
             }
             var finishedAt: Date?
             if let end = fields["finishedAt"], !end.isNull {
-                guard let date = end.stringValue.flatMap(RFC3339.date(from:)) else { throw WireFormatError("run record has an invalid finishedAt") }
+                guard let date = end.stringValue.flatMap(RFC3339.date(from:)) else {
+                    throw WireFormatError("run record has an invalid finishedAt")
+                }
                 finishedAt = date
             }
             var lastLog: String?
             if let last = logs.last {
-                guard let message = last["message"]?.stringValue else { throw WireFormatError("run record has a log line without a message") }
+                guard let message = last["message"]?.stringValue else {
+                    throw WireFormatError("run record has a log line without a message")
+                }
                 lastLog = message
             }
             self.status = status

@@ -50,9 +50,11 @@ final class JobSubscription: Sendable {
 
     /// A subscription for `job` as `declaration` declares it. `directory` reads the live view of
     /// `<p>.triggers`; `onActiveChange` is called when the subscription starts or stops consuming.
-    init(job: RunnerJob, declaration: TriggerDeclaration, configuration: RunnerConfiguration, runsPartitionCount: Int32,
-         writer: RecordWriter, permits: RunPermits, metrics: RunnerMetrics, directory: @escaping @Sendable () -> JobDirectory,
-         onActiveChange: @escaping @Sendable () -> Void, logger: Logger) {
+    init(
+        job: RunnerJob, declaration: TriggerDeclaration, configuration: RunnerConfiguration, runsPartitionCount: Int32,
+        writer: RecordWriter, permits: RunPermits, metrics: RunnerMetrics, directory: @escaping @Sendable () -> JobDirectory,
+        onActiveChange: @escaping @Sendable () -> Void, logger: Logger
+    ) {
         self.job = job
         self.declaration = declaration
         self.groupID = configuration.groupID(job: job.id)
@@ -112,8 +114,9 @@ final class JobSubscription: Sendable {
                     await signal.wait(timeout: configuration.presenceInterval)
                     continue
                 }
-                logger.warning("runners of older versions did not hand over in time; consuming beside them",
-                               metadata: ["runners": "\(runners)"])
+                logger.warning(
+                    "runners of older versions did not hand over in time; consuming beside them",
+                    metadata: ["runners": "\(runners)"])
             case .consume:
                 break
             }
@@ -154,8 +157,11 @@ final class JobSubscription: Sendable {
             metrics: metrics, permits: permits, logger: logger,
             markDone: { partition, offset in
                 do { try consumerBox.withLock { $0 }?.markDone(partition, offset: offset) } catch {
-                    logger.warning("marking an offset done failed", metadata: [
-                        LogKey.topic: "\(partition.topic)", LogKey.partition: "\(partition.partition)", LogKey.error: "\(error)"])
+                    logger.warning(
+                        "marking an offset done failed",
+                        metadata: [
+                            LogKey.topic: "\(partition.topic)", LogKey.partition: "\(partition.partition)", LogKey.error: "\(error)",
+                        ])
                 }
             })
         var settings = KafkaConsumerConfiguration(groupID: groupID, topics: [configuration.eventsTopic] + configuration.extraTopics)
@@ -218,8 +224,12 @@ final class JobSubscription: Sendable {
         let offsets = try await lookup.offsets(atOrAfter: time, partitions: partitions)
         await dispatcher.rewind(offsets)
         try await consumer.seek(offsets)
-        logger.notice("rewound", metadata: ["to": "\(RFC3339.string(from: time))",
-                                            "offsets": "\(offsets.sorted { $0.key < $1.key }.map { "\($0.key.partition)@\($0.value)" })"])
+        logger.notice(
+            "rewound",
+            metadata: [
+                "to": "\(RFC3339.string(from: time))",
+                "offsets": "\(offsets.sorted { $0.key < $1.key }.map { "\($0.key.partition)@\($0.value)" })",
+            ])
         return offsets
     }
 
@@ -227,8 +237,11 @@ final class JobSubscription: Sendable {
     /// first event at or after `since` (less the margin), and leaves the group to the newer version.
     private func handOver(_ consumer: KafkaConsumer, _ dispatcher: RunDispatcher, to newer: String, since: Date) async {
         let from = since.addingTimeInterval(-configuration.handoverMargin.seconds)
-        logger.info("a newer version is live: handing over", metadata: [
-            "newerVersion": "\(newer)", "from": "\(RFC3339.string(from: from))"])
+        logger.info(
+            "a newer version is live: handing over",
+            metadata: [
+                "newerVersion": "\(newer)", "from": "\(RFC3339.string(from: from))",
+            ])
         await dispatcher.drainAll()
         let partitions = Array(consumer.assignment)
         do {
@@ -259,8 +272,11 @@ final class JobSubscription: Sendable {
             do {
                 result = try await lookup.committed(group: legacy, partitions: partitions)
                 if !result.isEmpty {
-                    logger.notice("new job group starts from the earlier group's committed offsets", metadata: [
-                        "from": "\(legacy)", "partitions": "\(result.count)"])
+                    logger.notice(
+                        "new job group starts from the earlier group's committed offsets",
+                        metadata: [
+                            "from": "\(legacy)", "partitions": "\(result.count)",
+                        ])
                 }
             } catch {
                 logger.warning("the earlier group's offsets are unavailable", metadata: ["from": "\(legacy)", LogKey.error: "\(error)"])
@@ -283,8 +299,11 @@ final class JobSubscription: Sendable {
             case .time(let date):
                 result.merge(try await lookup.offsets(atOrAfter: date, partitions: rest)) { old, _ in old }
             }
-            logger.info("job starts from its declared position", metadata: [
-                "position": "\(position)", "partitions": "\(rest.sorted().map { "\($0.partition)@\(result[$0] ?? -1)" })"])
+            logger.info(
+                "job starts from its declared position",
+                metadata: [
+                    "position": "\(position)", "partitions": "\(rest.sorted().map { "\($0.partition)@\(result[$0] ?? -1)" })",
+                ])
         } catch {
             // Left to `auto.offset.reset` (earliest): more runs, never fewer; the dedup window skips finished ones.
             logger.warning("start position unavailable; starting at the earliest offset", metadata: [LogKey.error: "\(error)"])

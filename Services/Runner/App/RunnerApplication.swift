@@ -9,8 +9,10 @@ import ServiceSupport
 /// parts) and its admin server (`/healthz`, `/readyz`, `/metrics` on `RUNNER_ADMIN_PORT`); the
 /// caller runs them in its own `ServiceGroup`, whose graceful shutdown drains the runs in flight,
 /// commits and leaves the groups. Throws when two jobs share an id or a job's trigger is invalid.
-public func buildRunner(configuration: RunnerConfiguration, jobs: [RunnerJob],
-                        logger: Logger = Logger(label: "tributary.runner")) throws -> BuiltService<RunnerService> {
+public func buildRunner(
+    configuration: RunnerConfiguration, jobs: [RunnerJob],
+    logger: Logger = Logger(label: "tributary.runner")
+) throws -> BuiltService<RunnerService> {
     configuration.kafka.logSkippedVariables(to: logger)
     let runner = try RunnerService(configuration: configuration, jobs: jobs, logger: logger)
     let admin = AdminRoutes(metrics: runner.metrics.registry) { runner.isReady }

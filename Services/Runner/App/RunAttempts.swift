@@ -46,12 +46,15 @@ struct RunAttempts: Sendable {
         // waited in this lane behind the first and finds its run finished now. Run nothing again.
         if case .finished = history.lookup(work.runKey, runsPartition: runsPartition) {
             metrics.count(job: job.id, .skipped)
-            logger.debug("run finished meanwhile; duplicate skipped", metadata: [LogKey.jobId: "\(job.id)", LogKey.eventKey: "\(event.key)"])
+            logger.debug(
+                "run finished meanwhile; duplicate skipped", metadata: [LogKey.jobId: "\(job.id)", LogKey.eventKey: "\(event.key)"])
             return settle(true)
         }
         var attempt = firstAttempt
-        var metadata: Logger.Metadata = [LogKey.jobId: "\(job.id)", LogKey.eventKey: "\(event.key)",
-                                         LogKey.eventName: "\(event.name)"]
+        var metadata: Logger.Metadata = [
+            LogKey.jobId: "\(job.id)", LogKey.eventKey: "\(event.key)",
+            LogKey.eventName: "\(event.name)",
+        ]
         while true {
             await permits.acquire()
             if Task.isCancelled {
@@ -109,15 +112,19 @@ struct RunAttempts: Sendable {
                 continue
             }
             // Out of attempts: the event goes to the dead-letter topic first, then the run is failed for good.
-            let letter = DLQRecord(original: WireRecord(work.message), reason: "\(failure)", jobId: job.id,
-                                   runId: context.runId, attempts: attempt)
+            let letter = DLQRecord(
+                original: WireRecord(work.message), reason: "\(failure)", jobId: job.id,
+                runId: context.runId, attempts: attempt)
             do {
                 try await writer.write(KafkaProducerMessage(topic: configuration.deadLetterTopic, record: letter.record()))
             } catch {
                 return settle(false)
             }
-            io.logger.error("\(RunRecord.deadLetteredMessage)", metadata: [
-                LogKey.error: "\(failure)", LogKey.topic: "\(configuration.deadLetterTopic)"])
+            io.logger.error(
+                "\(RunRecord.deadLetteredMessage)",
+                metadata: [
+                    LogKey.error: "\(failure)", LogKey.topic: "\(configuration.deadLetterTopic)",
+                ])
             record.status = .deadLettered
             record.logs = io.log.lines
             metrics.count(job: job.id, .deadLettered)

@@ -28,9 +28,11 @@ public final class RunnerMetrics: Sendable {
         self.registry = registry
         var runs: [String: [Outcome: Counter]] = [:]
         var durations: [String: DurationHistogram] = [:]
-        let buckets: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
-                                   .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5),
-                                   .seconds(5), .seconds(10), .seconds(30), .seconds(60)]
+        let buckets: [Duration] = [
+            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5),
+            .seconds(5), .seconds(10), .seconds(30), .seconds(60),
+        ]
         for job in jobIds {
             for outcome in Outcome.allCases {
                 runs[job, default: [:]][outcome] = registry.makeCounter(

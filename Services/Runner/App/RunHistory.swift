@@ -74,8 +74,10 @@ final class RunHistory: Sendable {
     /// Reads `partitions` of the runs topic from the beginning up to their current end and replaces
     /// what is known about them. Returns how many records were read and the keys of this job's runs
     /// that finished before the window (to tombstone), per partition.
-    func rebuild(configuration: KafkaConfiguration, runsTopic: String, partitions wanted: Set<Int32>,
-                 logger: Logger) async throws -> (records: Int, expired: [Int32: [String]]) {
+    func rebuild(
+        configuration: KafkaConfiguration, runsTopic: String, partitions wanted: Set<Int32>,
+        logger: Logger
+    ) async throws -> (records: Int, expired: [Int32: [String]]) {
         guard !wanted.isEmpty else { return (0, [:]) }
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .error)
@@ -92,12 +94,14 @@ final class RunHistory: Sendable {
             }
             count += 1
             guard let key = message.key else { continue }
-            folds[message.partition]?.apply(key: key, value: message.value, headers: message.headers.map { ($0.name, $0.value ?? []) },
-                                            now: now)
+            folds[message.partition]?.apply(
+                key: key, value: message.value, headers: message.headers.map { ($0.name, $0.value ?? []) },
+                now: now)
         }
         await reader.close()
         guard caughtUp else {
-            throw KafkaError(code: .timedOut, message: "reading \(runsTopic) \(wanted.sorted()) ended before it caught up", isRetriable: true)
+            throw KafkaError(
+                code: .timedOut, message: "reading \(runsTopic) \(wanted.sorted()) ended before it caught up", isRetriable: true)
         }
         var expired: [Int32: [String]] = [:]
         for (partition, var fold) in folds {
@@ -185,8 +189,11 @@ public struct RunHistoryFold: Sendable {
         var status: RunRecord.Status?
         var finishedAt: Int64?
         for (name, bytes) in headers {
-            if name == RunRecord.statusHeader { status = RunRecord.Status(rawValue: String(decoding: bytes, as: UTF8.self)) }
-            else if name == RunRecord.finishedAtHeader { finishedAt = Int64(String(decoding: bytes, as: UTF8.self)) }
+            if name == RunRecord.statusHeader {
+                status = RunRecord.Status(rawValue: String(decoding: bytes, as: UTF8.self))
+            } else if name == RunRecord.finishedAtHeader {
+                finishedAt = Int64(String(decoding: bytes, as: UTF8.self))
+            }
         }
         if let status, status.isFinal, let finishedAt {
             // The fast path: a final record is known from its headers, without decoding its JSON.

@@ -71,8 +71,10 @@ public final class RunnerService: Service, Sendable {
         defer { phase.withLock { $0 = .stopped } }
         let runsPartitions = try await checkTopics()
 
-        let view = try KafkaTableView(configuration: configuration.kafka, topic: configuration.triggersTopic,
-                                      logger: quiet("tributary.runner.triggers")) { [self] _ in
+        let view = try KafkaTableView(
+            configuration: configuration.kafka, topic: configuration.triggersTopic,
+            logger: quiet("tributary.runner.triggers")
+        ) { [self] _ in
             for subscription in self.subscriptions.withLock({ $0 }) { subscription.wake() }
         }
         let writer = RecordWriter(producer: producer, logger: logger)
@@ -94,9 +96,10 @@ public final class RunnerService: Service, Sendable {
             }
             let directory: @Sendable () -> JobDirectory = { JobDirectory(snapshot: view.snapshot, now: Date()) }
             let created = zip(jobs, declarations).map { job, declaration in
-                JobSubscription(job: job, declaration: declaration, configuration: configuration, runsPartitionCount: runsPartitions,
-                                writer: writer, permits: permits, metrics: metrics, directory: directory,
-                                onActiveChange: { presenceChanged.notify() }, logger: logger)
+                JobSubscription(
+                    job: job, declaration: declaration, configuration: configuration, runsPartitionCount: runsPartitions,
+                    writer: writer, permits: permits, metrics: metrics, directory: directory,
+                    onActiveChange: { presenceChanged.notify() }, logger: logger)
             }
             self.subscriptions.withLock { $0 = created }
             // Announce before any job joins its group: older versions elsewhere see this runner and hand over.
@@ -111,9 +114,12 @@ public final class RunnerService: Service, Sendable {
                 }
             }
             phase.withLock { $0 = .running }
-            logger.info("runner started", metadata: [
-                "runner": "\(configuration.runnerId)", "groups": "\(created.map(\.groupID))",
-                "topics": "\([configuration.eventsTopic] + configuration.extraTopics)"])
+            logger.info(
+                "runner started",
+                metadata: [
+                    "runner": "\(configuration.runnerId)", "groups": "\(created.map(\.groupID))",
+                    "topics": "\([configuration.eventsTopic] + configuration.extraTopics)",
+                ])
 
             try? await gracefulShutdown()
             phase.withLock { $0 = .draining }
@@ -125,14 +131,16 @@ public final class RunnerService: Service, Sendable {
             // that finished are skipped by the next owner's run history).
             let deadline = configuration.drainTimeout + .seconds(15)
             if !(await Self.finishes(within: deadline) { await running.value }) {
-                logger.error("shutdown deadline passed before every job left its group (is Kafka reachable?); stopping without their final commits",
-                             metadata: ["deadline": "\(deadline)"])
+                logger.error(
+                    "shutdown deadline passed before every job left its group (is Kafka reachable?); stopping without their final commits",
+                    metadata: ["deadline": "\(deadline)"])
             }
             heartbeat.cancel()
             commands.cancel()
             _ = await Self.finishes(within: .seconds(3)) { [configuration] in
-                _ = try? await producer.send(KafkaProducerMessage(
-                    topic: configuration.triggersTopic, record: RunnerPresence.tombstone(runnerId: configuration.runnerId)))
+                _ = try? await producer.send(
+                    KafkaProducerMessage(
+                        topic: configuration.triggersTopic, record: RunnerPresence.tombstone(runnerId: configuration.runnerId)))
             }
             await view.stop()
             writer.stop()
@@ -176,11 +184,13 @@ public final class RunnerService: Service, Sendable {
         let ttl = configuration.presenceTimeToLive.seconds
         let subscribed = Dictionary(uniqueKeysWithValues: subscriptions.withLock { $0 }.map { ($0.job.id, $0) })
         let hosted = try jobs.map { job in
-            RunnerPresence.HostedJob(declaration: try subscribed[job.id]?.declaration ?? job.job.declaration(),
-                                     active: subscribed[job.id]?.isActive ?? true)
+            RunnerPresence.HostedJob(
+                declaration: try subscribed[job.id]?.declaration ?? job.job.declaration(),
+                active: subscribed[job.id]?.isActive ?? true)
         }
-        return RunnerPresence(runnerId: configuration.runnerId, host: ProcessInfo.processInfo.hostName, startedAt: startedAt,
-                              heartbeatAt: now, expiresAt: now.addingTimeInterval(ttl), jobs: hosted)
+        return RunnerPresence(
+            runnerId: configuration.runnerId, host: ProcessInfo.processInfo.hostName, startedAt: startedAt,
+            heartbeatAt: now, expiresAt: now.addingTimeInterval(ttl), jobs: hosted)
     }
 
     private func writePresence(_ producer: KafkaProducer) async throws {
@@ -210,8 +220,9 @@ public final class RunnerService: Service, Sendable {
         }
         let reader: KafkaTopicReader
         do {
-            reader = try KafkaTopicReader(configuration: configuration.kafka, topic: topic, partitions: [0], startOffsets: [0: end],
-                                          logger: quiet("tributary.runner.commands"))
+            reader = try KafkaTopicReader(
+                configuration: configuration.kafka, topic: topic, partitions: [0], startOffsets: [0: end],
+                logger: quiet("tributary.runner.commands"))
         } catch {
             logger.warning("\(topic) cannot be read: job commands (rewind) are not applied", metadata: [LogKey.error: "\(error)"])
             return
@@ -219,27 +230,36 @@ public final class RunnerService: Service, Sendable {
         await withTaskCancellationHandler {
             for await event in reader {
                 guard case .message(let message) = event,
-                      case .command(let command)? = try? CommandTopicRecord(record: WireRecord(message)),
-                      command.kind == .rewind,
-                      let subscription = subscriptions.withLock({ $0 }).first(where: { $0.job.id == command.target })
+                    case .command(let command)? = try? CommandTopicRecord(record: WireRecord(message)),
+                    command.kind == .rewind,
+                    let subscription = subscriptions.withLock({ $0 }).first(where: { $0.job.id == command.target })
                 else { continue }
                 let result: CommandResult
                 if let time = command.rewindTime {
                     do {
                         guard let offsets = try await subscription.rewind(to: time), !offsets.isEmpty else { continue }
                         let sorted = offsets.sorted { $0.key < $1.key }
-                        result = command.result(ok: true, message: "rewound partitions \(sorted.map { "\($0.key.partition)@\($0.value)" }.joined(separator: ", "))",
-                                                by: "runner \(configuration.runnerId)",
-                                                details: ["partitions": .array(sorted.map { .number(Double($0.key.partition)) }),
-                                                          "offsets": .array(sorted.map { .number(Double($0.value)) })])
+                        result = command.result(
+                            ok: true,
+                            message: "rewound partitions \(sorted.map { "\($0.key.partition)@\($0.value)" }.joined(separator: ", "))",
+                            by: "runner \(configuration.runnerId)",
+                            details: [
+                                "partitions": .array(sorted.map { .number(Double($0.key.partition)) }),
+                                "offsets": .array(sorted.map { .number(Double($0.value)) }),
+                            ])
                     } catch {
                         result = command.result(ok: false, message: "rewind failed: \(error)", by: "runner \(configuration.runnerId)")
                     }
                 } else {
-                    result = command.result(ok: false, message: "rewind needs arguments.to, an RFC 3339 time", by: "runner \(configuration.runnerId)")
+                    result = command.result(
+                        ok: false, message: "rewind needs arguments.to, an RFC 3339 time", by: "runner \(configuration.runnerId)")
                 }
-                logger.notice("command applied", metadata: ["command": "\(command.id)", "kind": "\(command.kind)",
-                                                            LogKey.jobId: "\(command.target)", "by": "\(command.issuedBy)", "ok": "\(result.ok)"])
+                logger.notice(
+                    "command applied",
+                    metadata: [
+                        "command": "\(command.id)", "kind": "\(command.kind)",
+                        LogKey.jobId: "\(command.target)", "by": "\(command.issuedBy)", "ok": "\(result.ok)",
+                    ])
                 do {
                     _ = try await producer.send(KafkaProducerMessage(topic: topic, record: try result.record()))
                 } catch {
@@ -263,13 +283,15 @@ public final class RunnerService: Service, Sendable {
                 if let events, let runs {
                     guard events.partitions.count == runs.partitions.count else {
                         throw ConfigurationError(
-                            "\(configuration.runsTopic) has \(runs.partitions.count) partitions but \(configuration.eventsTopic) has \(events.partitions.count): they must be co-partitioned")
+                            "\(configuration.runsTopic) has \(runs.partitions.count) partitions but \(configuration.eventsTopic) has \(events.partitions.count): they must be co-partitioned"
+                        )
                     }
                     return Int32(runs.partitions.count)
                 }
                 if ContinuousClock.now > deadline {
                     throw ConfigurationError(
-                        "topics \(configuration.eventsTopic) and \(configuration.runsTopic) do not exist (TRIBUTARY_TOPIC_PREFIX=\(configuration.topicPrefix)): create them first (tributary broker / tributary topics)")
+                        "topics \(configuration.eventsTopic) and \(configuration.runsTopic) do not exist (TRIBUTARY_TOPIC_PREFIX=\(configuration.topicPrefix)): create them first (tributary broker / tributary topics)"
+                    )
                 }
             } catch let error as KafkaError where ContinuousClock.now < deadline {
                 logger.warning("cluster metadata unavailable; retrying", metadata: [LogKey.error: "\(error)"])
@@ -305,8 +327,12 @@ public final class RunnerService: Service, Sendable {
             records.append(KafkaProducerMessage(topic: configuration.triggersTopic, record: try declaration.record()))
         }
         if !records.isEmpty { _ = try await producer.sendAll(records) }
-        logger.info("triggers declared", metadata: ["topic": "\(configuration.triggersTopic)", "jobs": "\(jobs.count)",
-                                                    "written": "\(records.count)"])
+        logger.info(
+            "triggers declared",
+            metadata: [
+                "topic": "\(configuration.triggersTopic)", "jobs": "\(jobs.count)",
+                "written": "\(records.count)",
+            ])
         return declarations
     }
 }

@@ -20,7 +20,9 @@ final class RunPermits: Sendable {
             guard state.available > 0 else { return false }
             state.available -= 1
             return true
-        }) { return }
+        }) {
+            return
+        }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let now = state.withLock { state -> Bool in
                 if state.available > 0 {

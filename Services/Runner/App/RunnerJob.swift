@@ -4,8 +4,9 @@ import Tributary
 /// one partition may overlap.
 public struct RunnerJob: Sendable {
     /// The default retry policy of a run: 3 attempts, 1 s then 2 s apart.
-    public static let defaultRetry = RetryOptions(limit: 3, factor: 2, minTimeout: .seconds(1), maxTimeout: .seconds(60),
-                                                  randomize: false)
+    public static let defaultRetry = RetryOptions(
+        limit: 3, factor: 2, minTimeout: .seconds(1), maxTimeout: .seconds(60),
+        randomize: false)
 
     /// The job.
     public var job: any JobDefinition
@@ -20,8 +21,10 @@ public struct RunnerJob: Sendable {
     public var startPosition: StartPosition?
 
     /// Hosts `job` with a retry policy, an ordering choice and a first start position.
-    public init(_ job: any JobDefinition, retry: RetryOptions = RunnerJob.defaultRetry, concurrentRuns: Bool = false,
-                startPosition: StartPosition? = nil) {
+    public init(
+        _ job: any JobDefinition, retry: RetryOptions = RunnerJob.defaultRetry, concurrentRuns: Bool = false,
+        startPosition: StartPosition? = nil
+    ) {
         self.job = job
         self.retry = retry
         self.concurrentRuns = concurrentRuns

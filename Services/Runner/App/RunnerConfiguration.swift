@@ -58,12 +58,14 @@ public struct RunnerConfiguration: Sendable {
     public static let lowLatencyConsumer = ["fetch.wait.max.ms": "5", "fetch.error.backoff.ms": "10"]
 
     /// A configuration with the defaults.
-    public init(kafka: KafkaConfiguration, topicPrefix: String = "tributary", groupID: String? = nil, extraTopics: [String] = [],
-                adminPort: Int = 9090, adminHost: String = "0.0.0.0", maxConcurrentRuns: Int = 256,
-                drainTimeout: Duration = .seconds(30), maxPendingEvents: Int = 50_000,
-                sessionTimeout: Duration = .seconds(10), printRunLogs: Bool = true,
-                dedupWindow: Duration = .seconds(7 * 86_400), presenceInterval: Duration = .seconds(5),
-                defaultStartPosition: StartPosition = .latest, runnerId: String? = nil) {
+    public init(
+        kafka: KafkaConfiguration, topicPrefix: String = "tributary", groupID: String? = nil, extraTopics: [String] = [],
+        adminPort: Int = 9090, adminHost: String = "0.0.0.0", maxConcurrentRuns: Int = 256,
+        drainTimeout: Duration = .seconds(30), maxPendingEvents: Int = 50_000,
+        sessionTimeout: Duration = .seconds(10), printRunLogs: Bool = true,
+        dedupWindow: Duration = .seconds(7 * 86_400), presenceInterval: Duration = .seconds(5),
+        defaultStartPosition: StartPosition = .latest, runnerId: String? = nil
+    ) {
         self.kafka = kafka
         self.topicPrefix = topicPrefix
         self.groupID = groupID ?? "\(topicPrefix)-runners"
@@ -153,13 +155,16 @@ public struct RunnerConfiguration: Sendable {
     }
 
     /// Reads and validates the configuration, with parsed flags taking precedence.
-    public static func fromEnvironment(_ environment: ServiceEnvironment = ServiceEnvironment(), flags: Flags) throws -> RunnerConfiguration {
+    public static func fromEnvironment(_ environment: ServiceEnvironment = ServiceEnvironment(), flags: Flags) throws -> RunnerConfiguration
+    {
         try fromEnvironment(environment, overrides: Overrides(flags))
     }
 
     /// Reads and validates the configuration; every error names the variable (or flag) at fault.
-    public static func fromEnvironment(_ environment: ServiceEnvironment = ServiceEnvironment(),
-                                       overrides: Overrides = Overrides()) throws -> RunnerConfiguration {
+    public static func fromEnvironment(
+        _ environment: ServiceEnvironment = ServiceEnvironment(),
+        overrides: Overrides = Overrides()
+    ) throws -> RunnerConfiguration {
         let kafka = try environment.kafka(brokers: overrides.brokers)
         let prefix = environment.string("TRIBUTARY_TOPIC_PREFIX", override: overrides.topicPrefix) ?? "tributary"
         guard prefix.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) else {
@@ -183,8 +188,9 @@ public struct RunnerConfiguration: Sendable {
             extraTopics: topics.filter { $0 != TributaryTopics(prefix: prefix).events.name },
             adminPort: try environment.int("RUNNER_ADMIN_PORT", override: overrides.adminPort, default: 9090, range: 0...65535),
             adminHost: environment.string("RUNNER_ADMIN_HOST", override: overrides.adminHost) ?? "0.0.0.0",
-            maxConcurrentRuns: try environment.int("RUNNER_MAX_CONCURRENT_RUNS", override: overrides.maxConcurrentRuns,
-                                                   default: 256, range: 1...100_000),
+            maxConcurrentRuns: try environment.int(
+                "RUNNER_MAX_CONCURRENT_RUNS", override: overrides.maxConcurrentRuns,
+                default: 256, range: 1...100_000),
             drainTimeout: try environment.duration("RUNNER_DRAIN_TIMEOUT", override: overrides.drainTimeout, default: .seconds(30)),
             dedupWindow: try environment.duration("RUNNER_DEDUP_WINDOW", default: .seconds(7 * 86_400)),
             presenceInterval: try environment.duration("RUNNER_PRESENCE_INTERVAL", default: .seconds(5)),

@@ -60,9 +60,11 @@ final class RunDispatcher: Sendable {
     private let markDone: @Sendable (KafkaTopicPartition, Int64) -> Void
 
     /// A dispatcher for `jobs` (one job per subscription); `permits` caps runs across the whole runner.
-    init(jobs: [RunnerJob], configuration: RunnerConfiguration, runsPartitionCount: Int32, writer: RecordWriter,
-         history: RunHistory, metrics: RunnerMetrics, permits: RunPermits, logger: Logger,
-         markDone: @escaping @Sendable (KafkaTopicPartition, Int64) -> Void) {
+    init(
+        jobs: [RunnerJob], configuration: RunnerConfiguration, runsPartitionCount: Int32, writer: RecordWriter,
+        history: RunHistory, metrics: RunnerMetrics, permits: RunPermits, logger: Logger,
+        markDone: @escaping @Sendable (KafkaTopicPartition, Int64) -> Void
+    ) {
         self.jobs = jobs
         self.configuration = configuration
         self.runsPartitionCount = runsPartitionCount
@@ -70,8 +72,9 @@ final class RunDispatcher: Sendable {
         self.history = history
         self.metrics = metrics
         self.intake = RunPermits(configuration.maxPendingEvents)
-        self.attempts = RunAttempts(configuration: configuration, writer: writer, history: history, metrics: metrics,
-                                    permits: permits, logger: logger)
+        self.attempts = RunAttempts(
+            configuration: configuration, writer: writer, history: history, metrics: metrics,
+            permits: permits, logger: logger)
         self.logger = logger
         self.markDone = markDone
     }
@@ -93,10 +96,13 @@ final class RunDispatcher: Sendable {
                 let started = ContinuousClock.now
                 let (count, expired) = try await history.rebuild(
                     configuration: configuration.kafka, runsTopic: configuration.runsTopic, partitions: restoring, logger: logger)
-                logger.info("partitions assigned; runs restored", metadata: [
-                    LogKey.jobId: "\(history.jobId)", "partitions": "\(partitions.sorted())", "runRecords": "\(count)",
-                    "finished": "\(history.counts.finished)", "unfinished": "\(history.counts.unfinished)",
-                    "expired": "\(expired.values.reduce(0) { $0 + $1.count })", "took": "\(ContinuousClock.now - started)"])
+                logger.info(
+                    "partitions assigned; runs restored",
+                    metadata: [
+                        LogKey.jobId: "\(history.jobId)", "partitions": "\(partitions.sorted())", "runRecords": "\(count)",
+                        "finished": "\(history.counts.finished)", "unfinished": "\(history.counts.unfinished)",
+                        "expired": "\(expired.values.reduce(0) { $0 + $1.count })", "took": "\(ContinuousClock.now - started)",
+                    ])
                 tombstone(expired)
                 break
             } catch {
@@ -127,8 +133,9 @@ final class RunDispatcher: Sendable {
             let cancelled = state.withLock { state in
                 state.machine.workers(of: revoked).compactMap { state.workers[$0] }
             }
-            logger.warning("runs still in flight at the drain deadline are cancelled; their events will run again",
-                           metadata: ["runs": "\(cancelled.count)", "partitions": "\(partitions.sorted())"])
+            logger.warning(
+                "runs still in flight at the drain deadline are cancelled; their events will run again",
+                metadata: ["runs": "\(cancelled.count)", "partitions": "\(partitions.sorted())"])
             for task in cancelled { task.cancel() }
             _ = await waitUntilSettled(revoked, timeout: .seconds(5))
         }
@@ -218,8 +225,9 @@ final class RunDispatcher: Sendable {
                 case .unknown:
                     restored = nil
                 }
-                let work = Work(job: job, event: event, message: message, runKey: runKey, runsPartition: runsPartition,
-                                restored: restored)
+                let work = Work(
+                    job: job, event: event, message: message, runKey: runKey, runsPartition: runsPartition,
+                    restored: restored)
                 runs.append(job.concurrentRuns ? .concurrent(work) : .lane(job.id, work))
             }
         } catch {
@@ -237,9 +245,12 @@ final class RunDispatcher: Sendable {
         case .deadLetter:
             let reason = unreadable ?? ""
             metrics.countUnreadable()
-            logger.warning("not a CloudEvent; dead-lettered", metadata: [
-                LogKey.topic: "\(message.topic)", LogKey.partition: "\(message.partition)",
-                LogKey.offset: "\(message.offset)", LogKey.error: "\(reason)"])
+            logger.warning(
+                "not a CloudEvent; dead-lettered",
+                metadata: [
+                    LogKey.topic: "\(message.topic)", LogKey.partition: "\(message.partition)",
+                    LogKey.offset: "\(message.offset)", LogKey.error: "\(reason)",
+                ])
             spawn(partition) { [self] in
                 let letter = DLQRecord(original: WireRecord(message), reason: reason)
                 do {

@@ -60,13 +60,19 @@ final class RecordWriter: Sendable {
                     break
                 } catch {
                     if state.withLock({ $0.stopped }) {
-                        logger.error("run records could not be written before shutdown", metadata: [
-                            LogKey.error: "\(error)", "records": "\(batch.count)"])
+                        logger.error(
+                            "run records could not be written before shutdown",
+                            metadata: [
+                                LogKey.error: "\(error)", "records": "\(batch.count)",
+                            ])
                         for (_, completion) in batch { completion(.failure(error)) }
                         break
                     }
-                    logger.warning("writing run records failed; retrying", metadata: [
-                        LogKey.error: "\(error)", "records": "\(batch.count)", "pause": "\(pause)"])
+                    logger.warning(
+                        "writing run records failed; retrying",
+                        metadata: [
+                            LogKey.error: "\(error)", "records": "\(batch.count)", "pause": "\(pause)",
+                        ])
                     try? await Task.sleep(for: pause)
                     pause = min(pause * 2, .seconds(2))
                 }
