@@ -28,6 +28,13 @@ public struct TributaryTopics: Sendable {
             name: "\(prefix).runs", partitions: partitions, replicationFactor: replicationFactor,
             configs: ["cleanup.policy": "compact"])
     }
+    /// `<p>.waits`: open event waits of waiting runs, their matches and cancel requests
+    /// (`WaitRecord`), co-partitioned with `<p>.runs` (a record is on its run's partition).
+    public var waits: KafkaTopicSpecification {
+        KafkaTopicSpecification(
+            name: "\(prefix).waits", partitions: partitions, replicationFactor: replicationFactor,
+            configs: ["cleanup.policy": "compact"])
+    }
     /// `<p>.sources`: source states, written by the registrar only.
     public var sources: KafkaTopicSpecification {
         KafkaTopicSpecification(
@@ -70,5 +77,5 @@ public struct TributaryTopics: Sendable {
     public var registrarTransactionalID: String { "\(prefix).registrar.sources" }
 
     /// Every topic, as `tributary topics create`, `tributary broker` and `tributary dev` create them.
-    public var all: [KafkaTopicSpecification] { [events, runs, sources, triggers, deadLetters, registrarControl, commands] }
+    public var all: [KafkaTopicSpecification] { [events, runs, waits, sources, triggers, deadLetters, registrarControl, commands] }
 }
