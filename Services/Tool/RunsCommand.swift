@@ -131,7 +131,7 @@ struct RunsCancelCommand: AsyncParsableCommand {
                         let request = WaitRecord(
                             kind: .cancel, jobId: found.run.jobId,
                             runKey: RunRecord.key(eventKey: found.run.eventKey, jobId: found.run.jobId),
-                            runId: runId, task: WaitRecord.cancelTask, runsPartition: found.partition, reason: why)
+                            runId: runId, task: WaitRecord.cancelRequestTask, runsPartition: found.partition, reason: why)
                         _ = try await producer.send(
                             KafkaProducerMessage(topic: topic, partition: found.partition, record: try request.record()))
                         sent = true

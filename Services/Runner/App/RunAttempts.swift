@@ -139,6 +139,7 @@ struct RunAttempts: Sendable {
                 record.logs = io.log.lines
                 metrics.count(job: job.id, .cancelled)
                 removeWait(runKey: work.runKey, task: WaitRecord.cancelTask, runsPartition: runsPartition)
+                removeWait(runKey: work.runKey, task: WaitRecord.cancelRequestTask, runsPartition: runsPartition)
                 if let pending = io.pendingSuspension {
                     removeWait(runKey: work.runKey, task: pending.task, runsPartition: runsPartition)
                 }

@@ -197,7 +197,10 @@ final class RunDispatcher: Sendable {
                     continue
                 }
                 let waiting = Waiting(work: work, wait: wait)
-                if let request = waits[WaitRecord.key(runKey: key, task: WaitRecord.cancelTask)], request.kind != .registration {
+                let requests = [WaitRecord.cancelRequestTask, WaitRecord.cancelTask].compactMap {
+                    waits[WaitRecord.key(runKey: key, task: $0)]
+                }
+                if let request = requests.first(where: { $0.kind != .registration }) {
                     cancelWaiting(waiting, reason: Self.reason(request))
                     continue
                 }
@@ -223,10 +226,25 @@ final class RunDispatcher: Sendable {
 
     /// Keeps a waiting run until its wait ends; wakes the timer task when it is the earliest.
     private func schedule(_ waiting: Waiting) {
+        state.withLock { state in state.waiting[waiting.work.runKey] = waiting }
+        scheduleTimer(waiting.work.runKey, at: waiting.wait.until)
+    }
+
+    /// A match or cancel request that reached `<p>.waits` while the run was still suspending (not
+    /// yet in `waiting`) ends its wait now.
+    private func settleFromDirectory(_ runKey: String, task: String) {
+        let cancel = [WaitRecord.cancelRequestTask, WaitRecord.cancelTask].compactMap { waits[WaitRecord.key(runKey: runKey, task: $0)] }
+            .first { $0.kind != .registration }
+        let match = waits[WaitRecord.key(runKey: runKey, task: task)].flatMap { $0.kind == .match ? $0 : nil }
+        guard let record = cancel ?? match else { return }
+        waitChanged(record)
+    }
+
+    /// Sets the timer of a waiting run (already in `waiting`).
+    private func scheduleTimer(_ runKey: String, at due: Date) {
         let (earliest, start) = state.withLock { state -> (Bool, Bool) in
-            guard !state.machine.stopped else { return (false, false) }
-            state.waiting[waiting.work.runKey] = waiting
-            let earliest = state.timers.schedule(waiting.work.runKey, at: waiting.wait.until)
+            guard !state.machine.stopped, state.waiting[runKey] != nil else { return (false, false) }
+            let earliest = state.timers.schedule(runKey, at: due)
             return (earliest, state.timerTask == nil)
         }
         if start { startTimers() }
@@ -297,6 +315,7 @@ final class RunDispatcher: Sendable {
             logger.notice("waiting run cancelled", metadata: [LogKey.runId: "\(record.runId)", "reason": "\(reason)"])
             attempts.removeWait(runKey: work.runKey, task: waiting.wait.task, runsPartition: work.runsPartition)
             attempts.removeWait(runKey: work.runKey, task: WaitRecord.cancelTask, runsPartition: work.runsPartition)
+            attempts.removeWait(runKey: work.runKey, task: WaitRecord.cancelRequestTask, runsPartition: work.runsPartition)
         }
     }
 
@@ -323,7 +342,7 @@ final class RunDispatcher: Sendable {
         let reason = Self.reason(record)
         let action = state.withLock { state -> Action in
             guard state.machine.accepting.contains(where: { runsPartition(for: $0) == record.runsPartition }) else { return .none }
-            let cancels = record.kind == .cancel || record.task == WaitRecord.cancelTask
+            let cancels = record.kind == .cancel || record.task == WaitRecord.cancelTask || record.task == WaitRecord.cancelRequestTask
             if cancels {
                 if let waiting = state.waiting.removeValue(forKey: record.runKey) {
                     state.timers.remove(record.runKey)
@@ -571,17 +590,27 @@ final class RunDispatcher: Sendable {
         }
         if let pending { cancellation.cancel(reason: pending) }
         await attempts.execute(work, cancellation: cancellation) { [self] ending in
-            state.withLock { state in
+            // Handing a suspended run from `running` to `waiting` is one step, so a cancellation that
+            // comes meanwhile finds it in one of the two (or is taken here).
+            let cancelNow = state.withLock { state -> (Waiting, String)? in
                 if state.running[work.runKey] === cancellation { state.running[work.runKey] = nil }
-            }
-            switch ending {
-            case .suspended(let wait, let entry):
+                let pending = state.pendingCancels.removeValue(forKey: work.runKey)
+                guard case .suspended(let wait, let entry) = ending else { return nil }
                 var resumed = work
                 resumed.restored = entry
                 resumed.message = nil
-                schedule(Waiting(work: resumed, wait: wait))
-            case .finished, .givenUp:
-                break
+                let waiting = Waiting(work: resumed, wait: wait)
+                if let reason = cancellation.reason ?? pending { return (waiting, reason) }
+                state.waiting[work.runKey] = waiting
+                return nil
+            }
+            if case .suspended(let wait, _) = ending {
+                if let (waiting, reason) = cancelNow {
+                    cancelWaiting(waiting, reason: reason)
+                } else {
+                    scheduleTimer(work.runKey, at: wait.until)
+                    settleFromDirectory(work.runKey, task: wait.task)
+                }
             }
             // Once the resumption is durable the wait's match (or registration) can go.
             if case .resume(let removeWait?) = work.kind, !ending.isGivenUp {

@@ -9,12 +9,16 @@ import Foundation
 ///   matches the events it takes.
 /// - A `match` replaces the registration: `event` ended the wait. The runner that owns the run's
 ///   partition resumes the run with it (or cancels it, for ``cancelTask``) and removes the key.
-/// - A `cancel` asks to cancel the run (`tributary runs cancel`), with `reason`.
+/// - A `cancel` asks to cancel the run (`tributary runs cancel`), with `reason`, under the task
+///   ``cancelRequestTask``.
 public struct WaitRecord: Sendable, Hashable, Codable {
     /// The wire-format version written by this code.
     public static let wireVersion = 1
-    /// The task name of a run's cancellation condition (`cancelOn`) and of cancel requests.
+    /// The task name of a run's cancellation condition (`cancelOn`).
     public static let cancelTask = "$cancel"
+    /// The task name of a request to cancel a run (`tributary runs cancel`): a key of its own, so
+    /// that a request and the run's `cancelOn` registration never replace each other.
+    public static let cancelRequestTask = "$cancel-request"
 
     /// What the record says.
     public enum Kind: String, Sendable, Hashable, Codable {
