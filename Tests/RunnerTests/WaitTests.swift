@@ -231,4 +231,35 @@ struct WaitTests {
             await producer.shutdown()
         }
     }
+
+    @Test("runs waiting while a second runner joins (a rebalance) each resume exactly once")
+    func waitsSurviveARebalance() async throws {
+        try await withTributaryCluster { cluster, topics in
+            let sink = Sink<String>()
+            let job = Job(id: "rebalanced", name: "Rebalanced", version: "1", trigger: Trigger(event: Shop.orderPlaced)) { order, io, _ in
+                try await io.wait("pause", for: .seconds(4))
+                sink.append(order.id)
+            }
+            let runs = try TopicCollector(cluster.configuration, topic: topics.runs.name)
+            let first = try RunningRunner(cluster.configuration, jobs: [RunnerJob(job)])
+            try await first.waitUntilAssigned(4)
+            let publisher = try Publisher(cluster.configuration, topic: topics.events.name)
+            let ids = (0..<40).map { "r\($0)" }
+            try await publisher.sendAll(ids.map { Shop.order($0, total: 1) })
+            try await eventually("40 runs wait") { Set(runs.runs.filter { $0.status == .waiting }.map(\.eventId)).count == 40 }
+            let second = try RunningRunner(cluster.configuration, jobs: [RunnerJob(job)])
+            try await eventually("the runners split the partitions", timeout: .seconds(30)) {
+                first.service.assignedPartitions.count == 2 && second.service.assignedPartitions.count == 2
+            }
+            try await eventually("every run resumed", timeout: .seconds(60)) { Set(sink.all) == Set(ids) }
+            try await eventually("every run succeeded") {
+                Set(runs.runs.filter { $0.status == .succeeded }.map(\.eventId)) == Set(ids)
+            }
+            #expect(sink.all.count == 40, "a run resumed twice: \(sink.all.sorted())")
+            try await first.stop()
+            try await second.stop()
+            await runs.close()
+            await publisher.producer.shutdown()
+        }
+    }
 }
