@@ -59,7 +59,7 @@ public struct TributaryTopics: Sendable {
     public var commands: KafkaTopicSpecification {
         KafkaTopicSpecification(
             name: "\(prefix).commands", partitions: 1, replicationFactor: replicationFactor,
-            configs: ["cleanup.policy": "delete", "retention.ms": "\(Self.commandRetention.components.seconds * 1000)"])
+            configs: ["cleanup.policy": "delete", "retention.ms": "\(Int64(Self.commandRetention.milliseconds))"])
     }
 
     /// How long `<p>.commands` keeps a command: 1 day.

@@ -323,11 +323,3 @@ final class JobSubscription: Sendable {
         }
     }
 }
-
-extension Duration {
-    /// The duration in seconds, with fractions.
-    var seconds: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
-    }
-}

@@ -1,3 +1,5 @@
+import Tributary
+
 /// Where and how to reach GitHub's REST API.
 public struct GitHubConfiguration: Sendable {
     /// A token allowed to manage the repository's or organization's hooks.

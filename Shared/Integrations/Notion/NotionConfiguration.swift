@@ -1,3 +1,5 @@
+import Tributary
+
 /// Where and how to reach Notion's API.
 public struct NotionConfiguration: Sendable {
     /// The `Notion-Version` header sent with every call.

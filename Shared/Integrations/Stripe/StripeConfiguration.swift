@@ -1,3 +1,5 @@
+import Tributary
+
 /// Where and how to reach Stripe's API.
 public struct StripeConfiguration: Sendable {
     /// The secret API key (`sk_…` or a restricted key allowed to manage webhook endpoints).

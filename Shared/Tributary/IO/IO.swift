@@ -82,7 +82,7 @@ public final class IO: Sendable {
                 logger.warning(
                     "task failed, retrying",
                     metadata: [
-                        "task": "\(key)", "attempt": "\(attempt)", "delayMs": "\(Int(RetryOptions.milliseconds(delay)))",
+                        "task": "\(key)", "attempt": "\(attempt)", "delayMs": "\(Int(delay.milliseconds))",
                         "error": "\(error)",
                     ])
                 try await sleep(delay)
@@ -99,7 +99,7 @@ public final class IO: Sendable {
         var record = try await store.task(runId: runId, key: key)
         if record?.status == .completed { return }
         if record == nil {
-            let ms = RetryOptions.milliseconds(duration)
+            let ms = duration.milliseconds
             record = TaskRecord(
                 runId: runId, key: key, status: .pending, startedAt: started,
                 resumeAt: started.addingTimeInterval(ms / 1000))
@@ -107,7 +107,7 @@ public final class IO: Sendable {
         }
         let resumeAt = record!.resumeAt ?? started
         let remaining = resumeAt.timeIntervalSince(now())
-        if remaining > 0 { try await sleep(.milliseconds(Int64((remaining * 1000).rounded(.up)))) }
+        if remaining > 0 { try await sleep(Duration(seconds: remaining, rounding: .up)) }
         record!.status = .completed
         record!.output = .null
         record!.finishedAt = now()

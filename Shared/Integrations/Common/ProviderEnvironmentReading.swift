@@ -1,18 +1,4 @@
-/// A provider configuration that cannot be built from the environment.
-public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
-    /// The environment variable at fault.
-    public var variable: String
-    /// What is wrong with it.
-    public var problem: String
-
-    /// An error about `variable`.
-    public init(variable: String, problem: String) {
-        self.variable = variable
-        self.problem = problem
-    }
-
-    public var description: String { "\(variable): \(problem)" }
-}
+import Tributary
 
 extension ConfigurationError {
     /// Reads a required, non-empty variable.
