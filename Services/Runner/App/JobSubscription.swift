@@ -183,27 +183,31 @@ final class JobSubscription: Sendable {
             state.announced = nil
         }
         logger.info("consuming", metadata: ["group": "\(groupID)", "version": "\(job.job.version)"])
-        let loop = Task {
-            for await message in consumer { await dispatcher.dispatch(message) }
-        }
-        let lag = Task { await reportLag(consumer, dispatcher) }
-        while true {
-            await signal.wait(timeout: configuration.presenceInterval)
-            if stopping {
-                await dispatcher.drainAll()
-                do { try await consumer.commit() } catch {
-                    logger.warning("final commit failed", metadata: [LogKey.error: "\(error)"])
+        // The dispatch loop (it ends when the consumer is closed) and the lag reporter (stopped after
+        // that) are child tasks: this returns only once both have ended.
+        let lag = StoppableTasks()
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await message in consumer { await dispatcher.dispatch(message) }
+            }
+            group.addTask { await lag.run([{ await self.reportLag(consumer, dispatcher) }]) }
+            while true {
+                await signal.wait(timeout: configuration.presenceInterval)
+                if stopping {
+                    await dispatcher.drainAll()
+                    do { try await consumer.commit() } catch {
+                        logger.warning("final commit failed", metadata: [LogKey.error: "\(error)"])
+                    }
+                    break
                 }
-                break
+                if case .yield(let newer, let since) = gate.decide(directory()) {
+                    await handOver(consumer, dispatcher, to: newer, since: since)
+                    break
+                }
             }
-            if case .yield(let newer, let since) = gate.decide(directory()) {
-                await handOver(consumer, dispatcher, to: newer, since: since)
-                break
-            }
+            await consumer.close()
+            await lag.stop()
         }
-        await consumer.close()
-        lag.cancel()
-        await loop.value
         state.withLock { state in
             state.dispatcher = nil
             state.consumer = nil

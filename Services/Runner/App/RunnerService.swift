@@ -106,8 +106,19 @@ public final class RunnerService: Service, Sendable {
             do { try await writePresence(producer) } catch {
                 logger.warning("writing the presence record failed", metadata: [LogKey.error: "\(error)"])
             }
-            let heartbeat = Task { await self.heartbeat(producer, presenceChanged) }
-            let commands = Task { await self.followCommands(producer) }
+            // The heartbeat and the command follower are children of this group, stopped (cancelled) by
+            // `background.stop()` before the presence tombstone.
+            let background = StoppableTasks()
+            group.addTask {
+                await background.run([
+                    { await self.heartbeat(producer, presenceChanged) },
+                    { await self.followCommands(producer) },
+                ])
+            }
+            // The subscriptions stop through `stop()` and are awaited only up to the shutdown deadline:
+            // with Kafka unreachable a subscription may block in leaving its group, and the runner must
+            // stop anyway. So they run in a task of their own, not as children of this group (which would
+            // wait for them without a deadline).
             let running = Task {
                 await withDiscardingTaskGroup { jobs in
                     for subscription in created { jobs.addTask { await subscription.run() } }
@@ -135,8 +146,7 @@ public final class RunnerService: Service, Sendable {
                     "shutdown deadline passed before every job left its group (is Kafka reachable?); stopping without their final commits",
                     metadata: ["deadline": "\(deadline)"])
             }
-            heartbeat.cancel()
-            commands.cancel()
+            await background.stop()
             _ = await Self.finishes(within: .seconds(3)) { [configuration] in
                 _ = try? await producer.send(
                     KafkaProducerMessage(
