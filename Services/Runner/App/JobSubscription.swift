@@ -35,7 +35,7 @@ final class JobSubscription: Sendable {
     }
 
     private let state = Mutex(State())
-    private let signal = Signal()
+    private let signal = Wakeup()
     private let configuration: RunnerConfiguration
     private let runsPartitionCount: Int32
     private let writer: RecordWriter
@@ -85,12 +85,12 @@ final class JobSubscription: Sendable {
     var isConsuming: Bool { state.withLock { $0.consumer != nil && $0.active } }
 
     /// Re-evaluates the version gate soon (the view of `<p>.triggers` changed).
-    func wake() { signal.notify() }
+    func wake() { signal.signal() }
 
     /// Asks the subscription to drain, commit and leave its group; ``run()`` returns when it has.
     func stop() {
         state.withLock { $0.stopping = true }
-        signal.notify()
+        signal.signal()
     }
 
     private var stopping: Bool { state.withLock { $0.stopping } }

@@ -79,7 +79,7 @@ public final class RunnerService: Service, Sendable {
         }
         let writer = RecordWriter(producer: producer, logger: logger)
         let permits = RunPermits(configuration.maxConcurrentRuns)
-        let presenceChanged = Signal()
+        let presenceChanged = Wakeup()
 
         await withDiscardingTaskGroup { group in
             group.addTask { await view.run() }
@@ -99,7 +99,7 @@ public final class RunnerService: Service, Sendable {
                 JobSubscription(
                     job: job, declaration: declaration, configuration: configuration, runsPartitionCount: runsPartitions,
                     writer: writer, permits: permits, metrics: metrics, directory: directory,
-                    onActiveChange: { presenceChanged.notify() }, logger: logger)
+                    onActiveChange: { presenceChanged.signal() }, logger: logger)
             }
             self.subscriptions.withLock { $0 = created }
             // Announce before any job joins its group: older versions elsewhere see this runner and hand over.
@@ -208,7 +208,7 @@ public final class RunnerService: Service, Sendable {
     }
 
     /// Writes the presence every interval, and at once when a job starts or stops consuming.
-    private func heartbeat(_ producer: KafkaProducer, _ changed: Signal) async {
+    private func heartbeat(_ producer: KafkaProducer, _ changed: Wakeup) async {
         while !Task.isCancelled {
             await changed.wait(timeout: configuration.presenceInterval)
             if Task.isCancelled { return }
