@@ -20,6 +20,9 @@ public struct TributaryTopics: Sendable {
     public var events: KafkaTopicSpecification { topic("events", partitions: partitions, cleanup: "delete") }
     /// `<p>.runs`: run records, co-partitioned with `<p>.events`.
     public var runs: KafkaTopicSpecification { topic("runs", partitions: partitions, cleanup: "compact") }
+    /// `<p>.waits`: open event waits of waiting runs, their matches and cancel requests
+    /// (`WaitRecord`), co-partitioned with `<p>.runs` (a record is on its run's partition).
+    public var waits: KafkaTopicSpecification { topic("waits", partitions: partitions, cleanup: "compact") }
     /// `<p>.sources`: source states, written by the registrar only.
     public var sources: KafkaTopicSpecification { topic("sources", partitions: 1, cleanup: "compact") }
     /// `<p>.triggers`: trigger declarations and runner presence.
@@ -51,5 +54,5 @@ public struct TributaryTopics: Sendable {
     public var registrarTransactionalID: String { "\(prefix).registrar.sources" }
 
     /// Every topic, as `tributary topics create`, `tributary broker` and `tributary dev` create them.
-    public var all: [KafkaTopicSpecification] { [events, runs, sources, triggers, deadLetters, registrarControl, commands] }
+    public var all: [KafkaTopicSpecification] { [events, runs, waits, sources, triggers, deadLetters, registrarControl, commands] }
 }

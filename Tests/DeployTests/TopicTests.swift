@@ -7,7 +7,8 @@ import Testing
 @Suite struct TopicTests {
     @Test func topicsCreateMakesEveryTopicWithItsCleanupAndTheCommandsTopicHasOnePartitionAndADaysRetention() throws {
         let topics = TributaryTopics(prefix: "p", partitions: 24, replicationFactor: 3)
-        #expect(topics.all.map(\.name) == ["p.events", "p.runs", "p.sources", "p.triggers", "p.dlq", "p.registrar", "p.commands"])
+        #expect(
+            topics.all.map(\.name) == ["p.events", "p.runs", "p.waits", "p.sources", "p.triggers", "p.dlq", "p.registrar", "p.commands"])
         #expect(topics.all.allSatisfy { $0.replicationFactor == 3 })
         let commands = topics.commands
         #expect(commands.partitions == 1)

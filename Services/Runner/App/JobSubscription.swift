@@ -45,6 +45,8 @@ final class JobSubscription: Sendable {
     private let history: RunHistory
     private let gate: VersionGate
     private let directory: @Sendable () -> JobDirectory
+    private let waits: WaitDirectory
+    private let events: any EventPublisher
     private let onActiveChange: @Sendable () -> Void
     private let logger: Logger
 
@@ -53,7 +55,7 @@ final class JobSubscription: Sendable {
     init(
         job: RunnerJob, declaration: TriggerDeclaration, configuration: RunnerConfiguration, runsPartitionCount: Int32,
         writer: RecordWriter, permits: RunPermits, metrics: RunnerMetrics, directory: @escaping @Sendable () -> JobDirectory,
-        onActiveChange: @escaping @Sendable () -> Void, logger: Logger
+        waits: WaitDirectory, events: any EventPublisher, onActiveChange: @escaping @Sendable () -> Void, logger: Logger
     ) {
         self.job = job
         self.declaration = declaration
@@ -69,6 +71,8 @@ final class JobSubscription: Sendable {
         self.history = RunHistory(jobId: job.id, window: configuration.dedupWindow)
         self.gate = VersionGate(jobId: job.id, version: job.job.version, runnerId: configuration.runnerId)
         self.directory = directory
+        self.waits = waits
+        self.events = events
         self.onActiveChange = onActiveChange
         var logger = logger
         logger[metadataKey: LogKey.jobId] = "\(job.id)"
@@ -86,6 +90,12 @@ final class JobSubscription: Sendable {
 
     /// Re-evaluates the version gate soon (the view of `<p>.triggers` changed).
     func wake() { signal.signal() }
+
+    /// A `<p>.waits` record of this job changed (see ``RunDispatcher/waitChanged(_:)``).
+    func waitChanged(_ record: WaitRecord) { state.withLock { $0.dispatcher }?.waitChanged(record) }
+
+    /// How many of the job's runs wait in this runner.
+    var waitingCount: Int { state.withLock { $0.dispatcher }?.waitingCount ?? 0 }
 
     /// Asks the subscription to drain, commit and leave its group; ``run()`` returns when it has.
     func stop() {
@@ -154,7 +164,7 @@ final class JobSubscription: Sendable {
         let logger = logger
         let dispatcher = RunDispatcher(
             jobs: [job], configuration: configuration, runsPartitionCount: runsPartitionCount, writer: writer, history: history,
-            metrics: metrics, permits: permits, logger: logger,
+            metrics: metrics, permits: permits, waits: waits, events: events, logger: logger,
             markDone: { partition, offset in
                 do { try consumerBox.withLock { $0 }?.markDone(partition, offset: offset) } catch {
                     logger.warning(

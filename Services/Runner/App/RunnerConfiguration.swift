@@ -44,6 +44,9 @@ public struct RunnerConfiguration: Sendable {
     public var maxPendingEvents: Int
     /// The consumer's session timeout: how soon the group notices a dead runner.
     public var sessionTimeout: Duration
+    /// Waits at least this long suspend their run (`RUNNER_SUSPEND_AFTER`, default 1 s): it gives up
+    /// its lane, permit and partition and resumes from `<p>.runs`; shorter waits sleep in place.
+    public var minimumSuspension: Duration = .seconds(1)
     /// Whether run log lines are also printed to standard error.
     public var printRunLogs: Bool
     /// `LOG_LEVEL` (or `--log-level`), default `info`.
@@ -197,6 +200,7 @@ public struct RunnerConfiguration: Sendable {
             dedupWindow: try environment.duration("RUNNER_DEDUP_WINDOW", default: .seconds(7 * 86_400)),
             presenceInterval: try environment.duration("RUNNER_PRESENCE_INTERVAL", default: .seconds(5)),
             defaultStartPosition: start)
+        configuration.minimumSuspension = try environment.duration("RUNNER_SUSPEND_AFTER", default: .seconds(1))
         configuration.logLevel = try environment.logLevel(override: overrides.logLevel)
         return configuration
     }
@@ -212,4 +216,6 @@ public struct RunnerConfiguration: Sendable {
     public var triggersTopic: String { topics.triggers.name }
     /// `<p>.dlq`.
     public var deadLetterTopic: String { topics.deadLetters.name }
+    /// `<p>.waits`.
+    public var waitsTopic: String { topics.waits.name }
 }

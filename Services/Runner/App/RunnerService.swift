@@ -80,17 +80,28 @@ public final class RunnerService: Service, Sendable {
         let writer = RecordWriter(producer: producer, logger: logger)
         let permits = RunPermits(configuration.maxConcurrentRuns)
         let presenceChanged = Wakeup()
+        let waits = WaitDirectory(jobs: Set(jobs.map(\.id)))
+        let waitsView = try KafkaTableView(
+            configuration: configuration.kafka, topic: configuration.waitsTopic, logger: quiet("tributary.runner.waits")
+        ) { [self] change in
+            guard let record = waits.apply(key: change.key, value: change.value) else { return }
+            self.subscriptions.withLock { $0 }.first { $0.job.id == record.jobId }?.waitChanged(record)
+        }
+        let events = KafkaEventPublisher(producer: producer, topic: configuration.eventsTopic)
 
         await withDiscardingTaskGroup { group in
             group.addTask { await view.run() }
+            group.addTask { await waitsView.run() }
             group.addTask { await writer.run() }
             await view.waitUntilCaughtUp()
+            await waitsView.waitUntilCaughtUp()
             let declarations: [TriggerDeclaration]
             do {
                 declarations = try await declareTriggers(producer, view)
             } catch {
                 logger.error("declaring the triggers failed", metadata: [LogKey.error: "\(error)"])
                 await view.stop()
+                await waitsView.stop()
                 writer.stop()
                 return
             }
@@ -98,7 +109,7 @@ public final class RunnerService: Service, Sendable {
             let created = zip(jobs, declarations).map { job, declaration in
                 JobSubscription(
                     job: job, declaration: declaration, configuration: configuration, runsPartitionCount: runsPartitions,
-                    writer: writer, permits: permits, metrics: metrics, directory: directory,
+                    writer: writer, permits: permits, metrics: metrics, directory: directory, waits: waits, events: events,
                     onActiveChange: { presenceChanged.signal() }, logger: logger)
             }
             self.subscriptions.withLock { $0 = created }
@@ -153,6 +164,7 @@ public final class RunnerService: Service, Sendable {
                         topic: configuration.triggersTopic, record: RunnerPresence.tombstone(runnerId: configuration.runnerId)))
             }
             await view.stop()
+            await waitsView.stop()
             writer.stop()
         }
         await producer.shutdown()
@@ -290,6 +302,11 @@ public final class RunnerService: Service, Sendable {
                 let topics = try await admin.listTopics()
                 let events = topics.first { $0.name == configuration.eventsTopic }
                 let runs = topics.first { $0.name == configuration.runsTopic }
+                if events != nil, runs != nil, !topics.contains(where: { $0.name == configuration.waitsTopic }) {
+                    throw ConfigurationError(
+                        "topic \(configuration.waitsTopic) does not exist (TRIBUTARY_TOPIC_PREFIX=\(configuration.topicPrefix)): create it (tributary topics create)"
+                    )
+                }
                 if let events, let runs {
                     guard events.partitions.count == runs.partitions.count else {
                         throw ConfigurationError(
@@ -344,5 +361,16 @@ public final class RunnerService: Service, Sendable {
                 "written": "\(records.count)",
             ])
         return declarations
+    }
+}
+
+/// Publishes `io.sendEvent`'s events to `<p>.events` as CloudEvents keyed by `<source>/<id>` (the
+/// receiver's keying), returning once each is acknowledged.
+struct KafkaEventPublisher: EventPublisher {
+    let producer: KafkaProducer
+    let topic: String
+
+    func publish(_ event: EventRecord) async throws {
+        _ = try await producer.send(KafkaProducerMessage(topic: topic, record: CloudEvent.encode(event)))
     }
 }
