@@ -35,7 +35,7 @@ final class JobSubscription: Sendable {
     }
 
     private let state = Mutex(State())
-    private let signal = Signal()
+    private let signal = Wakeup()
     private let configuration: RunnerConfiguration
     private let runsPartitionCount: Int32
     private let writer: RecordWriter
@@ -89,7 +89,7 @@ final class JobSubscription: Sendable {
     var isConsuming: Bool { state.withLock { $0.consumer != nil && $0.active } }
 
     /// Re-evaluates the version gate soon (the view of `<p>.triggers` changed).
-    func wake() { signal.notify() }
+    func wake() { signal.signal() }
 
     /// A `<p>.waits` record of this job changed (see ``RunDispatcher/waitChanged(_:)``).
     func waitChanged(_ record: WaitRecord) { state.withLock { $0.dispatcher }?.waitChanged(record) }
@@ -100,7 +100,7 @@ final class JobSubscription: Sendable {
     /// Asks the subscription to drain, commit and leave its group; ``run()`` returns when it has.
     func stop() {
         state.withLock { $0.stopping = true }
-        signal.notify()
+        signal.signal()
     }
 
     private var stopping: Bool { state.withLock { $0.stopping } }
@@ -193,27 +193,31 @@ final class JobSubscription: Sendable {
             state.announced = nil
         }
         logger.info("consuming", metadata: ["group": "\(groupID)", "version": "\(job.job.version)"])
-        let loop = Task {
-            for await message in consumer { await dispatcher.dispatch(message) }
-        }
-        let lag = Task { await reportLag(consumer, dispatcher) }
-        while true {
-            await signal.wait(timeout: configuration.presenceInterval)
-            if stopping {
-                await dispatcher.drainAll()
-                do { try await consumer.commit() } catch {
-                    logger.warning("final commit failed", metadata: [LogKey.error: "\(error)"])
+        // The dispatch loop (it ends when the consumer is closed) and the lag reporter (stopped after
+        // that) are child tasks: this returns only once both have ended.
+        let lag = StoppableTasks()
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await message in consumer { await dispatcher.dispatch(message) }
+            }
+            group.addTask { await lag.run([{ await self.reportLag(consumer, dispatcher) }]) }
+            while true {
+                await signal.wait(timeout: configuration.presenceInterval)
+                if stopping {
+                    await dispatcher.drainAll()
+                    do { try await consumer.commit() } catch {
+                        logger.warning("final commit failed", metadata: [LogKey.error: "\(error)"])
+                    }
+                    break
                 }
-                break
+                if case .yield(let newer, let since) = gate.decide(directory()) {
+                    await handOver(consumer, dispatcher, to: newer, since: since)
+                    break
+                }
             }
-            if case .yield(let newer, let since) = gate.decide(directory()) {
-                await handOver(consumer, dispatcher, to: newer, since: since)
-                break
-            }
+            await consumer.close()
+            await lag.stop()
         }
-        await consumer.close()
-        lag.cancel()
-        await loop.value
         state.withLock { state in
             state.dispatcher = nil
             state.consumer = nil
@@ -331,13 +335,5 @@ final class JobSubscription: Sendable {
             }
             try? await Task.sleep(for: .seconds(5))
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, with fractions.
-    var seconds: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
 }

@@ -104,7 +104,7 @@ final class RunDispatcher: Sendable {
     private let markDone: @Sendable (KafkaTopicPartition, Int64) -> Void
     private let waits: WaitDirectory
     private let scanner: LookbackScanner
-    private let timerSignal = Signal()
+    private let timerSignal = Wakeup()
 
     /// A dispatcher for `jobs` (one job per subscription); `permits` caps runs across the whole
     /// runner; `waits` is the runner's view of `<p>.waits`; `events` publishes `io.sendEvent`'s events.
@@ -248,7 +248,7 @@ final class RunDispatcher: Sendable {
             return (earliest, state.timerTask == nil)
         }
         if start { startTimers() }
-        if earliest { timerSignal.notify() }
+        if earliest { timerSignal.signal() }
     }
 
     private func startTimers() {
@@ -275,7 +275,7 @@ final class RunDispatcher: Sendable {
             }
             if Task.isCancelled { return }
             let pause = next.map { max(0, $0.timeIntervalSinceNow) } ?? 3600
-            await timerSignal.wait(timeout: .milliseconds(Int64((pause * 1000).rounded(.up)) + 1))
+            await timerSignal.wait(timeout: Duration(seconds: pause, rounding: .up) + .milliseconds(1))
         }
     }
 

@@ -171,18 +171,20 @@ public struct RunnerConfiguration: Sendable {
         let kafka = try environment.kafka(brokers: overrides.brokers)
         let prefix = environment.string("TRIBUTARY_TOPIC_PREFIX", override: overrides.topicPrefix) ?? "tributary"
         guard prefix.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) else {
-            throw ConfigurationError("TRIBUTARY_TOPIC_PREFIX=\(prefix) may hold only letters, digits, '.', '_' and '-'")
+            throw ConfigurationError(
+                "TRIBUTARY_TOPIC_PREFIX=\(prefix) may hold only letters, digits, '.', '_' and '-'", variable: "TRIBUTARY_TOPIC_PREFIX")
         }
         let group = environment.string("RUNNER_GROUP", override: overrides.group) ?? "\(prefix)-runners"
         let topics = (environment.string("RUNNER_TOPICS", override: overrides.topics) ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         if let bad = topics.first(where: { $0.contains(" ") }) {
-            throw ConfigurationError("RUNNER_TOPICS holds an invalid topic name '\(bad)'")
+            throw ConfigurationError("RUNNER_TOPICS holds an invalid topic name '\(bad)'", variable: "RUNNER_TOPICS")
         }
         var start = StartPosition.latest
         if let text = environment.string("RUNNER_START_POSITION") {
             guard let parsed = StartPosition(text) else {
-                throw ConfigurationError("RUNNER_START_POSITION=\(text) is not latest, earliest or an RFC 3339 time")
+                throw ConfigurationError(
+                    "RUNNER_START_POSITION=\(text) is not latest, earliest or an RFC 3339 time", variable: "RUNNER_START_POSITION")
             }
             start = parsed
         }

@@ -79,7 +79,7 @@ public final class RunnerService: Service, Sendable {
         }
         let writer = RecordWriter(producer: producer, logger: logger)
         let permits = RunPermits(configuration.maxConcurrentRuns)
-        let presenceChanged = Signal()
+        let presenceChanged = Wakeup()
         let waits = WaitDirectory(jobs: Set(jobs.map(\.id)))
         let waitsView = try KafkaTableView(
             configuration: configuration.kafka, topic: configuration.waitsTopic, logger: quiet("tributary.runner.waits")
@@ -110,15 +110,26 @@ public final class RunnerService: Service, Sendable {
                 JobSubscription(
                     job: job, declaration: declaration, configuration: configuration, runsPartitionCount: runsPartitions,
                     writer: writer, permits: permits, metrics: metrics, directory: directory, waits: waits, events: events,
-                    onActiveChange: { presenceChanged.notify() }, logger: logger)
+                    onActiveChange: { presenceChanged.signal() }, logger: logger)
             }
             self.subscriptions.withLock { $0 = created }
             // Announce before any job joins its group: older versions elsewhere see this runner and hand over.
             do { try await writePresence(producer) } catch {
                 logger.warning("writing the presence record failed", metadata: [LogKey.error: "\(error)"])
             }
-            let heartbeat = Task { await self.heartbeat(producer, presenceChanged) }
-            let commands = Task { await self.followCommands(producer) }
+            // The heartbeat and the command follower are children of this group, stopped (cancelled) by
+            // `background.stop()` before the presence tombstone.
+            let background = StoppableTasks()
+            group.addTask {
+                await background.run([
+                    { await self.heartbeat(producer, presenceChanged) },
+                    { await self.followCommands(producer) },
+                ])
+            }
+            // The subscriptions stop through `stop()` and are awaited only up to the shutdown deadline:
+            // with Kafka unreachable a subscription may block in leaving its group, and the runner must
+            // stop anyway. So they run in a task of their own, not as children of this group (which would
+            // wait for them without a deadline).
             let running = Task {
                 await withDiscardingTaskGroup { jobs in
                     for subscription in created { jobs.addTask { await subscription.run() } }
@@ -146,8 +157,7 @@ public final class RunnerService: Service, Sendable {
                     "shutdown deadline passed before every job left its group (is Kafka reachable?); stopping without their final commits",
                     metadata: ["deadline": "\(deadline)"])
             }
-            heartbeat.cancel()
-            commands.cancel()
+            await background.stop()
             _ = await Self.finishes(within: .seconds(3)) { [configuration] in
                 _ = try? await producer.send(
                     KafkaProducerMessage(
@@ -210,7 +220,7 @@ public final class RunnerService: Service, Sendable {
     }
 
     /// Writes the presence every interval, and at once when a job starts or stops consuming.
-    private func heartbeat(_ producer: KafkaProducer, _ changed: Signal) async {
+    private func heartbeat(_ producer: KafkaProducer, _ changed: Wakeup) async {
         while !Task.isCancelled {
             await changed.wait(timeout: configuration.presenceInterval)
             if Task.isCancelled { return }

@@ -91,7 +91,7 @@ public final class IO: Sendable {
                 logger.warning(
                     "task failed, retrying",
                     metadata: [
-                        "task": "\(key)", "attempt": "\(attempt)", "delayMs": "\(Int(RetryOptions.milliseconds(delay)))",
+                        "task": "\(key)", "attempt": "\(attempt)", "delayMs": "\(Int(delay.milliseconds))",
                         "error": "\(error)",
                     ])
                 try await sleep(delay)
@@ -112,16 +112,16 @@ public final class IO: Sendable {
         if record == nil {
             record = TaskRecord(
                 runId: runId, key: key, status: .pending, startedAt: started,
-                resumeAt: started.addingTimeInterval(RetryOptions.milliseconds(duration) / 1000))
+                resumeAt: started.addingTimeInterval(duration.milliseconds / 1000))
             try await store.save(record!)
         }
         let resumeAt = record!.resumeAt ?? started
         let remaining = resumeAt.timeIntervalSince(now())
         if remaining > 0 {
-            if let suspension, remaining >= RetryOptions.milliseconds(suspension.minimumSuspension) / 1000 {
+            if let suspension, remaining >= suspension.minimumSuspension.milliseconds / 1000 {
                 throw suspend(RunSuspended(task: key, until: resumeAt))
             }
-            try await sleep(.milliseconds(Int64((remaining * 1000).rounded(.up))))
+            try await sleep(Duration(seconds: remaining, rounding: .up))
         }
         record!.status = .completed
         record!.output = .null
@@ -158,8 +158,8 @@ public final class IO: Sendable {
         guard suspension != nil else { throw IOError.eventWaitNeedsRunner(key) }
         if record == nil {
             let wait = EventWait(
-                options: options, since: started.addingTimeInterval(-RetryOptions.milliseconds(lookback) / 1000),
-                deadline: started.addingTimeInterval(RetryOptions.milliseconds(timeout) / 1000))
+                options: options, since: started.addingTimeInterval(-lookback.milliseconds / 1000),
+                deadline: started.addingTimeInterval(timeout.milliseconds / 1000))
             record = TaskRecord(
                 runId: runId, key: key, status: .pending, startedAt: started, resumeAt: wait.deadline, waitFor: wait)
             try await store.save(record!)
