@@ -103,13 +103,15 @@ struct RunsCancelCommand: AsyncParsableCommand {
     @Option(help: "How long to wait for a runner to record the cancellation, e.g. 30s.") var timeout: String = "30s"
 
     func run() async throws {
-        let limit = try ServiceEnvironment(["RUNS_CANCEL_TIMEOUT": timeout]).duration("RUNS_CANCEL_TIMEOUT", default: .seconds(30))
+        guard let limit = ServiceEnvironment.parseDuration(timeout) else {
+            throw ToolError("--timeout \(timeout) is not a duration such as 30s, 2m or 500ms")
+        }
         let kafka = try cluster.kafka()
         let reader = try KafkaTopicReader(configuration: kafka, topic: cluster.topics.runs.name, logger: toolLogger())
         let producer = try KafkaProducer(configuration: kafka, logger: toolLogger())
         defer { Task { await producer.shutdown() } }
         let runId = run
-        let who = ProcessInfo.processInfo.environment["USER"] ?? "someone"
+        let who = NSUserName()
         let why = "cancelled by \(who) (tributary runs cancel)" + (reason.map { ": \($0)" } ?? "")
         let topic = cluster.topics.waits.name
         let outcome: String = try await withThrowingTaskGroup(of: String?.self) { group in
