@@ -118,7 +118,9 @@ public final class IO: Sendable {
         let resumeAt = record!.resumeAt ?? started
         let remaining = resumeAt.timeIntervalSince(now())
         if remaining > 0 {
-            if let suspension, remaining >= suspension.minimumSuspension.milliseconds / 1000 {
+            // The wait's whole length decides (what is left is always a little less by now).
+            let length = resumeAt.timeIntervalSince(record!.startedAt)
+            if let suspension, length >= suspension.minimumSuspension.seconds {
                 throw suspend(RunSuspended(task: key, until: resumeAt))
             }
             try await sleep(Duration(seconds: remaining, rounding: .up))
