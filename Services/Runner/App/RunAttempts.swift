@@ -116,9 +116,11 @@ struct RunAttempts: Sendable {
             if resuming { record.event = event }
             record.tasks = store.all
             store.begin(record, log: io.log)
-            if resuming {
-                // The resume is decided once it is durable: a runner taking over later continues this
-                // resumption (with the event the wait ended on) instead of deciding again.
+            if case .resume(let removeWait?) = work.kind, attempt == firstAttempt {
+                // An event wait's end is decided once it is durable: a runner taking over later
+                // continues with the event it ended on (or its timeout) instead of deciding again. A
+                // time wait's end needs no record first: any runner decides it the same way.
+                _ = removeWait
                 do { try await writer.write(try runMessage(record, work)) } catch {
                     permits.release()
                     return settle(.givenUp)

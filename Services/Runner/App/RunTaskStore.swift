@@ -58,4 +58,12 @@ final class RunTaskStore: TaskStore {
     }
 
     func tasks(runId: String) async throws -> [TaskRecord] { all }
+
+    /// Keeps the record in memory only: the run's waiting record, written next, carries it.
+    func keep(_ task: TaskRecord) async throws {
+        state.withLock { state in
+            if state.records[task.key] == nil { state.order.append(task.key) }
+            state.records[task.key] = task
+        }
+    }
 }

@@ -113,7 +113,12 @@ public final class IO: Sendable {
             record = TaskRecord(
                 runId: runId, key: key, status: .pending, startedAt: started,
                 resumeAt: started.addingTimeInterval(duration.milliseconds / 1000))
-            try await store.save(record!)
+            // A wait that suspends the run is made durable by the run's waiting record.
+            if let suspension, duration >= suspension.minimumSuspension {
+                try await store.keep(record!)
+            } else {
+                try await store.save(record!)
+            }
         }
         let resumeAt = record!.resumeAt ?? started
         let remaining = resumeAt.timeIntervalSince(now())
@@ -164,7 +169,7 @@ public final class IO: Sendable {
                 deadline: started.addingTimeInterval(timeout.milliseconds / 1000))
             record = TaskRecord(
                 runId: runId, key: key, status: .pending, startedAt: started, resumeAt: wait.deadline, waitFor: wait)
-            try await store.save(record!)
+            try await store.keep(record!)
         }
         let deadline = record!.resumeAt ?? started
         if now() >= deadline {

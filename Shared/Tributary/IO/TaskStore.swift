@@ -9,6 +9,14 @@ public protocol TaskStore: Sendable {
     func save(_ task: TaskRecord) async throws
     /// All task records of a run, in the order they were first saved.
     func tasks(runId: String) async throws -> [TaskRecord]
+    /// Keeps a task record that the run's next durable record will carry (a wait about to suspend
+    /// the run: its waiting record holds it), without writing it now. By default, ``save(_:)``.
+    func keep(_ task: TaskRecord) async throws
+}
+
+extension TaskStore {
+    /// Saves the record.
+    public func keep(_ task: TaskRecord) async throws { try await save(task) }
 }
 
 /// The state of a task.
