@@ -15,8 +15,9 @@
 //   RunnerBench webhook-latency <bootstrap> <prefix> <rate> <seconds> <receiver-url> <stripe-secret>
 //       one runner in this process; POSTs Stripe-signed price.created webhooks to a running receiver
 //       at <rate>/s (open loop) and prints the percentiles of (job start - POST time): end to end.
-//   RunnerBench waits <bootstrap> <prefix> <count> <wait-seconds>
-//       one runner in this process whose job waits <wait-seconds> (the run is suspended) on each of <count>
+//   RunnerBench waits <bootstrap> <prefix> <count> <wait-seconds> [concurrent]
+//       one runner in this process whose job (ordered lanes, or `concurrent` runs) waits <wait-seconds>
+//       (the run is suspended) on each of <count>
 //       events already on the topic (`produce` them first); prints the suspensions/s, the resumes/s and the
 //       delay past due of each resume (p50/p99/max), measured in the process: the embedded broker keeps
 //       about 5 MB of a partition, and the run records of 100,000 waiting runs are more, so nothing reads
@@ -314,8 +315,9 @@ case "waits":
     var settings = configuration()
     settings.maxPendingEvents = 200_000
     settings.drainTimeout = .seconds(5)
+    let concurrent = arguments.count > 6 && arguments[6] == "concurrent"
     let runner = try RunnerService(
-        configuration: settings, jobs: [RunnerJob(job, startPosition: .earliest)], logger: logger)
+        configuration: settings, jobs: [RunnerJob(job, concurrentRuns: concurrent, startPosition: .earliest)], logger: logger)
     let group = ServiceGroup(configuration: .init(services: [.init(service: runner)], logger: logger))
     let running = Task { try await group.run() }
     let deadline = ContinuousClock.now + .seconds(600)

@@ -133,7 +133,9 @@ public final class IO: Sendable {
         record!.status = .completed
         record!.output = .null
         record!.finishedAt = now()
-        try await store.save(record!)
+        // Its completion need not be durable at once: a run that dies before its next record finds
+        // the wait's time passed again.
+        try await store.keep(record!)
     }
 
     /// Waits for the first event of `event`'s specification whose payload matches `filter` (and
