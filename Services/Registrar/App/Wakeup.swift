@@ -33,6 +33,21 @@ final class Wakeup: Sendable {
         }
     }
 
+    /// Returns on a signal (or one kept since the last wait), when `sleep` returns, or on cancellation.
+    func wait(orUntil sleep: @escaping @Sendable () async -> Void) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitForSignal() }
+            group.addTask { await sleep() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Sleeps until cancelled.
+    static func forever() async {
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(86_400)) }
+    }
+
     private func waitForSignal() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
