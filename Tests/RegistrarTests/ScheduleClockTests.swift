@@ -60,7 +60,7 @@ final class ManualScheduleClock: ScheduleClock {
 }
 
 /// The scheduler on an injected clock: a quarter of an hour of a `*/5` cron schedule in seconds.
-@Suite(.serialized) struct ScheduleClockTests {
+@Suite(.serialized, .tags(.processes), .notInFastRun) struct ScheduleClockTests {
     static func at(_ text: String) -> Date { RFC3339.date(from: text)! }
 
     static func ticks(_ harness: RegistrarHarness) async throws -> [ScheduledTick] {

@@ -5,7 +5,7 @@ import TributaryKafka
 
 /// Scheduled jobs against the embedded cluster: the registrar's leader emits the ticks of
 /// `probe-tick` (`interval(1 s)`, declared by `RunnerProbe` processes) and the runners run them.
-@Suite(.tags(.processes), .serialized) struct ScheduleTests {
+@Suite(.tags(.processes), .notInFastRun, .serialized) struct ScheduleTests {
     /// One line of the probe's sink: `tick <runner> <scheduled time> <catch-up> <run id>`.
     struct TickRun: Hashable {
         var runner: String
