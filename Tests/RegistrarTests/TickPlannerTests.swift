@@ -99,6 +99,22 @@ import Tributary
         #expect(Set(all).count == all.count)
     }
 
+    @Test func aScheduleSeenMidTermWithItsLastTickLongAgoCatchesUpInsteadOfFlooding() {
+        // The term leads since 08:00; at 10:00:30 a job's new version gains a minute schedule (its first
+        // declaration was at 09:00): 09:01…10:00 were missed (nobody scheduled them), not on time.
+        let planner = TickPlanner(termStart: Self.at("2026-12-01T08:00:00Z"))
+        var job = Self.job(first: "2026-12-01T09:00:00Z")
+        job.seenAt = Self.at("2026-12-01T10:00:30Z")
+        let plan = planner.plan(jobs: [job], last: [:], now: Self.at("2026-12-01T10:00:30Z"))
+        #expect(Self.times(plan.ticks) == ["2026-12-01T10:00:00Z"])
+        #expect(plan.ticks.first?.isCatchUp == true)
+        // Its next tick is on time.
+        let written = Dictionary(uniqueKeysWithValues: plan.records.map { ($0.jobId, $0) })
+        let next = planner.plan(jobs: [job], last: written, now: Self.at("2026-12-01T10:01:00.010Z"))
+        #expect(Self.times(next.ticks) == ["2026-12-01T10:01:00Z"])
+        #expect(next.ticks.first?.isCatchUp == false)
+    }
+
     @Test func aLongDowntimeDoesNotEnumerateEveryTick() {
         let job = Self.job(every: 1, catchUp: 2, first: "2016-12-01T10:00:00Z")
         let planner = TickPlanner(termStart: Self.at("2026-12-01T10:00:00.500Z"))

@@ -30,6 +30,10 @@ struct ScheduledJob: Sendable, Hashable {
     var schedule: Schedule
     /// No tick before this is ever emitted (nil: an older declaration; then none before the term began).
     var firstDeclaredAt: Date?
+    /// When this term first saw the job with this schedule (nil: from the term's start). Ticks before
+    /// it count as missed: a job that gains a schedule, or changes it, mid-term with its last tick long
+    /// ago catches up, it does not get every tick since at once.
+    var seenAt: Date? = nil
 
     /// The scheduled jobs among declarations: per job id, the schedule of its newest version (a job
     /// whose newest version has no schedule has none), and the earliest first declaration of any.
@@ -76,7 +80,7 @@ struct TickPlanner: Sendable {
             var lower = record?.lastScheduledAt ?? job.firstDeclaredAt ?? termStart
             if let first = job.firstDeclaredAt, first > lower { lower = first }
             let schedule = job.schedule
-            let beforeTerm = termStart.addingTimeInterval(-0.001)
+            let beforeTerm = max(termStart, job.seenAt ?? termStart).addingTimeInterval(-0.001)
             var missed: [Date] = []
             if lower < beforeTerm {
                 missed = Self.lastTicks(schedule, after: lower, through: min(beforeTerm, now), count: max(schedule.catchUp, 1))
@@ -194,10 +198,21 @@ final class Scheduler: Sendable {
 
     private func schedule(planner: TickPlanner, writer: LeaderWriter, last start: [String: ScheduleRecord]) async throws {
         var last = start
+        // When this term first saw each job's schedule: the first pass saw them all at the term's start.
+        var seen: [String: (schedule: Schedule, at: Date)] = [:]
+        var firstPass = true
         while true {
             try Task.checkCancellation()
             let declarations = JobDirectory(snapshot: triggers.snapshot, now: Date()).effectiveDeclarations
-            let plan = planner.plan(jobs: ScheduledJob.from(declarations), last: last, now: clock.now())
+            let now = clock.now()
+            var jobs = ScheduledJob.from(declarations)
+            for index in jobs.indices {
+                let job = jobs[index]
+                if seen[job.jobId]?.schedule != job.schedule { seen[job.jobId] = (job.schedule, firstPass ? planner.termStart : now) }
+                jobs[index].seenAt = seen[job.jobId]?.at
+            }
+            firstPass = false
+            let plan = planner.plan(jobs: jobs, last: last, now: now)
             var retry: Date?
             if !plan.records.isEmpty {
                 do {
