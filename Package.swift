@@ -275,7 +275,7 @@ let package = Package(
         .testTarget(
             name: "RunnerTests",
             dependencies: [
-                "TestSupport", "TributaryRunner", "Tributary", "TributaryKafka", "ServiceSupport", "RunnerProbe",
+                "TestSupport", "TributaryRunner", "Tributary", "TributaryKafka", "ServiceSupport", "RunnerProbe", "ExampleJobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

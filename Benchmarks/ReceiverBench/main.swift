@@ -81,7 +81,7 @@ case "rate":
     let latencies = results.map(\.0).sorted()
     func percentile(_ p: Double) -> String {
         let value = latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
-        return String(format: "%.2f ms", Double(value.components.attoseconds) / 1e15 + Double(value.components.seconds) * 1000)
+        return String(format: "%.2f ms", value.milliseconds)
     }
     let statuses = Dictionary(grouping: results.map(\.1), by: { $0 }).mapValues(\.count)
     print(

@@ -49,7 +49,7 @@ struct Memory {
 
 func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1_048_576) }
 func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    duration.seconds
 }
 func format(_ value: Double) -> String { String(format: "%.3f", value) }
 /// A count or size scaled to one million records.
@@ -155,8 +155,8 @@ func buildRecords() throws -> ([WireRecord], Mix) {
         if roll >= 100 {
             switch status {
             case .succeeded: mix.succeeded += 1
-            case .deadLettered: mix.deadLettered += 1
-            case .started, .failed: mix.unfinished += 1
+            case .deadLettered, .cancelled: mix.deadLettered += 1
+            case .started, .failed, .waiting: mix.unfinished += 1
             }
             if status.isFinal && ageSeconds >= 7 * 86_400 { mix.older += 1 }
         }

@@ -15,6 +15,12 @@
 //   RunnerBench webhook-latency <bootstrap> <prefix> <rate> <seconds> <receiver-url> <stripe-secret>
 //       one runner in this process; POSTs Stripe-signed price.created webhooks to a running receiver
 //       at <rate>/s (open loop) and prints the percentiles of (job start - POST time): end to end.
+//   RunnerBench waits <bootstrap> <prefix> <count> <wait-seconds>
+//       one runner in this process whose job waits <wait-seconds> (the run is suspended) on each of <count>
+//       events already on the topic (`produce` them first); prints the suspensions/s, the resumes/s and the
+//       delay past due of each resume (p50/p99/max), measured in the process: the embedded broker keeps
+//       about 5 MB of a partition, and the run records of 100,000 waiting runs are more, so nothing reads
+//       them back (the events themselves, 20 MB over 12 partitions, stay whole).
 import AsyncHTTPClient
 import Foundation
 import TributaryKafka
@@ -54,7 +60,7 @@ func jobCount(from index: Int) -> Int {
 let tick = EventSpecification<JSON>(name: "bench.tick", title: "Tick", source: "bench.test")
 
 func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    duration.seconds
 }
 
 /// Unique per process, so events of another run of the benchmark on the same broker are new events.
@@ -277,6 +283,61 @@ case "webhook-latency":
     try await client.shutdown()
     await group.triggerGracefulShutdown()
     try await running.value
+
+case "waits":
+    let count = Int(arguments[4])!
+    let wait = Duration.seconds(Double(arguments[5])!)
+    struct Observed {
+        var suspended: [Date] = []
+        var resumed: [Date] = []
+        var late: [Double] = []
+    }
+    let observed = Mutex(Observed())
+    observed.withLock {
+        $0.suspended.reserveCapacity(count)
+        $0.resumed.reserveCapacity(count)
+        $0.late.reserveCapacity(count)
+    }
+    let job = Job(id: "bench-wait", name: "Wait", version: "1", trigger: Trigger(event: tick)) { _, io, ctx in
+        let before = try await io.store.task(runId: ctx.runId, key: "w")
+        if before == nil { observed.withLock { $0.suspended.append(Date()) } }
+        try await io.wait("w", for: wait)
+        let now = Date()
+        let due = try await io.store.task(runId: ctx.runId, key: "w")?.resumeAt ?? now
+        observed.withLock {
+            $0.resumed.append(now)
+            $0.late.append(now.timeIntervalSince(due) * 1000)
+        }
+    }
+    var logger = Logger(label: "bench.waits")
+    logger.logLevel = ProcessInfo.processInfo.environment["BENCH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+    var settings = configuration()
+    settings.maxPendingEvents = 200_000
+    settings.drainTimeout = .seconds(5)
+    let runner = try RunnerService(
+        configuration: settings, jobs: [RunnerJob(job, startPosition: .earliest)], logger: logger)
+    let group = ServiceGroup(configuration: .init(services: [.init(service: runner)], logger: logger))
+    let running = Task { try await group.run() }
+    let deadline = ContinuousClock.now + .seconds(600)
+    while observed.withLock({ $0.resumed.count }) < count && ContinuousClock.now < deadline {
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    let result = observed.withLock { $0 }
+    await group.triggerGracefulShutdown()
+    try await running.value
+    guard result.resumed.count == count, let firstSuspension = result.suspended.min(), let lastSuspension = result.suspended.max(),
+        let firstResume = result.resumed.min(), let lastResume = result.resumed.max()
+    else {
+        emit("waits: only \(result.resumed.count) of \(count) runs resumed (\(result.suspended.count) suspended)")
+        exit(1)
+    }
+    let late = result.late.sorted()
+    func percentile(_ p: Double) -> String { String(format: "%.1f", late[min(late.count - 1, Int(Double(late.count) * p))]) }
+    let suspending = max(lastSuspension.timeIntervalSince(firstSuspension), 0.001)
+    let resuming = max(lastResume.timeIntervalSince(firstResume), 0.001)
+    emit(
+        "\(count) runs waited \(arguments[5]) s: suspended at \(Int(Double(count) / suspending))/s (\(String(format: "%.2f", suspending)) s), resumed at \(Int(Double(count) / resuming))/s (\(String(format: "%.2f", resuming)) s); delay past due p50 \(percentile(0.5)) ms, p99 \(percentile(0.99)) ms, max \(String(format: "%.1f", late.last!)) ms"
+    )
 
 case "latency-ceiling":
     // The same paced events, read by a bare consumer group member with the runner's consumer settings.

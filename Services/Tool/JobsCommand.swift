@@ -114,7 +114,7 @@ struct JobsCommand: AsyncParsableCommand {
         func run() async throws {
             guard
                 let from = RFC3339.date(from: time)
-                    ?? ServiceEnvironment.parseDuration(time).map({ Date().addingTimeInterval(-Double($0.components.seconds)) })
+                    ?? ServiceEnvironment.parseDuration(time).map({ Date().addingTimeInterval(-$0.seconds) })
             else { throw ToolError("--to \(time) is neither an RFC 3339 time nor a duration (30m, 2h, 3d)") }
             let configuration = try cluster.kafka()
             let table = try await readTable(cluster.topics.triggers.name, configuration: configuration)
@@ -132,7 +132,7 @@ struct JobsCommand: AsyncParsableCommand {
             let client = try CommandClient(configuration: configuration, topics: cluster.topics, logger: toolLogger())
             defer { Task { await client.shutdown() } }
             let command = CommandRecord.rewind(job: job, to: from, issuedBy: CommandClient.issuer())
-            let results = try await client.sendCollecting(command, timeout: .milliseconds(Int64(timeout * 1000))) { results in
+            let results = try await client.sendCollecting(command, timeout: Duration(seconds: timeout)) { results in
                 Self.partitions(results).count >= partitions
             }
             for result in results { print("\(result.ok ? "ok" : "failed")  \(result.by): \(result.message)") }

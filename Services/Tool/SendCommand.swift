@@ -1,3 +1,4 @@
+import ExampleJobs
 import ArgumentParser
 import Foundation
 import TributaryKafka
@@ -61,6 +62,6 @@ struct SendCommand: AsyncParsableCommand {
 typealias EventCatalog = ProviderEvent
 
 extension ProviderEvent {
-    /// Every provider's event specifications, in ``Providers/all``'s order.
-    static var all: [ProviderEvent] { Providers.events }
+    /// Every provider's event specifications, in ``Providers/all``'s order, then the example jobs' custom events.
+    static var all: [ProviderEvent] { Providers.events + ExampleJobs.events }
 }

@@ -127,7 +127,7 @@ struct SourcesCommand: AsyncParsableCommand {
 struct CommandWaitOptions: ParsableArguments {
     @Option(help: "Seconds to wait for the registrar leader's answer.") var timeout: Double = 5
 
-    var duration: Duration { .milliseconds(Int64(max(0.1, timeout) * 1000)) }
+    var duration: Duration { Duration(seconds: max(0.1, timeout)) }
 }
 
 /// Sends a source command to the registrar's leader, prints its answer, and fails when it was refused

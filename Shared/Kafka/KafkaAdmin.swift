@@ -18,7 +18,7 @@ public final class KafkaAdmin: Sendable {
     /// Every topic of the cluster, by name.
     public func listTopics(timeout: Duration = .seconds(10)) async throws(KafkaError) -> [KafkaTopicDescription] {
         let client = client
-        return try await blocking.run { () throws(KafkaError) in try client.topics(timeoutMs: Int32(timeout.milliseconds)) }
+        return try await blocking.run { () throws(KafkaError) in try client.topics(timeoutMs: Int32(timeout.wholeMilliseconds)) }
     }
 
     /// One topic, or nil if the cluster does not have it (asking never creates it).
@@ -34,7 +34,7 @@ public final class KafkaAdmin: Sendable {
         let missing = specifications.filter { !existing.contains($0.name) }
         guard !missing.isEmpty else { return }
         let client = client
-        let milliseconds = Int32(timeout.milliseconds)
+        let milliseconds = Int32(timeout.wholeMilliseconds)
         do throws(KafkaError) {
             let results = try await blocking.run { () throws(KafkaError) in try client.createTopics(missing, timeoutMs: milliseconds) }
             for (name, error) in results.sorted(by: { $0.key < $1.key }) {

@@ -29,10 +29,10 @@ public struct KafkaConsumerConfiguration: Sendable, Hashable {
             "group.id": groupID,
             "enable.auto.commit": "true",
             "enable.auto.offset.store": "false",
-            "auto.commit.interval.ms": "\(max(1, autoCommitInterval.milliseconds))",
+            "auto.commit.interval.ms": "\(max(1, autoCommitInterval.wholeMilliseconds))",
             "auto.offset.reset": autoOffsetReset,
-            "session.timeout.ms": "\(sessionTimeout.milliseconds)",
-            "heartbeat.interval.ms": "\(max(100, sessionTimeout.milliseconds / 5))",
+            "session.timeout.ms": "\(sessionTimeout.wholeMilliseconds)",
+            "heartbeat.interval.ms": "\(max(100, sessionTimeout.wholeMilliseconds / 5))",
             "fetch.wait.max.ms": "100",
             "enable.partition.eof": "false",
         ]
@@ -219,7 +219,7 @@ public final class KafkaConsumer: AsyncSequence, Sendable {
         defer { lifecycle.leave() }
         let client = client
         let offsets = try await blocking.run { () throws(KafkaError) in
-            try client.committed(partitions, timeoutMs: Int32(timeout.milliseconds))
+            try client.committed(partitions, timeoutMs: Int32(timeout.wholeMilliseconds))
         }
         return offsets.mapValues { $0 >= 0 ? $0 : nil }
     }
@@ -232,7 +232,7 @@ public final class KafkaConsumer: AsyncSequence, Sendable {
         defer { lifecycle.leave() }
         let client = client
         return try await blocking.run { () throws(KafkaError) in
-            try client.watermarks(partition, timeoutMs: Int32(timeout.milliseconds))
+            try client.watermarks(partition, timeoutMs: Int32(timeout.wholeMilliseconds))
         }
     }
 

@@ -28,7 +28,7 @@ public final class KafkaOffsetLookup: Sendable {
         return try await blocking.run { () throws(KafkaError) in
             let client = try RdKafkaClient(kind: .consumer, settings: settings, context: RdKafkaContext(logger: logger))
             defer { client.destroy() }
-            return try client.committed(partitions, timeoutMs: Int32(timeout.milliseconds)).filter { $0.value >= 0 }
+            return try client.committed(partitions, timeoutMs: Int32(timeout.wholeMilliseconds)).filter { $0.value >= 0 }
         }
     }
 
@@ -41,7 +41,7 @@ public final class KafkaOffsetLookup: Sendable {
         return try await blocking.run { () throws(KafkaError) in
             let client = try RdKafkaClient(kind: .consumer, settings: settings, context: RdKafkaContext(logger: logger))
             defer { client.destroy() }
-            return try client.watermarks(partition, timeoutMs: Int32(timeout.milliseconds))
+            return try client.watermarks(partition, timeoutMs: Int32(timeout.wholeMilliseconds))
         }
     }
 
@@ -56,7 +56,7 @@ public final class KafkaOffsetLookup: Sendable {
         return try await blocking.run { () throws(KafkaError) in
             let client = try RdKafkaClient(kind: .consumer, settings: settings, context: RdKafkaContext(logger: logger))
             defer { client.destroy() }
-            let timeoutMs = Int32(timeout.milliseconds)
+            let timeoutMs = Int32(timeout.wholeMilliseconds)
             let answered = (try? client.offsetsForTimes(partitions, milliseconds: milliseconds, timeoutMs: timeoutMs)) ?? [:]
             var result: [KafkaTopicPartition: Int64] = [:]
             for partition in partitions {

@@ -19,8 +19,8 @@ public struct KafkaProducerConfiguration: Sendable, Hashable {
         var result = [
             "enable.idempotence": "true",
             "acks": "all",
-            "linger.ms": "\(linger.milliseconds)",
-            "message.timeout.ms": "\(max(1, deliveryTimeout.milliseconds))",
+            "linger.ms": "\(linger.wholeMilliseconds)",
+            "message.timeout.ms": "\(max(1, deliveryTimeout.wholeMilliseconds))",
             "queue.buffering.max.messages": "\(maximumQueuedMessages)",
             "queue.buffering.max.kbytes": "1048576",
             // A down broker is retried at most every second, so queued records time out on time too.
@@ -156,7 +156,7 @@ public final class KafkaProducer: Sendable {
         guard enter() else { return false }
         defer { leave() }
         let client = client
-        return (try? await blocking.run { () throws(KafkaError) in try client.topics(timeoutMs: Int32(timeout.milliseconds)) }) != nil
+        return (try? await blocking.run { () throws(KafkaError) in try client.topics(timeoutMs: Int32(timeout.wholeMilliseconds)) }) != nil
     }
 
     /// Waits until every record sent so far was acknowledged or failed.
@@ -164,7 +164,7 @@ public final class KafkaProducer: Sendable {
         guard enter() else { throw KafkaError.shutDownError }
         defer { leave() }
         let client = client
-        let milliseconds = Int32(timeout.milliseconds)
+        let milliseconds = Int32(timeout.wholeMilliseconds)
         try await blocking.run { () throws(KafkaError) in
             if let error = client.flush(timeoutMs: milliseconds) { throw error }
         }
@@ -173,7 +173,7 @@ public final class KafkaProducer: Sendable {
     /// Flushes (records still unacknowledged after `timeout` fail with an error), stops the poll thread
     /// and frees the producer. Later sends throw.
     public func shutdown(timeout: Duration = .seconds(10)) async {
-        let milliseconds = Int32(timeout.milliseconds)
+        let milliseconds = Int32(timeout.wholeMilliseconds)
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
             let resumeNow = lifecycle.state.withLock { current -> Bool in
                 switch current {
@@ -201,7 +201,7 @@ public final class KafkaProducer: Sendable {
 
 extension Duration {
     /// Whole milliseconds, rounded down.
-    var milliseconds: Int64 {
+    var wholeMilliseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }

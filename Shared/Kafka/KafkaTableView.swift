@@ -10,11 +10,10 @@ public final class KafkaTableView: Sendable {
 
     private struct State {
         var values: [String: [UInt8]] = [:]
-        var caughtUp = false
-        var waiters: [UnsafeContinuation<Void, Never>] = []
     }
 
     private let state = Mutex(State())
+    private let caughtUp = Latch()
     private let reader: KafkaTopicReader
     private let onChange: (@Sendable (Change) -> Void)?
     /// The topic this view follows.
@@ -42,12 +41,7 @@ public final class KafkaTableView: Sendable {
                 }
                 onChange?((key, message.value))
             case .caughtUp:
-                let waiters = state.withLock { state -> [UnsafeContinuation<Void, Never>] in
-                    state.caughtUp = true
-                    defer { state.waiters = [] }
-                    return state.waiters
-                }
-                for waiter in waiters { waiter.resume() }
+                caughtUp.raise()
             }
         }
     }
@@ -56,19 +50,11 @@ public final class KafkaTableView: Sendable {
     public func stop() async { await reader.close() }
 
     /// Whether the view has read everything that was on the topic when it started.
-    public var isCaughtUp: Bool { state.withLock { $0.caughtUp } }
+    public var isCaughtUp: Bool { caughtUp.isRaised }
 
-    /// Suspends until the view has caught up.
-    public func waitUntilCaughtUp() async {
-        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-            let ready = state.withLock { state -> Bool in
-                if state.caughtUp { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if ready { continuation.resume() }
-        }
-    }
+    /// Suspends until the view has caught up, woken by ``run()`` (no polling); returns early when the
+    /// task is cancelled.
+    public func waitUntilCaughtUp() async { await caughtUp.wait() }
 
     /// The current value for a key.
     public subscript(key: String) -> [UInt8]? { state.withLock { $0.values[key] } }

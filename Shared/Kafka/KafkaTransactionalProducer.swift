@@ -31,7 +31,7 @@ public final class KafkaTransactionalProducer: Sendable {
         guard !transactionalID.isEmpty else { throw .configuration("transactionalID is empty: a transactional producer needs an id") }
         var settings = producerConfiguration
         settings.properties["transactional.id"] = transactionalID
-        settings.properties["transaction.timeout.ms"] = "\(max(1000, transactionTimeout.milliseconds))"
+        settings.properties["transaction.timeout.ms"] = "\(max(1000, transactionTimeout.wholeMilliseconds))"
         producer = try KafkaProducer(configuration: configuration, producerConfiguration: settings, logger: logger)
         self.transactionalID = transactionalID
     }
@@ -40,7 +40,7 @@ public final class KafkaTransactionalProducer: Sendable {
     /// completes or aborts their open transaction. A retriable error (e.g. a timeout) may be retried.
     public func initTransactions(timeout: Duration = .seconds(30)) async throws(KafkaError) {
         try await blocking("init transactions") { (client: RdKafkaClient) throws(KafkaError) in
-            try client.initTransactions(timeoutMs: Int32(timeout.milliseconds))
+            try client.initTransactions(timeoutMs: Int32(timeout.wholeMilliseconds))
         }
     }
 
@@ -79,14 +79,14 @@ public final class KafkaTransactionalProducer: Sendable {
     /// ``abortTransaction(timeout:)``; a retriable one may be retried; a fatal one ends this producer.
     public func commitTransaction(timeout: Duration = .seconds(30)) async throws(KafkaError) {
         try await blocking("commit transaction") { (client: RdKafkaClient) throws(KafkaError) in
-            try client.commitTransaction(timeoutMs: Int32(timeout.milliseconds))
+            try client.commitTransaction(timeoutMs: Int32(timeout.wholeMilliseconds))
         }
     }
 
     /// Aborts the current transaction: none of its records becomes visible to `read_committed` readers.
     public func abortTransaction(timeout: Duration = .seconds(30)) async throws(KafkaError) {
         try await blocking("abort transaction") { (client: RdKafkaClient) throws(KafkaError) in
-            try client.abortTransaction(timeoutMs: Int32(timeout.milliseconds))
+            try client.abortTransaction(timeoutMs: Int32(timeout.wholeMilliseconds))
         }
     }
 

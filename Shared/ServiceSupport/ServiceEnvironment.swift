@@ -1,14 +1,5 @@
 import Foundation
-
-/// A configuration value that was missing or invalid at start-up; the message names the variable.
-public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
-    /// What is wrong, naming the variable (or flag).
-    public var message: String
-    /// An error with its message.
-    public init(_ message: String) { self.message = message }
-    /// The message.
-    public var description: String { message }
-}
+import Tributary
 
 /// Reads typed settings from environment variables once, at start-up, and names the variable in
 /// every error. Command-line flags override it: services pass a flag's value as `override`.
@@ -30,7 +21,7 @@ public struct ServiceEnvironment: Sendable {
 
     /// A text value that must be present.
     public func required(_ name: String, override: String? = nil, hint: String) throws(ConfigurationError) -> String {
-        guard let value = string(name, override: override) else { throw ConfigurationError("\(name) is not set: \(hint)") }
+        guard let value = string(name, override: override) else { throw ConfigurationError("\(name) is not set: \(hint)", variable: name) }
         return value
     }
 
@@ -41,13 +32,13 @@ public struct ServiceEnvironment: Sendable {
         if let override {
             value = override
         } else if let text = string(name) {
-            guard let parsed = Int(text) else { throw ConfigurationError("\(name)=\(text) is not a whole number") }
+            guard let parsed = Int(text) else { throw ConfigurationError("\(name)=\(text) is not a whole number", variable: name) }
             value = parsed
         } else {
             value = fallback
         }
         guard range.contains(value) else {
-            throw ConfigurationError("\(name)=\(value) is out of range \(range.lowerBound)...\(range.upperBound)")
+            throw ConfigurationError("\(name)=\(value) is out of range \(range.lowerBound)...\(range.upperBound)", variable: name)
         }
         return value
     }
@@ -56,7 +47,7 @@ public struct ServiceEnvironment: Sendable {
     public func duration(_ name: String, override: String? = nil, default fallback: Duration) throws(ConfigurationError) -> Duration {
         guard let text = string(name, override: override) else { return fallback }
         guard let parsed = Self.parseDuration(text), parsed > .zero else {
-            throw ConfigurationError("\(name)=\(text) is not a duration (examples: 250ms, 10s, 5m, 7d)")
+            throw ConfigurationError("\(name)=\(text) is not a duration (examples: 250ms, 10s, 5m, 7d)", variable: name)
         }
         return parsed
     }
@@ -66,9 +57,9 @@ public struct ServiceEnvironment: Sendable {
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
         for (suffix, seconds) in units where text.hasSuffix(suffix) {
             guard let number = Double(text.dropLast(suffix.count)) else { continue }
-            return .milliseconds(Int64(number * seconds * 1000))
+            return Duration(seconds: number * seconds)
         }
-        return Double(text).map { .milliseconds(Int64($0 * 1000)) }
+        return Double(text).map { Duration(seconds: $0) }
     }
 }
 
@@ -79,14 +70,14 @@ extension ServiceEnvironment {
     public func logLevel(override: String? = nil) throws(ConfigurationError) -> Logger.Level {
         guard let text = string("LOG_LEVEL", override: override) else { return .info }
         guard let level = Logger.Level(rawValue: text.lowercased()) else {
-            throw ConfigurationError("LOG_LEVEL=\(text) is not one of trace, debug, info, notice, warning, error, critical")
+            throw ConfigurationError(
+                "LOG_LEVEL=\(text) is not one of trace, debug, info, notice, warning, error, critical", variable: "LOG_LEVEL")
         }
         return level
     }
 }
 
 import TributaryKafka
-import Tributary
 
 extension ServiceEnvironment {
     /// The cluster: `brokers` (a `--brokers` flag) over `KAFKA_BROKERS`, plus the `KAFKA_*` passthrough.
@@ -101,7 +92,7 @@ extension ServiceEnvironment {
         let key = try required(
             "TRIBUTARY_SECRET_KEY", hint: "give the 32-byte key (base64) that seals source secrets; `openssl rand -base64 32` makes one")
         do { return try SecretSealer(base64Key: key) } catch {
-            throw ConfigurationError("TRIBUTARY_SECRET_KEY is invalid: \(error)")
+            throw ConfigurationError("TRIBUTARY_SECRET_KEY is invalid: \(error)", variable: "TRIBUTARY_SECRET_KEY")
         }
     }
 }

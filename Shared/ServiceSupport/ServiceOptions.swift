@@ -27,3 +27,18 @@ public struct AdminOptions: ParsableArguments, Sendable {
     /// No flags given (ArgumentParser fills the values when it parses).
     public init() {}
 }
+
+import Logging
+
+/// What a service executable's `run()` does first: reads its configuration with `load`, turning a
+/// failure into a `ValidationError` whose message is the error's (it names the variable or flag at
+/// fault), and makes the service's logger at the configured level.
+public func loadServiceConfiguration<Configuration>(
+    label: String, level: (Configuration) -> Logger.Level, _ load: () throws -> Configuration
+) throws -> (Configuration, Logger) {
+    let configuration: Configuration
+    do { configuration = try load() } catch { throw ValidationError("\(error)") }
+    var logger = Logger(label: label)
+    logger.logLevel = level(configuration)
+    return (configuration, logger)
+}

@@ -17,56 +17,36 @@ public struct TributaryTopics: Sendable {
     }
 
     /// `<p>.events`: the events runners run jobs on.
-    public var events: KafkaTopicSpecification {
-        KafkaTopicSpecification(
-            name: "\(prefix).events", partitions: partitions, replicationFactor: replicationFactor,
-            configs: ["cleanup.policy": "delete"])
-    }
+    public var events: KafkaTopicSpecification { topic("events", partitions: partitions, cleanup: "delete") }
     /// `<p>.runs`: run records, co-partitioned with `<p>.events`.
-    public var runs: KafkaTopicSpecification {
-        KafkaTopicSpecification(
-            name: "\(prefix).runs", partitions: partitions, replicationFactor: replicationFactor,
-            configs: ["cleanup.policy": "compact"])
-    }
+    public var runs: KafkaTopicSpecification { topic("runs", partitions: partitions, cleanup: "compact") }
+    /// `<p>.waits`: open event waits of waiting runs, their matches and cancel requests
+    /// (`WaitRecord`), co-partitioned with `<p>.runs` (a record is on its run's partition).
+    public var waits: KafkaTopicSpecification { topic("waits", partitions: partitions, cleanup: "compact") }
     /// `<p>.sources`: source states, written by the registrar only.
-    public var sources: KafkaTopicSpecification {
-        KafkaTopicSpecification(
-            name: "\(prefix).sources", partitions: 1, replicationFactor: replicationFactor,
-            configs: ["cleanup.policy": "compact"])
-    }
+    public var sources: KafkaTopicSpecification { topic("sources", partitions: 1, cleanup: "compact") }
     /// `<p>.triggers`: trigger declarations and runner presence.
-    public var triggers: KafkaTopicSpecification {
-        KafkaTopicSpecification(
-            name: "\(prefix).triggers", partitions: 1, replicationFactor: replicationFactor,
-            configs: ["cleanup.policy": "compact"])
-    }
+    public var triggers: KafkaTopicSpecification { topic("triggers", partitions: 1, cleanup: "compact") }
     /// `<p>.dlq`: dead-lettered runs.
-    public var deadLetters: KafkaTopicSpecification {
-        KafkaTopicSpecification(
-            name: "\(prefix).dlq", partitions: partitions, replicationFactor: replicationFactor,
-            configs: ["cleanup.policy": "delete"])
-    }
+    public var deadLetters: KafkaTopicSpecification { topic("dlq", partitions: partitions, cleanup: "delete") }
     /// `<p>.schedules`: the last tick the registrar's leader emitted per scheduled job (`ScheduleRecord`,
     /// key: job id), written in the same transaction as the tick's event on `<p>.events`.
-    public var schedules: KafkaTopicSpecification {
-        KafkaTopicSpecification(
-            name: "\(prefix).schedules", partitions: 1, replicationFactor: replicationFactor,
-            configs: ["cleanup.policy": "compact"])
-    }
+    public var schedules: KafkaTopicSpecification { topic("schedules", partitions: 1, cleanup: "compact") }
     /// Single-partition topic whose group membership elects the registrar leader.
-    public var registrarControl: KafkaTopicSpecification {
-        KafkaTopicSpecification(
-            name: "\(prefix).registrar", partitions: 1, replicationFactor: replicationFactor,
-            configs: ["cleanup.policy": "compact"])
-    }
+    public var registrarControl: KafkaTopicSpecification { topic("registrar", partitions: 1, cleanup: "compact") }
 
     /// Commands to the registrar and the runners and their results (`CommandTopicRecord`), keyed by
     /// target. One partition: commands apply in the order they were sent. Short retention (1 day): a
     /// command is for now; the sources and runs keep what it changed.
     public var commands: KafkaTopicSpecification {
+        topic("commands", partitions: 1, cleanup: "delete", configs: ["retention.ms": "\(Int64(Self.commandRetention.milliseconds))"])
+    }
+
+    /// `<p>.<suffix>` with `partitions`, the replication factor and `cleanup.policy` (plus `configs`).
+    private func topic(_ suffix: String, partitions: Int32, cleanup: String, configs: [String: String] = [:]) -> KafkaTopicSpecification {
         KafkaTopicSpecification(
-            name: "\(prefix).commands", partitions: 1, replicationFactor: replicationFactor,
-            configs: ["cleanup.policy": "delete", "retention.ms": "\(Self.commandRetention.components.seconds * 1000)"])
+            name: "\(prefix).\(suffix)", partitions: partitions, replicationFactor: replicationFactor,
+            configs: configs.merging(["cleanup.policy": cleanup]) { _, policy in policy })
     }
 
     /// How long `<p>.commands` keeps a command: 1 day.
@@ -82,6 +62,6 @@ public struct TributaryTopics: Sendable {
 
     /// Every topic, as `tributary topics create`, `tributary broker` and `tributary dev` create them.
     public var all: [KafkaTopicSpecification] {
-        [events, runs, sources, triggers, deadLetters, registrarControl, commands, schedules]
+        [events, runs, waits, sources, triggers, deadLetters, registrarControl, commands, schedules]
     }
 }

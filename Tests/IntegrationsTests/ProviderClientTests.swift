@@ -4,6 +4,7 @@ import Foundation
 import NIOHTTP1
 import TestSupport
 import Testing
+import Tributary
 @testable import TributaryIntegrations
 
 @Suite struct ProviderClientTests {

@@ -12,6 +12,8 @@
 //     appends `second-start <name> <event id>`, waits until <gate-file> exists, appends `second-done …`.
 //   `probe-count-a`, `probe-count-b` on `count`: append `count <job> <name> <event id>` (ordered / concurrent).
 //   `probe-tick` on `interval(1 s)`: appends `tick <name> <scheduled time> <catch-up true|false> <run id>`.
+//   `probe-wait` on `wait.step`: task `before` appends `before <name> <event id>`, then `io.wait` 2 s (the
+//     run is suspended), then appends `after <name> <event id>`.
 //   `probe-x`, `probe-y` on `mix`: append `run <job> <version> <name> <event id>`; probe-x only for the
 //     payload kinds of `x-kinds`.
 // Prints `assigned <p,p,…>` whenever the partitions held by every consuming job change, `assigned-job <job>
@@ -63,6 +65,18 @@ let twoStep = Job(
     }
 }
 
+let waiter = Job(
+    id: "probe-wait", name: "Wait", version: "1",
+    trigger: Trigger(event: EventSpecification<JSON>(name: "wait.step", title: "Wait", source: "probe.test"))
+) { _, io, ctx in
+    let _: String = try await io.runTask("before") {
+        sink(sinkPath, "before \(name) \(ctx.event.id)")
+        return "done"
+    }
+    try await io.wait("pause", for: .seconds(2))
+    sink(sinkPath, "after \(name) \(ctx.event.id)")
+}
+
 func counter(_ id: String) -> Job<JSON> {
     Job(
         id: id, name: id, version: "1",
@@ -93,6 +107,7 @@ let tick = Job(
 let available: [String: RunnerJob] = [
     "probe-tick": RunnerJob(tick),
     "probe-two-step": RunnerJob(twoStep),
+    "probe-wait": RunnerJob(waiter),
     "probe-count-a": RunnerJob(counter("probe-count-a")),
     "probe-count-b": RunnerJob(counter("probe-count-b"), concurrentRuns: true),
     "probe-x": RunnerJob(

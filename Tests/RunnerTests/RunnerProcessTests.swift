@@ -73,6 +73,41 @@ struct RunnerProcessTests {
         }
     }
 
+    @Test("a run waiting 2 s whose runner is killed (SIGKILL) resumes once, on another runner, without repeating its first task")
+    func killedRunnersWaitingRunResumesElsewhere() async throws {
+        try await withTributaryCluster(prefix: "p") { cluster, topics in
+            let sink = Self.temporaryPath("sink")
+            defer { try? FileManager.default.removeItem(atPath: sink) }
+            let probe = productURL("RunnerProbe")
+            let options = ["jobs=probe-wait"]
+            let first = try ChildProcess(probe, [cluster.bootstrapServers, "p", sink, "first", "/nonexistent"] + options)
+            try await eventually("the first runner holds every partition", timeout: .seconds(30)) {
+                Self.assignment(first.lines) == [0, 1, 2, 3]
+            }
+            let runs = try TopicCollector(cluster.configuration, topic: topics.runs.name)
+            let publisher = try Publisher(cluster.configuration, topic: topics.events.name)
+            try await publisher.send(Self.event("wait.step", "w1"))
+            try await eventually("the first runner ran the task before the wait") {
+                Self.sinkLines(sink).contains("before first w1")
+            }
+            try await eventually("the run is recorded waiting") { runs.runs.contains { $0.status == .waiting && $0.eventId == "w1" } }
+            first.kill()
+            let second = try ChildProcess(probe, [cluster.bootstrapServers, "p", sink, "second", "/nonexistent"] + options)
+            try await eventually("the second runner resumed the run", timeout: .seconds(60)) {
+                Self.sinkLines(sink).contains("after second w1")
+            }
+            try await eventually("the run succeeded") { runs.runs.contains { $0.eventId == "w1" && $0.status == .succeeded } }
+            let lines = Self.sinkLines(sink)
+            #expect(lines == ["before first w1", "after second w1"], "the first task repeated or the run resumed twice: \(lines)")
+            let done = try #require(runs.runs.last { $0.eventId == "w1" })
+            #expect(done.tasks.map(\.key) == ["before", "pause"] && done.tasks.allSatisfy { $0.status == .completed })
+            second.terminate()
+            #expect(second.exitCode == 0)
+            await runs.close()
+            await publisher.producer.shutdown()
+        }
+    }
+
     @Test("two runners split 1,000 events, one joining while events flow, and every (job, event) succeeds exactly once")
     func twoRunnersSplitTheLoad() async throws {
         try await withTributaryCluster(prefix: "p") { cluster, topics in

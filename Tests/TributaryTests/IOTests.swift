@@ -18,7 +18,7 @@ final class TestClock: @unchecked Sendable {
         try lock.withLock {
             sleeps.append(d)
             if interruptNextSleep { interruptNextSleep = false; throw CancellationError() }
-            time = time.addingTimeInterval(Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+            time = time.addingTimeInterval(d.seconds)
         }
     }
     func io(runId: String = "run_test", attempt: Int = 1, store: any TaskStore, random: Double = 0) -> IO {

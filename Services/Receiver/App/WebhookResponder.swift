@@ -115,10 +115,3 @@ struct WebhookResponder: Sendable {
             body: .init(byteBuffer: ByteBuffer(string: text + "\n")))
     }
 }
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-}

@@ -17,14 +17,9 @@ struct ReceiverCommand: AsyncParsableCommand {
     @OptionGroup var flags: ReceiverConfiguration.Flags
 
     func run() async throws {
-        let configuration: ReceiverConfiguration
-        do {
-            configuration = try ReceiverConfiguration.fromEnvironment(flags: flags)
-        } catch {
-            throw ValidationError("\(error)")
+        let (configuration, logger) = try loadServiceConfiguration(label: "tributary.receiver", level: \.logLevel) {
+            try ReceiverConfiguration.fromEnvironment(flags: flags)
         }
-        var logger = Logger(label: "tributary.receiver")
-        logger.logLevel = configuration.logLevel
         let catalog = try IntegrationCatalog.fromEnvironment(logger: logger)
         let receiver = try await buildReceiver(configuration: configuration, sources: catalog.sources, logger: logger)
         try await ServiceGroup(services: receiver.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()

@@ -14,7 +14,7 @@ import TributaryIntegrations
 /// harmless), is recorded on the source state (`lastError`) and retried after a doubling backoff, never
 /// sooner than the provider's `Retry-After`.
 final class Poller: Sendable {
-    private let configuration: RegistrarConfiguration
+    private let schedule: ReconcileSchedule
     private let sources: SourceIntegrations<AnyPollingSource>
     private let producer: KafkaProducer
     private let eventsTopic: String
@@ -27,7 +27,7 @@ final class Poller: Sendable {
         configuration: RegistrarConfiguration, catalog: IntegrationCatalog,
         producer: KafkaProducer, metrics: RegistrarMetrics, logger: Logger
     ) {
-        self.configuration = configuration
+        self.schedule = ReconcileSchedule(configuration)
         self.sources = SourceIntegrations(catalog.pollingSources, id: \.id, catalog: catalog, purpose: .poll)
         self.producer = producer
         self.eventsTopic = configuration.topics.events.name
@@ -54,30 +54,16 @@ final class Poller: Sendable {
         return try await poll(plan, states: states)
     }
 
-    /// When the source key is due: now before its first poll; after a failure, the backoff (and any
-    /// `Retry-After`); otherwise the last poll plus the interval.
+    /// When the source key is due (``ReconcileSchedule/pollDue(state:interval:notBefore:)``): now before
+    /// its first poll; after a failure, the backoff (and any `Retry-After`); otherwise the last poll plus
+    /// the interval.
     func dueDate(_ plan: SourcePlan, state: SourceState?) -> Date {
-        let retryAfter = notBefore.withLock { $0[plan.key] } ?? .distantPast
-        if let failure = state?.lastError {
-            return max(failure.at.addingTimeInterval(backoff(afterFailures: failure.attempts, plan: plan)), retryAfter)
-        }
-        guard let state, let last = state.data["lastPoll"]?["at"]?.stringValue.flatMap(RFC3339.date(from:)) else {
-            return retryAfter
-        }
-        return max(last.addingTimeInterval(interval(plan)), retryAfter)
+        schedule.pollDue(state: state, interval: interval(plan), notBefore: notBefore.withLock { $0[plan.key] })
     }
 
-    private func interval(_ plan: SourcePlan) -> TimeInterval {
-        let duration = (try? sources[plan.sourceId]?.interval(params: plan.params)) ?? .seconds(60)
-        return Reconciler.seconds(duration)
-    }
-
-    /// The wait after `failures` failed polls in a row: the retry backoff doubling, up to the longer of
-    /// the poll interval and the resync interval.
-    private func backoff(afterFailures failures: Int, plan: SourcePlan) -> TimeInterval {
-        let base = Reconciler.seconds(configuration.retryBackoff)
-        let cap = max(interval(plan), Reconciler.seconds(configuration.resyncInterval))
-        return min(base * pow(2, Double(min(max(failures - 1, 0), 30))), cap)
+    /// The source's poll interval for the plan's params (60 s when it cannot say).
+    private func interval(_ plan: SourcePlan) -> Duration {
+        (try? sources[plan.sourceId]?.interval(params: plan.params)) ?? .seconds(60)
     }
 
     /// One poll of a source key, its outcome written to `<p>.sources` and returned.
@@ -123,7 +109,7 @@ final class Poller: Sendable {
             if error is LeadershipLost { throw error }
             if error is CancellationError || Task.isCancelled { throw CancellationError() }
             if let retryAfter = Self.retryAfter(error) {
-                notBefore.withLock { $0[plan.key] = Date().addingTimeInterval(Reconciler.seconds(retryAfter)) }
+                notBefore.withLock { $0[plan.key] = Date().addingTimeInterval(retryAfter.seconds) }
             }
             let failed = try await states.recordFailure(error, of: plan, fallback: before, metrics: metrics, logger: logger)
             logger.warning(

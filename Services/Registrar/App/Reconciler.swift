@@ -13,6 +13,7 @@ import TributaryIntegrations
 /// `<p>.sources`, through the term's transactional ``LeaderWriter``.
 final class Reconciler: Sendable {
     private let configuration: RegistrarConfiguration
+    private let schedule: ReconcileSchedule
     private let sources: SourceIntegrations<AnyExternalSource>
     private let triggers: KafkaTableView
     private let control: ControlLog
@@ -27,6 +28,7 @@ final class Reconciler: Sendable {
         poller: Poller? = nil, logger: Logger
     ) {
         self.configuration = configuration
+        self.schedule = ReconcileSchedule(configuration)
         self.sources = SourceIntegrations(catalog.sources, id: \.id, catalog: catalog, purpose: .register)
         self.triggers = triggers
         self.control = control
@@ -67,67 +69,82 @@ final class Reconciler: Sendable {
         case lost(any Error)
     }
 
-    /// The resources of one term, closed when it ends.
-    private struct TermResources: Sendable {
-        let writer: LeaderWriter
+    /// The readers of one term: its view of `<p>.sources` and its follower of `<p>.commands`.
+    private struct TermReaders: Sendable {
         let states: SourceStateTable
         let commands: CommandFollower
-        let tasks: [Task<Void, Never>]
 
-        func close() async {
+        /// Stops both readers: their `run()`s return.
+        func stop() async {
             await states.view.stop()
             await commands.stop()
-            for task in tasks { await task.value }
-            await writer.shutdown()
         }
     }
 
     /// Leads until the task is cancelled (leadership lost or shutdown) or the term may no longer write.
     /// First it initialises the registrar's transactional id (fencing the previous leader), then reads
     /// `<p>.sources` and `<p>.commands` from the beginning, so it starts from everything that leader
-    /// committed.
+    /// committed. The term's readers run as child tasks; when the term ends they are stopped and
+    /// awaited, then the term's producer is shut down.
     func lead() async -> TermEnd {
         defer { metrics.leader.set(0.0) }
         logger.info("elected: fencing the previous leader and reading the sources")
-        var opened: TermResources?
-        let end: TermEnd
+        let writer: LeaderWriter
+        let readers: TermReaders
         do {
-            try await Self.waitUntil { self.triggers.isCaughtUp }
-            let writer = try await LeaderWriter.start(
+            await triggers.waitUntilCaughtUp()
+            try Task.checkCancellation()
+            writer = try await LeaderWriter.start(
                 kafka: configuration.kafka, transactionalID: configuration.topics.registrarTransactionalID,
                 retryBackoff: configuration.retryBackoff, logger: logger)
-            let resources: TermResources
             do {
-                resources = try openTerm(writer: writer)
+                readers = try openTerm(writer: writer)
             } catch {
                 await writer.shutdown()
                 throw error
             }
-            opened = resources
-            try await Self.waitUntil { resources.states.view.isCaughtUp && resources.commands.isCaughtUp }
-            try await lead(Term(states: resources.states, commands: resources.commands))
-            end = .stopped
-        } catch let lost as LeadershipLost {
-            metrics.leadershipLost()
-            logger.error("no longer leading: \(lost)")
-            end = .lost(lost)
-        } catch is CancellationError {
-            logger.info("no longer leading")
-            end = .stopped
         } catch {
-            if Task.isCancelled {
-                end = .stopped
-            } else {
-                metrics.leadershipLost()
-                logger.error("no longer leading: the term cannot go on", metadata: [LogKey.error: "\(error)"])
-                end = .lost(error)
-            }
+            return ended(by: error)
         }
-        await opened?.close()
+        let end = await withDiscardingTaskGroup(returning: TermEnd.self) { group in
+            group.addTask { await readers.states.view.run() }
+            group.addTask { await readers.commands.run() }
+            let end: TermEnd
+            do {
+                await readers.states.view.waitUntilCaughtUp()
+                await readers.commands.waitUntilCaughtUp()
+                try Task.checkCancellation()
+                try await lead(Term(states: readers.states, commands: readers.commands))
+                end = .stopped
+            } catch {
+                end = ended(by: error)
+            }
+            await readers.stop()
+            return end
+        }
+        await writer.shutdown()
         return end
     }
 
-    private func openTerm(writer: LeaderWriter) throws -> TermResources {
+    /// How the term ended, given the error that ended it (logged and counted here).
+    private func ended(by error: any Error) -> TermEnd {
+        switch error {
+        case let lost as LeadershipLost:
+            metrics.leadershipLost()
+            logger.error("no longer leading: \(lost)")
+            return .lost(lost)
+        case is CancellationError:
+            logger.info("no longer leading")
+            return .stopped
+        default:
+            if Task.isCancelled { return .stopped }
+            metrics.leadershipLost()
+            logger.error("no longer leading: the term cannot go on", metadata: [LogKey.error: "\(error)"])
+            return .lost(error)
+        }
+    }
+
+    private func openTerm(writer: LeaderWriter) throws -> TermReaders {
         let wakeup = self.wakeup
         let states = try SourceStateTable(
             configuration: configuration.kafka, topics: configuration.topics, sealer: configuration.sealer, writer: writer,
@@ -135,9 +152,7 @@ final class Reconciler: Sendable {
         let commands = try CommandFollower(
             configuration: configuration.kafka, topic: configuration.topics.commands.name, logger: logger,
             onCommand: { wakeup.signal() })
-        return TermResources(
-            writer: writer, states: states, commands: commands,
-            tasks: [Task { await states.view.run() }, Task { await commands.run() }])
+        return TermReaders(states: states, commands: commands)
     }
 
     /// The term's loop, once its views are caught up. Returns only by throwing.
@@ -159,15 +174,9 @@ final class Reconciler: Sendable {
         }
         while true {
             let next = try await reconcile(&term)
-            let wait = max(0, next.timeIntervalSinceNow)
-            await wakeup.wait(timeout: .milliseconds(Int64((wait * 1000).rounded(.up)) + 1))
+            await wakeup.wait(timeout: Duration(seconds: max(0, next.timeIntervalSinceNow), rounding: .up) + .milliseconds(1))
             try Task.checkCancellation()
         }
-    }
-
-    /// Returns once `condition` holds (checked every 50 ms); throws `CancellationError` when cancelled first.
-    private static func waitUntil(_ condition: () -> Bool) async throws {
-        while !condition() { try await Task.sleep(for: .milliseconds(50)) }
     }
 
     /// The declarations whose events are wanted now: every version of a job hosted by a live runner
@@ -181,7 +190,7 @@ final class Reconciler: Sendable {
     /// pass is due at the latest.
     func reconcile(_ term: inout Term) async throws -> Date {
         let now = Date()
-        var next = now.addingTimeInterval(Self.seconds(configuration.resyncInterval))
+        var next = now.addingTimeInterval(configuration.resyncInterval.seconds)
         if let retry = try await applyCommands(&term) { next = min(next, retry) }
         let declared = SourcePlan.grouped(declarations())
         let keys = Set(declared.keys).union(term.states.entries().keys).union(term.runs.keys)
@@ -240,7 +249,7 @@ final class Reconciler: Sendable {
                 term.commands.applied(command.id)
             } catch {
                 if error is LeadershipLost || error is CancellationError || Task.isCancelled { throw error }
-                let retry = Date().addingTimeInterval(Self.seconds(configuration.retryBackoff))
+                let retry = Date().addingTimeInterval(configuration.retryBackoff.seconds)
                 term.commandsRetryAt = retry
                 logger.warning(
                     "cannot apply a command now; it is tried again",
@@ -302,30 +311,11 @@ final class Reconciler: Sendable {
             ])
     }
 
-    /// When the source key needs a registration, or nil when it needs none.
+    /// When the source key needs a registration, or nil when it needs none (see ``ReconcileSchedule``).
     func dueDate(_ plan: SourcePlan, state: SourceState?, term: Term, now: Date) -> Date? {
-        let registered = state?.registered["event"] ?? []
-        let desired = plan.events.desired
-        let hasWork =
-            term.runs[plan.key] != nil
-            || (!desired.isEmpty && !(state?.active ?? false))
-            || !plan.events.isSettled
-            || (state?.lastError != nil && !(desired.isEmpty && registered.isEmpty))
-        if hasWork {
-            if let retry = term.retryAt[plan.key] { return retry }
-            if let failure = state?.lastError { return failure.at.addingTimeInterval(backoff(afterFailures: failure.attempts)) }
-            return now
-        }
-        if let state, state.active, !desired.isEmpty {
-            return (term.checkedAt[plan.key] ?? state.updatedAt).addingTimeInterval(Self.seconds(configuration.resyncInterval))
-        }
-        return nil
-    }
-
-    /// Seconds to wait after `failures` failed attempts in a row: the backoff doubles, up to the resync interval.
-    func backoff(afterFailures failures: Int) -> TimeInterval {
-        let base = Self.seconds(configuration.retryBackoff)
-        return min(base * pow(2, Double(min(max(failures - 1, 0), 30))), Self.seconds(configuration.resyncInterval))
+        schedule.registrationDue(
+            plan, state: state, unfinishedRun: term.runs[plan.key] != nil, retryAt: term.retryAt[plan.key],
+            checkedAt: term.checkedAt[plan.key], now: now)
     }
 
     /// One attempt of a registration run for a source key, its outcome written to `<p>.sources` and
@@ -347,7 +337,7 @@ final class Reconciler: Sendable {
             saved = true
             term.runs[plan.key] = run
             let control = self.control
-            let store = RunTaskStore(run: run) { try await control.save($0) }
+            let store = RegistrationTaskStore(run: run) { try await control.save($0) }
             let io = IO(runId: run.runId, attempt: run.attempt, store: store, print: false)
             let context = RunContext(
                 runId: run.runId, job: JobInfo(id: "tributary.registrar", name: "Registrar", version: "1"),
@@ -409,7 +399,7 @@ final class Reconciler: Sendable {
                 term.runs[plan.key] = nil
                 if saved { try? await control.finish(plan.key) }
             }
-            let delay = backoff(afterFailures: attempts)
+            let delay = schedule.registrationBackoff(afterFailures: attempts)
             term.retryAt[plan.key] = Date().addingTimeInterval(delay)
             logger.warning(
                 "registration failed",
@@ -434,10 +424,6 @@ final class Reconciler: Sendable {
         case is KafkaError: return true
         default: return false
         }
-    }
-
-    static func seconds(_ duration: Duration) -> TimeInterval {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
 

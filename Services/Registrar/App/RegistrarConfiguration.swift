@@ -112,7 +112,7 @@ public struct RegistrarConfiguration: Sendable {
             "PUBLIC_URL", override: overrides.publicURL,
             hint: "give the receiver's public base URL, e.g. https://hooks.example.com (providers post to $PUBLIC_URL/sources/<key>)")
         guard let parsed = URL(string: publicURL), let scheme = parsed.scheme, ["http", "https"].contains(scheme), parsed.host != nil else {
-            throw ConfigurationError("PUBLIC_URL=\(publicURL) is not an http(s) URL")
+            throw ConfigurationError("PUBLIC_URL=\(publicURL) is not an http(s) URL", variable: "PUBLIC_URL")
         }
         var configuration = RegistrarConfiguration(kafka: kafka, publicURL: publicURL, sealer: sealer)
         configuration.topicPrefix = environment.string("TRIBUTARY_TOPIC_PREFIX", override: overrides.topicPrefix) ?? "tributary"

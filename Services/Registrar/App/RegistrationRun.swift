@@ -51,12 +51,17 @@ struct RegistrationRun: Sendable, Hashable, Codable {
     }
 }
 
-/// The `io` task store of one registration run: every save is written to the control topic (and
-/// acknowledged) before the provider call it precedes or follows goes on.
-actor RunTaskStore: TaskStore {
+/// The `io` task store of one registration run (the registrar's provider calls for one source key):
+/// every save is written to the control topic `<p>.registrar` as the whole `RegistrationRun` (and
+/// acknowledged) before the provider call it precedes or follows goes on, so a new leader resumes the
+/// run with its completed tasks memoized. Not the runner's `RunTaskStore`, which keeps a job run's
+/// tasks on `<p>.runs` inside the run's record.
+actor RegistrationTaskStore: TaskStore {
+    /// The run with the tasks saved so far.
     private(set) var run: RegistrationRun
     private let persist: @Sendable (RegistrationRun) async throws -> Void
 
+    /// A store for `run` (holding its restored tasks) that writes the run through `persist` on every save.
     init(run: RegistrationRun, persist: @escaping @Sendable (RegistrationRun) async throws -> Void) {
         self.run = run
         self.persist = persist

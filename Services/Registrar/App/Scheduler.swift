@@ -229,7 +229,7 @@ final class Scheduler: Sendable {
                     }
                 } catch let error as KafkaError {
                     logger.warning("cannot emit ticks now; retrying", metadata: [LogKey.error: "\(error)"])
-                    retry = clock.now().addingTimeInterval(Reconciler.seconds(configuration.retryBackoff))
+                    retry = clock.now().addingTimeInterval(configuration.retryBackoff.seconds)
                 }
             }
             let wakeAt = retry ?? plan.wakeAt

@@ -118,6 +118,7 @@ extension SourceCommandEffect {
 /// leader, so the results that leader committed are on the topic when this reads it.
 final class CommandFollower: Sendable {
     private let queue = Mutex(CommandQueue())
+    private let caughtUp = Latch()
     private let reader: KafkaTopicReader
     private let logger: Logger
     private let onCommand: @Sendable () -> Void
@@ -151,6 +152,7 @@ final class CommandFollower: Sendable {
                 if waiting { onCommand() }
             case .caughtUp:
                 queue.withLock { $0.caughtUp() }
+                caughtUp.raise()
                 onCommand()
             }
         }
@@ -161,6 +163,10 @@ final class CommandFollower: Sendable {
 
     /// Whether everything that was on the topic at the start was read.
     var isCaughtUp: Bool { queue.withLock { $0.isCaughtUp } }
+
+    /// Suspends until everything that was on the topic at the start was read, woken by ``run()``;
+    /// returns early when the task is cancelled.
+    func waitUntilCaughtUp() async { await caughtUp.wait() }
 
     /// The next command to apply, if any.
     var next: CommandRecord? { queue.withLock { $0.next } }

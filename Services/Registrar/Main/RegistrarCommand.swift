@@ -23,17 +23,9 @@ struct RegistrarCommand: AsyncParsableCommand {
     @OptionGroup var flags: RegistrarConfiguration.Flags
 
     func run() async throws {
-        let configuration: RegistrarConfiguration
-        do {
-            configuration = try RegistrarConfiguration.fromEnvironment(flags: flags)
-        } catch {
-            throw ValidationError("\(error)")
+        let (configuration, logger) = try loadServiceConfiguration(label: "tributary.registrar", level: \.logLevel) {
+            try RegistrarConfiguration.fromEnvironment(flags: flags)
         }
-        let logger = {
-            var logger = Logger(label: "tributary.registrar")
-            logger.logLevel = configuration.logLevel
-            return logger
-        }()
         let catalog = try IntegrationCatalog.fromEnvironment(logger: logger)
         for (provider, variable) in catalog.missingCredentials.sorted(by: { $0.key < $1.key }) {
             logger.warning("no credentials: \(provider) sources cannot be registered", metadata: ["variable": "\(variable)"])

@@ -35,7 +35,7 @@ final class JobSubscription: Sendable {
     }
 
     private let state = Mutex(State())
-    private let signal = Signal()
+    private let signal = Wakeup()
     private let configuration: RunnerConfiguration
     private let runsPartitionCount: Int32
     private let writer: RecordWriter
@@ -45,6 +45,8 @@ final class JobSubscription: Sendable {
     private let history: RunHistory
     private let gate: VersionGate
     private let directory: @Sendable () -> JobDirectory
+    private let waits: WaitDirectory
+    private let events: any EventPublisher
     private let onActiveChange: @Sendable () -> Void
     private let logger: Logger
 
@@ -53,7 +55,7 @@ final class JobSubscription: Sendable {
     init(
         job: RunnerJob, declaration: TriggerDeclaration, configuration: RunnerConfiguration, runsPartitionCount: Int32,
         writer: RecordWriter, permits: RunPermits, metrics: RunnerMetrics, directory: @escaping @Sendable () -> JobDirectory,
-        onActiveChange: @escaping @Sendable () -> Void, logger: Logger
+        waits: WaitDirectory, events: any EventPublisher, onActiveChange: @escaping @Sendable () -> Void, logger: Logger
     ) {
         self.job = job
         self.declaration = declaration
@@ -69,6 +71,8 @@ final class JobSubscription: Sendable {
         self.history = RunHistory(jobId: job.id, window: configuration.dedupWindow)
         self.gate = VersionGate(jobId: job.id, version: job.job.version, runnerId: configuration.runnerId)
         self.directory = directory
+        self.waits = waits
+        self.events = events
         self.onActiveChange = onActiveChange
         var logger = logger
         logger[metadataKey: LogKey.jobId] = "\(job.id)"
@@ -85,12 +89,18 @@ final class JobSubscription: Sendable {
     var isConsuming: Bool { state.withLock { $0.consumer != nil && $0.active } }
 
     /// Re-evaluates the version gate soon (the view of `<p>.triggers` changed).
-    func wake() { signal.notify() }
+    func wake() { signal.signal() }
+
+    /// A `<p>.waits` record of this job changed (see ``RunDispatcher/waitChanged(_:)``).
+    func waitChanged(_ record: WaitRecord) { state.withLock { $0.dispatcher }?.waitChanged(record) }
+
+    /// How many of the job's runs wait in this runner.
+    var waitingCount: Int { state.withLock { $0.dispatcher }?.waitingCount ?? 0 }
 
     /// Asks the subscription to drain, commit and leave its group; ``run()`` returns when it has.
     func stop() {
         state.withLock { $0.stopping = true }
-        signal.notify()
+        signal.signal()
     }
 
     private var stopping: Bool { state.withLock { $0.stopping } }
@@ -154,7 +164,7 @@ final class JobSubscription: Sendable {
         let logger = logger
         let dispatcher = RunDispatcher(
             jobs: [job], configuration: configuration, runsPartitionCount: runsPartitionCount, writer: writer, history: history,
-            metrics: metrics, permits: permits, logger: logger,
+            metrics: metrics, permits: permits, waits: waits, events: events, logger: logger,
             markDone: { partition, offset in
                 do { try consumerBox.withLock { $0 }?.markDone(partition, offset: offset) } catch {
                     logger.warning(
@@ -183,27 +193,31 @@ final class JobSubscription: Sendable {
             state.announced = nil
         }
         logger.info("consuming", metadata: ["group": "\(groupID)", "version": "\(job.job.version)"])
-        let loop = Task {
-            for await message in consumer { await dispatcher.dispatch(message) }
-        }
-        let lag = Task { await reportLag(consumer, dispatcher) }
-        while true {
-            await signal.wait(timeout: configuration.presenceInterval)
-            if stopping {
-                await dispatcher.drainAll()
-                do { try await consumer.commit() } catch {
-                    logger.warning("final commit failed", metadata: [LogKey.error: "\(error)"])
+        // The dispatch loop (it ends when the consumer is closed) and the lag reporter (stopped after
+        // that) are child tasks: this returns only once both have ended.
+        let lag = StoppableTasks()
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await message in consumer { await dispatcher.dispatch(message) }
+            }
+            group.addTask { await lag.run([{ await self.reportLag(consumer, dispatcher) }]) }
+            while true {
+                await signal.wait(timeout: configuration.presenceInterval)
+                if stopping {
+                    await dispatcher.drainAll()
+                    do { try await consumer.commit() } catch {
+                        logger.warning("final commit failed", metadata: [LogKey.error: "\(error)"])
+                    }
+                    break
                 }
-                break
+                if case .yield(let newer, let since) = gate.decide(directory()) {
+                    await handOver(consumer, dispatcher, to: newer, since: since)
+                    break
+                }
             }
-            if case .yield(let newer, let since) = gate.decide(directory()) {
-                await handOver(consumer, dispatcher, to: newer, since: since)
-                break
-            }
+            await consumer.close()
+            await lag.stop()
         }
-        await consumer.close()
-        lag.cancel()
-        await loop.value
         state.withLock { state in
             state.dispatcher = nil
             state.consumer = nil
@@ -321,13 +335,5 @@ final class JobSubscription: Sendable {
             }
             try? await Task.sleep(for: .seconds(5))
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, with fractions.
-    var seconds: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
 }

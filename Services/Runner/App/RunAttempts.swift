@@ -1,13 +1,15 @@
 import Foundation
-import TributaryKafka
 import Logging
 import ServiceSupport
+import Synchronization
 import Tributary
+import TributaryKafka
 
 /// The attempts of one run: runs a job on an event with `io`, retries it after the job's retry
 /// pause while attempts are left (a pause holds no run permit), dead-letters the event when they
-/// are exhausted, and records every attempt on `<p>.runs`. ``RunDispatcher`` decides when a run
-/// starts and what its settling means for the event's offset; this only runs it.
+/// are exhausted, suspends it when it waits, cancels it when asked, and records every attempt on
+/// `<p>.runs`. ``RunDispatcher`` decides when a run starts and what its settling means for the
+/// event's offset; this only runs it.
 struct RunAttempts: Sendable {
     /// The runner's topics and settings (the dead-letter topic, whether run logs are printed).
     let configuration: RunnerConfiguration
@@ -19,21 +21,58 @@ struct RunAttempts: Sendable {
     let metrics: RunnerMetrics
     /// The runner-wide cap on runs executing at once.
     let permits: RunPermits
+    /// Where `io.sendEvent` publishes.
+    let events: any EventPublisher
     let logger: Logger
+
+    /// How a run's execution ended, for the dispatcher.
+    enum Ending: Sendable {
+        /// Its final record is durable (or it had finished before).
+        case finished
+        /// It waits: its waiting record (and its `<p>.waits` registrations) are durable.
+        case suspended(RunRecord.Wait, RunHistory.Entry)
+        /// It was given up (shutdown, a write failed): it runs again from its event or its record.
+        case givenUp
+
+        /// Whether the run was given up.
+        var isGivenUp: Bool {
+            if case .givenUp = self { return true }
+            return false
+        }
+    }
 
     /// The `<p>.runs` message of a run record, on its event's runs partition.
     private func runMessage(_ record: RunRecord, _ work: RunDispatcher.Work) throws -> KafkaProducerMessage {
         KafkaProducerMessage(topic: configuration.runsTopic, partition: work.runsPartition, record: try record.record())
     }
 
-    /// Runs a job on an event until it succeeds or its attempts are exhausted (then dead-letters the
-    /// event); calls `settle` once: `true` when the run's final record is durable (or it finished
-    /// before), `false` when it was given up (cancelled, or a write failed) and its event runs again.
-    /// It returns when the lane may take its next run, which can be before the final record is acked.
-    func execute(_ work: RunDispatcher.Work, settle: @escaping @Sendable (_ finished: Bool) -> Void) async {
+    /// The `<p>.waits` message of a wait record, on its run's partition.
+    func waitMessage(_ record: WaitRecord) throws -> KafkaProducerMessage {
+        KafkaProducerMessage(topic: configuration.waitsTopic, partition: record.runsPartition, record: try record.record())
+    }
+
+    /// Removes a `<p>.waits` key (a wait that ended, or a run's cancellation condition once it is over).
+    func removeWait(runKey: String, task: String, runsPartition: Int32) {
+        removeWait(key: WaitRecord.key(runKey: runKey, task: task), runsPartition: runsPartition)
+    }
+
+    /// Removes the `<p>.waits` key `key` on `runsPartition`.
+    func removeWait(key: String, runsPartition: Int32) {
+        writer.enqueue(KafkaProducerMessage(topic: configuration.waitsTopic, partition: runsPartition, key: key, value: nil)) { _ in }
+    }
+
+    /// Runs a job on an event until it succeeds, its attempts are exhausted (then dead-letters the
+    /// event), it suspends at a wait, or it is cancelled through `cancellation`; calls `settle` once
+    /// with how it ended. It returns when the lane may take its next run, which can be before the
+    /// final record is acked.
+    func execute(
+        _ work: RunDispatcher.Work, cancellation: RunCancellation, settle: @escaping @Sendable (Ending) -> Void
+    ) async {
         let job = work.job
         let event = work.event
-        let firstAttempt = (work.restored?.attempt ?? 0) + 1
+        let resuming = work.isResume
+        // A waiting run resumes in the attempt it waited in; any other restored run in the next one.
+        let firstAttempt = work.restored.map { $0.status == .waiting ? $0.attempt : $0.attempt + 1 } ?? 1
         let lastAttempt = max(job.retry.limit, firstAttempt)
         let writer = writer
         let runsTopic = configuration.runsTopic
@@ -43,12 +82,17 @@ struct RunAttempts: Sendable {
         }
         let properties = job.job.runProperties(for: event)
         // The same event delivered twice in a row (a provider retrying, a replayed batch): the copy
-        // waited in this lane behind the first and finds its run finished now. Run nothing again.
-        if case .finished = history.lookup(work.runKey, runsPartition: runsPartition) {
-            metrics.count(job: job.id, .skipped)
-            logger.debug(
-                "run finished meanwhile; duplicate skipped", metadata: [LogKey.jobId: "\(job.id)", LogKey.eventKey: "\(event.key)"])
-            return settle(true)
+        // waited in this lane behind the first and finds its run finished (or waiting) now. Run nothing again.
+        if !resuming {
+            switch history.lookup(work.runKey, runsPartition: runsPartition) {
+            case .finished, .resumable:
+                metrics.count(job: job.id, .skipped)
+                logger.debug(
+                    "run finished meanwhile; duplicate skipped", metadata: [LogKey.jobId: "\(job.id)", LogKey.eventKey: "\(event.key)"])
+                return settle(.finished)
+            case .unknown, .unfinished:
+                break
+            }
         }
         var attempt = firstAttempt
         var metadata: Logger.Metadata = [
@@ -59,42 +103,68 @@ struct RunAttempts: Sendable {
             await permits.acquire()
             if Task.isCancelled {
                 permits.release()
-                return settle(false)
+                return settle(.givenUp)
             }
             let context = RunContext(job: job.job, event: event, attempt: attempt)
             metadata[LogKey.runId] = "\(context.runId)"
             metadata[LogKey.attempt] = "\(attempt)"
-            let io = IO(runId: context.runId, attempt: attempt, store: store, print: configuration.printRunLogs)
+            let io = IO(
+                runId: context.runId, attempt: attempt, store: store, print: configuration.printRunLogs,
+                suspension: SuspensionPolicy(minimumSuspension: configuration.minimumSuspension), events: events)
             let clock = ContinuousClock.now
             var record = RunRecord(starting: context, event: event, properties: properties, at: Date())
+            if resuming { record.event = event }
             record.tasks = store.all
             store.begin(record, log: io.log)
-            if let message = try? runMessage(record, work) { writer.enqueue(message) { _ in } }
-            let failure: (any Error)?
-            do {
-                try await job.job.run(event, io: io, context: context)
-                failure = nil
-            } catch {
-                failure = error
+            if resuming {
+                // The resume is decided once it is durable: a runner taking over later continues this
+                // resumption (with the event the wait ended on) instead of deciding again.
+                do { try await writer.write(try runMessage(record, work)) } catch {
+                    permits.release()
+                    return settle(.givenUp)
+                }
+            } else if let message = try? runMessage(record, work) {
+                writer.enqueue(message) { _ in }
             }
+            let failure = await cancellation.run { try await job.job.run(event, io: io, context: context) }
             permits.release()
             metrics.recordDuration(job: job.id, ContinuousClock.now - clock)
             record.tasks = store.all
             record.finishedAt = Date()
 
+            if let reason = cancellation.reason {
+                record.status = .cancelled
+                record.reason = reason
+                record.event = event
+                record.logs = io.log.lines
+                metrics.count(job: job.id, .cancelled)
+                removeWait(runKey: work.runKey, task: WaitRecord.cancelTask, runsPartition: runsPartition)
+                removeWait(runKey: work.runKey, task: WaitRecord.cancelRequestTask, runsPartition: runsPartition)
+                if let pending = io.pendingSuspension {
+                    removeWait(runKey: work.runKey, task: pending.task, runsPartition: runsPartition)
+                }
+                logger.notice("run cancelled", metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
+                history.finish(work.runKey, runsPartition: runsPartition)
+                return persistFinal(record, work, settle: settle)
+            }
+            if let suspension = io.pendingSuspension {
+                return await suspend(record, io: io, at: suspension, work, settle: settle)
+            }
             guard let failure else {
                 record.status = .succeeded
                 record.logs = io.log.lines
+                if resuming { record.event = event }
                 metrics.count(job: job.id, .succeeded)
                 history.finish(work.runKey, runsPartition: runsPartition)
                 return persistFinal(record, work, settle: settle)
             }
             if Task.isCancelled {
-                logger.info("run cancelled; its event will run again", metadata: metadata)
-                return settle(false)
+                logger.info("run stopped by shutdown or rebalance; it runs again", metadata: metadata)
+                return settle(.givenUp)
             }
             record.status = .failed
             record.error = "\(failure)"
+            if resuming { record.event = event }
             let retriable = !(failure is PayloadError)
             if retriable && attempt < lastAttempt {
                 let delay = job.retry.delay(afterAttempt: min(attempt, max(job.retry.limit - 1, 1))) ?? job.retry.minTimeout
@@ -106,19 +176,20 @@ struct RunAttempts: Sendable {
                 retryMetadata["delay"] = "\(delay)"
                 logger.warning("run failed; retrying", metadata: retryMetadata)
                 do { try await Task.sleep(for: delay) } catch {
-                    return settle(false)
+                    return settle(.givenUp)
                 }
                 attempt += 1
                 continue
             }
             // Out of attempts: the event goes to the dead-letter topic first, then the run is failed for good.
+            let original = work.message.map { WireRecord($0) } ?? CloudEvent.encode(event)
             let letter = DLQRecord(
-                original: WireRecord(work.message), reason: "\(failure)", jobId: job.id,
+                original: original, reason: "\(failure)", jobId: job.id,
                 runId: context.runId, attempts: attempt)
             do {
                 try await writer.write(KafkaProducerMessage(topic: configuration.deadLetterTopic, record: letter.record()))
             } catch {
-                return settle(false)
+                return settle(.givenUp)
             }
             io.logger.error(
                 "\(RunRecord.deadLetteredMessage)",
@@ -133,15 +204,111 @@ struct RunAttempts: Sendable {
         }
     }
 
+    /// Records a run as waiting (with its event, so it resumes without `<p>.events`), registers
+    /// its event wait and, on its first wait, its cancellation condition on `<p>.waits`; all durable
+    /// before the run settles, so its event's offset may pass.
+    private func suspend(
+        _ started: RunRecord, io: IO, at suspension: RunSuspended, _ work: RunDispatcher.Work,
+        settle: @escaping @Sendable (Ending) -> Void
+    ) async {
+        var record = started
+        let wait = RunRecord.Wait(task: suspension.task, until: suspension.until, events: suspension.events)
+        record.status = .waiting
+        record.wait = wait
+        record.event = work.event
+        record.error = nil
+        record.logs = io.log.lines
+        var registrations: [WaitRecord] = []
+        if let events = suspension.events {
+            registrations.append(
+                WaitRecord(
+                    kind: .registration, jobId: work.job.id, runKey: work.runKey, runId: record.runId, task: suspension.task,
+                    runsPartition: work.runsPartition, wait: events))
+        }
+        if !work.isResume, let cancel = work.job.job.cancellation(for: work.event) {
+            registrations.append(
+                WaitRecord(
+                    kind: .registration, jobId: work.job.id, runKey: work.runKey, runId: record.runId, task: WaitRecord.cancelTask,
+                    runsPartition: work.runsPartition,
+                    wait: EventWait(options: [cancel], since: record.startedAt, deadline: .distantFuture)))
+        }
+        do {
+            try await writer.write(try runMessage(record, work))
+            for registration in registrations { try await writer.write(try waitMessage(registration)) }
+        } catch {
+            return settle(.givenUp)
+        }
+        metrics.count(job: work.job.id, .suspended)
+        logger.debug(
+            "run waits",
+            metadata: [
+                LogKey.jobId: "\(work.job.id)", LogKey.runId: "\(record.runId)", "task": "\(suspension.task)",
+                "until": "\(RFC3339.string(from: suspension.until))",
+            ])
+        history.suspend(work.runKey, runsPartition: work.runsPartition)
+        let entry = RunHistory.Entry(
+            attempt: record.attempt, tasks: record.tasks, status: .waiting, event: work.event, wait: wait)
+        settle(.suspended(wait, entry))
+    }
+
     /// Writes a run's final record without waiting for it; settles the run when it is acked.
-    private func persistFinal(_ record: RunRecord, _ work: RunDispatcher.Work, settle: @escaping @Sendable (Bool) -> Void) {
+    func persistFinal(_ record: RunRecord, _ work: RunDispatcher.Work, settle: @escaping @Sendable (Ending) -> Void) {
+        if record.event != nil, work.job.job.cancellation(for: work.event) != nil {
+            removeWait(runKey: work.runKey, task: WaitRecord.cancelTask, runsPartition: work.runsPartition)
+        }
         do {
             writer.enqueue(try runMessage(record, work)) { result in
-                settle((try? result.get()) != nil)
+                settle((try? result.get()) != nil ? .finished : .givenUp)
             }
         } catch {
             logger.error("run record could not be encoded", metadata: [LogKey.runId: "\(record.runId)", LogKey.error: "\(error)"])
-            settle(false)
+            settle(.givenUp)
+        }
+    }
+}
+
+/// The handle to cancel one run while it executes (`cancelOn`, `tributary runs cancel`): the job's
+/// body runs in a task of its own that ``cancel(reason:)`` cancels; the reason says the run ended
+/// as cancelled rather than given up.
+final class RunCancellation: Sendable {
+    private struct State {
+        var reason: String?
+        var task: Task<Void, any Error>?
+    }
+
+    private let state = Mutex(State())
+
+    init() {}
+
+    /// Why the run was cancelled, once it was.
+    var reason: String? { state.withLock { $0.reason } }
+
+    /// Cancels the run (if it runs, its body sees cancellation) for `reason`.
+    func cancel(reason: String) {
+        let task = state.withLock { state -> Task<Void, any Error>? in
+            if state.reason == nil { state.reason = reason }
+            return state.task
+        }
+        task?.cancel()
+    }
+
+    /// Runs `body` as a cancellable task, awaited (and cancelled with the caller); returns its error.
+    func run(_ body: @escaping @Sendable () async throws -> Void) async -> (any Error)? {
+        let task = Task { try await body() }
+        let cancelNow = state.withLock { state -> Bool in
+            state.task = task
+            return state.reason != nil
+        }
+        if cancelNow { task.cancel() }
+        do {
+            try await withTaskCancellationHandler {
+                try await task.value
+            } onCancel: {
+                task.cancel()
+            }
+            return nil
+        } catch {
+            return error
         }
     }
 }

@@ -16,16 +16,50 @@ import Tributary
 /// The bookkeeping is a ``DispatchStateMachine`` held under one lock; this class carries out its
 /// actions (starts workers, marks offsets done, releases permits, resumes waiters), and
 /// ``RunAttempts`` runs each run's attempts.
+///
+/// Waiting runs hold no offset: a run that suspends settles its event, and the dispatcher keeps it
+/// in ``WaitTimers`` until its wait ends (by time, by a matching event written to `<p>.waits` by
+/// whichever runner took it, or by a cancellation), then resumes it beside the lanes. The owner
+/// of a `<p>.runs` partition is the only one that resumes its runs; after a rebalance the new
+/// owner restores them from `<p>.runs`. Every event taken is also matched against the open event
+/// waits of the job's runs (``PendingWaits``), and a new wait looks back over the partitions held
+/// (``LookbackScanner``), so a matching event that came just before the wait is not missed.
 final class RunDispatcher: Sendable {
     /// One run to make: a job and an event, where it came from, and what earlier attempts left.
     struct Work: Sendable {
+        /// What the work is.
+        enum Kind: Sendable {
+            /// A run of a received event.
+            case run
+            /// A waiting (or interrupted) run resumed from `<p>.runs`; `removeWait` is the
+            /// `<p>.waits` key to remove once the resumption is durable.
+            case resume(removeWait: String?)
+            /// Tells the runs whose event waits a received event ends (writes the matches).
+            case deliver([WaitRecord])
+        }
+
         var job: RunnerJob
         var event: EventRecord
-        var message: KafkaMessage
+        /// The received record (nil for a resumption).
+        var message: KafkaMessage?
+        /// The partition the work counts against (drained on revocation).
+        var partition: KafkaTopicPartition
         var runKey: String
         var runsPartition: Int32
         var restored: RunHistory.Entry?
-        var partition: KafkaTopicPartition { message.topicPartition }
+        var kind: Kind = .run
+
+        /// Whether this resumes a run that has waited.
+        var isResume: Bool {
+            if case .resume = kind { return true }
+            return false
+        }
+    }
+
+    /// A run waiting for its wait to end: what resumes it.
+    private struct Waiting: Sendable {
+        var work: Work
+        var wait: RunRecord.Wait
     }
 
     typealias Machine = DispatchStateMachine<Work>
@@ -36,6 +70,16 @@ final class RunDispatcher: Sendable {
         var workers: [Int: Task<Void, Never>] = [:]
         /// Who waits in ``waitUntilSettled(_:timeout:)``, by waiter id, with the timer of its deadline.
         var waiters: [Int: (continuation: CheckedContinuation<Bool, Never>, timer: Task<Void, Never>?)] = [:]
+        /// When each waiting run is due.
+        var timers = WaitTimers()
+        /// The waiting runs of the `<p>.runs` partitions held, by run key.
+        var waiting: [String: Waiting] = [:]
+        /// The cancellation handles of the runs executing, by run key.
+        var running: [String: RunCancellation] = [:]
+        /// Cancellations asked for runs not started yet (queued in a lane), by run key.
+        var pendingCancels: [String: String] = [:]
+        /// The task resuming due runs.
+        var timerTask: Task<Void, Never>?
 
         /// Removes the waiters `ids` (to resume outside the lock), cancelling their timers.
         mutating func take(_ ids: [Int]) -> [CheckedContinuation<Bool, Never>] {
@@ -58,12 +102,16 @@ final class RunDispatcher: Sendable {
     private let attempts: RunAttempts
     private let logger: Logger
     private let markDone: @Sendable (KafkaTopicPartition, Int64) -> Void
+    private let waits: WaitDirectory
+    private let scanner: LookbackScanner
+    private let timerSignal = Wakeup()
 
-    /// A dispatcher for `jobs` (one job per subscription); `permits` caps runs across the whole runner.
+    /// A dispatcher for `jobs` (one job per subscription); `permits` caps runs across the whole
+    /// runner; `waits` is the runner's view of `<p>.waits`; `events` publishes `io.sendEvent`'s events.
     init(
         jobs: [RunnerJob], configuration: RunnerConfiguration, runsPartitionCount: Int32, writer: RecordWriter,
-        history: RunHistory, metrics: RunnerMetrics, permits: RunPermits, logger: Logger,
-        markDone: @escaping @Sendable (KafkaTopicPartition, Int64) -> Void
+        history: RunHistory, metrics: RunnerMetrics, permits: RunPermits, waits: WaitDirectory, events: any EventPublisher,
+        logger: Logger, markDone: @escaping @Sendable (KafkaTopicPartition, Int64) -> Void
     ) {
         self.jobs = jobs
         self.configuration = configuration
@@ -72,11 +120,16 @@ final class RunDispatcher: Sendable {
         self.history = history
         self.metrics = metrics
         self.intake = RunPermits(configuration.maxPendingEvents)
-        self.attempts = RunAttempts(
+        let attempts = RunAttempts(
             configuration: configuration, writer: writer, history: history, metrics: metrics,
-            permits: permits, logger: logger)
+            permits: permits, events: events, logger: logger)
+        self.attempts = attempts
         self.logger = logger
         self.markDone = markDone
+        self.waits = waits
+        self.scanner = LookbackScanner(
+            configuration: configuration.kafka, logger: logger,
+            deliver: { record in try await writer.write(try attempts.waitMessage(record)) })
     }
 
     /// The `<p>.runs` partition of an event partition: the same number for `<p>.events`; for other
@@ -113,6 +166,219 @@ final class RunDispatcher: Sendable {
         }
         let runsPartitions = Dictionary(uniqueKeysWithValues: partitions.map { ($0, runsPartition(for: $0)) })
         state.withLock { $0.machine.assigned(runsPartitions) }
+        restoreWaiting(runsPartitions)
+        // Waits opened just before this runner took these partitions look back over them again:
+        // their previous owner may have stopped before it looked.
+        let recent = waits.registrations(jobIds: Set(jobs.map(\.id)), since: Date().addingTimeInterval(-600))
+        if !recent.isEmpty { scanner.enqueue(recent, partitions: Array(runsPartitions.keys)) }
+    }
+
+    // MARK: Waiting runs
+
+    /// Takes over the waiting and interrupted runs of newly held `<p>.runs` partitions: resumes
+    /// those whose wait has ended (or whose resumption was interrupted), schedules the others.
+    private func restoreWaiting(_ runsPartitions: [KafkaTopicPartition: Int32]) {
+        var byRunsPartition: [Int32: KafkaTopicPartition] = [:]
+        for (partition, runs) in runsPartitions.sorted(by: { $0.key < $1.key }) where byRunsPartition[runs] == nil {
+            byRunsPartition[runs] = partition
+        }
+        guard let job = jobs.first else { return }
+        var restored = 0
+        for (runsPartition, partition) in byRunsPartition {
+            for (key, entry) in history.resumables(runsPartition: runsPartition) {
+                guard let event = entry.event else { continue }
+                restored += 1
+                let work = Work(
+                    job: job, event: event, message: nil, partition: partition, runKey: key, runsPartition: runsPartition,
+                    restored: entry, kind: .resume(removeWait: nil))
+                guard entry.status == .waiting, let wait = entry.wait else {
+                    // Its runner died while it ran after a wait: it continues at once.
+                    spawnResume(work)
+                    continue
+                }
+                let waiting = Waiting(work: work, wait: wait)
+                let requests = [WaitRecord.cancelRequestTask, WaitRecord.cancelTask].compactMap {
+                    waits[WaitRecord.key(runKey: key, task: $0)]
+                }
+                if let request = requests.first(where: { $0.kind != .registration }) {
+                    cancelWaiting(waiting, reason: Self.reason(request))
+                    continue
+                }
+                let waitKey = WaitRecord.key(runKey: key, task: wait.task)
+                if let match = waits[waitKey], match.kind == .match, let matched = match.event {
+                    resumeMatched(waiting, by: matched, key: waitKey)
+                    continue
+                }
+                if let events = wait.events, waits[waitKey] == nil {
+                    // Its registration was lost (its runner stopped between the two writes): written again.
+                    let registration = WaitRecord(
+                        kind: .registration, jobId: job.id, runKey: key, runId: RunContext.runId(eventKey: event.key, jobId: job.id),
+                        task: wait.task, runsPartition: runsPartition, wait: events)
+                    if let message = try? attempts.waitMessage(registration) { writer.enqueue(message) { _ in } }
+                }
+                schedule(waiting)
+            }
+        }
+        if restored > 0 {
+            logger.info("waiting runs restored", metadata: [LogKey.jobId: "\(history.jobId)", "runs": "\(restored)"])
+        }
+    }
+
+    /// Keeps a waiting run until its wait ends; wakes the timer task when it is the earliest.
+    private func schedule(_ waiting: Waiting) {
+        state.withLock { state in state.waiting[waiting.work.runKey] = waiting }
+        scheduleTimer(waiting.work.runKey, at: waiting.wait.until)
+    }
+
+    /// A match or cancel request that reached `<p>.waits` while the run was still suspending (not
+    /// yet in `waiting`) ends its wait now.
+    private func settleFromDirectory(_ runKey: String, task: String) {
+        let cancel = [WaitRecord.cancelRequestTask, WaitRecord.cancelTask].compactMap { waits[WaitRecord.key(runKey: runKey, task: $0)] }
+            .first { $0.kind != .registration }
+        let match = waits[WaitRecord.key(runKey: runKey, task: task)].flatMap { $0.kind == .match ? $0 : nil }
+        guard let record = cancel ?? match else { return }
+        waitChanged(record)
+    }
+
+    /// Sets the timer of a waiting run (already in `waiting`).
+    private func scheduleTimer(_ runKey: String, at due: Date) {
+        let (earliest, start) = state.withLock { state -> (Bool, Bool) in
+            guard !state.machine.stopped, state.waiting[runKey] != nil else { return (false, false) }
+            let earliest = state.timers.schedule(runKey, at: due)
+            return (earliest, state.timerTask == nil)
+        }
+        if start { startTimers() }
+        if earliest { timerSignal.signal() }
+    }
+
+    private func startTimers() {
+        state.withLock { state in
+            guard state.timerTask == nil, !state.machine.stopped else { return }
+            state.timerTask = Task { [self] in await runTimers() }
+        }
+    }
+
+    /// Resumes waiting runs as they fall due, sleeping until the earliest (woken when an earlier
+    /// one is scheduled) until the dispatcher stops.
+    private func runTimers() async {
+        while !Task.isCancelled {
+            let (due, next) = state.withLock { state -> ([Waiting], Date?) in
+                let keys = state.timers.popDue(now: Date())
+                let due = keys.compactMap { state.waiting.removeValue(forKey: $0) }
+                return (due, state.timers.next)
+            }
+            for waiting in due {
+                let removeWait = waiting.wait.events == nil ? nil : WaitRecord.key(runKey: waiting.work.runKey, task: waiting.wait.task)
+                var work = waiting.work
+                work.kind = .resume(removeWait: removeWait)
+                spawnResume(work)
+            }
+            if Task.isCancelled { return }
+            let pause = next.map { max(0, $0.timeIntervalSinceNow) } ?? 3600
+            await timerSignal.wait(timeout: Duration(seconds: pause, rounding: .up) + .milliseconds(1))
+        }
+    }
+
+    /// Resumes a waiting run whose event wait `key` was ended by `event`.
+    private func resumeMatched(_ waiting: Waiting, by event: EventRecord, key: String) {
+        var work = waiting.work
+        guard var entry = work.restored, let index = entry.tasks.firstIndex(where: { $0.key == waiting.wait.task }) else { return }
+        entry.tasks[index].status = .completed
+        entry.tasks[index].output = try? IO.matchedOutput(event)
+        entry.tasks[index].finishedAt = Date()
+        work.restored = entry
+        work.kind = .resume(removeWait: key)
+        spawnResume(work)
+    }
+
+    /// Records a waiting run as cancelled (final) and removes its waits.
+    private func cancelWaiting(_ waiting: Waiting, reason: String) {
+        let work = waiting.work
+        spawn(work.partition) { [self] in
+            guard let entry = work.restored, let event = entry.event else { return }
+            let context = RunContext(job: work.job.job, event: event, attempt: entry.attempt)
+            var record = RunRecord(starting: context, event: event, properties: work.job.job.runProperties(for: event))
+            record.status = .cancelled
+            record.reason = reason
+            record.event = event
+            record.tasks = entry.tasks
+            record.finishedAt = Date()
+            do {
+                try await writer.write(
+                    KafkaProducerMessage(topic: configuration.runsTopic, partition: work.runsPartition, record: try record.record()))
+            } catch {
+                logger.warning("recording a cancelled run failed", metadata: [LogKey.runId: "\(record.runId)", LogKey.error: "\(error)"])
+                return
+            }
+            history.finish(work.runKey, runsPartition: work.runsPartition)
+            metrics.count(job: work.job.id, .cancelled)
+            logger.notice("waiting run cancelled", metadata: [LogKey.runId: "\(record.runId)", "reason": "\(reason)"])
+            attempts.removeWait(runKey: work.runKey, task: waiting.wait.task, runsPartition: work.runsPartition)
+            attempts.removeWait(runKey: work.runKey, task: WaitRecord.cancelTask, runsPartition: work.runsPartition)
+            attempts.removeWait(runKey: work.runKey, task: WaitRecord.cancelRequestTask, runsPartition: work.runsPartition)
+        }
+    }
+
+    private static func reason(_ record: WaitRecord) -> String {
+        if record.kind == .match, let event = record.event { return "cancelled by event \(event.name) \(event.id)" }
+        return record.reason ?? "cancelled"
+    }
+
+    /// A `<p>.waits` record of this dispatcher's job changed: a new wait looks back over the
+    /// partitions held; a match or cancel request for a run of a held `<p>.runs` partition resumes
+    /// or cancels it.
+    func waitChanged(_ record: WaitRecord) {
+        if record.kind == .registration {
+            let held = Array(assigned)
+            if !held.isEmpty { scanner.enqueue([record], partitions: held) }
+            return
+        }
+        enum Action {
+            case cancelWaiting(Waiting)
+            case cancelRunning(RunCancellation)
+            case resume(Waiting, EventRecord)
+            case none
+        }
+        let reason = Self.reason(record)
+        let action = state.withLock { state -> Action in
+            guard state.machine.accepting.contains(where: { runsPartition(for: $0) == record.runsPartition }) else { return .none }
+            let cancels = record.kind == .cancel || record.task == WaitRecord.cancelTask || record.task == WaitRecord.cancelRequestTask
+            if cancels {
+                if let waiting = state.waiting.removeValue(forKey: record.runKey) {
+                    state.timers.remove(record.runKey)
+                    return .cancelWaiting(waiting)
+                }
+                if let running = state.running[record.runKey] { return .cancelRunning(running) }
+                state.pendingCancels[record.runKey] = reason
+                return .none
+            }
+            guard let waiting = state.waiting[record.runKey], waiting.wait.task == record.task, let event = record.event else {
+                return .none
+            }
+            state.waiting[record.runKey] = nil
+            state.timers.remove(record.runKey)
+            return .resume(waiting, event)
+        }
+        switch action {
+        case .cancelWaiting(let waiting): cancelWaiting(waiting, reason: reason)
+        case .cancelRunning(let running): running.cancel(reason: reason)
+        case .resume(let waiting, let event): resumeMatched(waiting, by: event, key: record.key)
+        case .none: break
+        }
+    }
+
+    /// How many runs wait in this dispatcher.
+    var waitingCount: Int { state.withLock { $0.waiting.count } }
+
+    /// Starts a resumption as a worker of its partition (or of another held partition of its
+    /// `<p>.runs` partition).
+    private func spawnResume(_ work: Work) {
+        var work = work
+        let held = state.withLock { state in state.machine.accepting.filter { runsPartition(for: $0) == work.runsPartition } }
+        if !held.contains(work.partition), let other = held.min() { work.partition = other }
+        metrics.count(job: work.job.id, .resumed)
+        let resumed = work
+        spawn(resumed.partition) { [self] in await run(resumed) }
     }
 
     /// Removes runs that finished before the dedup window from `<p>.runs` (compaction drops them).
@@ -142,6 +408,11 @@ final class RunDispatcher: Sendable {
         let (removed, resumed) = state.withLock { state in
             let removed = state.machine.removed(Dictionary(uniqueKeysWithValues: revoked.map { ($0, runsPartition(for: $0)) }))
             history.forget(runsPartitions: removed.forgetRunsPartitions)
+            for (key, waiting) in state.waiting where removed.forgetRunsPartitions.contains(waiting.work.runsPartition) {
+                state.waiting[key] = nil
+                state.timers.remove(key)
+            }
+            if state.machine.accepting.isEmpty { state.pendingCancels = [:] }
             return (removed, state.take(removed.resume))
         }
         for continuation in resumed { continuation.resume(returning: true) }
@@ -159,9 +430,15 @@ final class RunDispatcher: Sendable {
         state.withLock { $0.machine.rewound(gates) }
     }
 
-    /// Drains every partition (shutdown): no new record is taken from now on.
+    /// Drains every partition (shutdown): no new record is taken and no waiting run resumed from now on.
     func drainAll() async {
-        await revoke(state.withLock { $0.machine.stopping() })
+        let (partitions, timers) = state.withLock { state in
+            defer { state.timerTask = nil }
+            return (state.machine.stopping(), state.timerTask)
+        }
+        timers?.cancel()
+        scanner.stop()
+        await revoke(partitions)
     }
 
     /// Waits until no run is in flight and no worker is alive on `partitions` (woken by the action
@@ -216,7 +493,7 @@ final class RunDispatcher: Sendable {
                 let runKey = RunRecord.key(eventKey: event.key, jobId: job.id)
                 var restored: RunHistory.Entry?
                 switch history.lookup(runKey, runsPartition: runsPartition) {
-                case .finished:
+                case .finished, .resumable:
                     metrics.count(job: job.id, .skipped)
                     logger.debug("run finished before; skipped", metadata: [LogKey.jobId: "\(job.id)", LogKey.eventKey: "\(event.key)"])
                     continue
@@ -226,9 +503,23 @@ final class RunDispatcher: Sendable {
                     restored = nil
                 }
                 let work = Work(
-                    job: job, event: event, message: message, runKey: runKey, runsPartition: runsPartition,
+                    job: job, event: event, message: message, partition: partition, runKey: runKey, runsPartition: runsPartition,
                     restored: restored)
                 runs.append(job.concurrentRuns ? .concurrent(work) : .lane(job.id, work))
+            }
+            // The event may end waits of the job's runs on any partition: the matches are written
+            // (durably, before the offset passes) for the runs' owners.
+            if onlyJob == nil {
+                let arrivedAt = message.timestamp ?? Date()
+                for job in jobs {
+                    let matches = waits.matches(jobId: job.id, event: event, arrivedAt: arrivedAt)
+                    guard !matches.isEmpty else { continue }
+                    runs.append(
+                        .concurrent(
+                            Work(
+                                job: job, event: event, message: message, partition: partition, runKey: "", runsPartition: runsPartition,
+                                kind: .deliver(matches.map { $0.matched(by: event, arrivedAt: arrivedAt) }))))
+                }
             }
         } catch {
             unreadable = error.reason
@@ -279,10 +570,53 @@ final class RunDispatcher: Sendable {
         }
     }
 
-    /// Runs a started run's attempts; its settling goes back to the state machine.
+    /// Runs a started run's attempts (or a resumption, or writes wait matches); the settling of a
+    /// received record's run goes back to the state machine, a suspension to the wait timers.
     private func run(_ work: Work) async {
-        await attempts.execute(work) { [self] finished in
-            settle(work.partition, work.message.offset, finished: finished)
+        let offset = work.message?.offset
+        if case .deliver(let matches) = work.kind {
+            do {
+                for match in matches { try await writer.write(try attempts.waitMessage(match)) }
+                if let offset { settle(work.partition, offset, finished: true) }
+            } catch {
+                if let offset { settle(work.partition, offset, finished: false) }
+            }
+            return
+        }
+        let cancellation = RunCancellation()
+        let pending = state.withLock { state -> String? in
+            state.running[work.runKey] = cancellation
+            return state.pendingCancels.removeValue(forKey: work.runKey)
+        }
+        if let pending { cancellation.cancel(reason: pending) }
+        await attempts.execute(work, cancellation: cancellation) { [self] ending in
+            // Handing a suspended run from `running` to `waiting` is one step, so a cancellation that
+            // comes meanwhile finds it in one of the two (or is taken here).
+            let cancelNow = state.withLock { state -> (Waiting, String)? in
+                if state.running[work.runKey] === cancellation { state.running[work.runKey] = nil }
+                let pending = state.pendingCancels.removeValue(forKey: work.runKey)
+                guard case .suspended(let wait, let entry) = ending else { return nil }
+                var resumed = work
+                resumed.restored = entry
+                resumed.message = nil
+                let waiting = Waiting(work: resumed, wait: wait)
+                if let reason = cancellation.reason ?? pending { return (waiting, reason) }
+                state.waiting[work.runKey] = waiting
+                return nil
+            }
+            if case .suspended(let wait, _) = ending {
+                if let (waiting, reason) = cancelNow {
+                    cancelWaiting(waiting, reason: reason)
+                } else {
+                    scheduleTimer(work.runKey, at: wait.until)
+                    settleFromDirectory(work.runKey, task: wait.task)
+                }
+            }
+            // Once the resumption is durable the wait's match (or registration) can go.
+            if case .resume(let removeWait?) = work.kind, !ending.isGivenUp {
+                attempts.removeWait(key: removeWait, runsPartition: work.runsPartition)
+            }
+            if let offset, !work.isResume { settle(work.partition, offset, finished: !ending.isGivenUp) }
         }
     }
 

@@ -20,6 +20,12 @@ final class RunHistory: Sendable {
         var attempt: Int
         /// The tasks recorded.
         var tasks: [TaskRecord]
+        /// The latest record's status.
+        var status: RunRecord.Status = .started
+        /// The run's event, for a run that has waited (``RunRecord/isResumable``).
+        var event: EventRecord?
+        /// What a waiting run waits for.
+        var wait: RunRecord.Wait?
     }
 
     /// What a run key's history says.
@@ -28,6 +34,9 @@ final class RunHistory: Sendable {
         case unknown
         /// Started before and not over: resume it.
         case unfinished(Entry)
+        /// It has waited: its event's offset is passed, and the run continues from `<p>.runs` (by
+        /// the wait timers, or at once after its runner died), not from a redelivered event.
+        case resumable
         /// Over for good within the window: skip it.
         case finished
     }
@@ -52,6 +61,16 @@ final class RunHistory: Sendable {
     /// Records that a run is over for good (succeeded or dead-lettered).
     func finish(_ runKey: String, runsPartition: Int32, at date: Date = Date()) {
         partitions.withLock { $0[runsPartition, default: RunHistoryFold(jobId: jobId, window: window)].finish(runKey, at: date) }
+    }
+
+    /// Records that a run suspended at a wait: a redelivery of its event is passed over from now on.
+    func suspend(_ runKey: String, runsPartition: Int32) {
+        partitions.withLock { $0[runsPartition, default: RunHistoryFold(jobId: jobId, window: window)].suspend(runKey) }
+    }
+
+    /// The runs of `runsPartition` that have waited and are not over, by run key, as restored.
+    func resumables(runsPartition: Int32) -> [(key: String, entry: Entry)] {
+        partitions.withLock { $0[runsPartition]?.resumables() ?? [] }
     }
 
     /// Forgets the runs of partitions this subscription no longer reads.
@@ -160,6 +179,9 @@ public struct RunHistoryFold: Sendable {
     /// Unfinished runs by key digest, as their latest record tells them: the tasks stay compact JSON,
     /// decoded only when the run is looked up (a resume), not for every unfinished run at restore.
     private var unfinished: [Digest: RunRecord.Summary] = [:]
+    /// Runs that have waited (their records carry their event), by digest: the key, kept as text
+    /// to resume them after a restore.
+    private var resumableKeys: [Digest: String] = [:]
     /// Keys of this job's runs seen finished before the window, to tombstone.
     private var expired: [String] = []
     /// Records that could not be read.
@@ -184,6 +206,7 @@ public struct RunHistoryFold: Sendable {
         guard let value else {
             finished[digest] = nil
             unfinished[digest] = nil
+            resumableKeys[digest] = nil
             return
         }
         var status: RunRecord.Status?
@@ -211,11 +234,13 @@ public struct RunHistoryFold: Sendable {
         } else {
             finished[digest] = nil
             unfinished[digest] = run
+            if run.encodedEvent != nil { resumableKeys[digest] = String(decoding: key, as: UTF8.self) }
         }
     }
 
     private mutating func record(final digest: Digest, key: [UInt8], at seconds: Int64, now: Date) {
         if !unfinished.isEmpty { unfinished[digest] = nil }
+        if !resumableKeys.isEmpty { resumableKeys[digest] = nil }
         if Int64(now.timeIntervalSince1970) - seconds >= windowSeconds {
             finished[digest] = nil
             expired.append(String(decoding: key, as: UTF8.self))
@@ -228,12 +253,36 @@ public struct RunHistoryFold: Sendable {
     mutating func finish(_ runKey: String, at date: Date) {
         let digest = Digest(runKey)
         unfinished[digest] = nil
+        resumableKeys[digest] = nil
         finished[digest] = Int64(date.timeIntervalSince1970)
+    }
+
+    /// Records that a run suspended at a wait (it is resumable from now on).
+    mutating func suspend(_ runKey: String) {
+        let digest = Digest(runKey)
+        unfinished[digest] = nil
+        resumableKeys[digest] = runKey
+    }
+
+    /// The resumable runs with what their latest records say (a run suspended since the restore
+    /// is left out: its runner holds it).
+    func resumables() -> [(key: String, entry: RunHistory.Entry)] {
+        resumableKeys.compactMap { digest, key in
+            guard let run = unfinished[digest] else { return nil }
+            return (key, Self.entry(run))
+        }.sorted { $0.key < $1.key }
+    }
+
+    private static func entry(_ run: RunRecord.Summary) -> RunHistory.Entry {
+        RunHistory.Entry(
+            attempt: run.attempt, tasks: (try? run.decodeTasks()) ?? [], status: run.status,
+            event: try? run.decodeEvent(), wait: try? run.decodeWait())
     }
 
     /// What is known of a run key at `now` (a finished run older than the window counts as unknown).
     func lookup(_ runKey: String, now: Date) -> RunHistory.Lookup {
         let digest = Digest(runKey)
+        if resumableKeys[digest] != nil { return .resumable }
         if let run = unfinished[digest] {
             // Tasks that cannot be decoded run again, as when the record was unreadable.
             return .unfinished(RunHistory.Entry(attempt: run.attempt, tasks: (try? run.decodeTasks()) ?? []))
@@ -251,6 +300,6 @@ public struct RunHistoryFold: Sendable {
     /// Whether the fold holds anything for a key.
     private func holds(_ key: String) -> Bool {
         let digest = Digest(key)
-        return unfinished[digest] != nil || finished[digest] != nil
+        return unfinished[digest] != nil || finished[digest] != nil || resumableKeys[digest] != nil
     }
 }

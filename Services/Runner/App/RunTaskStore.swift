@@ -6,6 +6,7 @@ import Tributary
 /// The task store of one run, backed by `<p>.runs`: it starts from the tasks restored from earlier
 /// attempts, and every completed or failed task (and every wait's deadline) is written to the run's
 /// record and acknowledged before the job goes on, so a runner that dies resumes with it memoized.
+/// (The registrar's registration runs have their own store, `RegistrationTaskStore`, on `<p>.registrar`.)
 final class RunTaskStore: TaskStore {
     private struct State {
         var records: [String: TaskRecord] = [:]

@@ -44,6 +44,9 @@ public struct RunnerConfiguration: Sendable {
     public var maxPendingEvents: Int
     /// The consumer's session timeout: how soon the group notices a dead runner.
     public var sessionTimeout: Duration
+    /// Waits at least this long suspend their run (`RUNNER_SUSPEND_AFTER`, default 1 s): it gives up
+    /// its lane, permit and partition and resumes from `<p>.runs`; shorter waits sleep in place.
+    public var minimumSuspension: Duration = .seconds(1)
     /// Whether run log lines are also printed to standard error.
     public var printRunLogs: Bool
     /// `LOG_LEVEL` (or `--log-level`), default `info`.
@@ -168,18 +171,20 @@ public struct RunnerConfiguration: Sendable {
         let kafka = try environment.kafka(brokers: overrides.brokers)
         let prefix = environment.string("TRIBUTARY_TOPIC_PREFIX", override: overrides.topicPrefix) ?? "tributary"
         guard prefix.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) else {
-            throw ConfigurationError("TRIBUTARY_TOPIC_PREFIX=\(prefix) may hold only letters, digits, '.', '_' and '-'")
+            throw ConfigurationError(
+                "TRIBUTARY_TOPIC_PREFIX=\(prefix) may hold only letters, digits, '.', '_' and '-'", variable: "TRIBUTARY_TOPIC_PREFIX")
         }
         let group = environment.string("RUNNER_GROUP", override: overrides.group) ?? "\(prefix)-runners"
         let topics = (environment.string("RUNNER_TOPICS", override: overrides.topics) ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         if let bad = topics.first(where: { $0.contains(" ") }) {
-            throw ConfigurationError("RUNNER_TOPICS holds an invalid topic name '\(bad)'")
+            throw ConfigurationError("RUNNER_TOPICS holds an invalid topic name '\(bad)'", variable: "RUNNER_TOPICS")
         }
         var start = StartPosition.latest
         if let text = environment.string("RUNNER_START_POSITION") {
             guard let parsed = StartPosition(text) else {
-                throw ConfigurationError("RUNNER_START_POSITION=\(text) is not latest, earliest or an RFC 3339 time")
+                throw ConfigurationError(
+                    "RUNNER_START_POSITION=\(text) is not latest, earliest or an RFC 3339 time", variable: "RUNNER_START_POSITION")
             }
             start = parsed
         }
@@ -195,6 +200,7 @@ public struct RunnerConfiguration: Sendable {
             dedupWindow: try environment.duration("RUNNER_DEDUP_WINDOW", default: .seconds(7 * 86_400)),
             presenceInterval: try environment.duration("RUNNER_PRESENCE_INTERVAL", default: .seconds(5)),
             defaultStartPosition: start)
+        configuration.minimumSuspension = try environment.duration("RUNNER_SUSPEND_AFTER", default: .seconds(1))
         configuration.logLevel = try environment.logLevel(override: overrides.logLevel)
         return configuration
     }
@@ -210,4 +216,6 @@ public struct RunnerConfiguration: Sendable {
     public var triggersTopic: String { topics.triggers.name }
     /// `<p>.dlq`.
     public var deadLetterTopic: String { topics.deadLetters.name }
+    /// `<p>.waits`.
+    public var waitsTopic: String { topics.waits.name }
 }

@@ -14,6 +14,12 @@ public final class RunnerMetrics: Sendable {
         case deadLettered = "dead_lettered"
         /// The run had finished before (a redelivered event): nothing ran.
         case skipped
+        /// The run suspended at a wait (it gave up its lane, permit and partition).
+        case suspended
+        /// A waiting run resumed.
+        case resumed
+        /// The run was cancelled (`cancelOn`, or `tributary runs cancel`).
+        case cancelled
     }
 
     /// The registry `/metrics` renders.

@@ -79,18 +79,29 @@ public final class RunnerService: Service, Sendable {
         }
         let writer = RecordWriter(producer: producer, logger: logger)
         let permits = RunPermits(configuration.maxConcurrentRuns)
-        let presenceChanged = Signal()
+        let presenceChanged = Wakeup()
+        let waits = WaitDirectory(jobs: Set(jobs.map(\.id)))
+        let waitsView = try KafkaTableView(
+            configuration: configuration.kafka, topic: configuration.waitsTopic, logger: quiet("tributary.runner.waits")
+        ) { [self] change in
+            guard let record = waits.apply(key: change.key, value: change.value) else { return }
+            self.subscriptions.withLock { $0 }.first { $0.job.id == record.jobId }?.waitChanged(record)
+        }
+        let events = KafkaEventPublisher(producer: producer, topic: configuration.eventsTopic)
 
         await withDiscardingTaskGroup { group in
             group.addTask { await view.run() }
+            group.addTask { await waitsView.run() }
             group.addTask { await writer.run() }
             await view.waitUntilCaughtUp()
+            await waitsView.waitUntilCaughtUp()
             let declarations: [TriggerDeclaration]
             do {
                 declarations = try await declareTriggers(producer, view)
             } catch {
                 logger.error("declaring the triggers failed", metadata: [LogKey.error: "\(error)"])
                 await view.stop()
+                await waitsView.stop()
                 writer.stop()
                 return
             }
@@ -98,16 +109,27 @@ public final class RunnerService: Service, Sendable {
             let created = zip(jobs, declarations).map { job, declaration in
                 JobSubscription(
                     job: job, declaration: declaration, configuration: configuration, runsPartitionCount: runsPartitions,
-                    writer: writer, permits: permits, metrics: metrics, directory: directory,
-                    onActiveChange: { presenceChanged.notify() }, logger: logger)
+                    writer: writer, permits: permits, metrics: metrics, directory: directory, waits: waits, events: events,
+                    onActiveChange: { presenceChanged.signal() }, logger: logger)
             }
             self.subscriptions.withLock { $0 = created }
             // Announce before any job joins its group: older versions elsewhere see this runner and hand over.
             do { try await writePresence(producer) } catch {
                 logger.warning("writing the presence record failed", metadata: [LogKey.error: "\(error)"])
             }
-            let heartbeat = Task { await self.heartbeat(producer, presenceChanged) }
-            let commands = Task { await self.followCommands(producer) }
+            // The heartbeat and the command follower are children of this group, stopped (cancelled) by
+            // `background.stop()` before the presence tombstone.
+            let background = StoppableTasks()
+            group.addTask {
+                await background.run([
+                    { await self.heartbeat(producer, presenceChanged) },
+                    { await self.followCommands(producer) },
+                ])
+            }
+            // The subscriptions stop through `stop()` and are awaited only up to the shutdown deadline:
+            // with Kafka unreachable a subscription may block in leaving its group, and the runner must
+            // stop anyway. So they run in a task of their own, not as children of this group (which would
+            // wait for them without a deadline).
             let running = Task {
                 await withDiscardingTaskGroup { jobs in
                     for subscription in created { jobs.addTask { await subscription.run() } }
@@ -135,14 +157,14 @@ public final class RunnerService: Service, Sendable {
                     "shutdown deadline passed before every job left its group (is Kafka reachable?); stopping without their final commits",
                     metadata: ["deadline": "\(deadline)"])
             }
-            heartbeat.cancel()
-            commands.cancel()
+            await background.stop()
             _ = await Self.finishes(within: .seconds(3)) { [configuration] in
                 _ = try? await producer.send(
                     KafkaProducerMessage(
                         topic: configuration.triggersTopic, record: RunnerPresence.tombstone(runnerId: configuration.runnerId)))
             }
             await view.stop()
+            await waitsView.stop()
             writer.stop()
         }
         await producer.shutdown()
@@ -198,7 +220,7 @@ public final class RunnerService: Service, Sendable {
     }
 
     /// Writes the presence every interval, and at once when a job starts or stops consuming.
-    private func heartbeat(_ producer: KafkaProducer, _ changed: Signal) async {
+    private func heartbeat(_ producer: KafkaProducer, _ changed: Wakeup) async {
         while !Task.isCancelled {
             await changed.wait(timeout: configuration.presenceInterval)
             if Task.isCancelled { return }
@@ -280,6 +302,11 @@ public final class RunnerService: Service, Sendable {
                 let topics = try await admin.listTopics()
                 let events = topics.first { $0.name == configuration.eventsTopic }
                 let runs = topics.first { $0.name == configuration.runsTopic }
+                if events != nil, runs != nil, !topics.contains(where: { $0.name == configuration.waitsTopic }) {
+                    throw ConfigurationError(
+                        "topic \(configuration.waitsTopic) does not exist (TRIBUTARY_TOPIC_PREFIX=\(configuration.topicPrefix)): create it (tributary topics create)"
+                    )
+                }
                 if let events, let runs {
                     guard events.partitions.count == runs.partitions.count else {
                         throw ConfigurationError(
@@ -334,5 +361,16 @@ public final class RunnerService: Service, Sendable {
                 "written": "\(records.count)",
             ])
         return declarations
+    }
+}
+
+/// Publishes `io.sendEvent`'s events to `<p>.events` as CloudEvents keyed by `<source>/<id>` (the
+/// receiver's keying), returning once each is acknowledged.
+struct KafkaEventPublisher: EventPublisher {
+    let producer: KafkaProducer
+    let topic: String
+
+    func publish(_ event: EventRecord) async throws {
+        _ = try await producer.send(KafkaProducerMessage(topic: topic, record: CloudEvent.encode(event)))
     }
 }

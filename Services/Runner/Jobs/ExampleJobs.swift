@@ -55,16 +55,73 @@ public enum ExampleJobs {
         io.logger.info("email delivered", metadata: ["to": "\(payload["data"]?["to"] ?? .null)"])
     }
 
-    /// An order another system put on Kafka: reserve stock, then charge, as keyed tasks with retries,
-    /// so a rerun after a failure or a crash neither reserves nor charges twice.
+    /// An order another system put on Kafka (`order.placed` from `shop.example`): reserve stock as a
+    /// keyed task with retries, then wait up to 7 days for `order.shipped` with the same `orderId`
+    /// (the run is suspended meanwhile, holding no partition), then log "order shipped". An
+    /// `order.cancelled` with the same `orderId` cancels the run while it waits.
     static let orderFulfilment = Job(
-        id: "order-fulfilment", name: "Fulfil an order", version: "1.0.0",
-        trigger: Trigger(event: EventSpecification<JSON>(name: "order.placed", title: "Order placed", source: "shop.example"))
+        id: "order-fulfilment", name: "Fulfil an order", version: "1.1.0", trigger: Trigger(event: ShopEvents.orderPlaced),
+        cancelOn: CancelOn(ShopEvents.orderCancelled) { order in ["orderId": [.string(order.orderId)]] }
     ) { order, io, _ in
-        let reservation: String = try await io.runTask("reserve-stock", retry: .standardBackoff) {
-            "res_\(order["id"]?.stringValue ?? "unknown")"
+        let reservation: String = try await io.runTask("reserve-stock", retry: .standardBackoff) { "res_\(order.orderId)" }
+        let shipped = try await io.waitForEvent(
+            "shipped", ShopEvents.orderShipped, filter: ["orderId": [.string(order.orderId)]], timeout: .seconds(7 * 86_400))
+        guard let shipment = shipped.payload else {
+            io.logger.warning("order not shipped within 7 days", metadata: ["orderId": "\(order.orderId)"])
+            return
         }
-        let charge: String = try await io.runTask("charge", retry: .standardBackoff) { "ch_\(reservation)" }
-        io.logger.info("order fulfilled", metadata: ["reservation": "\(reservation)", "charge": "\(charge)"])
+        io.logger.info(
+            "order shipped",
+            metadata: ["orderId": "\(order.orderId)", "reservation": "\(reservation)", "carrier": "\(shipment.carrier)"])
     }
+
+    /// The custom events of the example jobs, for `tributary send` (with the specifications' examples).
+    public static let events: [ProviderEvent] = [
+        ProviderEvent(ShopEvents.orderPlaced), ProviderEvent(ShopEvents.orderShipped), ProviderEvent(ShopEvents.orderCancelled),
+    ]
+}
+
+/// The custom events of an example shop (`shop.example`) that other systems publish to `<p>.events`;
+/// their examples share the order id `ord_1001`, so `tributary send order.placed` and then
+/// `tributary send order.shipped` take one order through `order-fulfilment`.
+public enum ShopEvents {
+    /// An order, as `order.placed` carries it.
+    public struct Order: Codable, Sendable {
+        /// The order id.
+        public var orderId: String
+        /// The total, in cents.
+        public var total: Int?
+    }
+
+    /// A shipment, as `order.shipped` carries it.
+    public struct Shipment: Codable, Sendable {
+        /// The order id.
+        public var orderId: String
+        /// The carrier.
+        public var carrier: String
+    }
+
+    /// A cancellation, as `order.cancelled` carries it.
+    public struct Cancellation: Codable, Sendable {
+        /// The order id.
+        public var orderId: String
+        /// Why.
+        public var reason: String?
+    }
+
+    /// `order.placed`.
+    public static let orderPlaced = EventSpecification<Order>(
+        name: "order.placed", title: "Order placed", source: "shop.example",
+        examples: [EventExample(id: "order.placed", name: "Order ord_1001", payload: ["orderId": "ord_1001", "total": 4200])],
+        runProperties: { [RunProperty(label: "Order", text: $0.orderId)] })
+    /// `order.shipped`.
+    public static let orderShipped = EventSpecification<Shipment>(
+        name: "order.shipped", title: "Order shipped", source: "shop.example",
+        examples: [EventExample(id: "order.shipped", name: "Order ord_1001 shipped", payload: ["orderId": "ord_1001", "carrier": "dhl"])])
+    /// `order.cancelled`.
+    public static let orderCancelled = EventSpecification<Cancellation>(
+        name: "order.cancelled", title: "Order cancelled", source: "shop.example",
+        examples: [
+            EventExample(id: "order.cancelled", name: "Order ord_1001 cancelled", payload: ["orderId": "ord_1001", "reason": "customer"])
+        ])
 }

@@ -24,14 +24,9 @@ struct RunnerCommand: AsyncParsableCommand {
     @OptionGroup var flags: RunnerConfiguration.Flags
 
     func run() async throws {
-        let configuration: RunnerConfiguration
-        do {
-            configuration = try RunnerConfiguration.fromEnvironment(flags: flags)
-        } catch {
-            throw ValidationError("\(error)")
+        let (configuration, logger) = try loadServiceConfiguration(label: "tributary.runner", level: \.logLevel) {
+            try RunnerConfiguration.fromEnvironment(flags: flags)
         }
-        var logger = Logger(label: "tributary.runner")
-        logger.logLevel = configuration.logLevel
         let runner = try buildRunner(configuration: configuration, jobs: ExampleJobs.all, logger: logger)
         try await ServiceGroup(services: runner.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     }

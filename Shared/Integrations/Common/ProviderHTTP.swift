@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import Tributary
 
 /// One HTTP exchange with a provider API, retried on 429, 5xx and transport errors per a `RetryPolicy`.
 /// Logs method, path and status only: never headers (credentials) or bodies (secrets).
@@ -43,8 +44,7 @@ struct ProviderHTTP: Sendable {
             do {
                 let response = try await httpClient.execute(
                     request,
-                    timeout: .nanoseconds(
-                        Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+                    timeout: .nanoseconds(timeout.nanoseconds))
                 let collected = try await response.body.collect(upTo: 16 * 1024 * 1024)
                 let bytes = Array(collected.readableBytesView)
                 let status = Int(response.status.code)
@@ -78,12 +78,12 @@ struct ProviderHTTP: Sendable {
     /// `Retry-After` as seconds or an HTTP date.
     static func retryAfter(_ headers: HTTPHeaders) -> Duration? {
         guard let value = headers.first(name: "retry-after")?.trimmingCharacters(in: .whitespaces) else { return nil }
-        if let seconds = Double(value) { return .milliseconds(Int64(max(0, seconds) * 1000)) }
+        if let seconds = Double(value) { return Duration(seconds: max(0, seconds)) }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = formatter.date(from: value) else { return nil }
-        return .milliseconds(Int64(max(0, date.timeIntervalSinceNow) * 1000))
+        return Duration(seconds: max(0, date.timeIntervalSinceNow))
     }
 }

@@ -1,5 +1,14 @@
+import Tributary
+
 /// Where and how to reach GitHub's REST API.
-public struct GitHubConfiguration: Sendable {
+public struct GitHubConfiguration: ProviderAPIConfiguration {
+    /// `GITHUB_TOKEN` (required to call GitHub).
+    public static let credentialVariable = "GITHUB_TOKEN"
+    /// `GITHUB_API_BASE` (optional).
+    public static let apiBaseVariable = "GITHUB_API_BASE"
+    /// `https://api.github.com`.
+    public static let defaultAPIBase = "https://api.github.com"
+
     /// A token allowed to manage the repository's or organization's hooks.
     public var token: String
     /// The API's base URL without a trailing slash (default `https://api.github.com`).
@@ -11,7 +20,7 @@ public struct GitHubConfiguration: Sendable {
 
     /// A configuration.
     public init(
-        token: String, apiBase: String = "https://api.github.com", retryPolicy: RetryPolicy = RetryPolicy(),
+        token: String, apiBase: String = GitHubConfiguration.defaultAPIBase, retryPolicy: RetryPolicy = RetryPolicy(),
         requestTimeout: Duration = .seconds(30)
     ) {
         self.token = token
@@ -20,11 +29,6 @@ public struct GitHubConfiguration: Sendable {
         self.requestTimeout = requestTimeout
     }
 
-    /// Reads `GITHUB_TOKEN` (required) and `GITHUB_API_BASE` (optional); the error names the variable.
-    public static func fromEnvironment(_ environment: [String: String]) throws(ConfigurationError) -> GitHubConfiguration {
-        GitHubConfiguration(
-            token: try ConfigurationError.required("GITHUB_TOKEN", in: environment),
-            apiBase: try ConfigurationError.baseURL("GITHUB_API_BASE", in: environment, default: "https://api.github.com")
-        )
-    }
+    /// A configuration with this credential and base URL (``ProviderAPIConfiguration``).
+    public init(credential: String, apiBase: String) { self.init(token: credential, apiBase: apiBase) }
 }

@@ -4,7 +4,7 @@ extension GitHubIntegration: ProviderIntegration {
     /// GitHub: `GITHUB_TOKEN` (registration), `GITHUB_API_BASE`; source keys `owner/repo`; `GitHubEvents.all` for `send`.
     public static let provider = Provider(
         id: "github", name: "GitHub", summary: "GitHub credentials",
-        variables: [.credential("GITHUB_TOKEN"), .setting("GITHUB_API_BASE", default: "https://api.github.com")],
+        variables: GitHubConfiguration.variables,
         sourceKeys: [
             SourceKeyRule(form: "owner/repo") { key in
                 let parts = key.split(separator: "/", omittingEmptySubsequences: false)
@@ -18,11 +18,8 @@ extension GitHubIntegration: ProviderIntegration {
 
     /// Reads `GITHUB_TOKEN` and `GITHUB_API_BASE`.
     public static func build(from environment: ProviderEnvironment) throws(ConfigurationError) -> GitHubIntegration {
-        let configuration =
-            environment.hasCredential
-            ? try GitHubConfiguration.fromEnvironment(environment.values)
-            : GitHubConfiguration(token: "", apiBase: environment.value("GITHUB_API_BASE", or: "https://api.github.com"))
-        return GitHubIntegration(configuration: configuration, httpClient: environment.httpClient, logger: environment.logger)
+        GitHubIntegration(
+            configuration: try GitHubConfiguration.build(from: environment), httpClient: environment.httpClient, logger: environment.logger)
     }
 
     /// The `github.webhook` source.

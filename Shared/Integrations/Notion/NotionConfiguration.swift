@@ -1,5 +1,14 @@
+import Tributary
+
 /// Where and how to reach Notion's API.
-public struct NotionConfiguration: Sendable {
+public struct NotionConfiguration: ProviderAPIConfiguration {
+    /// `NOTION_TOKEN` (required to call Notion).
+    public static let credentialVariable = "NOTION_TOKEN"
+    /// `NOTION_API_BASE` (optional).
+    public static let apiBaseVariable = "NOTION_API_BASE"
+    /// `https://api.notion.com`.
+    public static let defaultAPIBase = "https://api.notion.com"
+
     /// The `Notion-Version` header sent with every call.
     public static let apiVersion = "2022-06-28"
 
@@ -14,7 +23,7 @@ public struct NotionConfiguration: Sendable {
 
     /// A configuration.
     public init(
-        token: String, apiBase: String = "https://api.notion.com", retryPolicy: RetryPolicy = RetryPolicy(),
+        token: String, apiBase: String = NotionConfiguration.defaultAPIBase, retryPolicy: RetryPolicy = RetryPolicy(),
         requestTimeout: Duration = .seconds(30)
     ) {
         self.token = token
@@ -23,11 +32,6 @@ public struct NotionConfiguration: Sendable {
         self.requestTimeout = requestTimeout
     }
 
-    /// Reads `NOTION_TOKEN` (required) and `NOTION_API_BASE` (optional); the error names the variable.
-    public static func fromEnvironment(_ environment: [String: String]) throws(ConfigurationError) -> NotionConfiguration {
-        NotionConfiguration(
-            token: try ConfigurationError.required("NOTION_TOKEN", in: environment),
-            apiBase: try ConfigurationError.baseURL("NOTION_API_BASE", in: environment, default: "https://api.notion.com")
-        )
-    }
+    /// A configuration with this credential and base URL (``ProviderAPIConfiguration``).
+    public init(credential: String, apiBase: String) { self.init(token: credential, apiBase: apiBase) }
 }

@@ -33,7 +33,7 @@ public struct NotionIntegration: Integration {
         _ event: EventSpecification<NotionPage>, database databaseId: String, interval: Duration? = nil,
         filter: EventFilter = .all
     ) -> Trigger<NotionPage> {
-        let seconds = interval.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
+        let seconds = interval?.seconds
         return Trigger(
             event: event, source: source.externalSource,
             params: NotionSourceParams(databaseId: databaseId, intervalSeconds: seconds), filter: filter)

@@ -5,16 +5,13 @@ extension NotionIntegration: ProviderIntegration {
     /// declared by jobs); `page.created` and `page.updated` for `send`.
     public static let provider = Provider(
         id: "notion", name: "Notion", summary: "Notion credentials (polled database sources)",
-        variables: [.credential("NOTION_TOKEN"), .setting("NOTION_API_BASE", default: "https://api.notion.com")],
+        variables: NotionConfiguration.variables,
         events: [ProviderEvent(NotionEvents.pageCreated), ProviderEvent(NotionEvents.pageUpdated)])
 
     /// Reads `NOTION_TOKEN` and `NOTION_API_BASE`.
     public static func build(from environment: ProviderEnvironment) throws(ConfigurationError) -> NotionIntegration {
-        let configuration =
-            environment.hasCredential
-            ? try NotionConfiguration.fromEnvironment(environment.values)
-            : NotionConfiguration(token: "", apiBase: environment.value("NOTION_API_BASE", or: "https://api.notion.com"))
-        return NotionIntegration(configuration: configuration, httpClient: environment.httpClient, logger: environment.logger)
+        NotionIntegration(
+            configuration: try NotionConfiguration.build(from: environment), httpClient: environment.httpClient, logger: environment.logger)
     }
 
     /// The `notion.database` source as an external source (its state; never posted to).

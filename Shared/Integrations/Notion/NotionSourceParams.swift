@@ -1,3 +1,5 @@
+import Tributary
+
 /// The params of a Notion database source: which database, and how often it is polled.
 public struct NotionSourceParams: Codable, Sendable, Hashable {
     /// The database id (with or without dashes).
@@ -15,5 +17,5 @@ public struct NotionSourceParams: Codable, Sendable, Hashable {
     public var key: String { "notion.\(databaseId)" }
 
     /// The poll interval.
-    public var interval: Duration { .milliseconds(Int64((intervalSeconds ?? 60) * 1000)) }
+    public var interval: Duration { Duration(seconds: intervalSeconds ?? 60) }
 }

@@ -1,5 +1,14 @@
+import Tributary
+
 /// Where and how to reach Stripe's API.
-public struct StripeConfiguration: Sendable {
+public struct StripeConfiguration: ProviderAPIConfiguration {
+    /// `STRIPE_API_KEY` (required to call Stripe).
+    public static let credentialVariable = "STRIPE_API_KEY"
+    /// `STRIPE_API_BASE` (optional).
+    public static let apiBaseVariable = "STRIPE_API_BASE"
+    /// `https://api.stripe.com`.
+    public static let defaultAPIBase = "https://api.stripe.com"
+
     /// The secret API key (`sk_…` or a restricted key allowed to manage webhook endpoints).
     public var apiKey: String
     /// The API's base URL without a trailing slash (default `https://api.stripe.com`).
@@ -11,7 +20,7 @@ public struct StripeConfiguration: Sendable {
 
     /// A configuration.
     public init(
-        apiKey: String, apiBase: String = "https://api.stripe.com", retryPolicy: RetryPolicy = RetryPolicy(),
+        apiKey: String, apiBase: String = StripeConfiguration.defaultAPIBase, retryPolicy: RetryPolicy = RetryPolicy(),
         requestTimeout: Duration = .seconds(30)
     ) {
         self.apiKey = apiKey
@@ -20,11 +29,6 @@ public struct StripeConfiguration: Sendable {
         self.requestTimeout = requestTimeout
     }
 
-    /// Reads `STRIPE_API_KEY` (required) and `STRIPE_API_BASE` (optional); the error names the variable.
-    public static func fromEnvironment(_ environment: [String: String]) throws(ConfigurationError) -> StripeConfiguration {
-        StripeConfiguration(
-            apiKey: try ConfigurationError.required("STRIPE_API_KEY", in: environment),
-            apiBase: try ConfigurationError.baseURL("STRIPE_API_BASE", in: environment, default: "https://api.stripe.com")
-        )
-    }
+    /// A configuration with this credential and base URL (``ProviderAPIConfiguration``).
+    public init(credential: String, apiBase: String) { self.init(apiKey: credential, apiBase: apiBase) }
 }

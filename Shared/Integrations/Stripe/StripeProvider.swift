@@ -5,7 +5,7 @@ extension StripeIntegration: ProviderIntegration {
     /// `stripe.webhook.connect`; every single-event specification of `StripeEvents` for `send`.
     public static let provider = Provider(
         id: "stripe", name: "Stripe", summary: "Stripe credentials",
-        variables: [.credential("STRIPE_API_KEY"), .setting("STRIPE_API_BASE", default: "https://api.stripe.com")],
+        variables: StripeConfiguration.variables,
         sourceKeys: ["stripe.webhook", "stripe.webhook.connect"].map { form in
             SourceKeyRule(form: form) { key in
                 key == form
@@ -19,11 +19,8 @@ extension StripeIntegration: ProviderIntegration {
 
     /// Reads `STRIPE_API_KEY` and `STRIPE_API_BASE`.
     public static func build(from environment: ProviderEnvironment) throws(ConfigurationError) -> StripeIntegration {
-        let configuration =
-            environment.hasCredential
-            ? try StripeConfiguration.fromEnvironment(environment.values)
-            : StripeConfiguration(apiKey: "", apiBase: environment.value("STRIPE_API_BASE", or: "https://api.stripe.com"))
-        return StripeIntegration(configuration: configuration, httpClient: environment.httpClient, logger: environment.logger)
+        StripeIntegration(
+            configuration: try StripeConfiguration.build(from: environment), httpClient: environment.httpClient, logger: environment.logger)
     }
 
     /// The `stripe.webhook` source.

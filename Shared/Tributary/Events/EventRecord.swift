@@ -42,3 +42,30 @@ public struct EventRecord: Sendable, Hashable {
     }
     public func hash(into h: inout Hasher) { h.combine(id); h.combine(source); h.combine(name) }
 }
+
+extension EventRecord: Codable {
+    private enum CodingKeys: String, CodingKey { case id, name, source, timestamp, payload, context, sourceKey }
+
+    /// Reads an event as `encode(to:)` writes it (the payload as JSON, not as its original bytes).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try c.decode(String.self, forKey: .id), name: try c.decode(String.self, forKey: .name),
+            source: try c.decode(String.self, forKey: .source), timestamp: try c.decode(Date.self, forKey: .timestamp),
+            payload: try c.decode(JSON.self, forKey: .payload),
+            context: try c.decodeIfPresent(JSON.self, forKey: .context) ?? .object([:]),
+            sourceKey: try c.decodeIfPresent(String.self, forKey: .sourceKey))
+    }
+
+    /// Writes the event's fields (e.g. in a waiting run's record, so it can resume without `<p>.events`).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(name, forKey: .name)
+        try c.encode(source, forKey: .source)
+        try c.encode(timestamp, forKey: .timestamp)
+        try c.encode(payload, forKey: .payload)
+        try c.encode(context, forKey: .context)
+        try c.encodeIfPresent(sourceKey, forKey: .sourceKey)
+    }
+}

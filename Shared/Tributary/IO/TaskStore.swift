@@ -39,16 +39,19 @@ public struct TaskRecord: Sendable, Hashable, Codable {
     public var startedAt: Date
     /// When it finished.
     public var finishedAt: Date?
-    /// For waits: when the task completes.
+    /// For waits: when the task completes (for an event wait: when it times out).
     public var resumeAt: Date?
+    /// For event waits (`io.waitForEvent`): the events that end it sooner.
+    public var waitFor: EventWait?
 
     /// Creates a record.
     public init(
         runId: String, key: String, status: TaskStatus, output: JSON? = nil, error: String? = nil,
-        attempts: Int = 1, startedAt: Date, finishedAt: Date? = nil, resumeAt: Date? = nil
+        attempts: Int = 1, startedAt: Date, finishedAt: Date? = nil, resumeAt: Date? = nil, waitFor: EventWait? = nil
     ) {
         self.runId = runId; self.key = key; self.status = status; self.output = output; self.error = error
         self.attempts = attempts; self.startedAt = startedAt; self.finishedAt = finishedAt; self.resumeAt = resumeAt
+        self.waitFor = waitFor
     }
 }
 

@@ -18,6 +18,29 @@ public protocol JobDefinition: Sendable {
     var exampleEvents: [EventRecord] { get }
     /// Parses the payload and runs the job.
     func run(_ event: EventRecord, io: IO, context: RunContext) async throws
+    /// The events that cancel the job's run on `event` while it waits or runs (`cancelOn`), or nil.
+    func cancellation(for event: EventRecord) -> EventWait.Option?
+}
+
+extension JobDefinition {
+    /// No cancellation condition.
+    public func cancellation(for event: EventRecord) -> EventWait.Option? { nil }
+}
+
+/// A job's cancellation condition: events of a specification whose payload matches a filter
+/// computed from the run's own payload, e.g. `order.cancelled` with the same order id.
+///
+/// ```swift
+/// cancelOn: CancelOn(OrderEvents.cancelled) { order in ["orderId": [.string(order.orderId)]] }
+/// ```
+public struct CancelOn<Payload: Sendable>: Sendable {
+    /// The wait option cancelling the run on a payload.
+    public let option: @Sendable (Payload) -> EventWait.Option
+
+    /// Cancels on `event`'s events whose payload matches `filter(payload of the run)`.
+    public init<Event>(_ event: EventSpecification<Event>, filter: @escaping @Sendable (Payload) -> EventFilter) {
+        self.option = { event.waitOption(filter: filter($0)) }
+    }
 }
 
 /// A job: id, name, version, a trigger, and what to do with each matching event.
@@ -42,10 +65,22 @@ public struct Job<Payload: Decodable & Sendable>: JobDefinition {
     public let trigger: Trigger<Payload>
     /// The body.
     public let body: Body
+    /// What cancels a run while it waits or runs.
+    public let cancelOn: CancelOn<Payload>?
 
-    /// Creates a job.
-    public init(id: String, name: String, version: String, trigger: Trigger<Payload>, run: @escaping Body) {
+    /// Creates a job; `cancelOn` cancels its runs (waiting or running) on matching events.
+    public init(
+        id: String, name: String, version: String, trigger: Trigger<Payload>, cancelOn: CancelOn<Payload>? = nil,
+        run: @escaping Body
+    ) {
         self.id = id; self.name = name; self.version = version; self.trigger = trigger; self.body = run
+        self.cancelOn = cancelOn
+    }
+
+    /// The cancellation condition of the run on `event`, from `cancelOn` and the event's payload.
+    public func cancellation(for event: EventRecord) -> EventWait.Option? {
+        guard let cancelOn, let payload = try? trigger.event.parse(event.payload) else { return nil }
+        return cancelOn.option(payload)
     }
 
     /// The trigger's declaration for this job; throws when the trigger is invalid.

@@ -35,14 +35,10 @@ public struct RetryOptions: Sendable, Hashable, Codable {
     /// `random` is in [0, 1) and is only used when `randomize` is set.
     public func delay(afterAttempt attempt: Int, random: Double = Double.random(in: 0..<1)) -> Duration? {
         guard attempt < limit else { return nil }
-        let minMs = max(Self.milliseconds(minTimeout), 1)
+        let minMs = max(minTimeout.milliseconds, 1)
         let r = randomize ? 1 + random : 1
         let ms = (r * minMs * pow(factor, Double(max(attempt - 1, 0)))).rounded()
-        return .milliseconds(Int64(min(Self.milliseconds(maxTimeout), ms)))
-    }
-
-    static func milliseconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        return .milliseconds(Int64(min(maxTimeout.milliseconds, ms)))
     }
 
     enum CodingKeys: String, CodingKey { case limit, factor, minTimeoutInMs, maxTimeoutInMs, randomize }
@@ -58,8 +54,8 @@ public struct RetryOptions: Sendable, Hashable, Codable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(limit, forKey: .limit)
         try c.encode(factor, forKey: .factor)
-        try c.encode(Int64(Self.milliseconds(minTimeout)), forKey: .minTimeoutInMs)
-        try c.encode(Int64(Self.milliseconds(maxTimeout)), forKey: .maxTimeoutInMs)
+        try c.encode(Int64(minTimeout.milliseconds), forKey: .minTimeoutInMs)
+        try c.encode(Int64(maxTimeout.milliseconds), forKey: .maxTimeoutInMs)
         try c.encode(randomize, forKey: .randomize)
     }
 }

@@ -1,7 +1,9 @@
 import Foundation
 
 /// The record of a run on `<p>.runs` (key: `<event key>/<job id>`), written when a run starts,
-/// when its tasks complete and when it ends. Version 1.
+/// when its tasks complete, when it waits and when it ends. Version 1; later additions (the
+/// `waiting` and `cancelled` statuses, `event`, `wait`, `reason`) are optional fields, and a reader
+/// that meets a status it does not know skips the record as unreadable (it never runs it).
 public struct RunRecord: Sendable, Hashable, Codable {
     /// The wire-format version written by this code.
     public static let wireVersion = 1
@@ -16,9 +18,28 @@ public struct RunRecord: Sendable, Hashable, Codable {
         case failed
         /// The run failed for good: its last attempt failed and its event is on `<p>.dlq`.
         case deadLettered = "dead-lettered"
+        /// The run is suspended at a wait (`wait` says until when and for what); it holds no
+        /// partition and resumes from the start, completed tasks memoized, when the wait ends.
+        case waiting
+        /// The run was cancelled (`reason` says by what); final.
+        case cancelled
 
         /// Whether a run in this status is over for good (it never runs again for the same event).
-        public var isFinal: Bool { self == .succeeded || self == .deadLettered }
+        public var isFinal: Bool { self == .succeeded || self == .deadLettered || self == .cancelled }
+    }
+
+    /// What a waiting run waits for.
+    public struct Wait: Sendable, Hashable, Codable {
+        /// The task key of the wait.
+        public var task: String
+        /// When it ends at the latest.
+        public var until: Date
+        /// The events that end it sooner (`waitForEvent`).
+        public var events: EventWait?
+        /// A wait at `task` until `until`, or sooner for `events`.
+        public init(task: String, until: Date, events: EventWait? = nil) {
+            self.task = task; self.until = until; self.events = events
+        }
     }
 
     /// The header that carries a run record's status, so a runner restoring `<p>.runs` learns which
@@ -59,6 +80,13 @@ public struct RunRecord: Sendable, Hashable, Codable {
     public var startedAt: Date
     /// When the attempt ended.
     public var finishedAt: Date?
+    /// The run's event, carried by every record of a run once it has waited: its event's offset is
+    /// passed by then, and the event may leave `<p>.events` by retention before the run resumes.
+    public var event: EventRecord?
+    /// What a `waiting` run waits for.
+    public var wait: Wait?
+    /// Why a run was cancelled.
+    public var reason: String?
 
     /// Creates a record.
     public init(
@@ -83,8 +111,12 @@ public struct RunRecord: Sendable, Hashable, Codable {
     /// The `<p>.runs` key of a run.
     public static func key(eventKey: String, jobId: String) -> String { "\(eventKey)/\(jobId)" }
 
-    /// Whether the attempt is over.
+    /// Whether the attempt is over (a waiting run's attempt is over too).
     public var isFinished: Bool { status != .started }
+
+    /// Whether the run has waited: its records carry its event, and runners resume it from
+    /// `<p>.runs` rather than from its event's offset.
+    public var isResumable: Bool { event != nil }
 
     /// Whether the run is over for good (succeeded or dead-lettered). Records of older runners that
     /// mark a dead letter only by their last log line count too.
@@ -127,6 +159,12 @@ public struct RunRecord: Sendable, Hashable, Codable {
         public var isFinal: Bool
         /// The `tasks` array, re-encoded compactly.
         public var encodedTasks: [UInt8]
+        /// The `event` object re-encoded compactly, for a run that has waited (see ``RunRecord/isResumable``).
+        public var encodedEvent: [UInt8]?
+        /// When a waiting run's wait ends at the latest.
+        public var waitUntil: Date?
+        /// The `wait` object re-encoded compactly.
+        public var encodedWait: [UInt8]?
 
         /// Reads the summary of a `<p>.runs` record; throws for a tombstone, invalid JSON, another
         /// version, or a missing or mistyped `v`, `status`, `attempt`, `startedAt`, `finishedAt`,
@@ -165,6 +203,30 @@ public struct RunRecord: Sendable, Hashable, Codable {
             self.finishedAt = finishedAt
             self.isFinal = RunRecord.isFinal(status, lastLog: lastLog)
             self.encodedTasks = JSON.array(tasks).encoded()
+            if let event = fields["event"], !event.isNull { self.encodedEvent = event.encoded() }
+            if let wait = fields["wait"], !wait.isNull {
+                guard let until = wait["until"]?.stringValue.flatMap(RFC3339.date(from:)) else {
+                    throw WireFormatError("run record has a wait without its end")
+                }
+                self.waitUntil = until
+                self.encodedWait = wait.encoded()
+            }
+        }
+
+        /// The event of a run that has waited.
+        public func decodeEvent() throws -> EventRecord? {
+            guard let encodedEvent else { return nil }
+            do { return try JSONCoding.decoder.decode(EventRecord.self, from: Data(encodedEvent)) } catch {
+                throw WireFormatError("run record has an invalid event: \(error)")
+            }
+        }
+
+        /// What a waiting run waits for.
+        public func decodeWait() throws -> Wait? {
+            guard let encodedWait else { return nil }
+            do { return try JSONCoding.decoder.decode(Wait.self, from: Data(encodedWait)) } catch {
+                throw WireFormatError("run record has an invalid wait: \(error)")
+            }
         }
 
         /// The tasks as records (Codable, as ``RunRecord/init(record:)`` reads them).

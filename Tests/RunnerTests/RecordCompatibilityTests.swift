@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+import Tributary
+
+@testable import TributaryRunner
+
+/// Run records across versions: the records of waiting and cancelled runs, read by this version's
+/// restore and by the rules an older runner follows (it does not know the new statuses).
+@Suite struct RecordCompatibilityTests {
+    static let now = Date(timeIntervalSince1970: 2_000_000_000)
+
+    static func record(_ status: RunRecord.Status, key: String = "shop/e1", job: String = "j") -> RunRecord {
+        var record = RunRecord(
+            runId: "run_1", jobId: job, jobVersion: "2", eventKey: key, eventId: "e1", eventName: "order.placed", source: "shop",
+            status: status, attempt: 1, startedAt: now.addingTimeInterval(-10), finishedAt: now)
+        record.event = EventRecord(id: "e1", name: "order.placed", source: "shop", timestamp: now, payload: ["orderId": "o1"])
+        if status == .waiting {
+            record.wait = RunRecord.Wait(task: "pause", until: now.addingTimeInterval(3600))
+            record.tasks = [
+                TaskRecord(runId: "run_1", key: "pause", status: .pending, startedAt: now, resumeAt: now.addingTimeInterval(3600))
+            ]
+        }
+        if status == .cancelled { record.reason = "cancelled by event order.cancelled x1" }
+        return record
+    }
+
+    static func apply(_ fold: inout RunHistoryFold, _ record: RunRecord) throws {
+        let wire = try record.record()
+        fold.apply(key: try #require(wire.key), value: wire.value, headers: wire.headers.map { ($0.name, $0.value) }, now: now)
+    }
+
+    @Test func aWaitingRunIsRestoredWithItsEventAndWaitAndARedeliveryOfItsEventIsPassedOver() throws {
+        var fold = RunHistoryFold(jobId: "j", window: .seconds(3600))
+        try Self.apply(&fold, Self.record(.waiting))
+        let resumables = fold.resumables()
+        #expect(resumables.map(\.key) == ["shop/e1/j"])
+        let entry = try #require(resumables.first?.entry)
+        #expect(entry.status == .waiting && entry.event?.payload == ["orderId": "o1"] && entry.wait?.task == "pause")
+        #expect(entry.tasks.first?.resumeAt == Self.now.addingTimeInterval(3600))
+        if case .resumable = fold.lookup("shop/e1/j", now: Self.now) {} else { Issue.record("a waiting run's event would run again") }
+    }
+
+    @Test func aWaitingRunNeverExpiresWithTheDedupWindowAndACancelledOneIsFinal() throws {
+        var fold = RunHistoryFold(jobId: "j", window: .seconds(1))
+        try Self.apply(&fold, Self.record(.waiting))
+        let expired = fold.takeExpired()
+        #expect(expired.isEmpty && fold.resumables().count == 1)
+        var cancelled = RunHistoryFold(jobId: "j", window: .seconds(3600))
+        try Self.apply(&cancelled, Self.record(.waiting))
+        try Self.apply(&cancelled, Self.record(.cancelled))
+        #expect(cancelled.resumables().isEmpty)
+        if case .finished = cancelled.lookup("shop/e1/j", now: Self.now) {} else { Issue.record("a cancelled run is not final") }
+        let header = try Self.record(.cancelled).record().headers.first { $0.name == RunRecord.statusHeader }
+        #expect(header.map { String(decoding: $0.value, as: UTF8.self) } == "cancelled")
+    }
+
+    /// An older runner meets a status it does not know the way this one meets a status from a later
+    /// version: the record is counted unreadable and skipped; nothing crashes and nothing runs.
+    @Test func aStatusFromALaterVersionIsSkippedAsUnreadableNotRun() throws {
+        let value = try #require(try Self.record(.waiting).record().value)
+        let text = String(decoding: value, as: UTF8.self)
+        let future = text.replacingOccurrences(of: "\"status\":\"waiting\"", with: "\"status\":\"paused\"")
+        #expect(future != text)
+        var fold = RunHistoryFold(jobId: "j", window: .seconds(3600))
+        fold.apply(
+            key: Array("shop/e1/j".utf8), value: Array(future.utf8), headers: [(RunRecord.statusHeader, Array("paused".utf8))],
+            now: Self.now)
+        #expect(fold.unreadable == 1)
+        #expect(fold.resumables().isEmpty && fold.unfinishedCount == 0 && fold.finishedCount == 0)
+        #expect(throws: WireFormatError.self) { try RunRecord(record: WireRecord(key: Array("k".utf8), value: Array(future.utf8))) }
+    }
+
+    /// A version-1 record (before waits) still reads, with no event and no wait.
+    @Test func aRecordWithoutTheNewFieldsReads() throws {
+        let old =
+            #"{"v":1,"runId":"run_1","jobId":"j","jobVersion":"1","eventKey":"shop/e1","eventId":"e1","eventName":"order.placed","source":"shop","status":"started","attempt":1,"logs":[],"tasks":[],"properties":[],"startedAt":"2033-05-18T03:33:20Z"}"#
+        let record = try RunRecord(record: WireRecord(key: Array("shop/e1/j".utf8), value: Array(old.utf8)))
+        #expect(record.event == nil && record.wait == nil && !record.isResumable)
+        var fold = RunHistoryFold(jobId: "j", window: .seconds(3600))
+        fold.apply(key: Array("shop/e1/j".utf8), value: Array(old.utf8), headers: [], now: Self.now)
+        if case .unfinished = fold.lookup("shop/e1/j", now: Self.now) {
+        } else {
+            Issue.record("an old unfinished run is not resumed from its event")
+        }
+    }
+}
