@@ -314,7 +314,7 @@ let package = Package(
             dependencies: [
                 "TestSupport",
                 "TributaryRegistrar", "Registrar", "TributaryIntegrations", "Tributary", "TributaryKafka", "ServiceSupport",
-                "FakeProviders",
+                "FakeProviders", "RunnerProbe",
                 "TributaryRunner", "TributaryTool",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

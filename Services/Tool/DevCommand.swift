@@ -84,7 +84,7 @@ struct DevCommand: AsyncParsableCommand {
             "Tributary is running (Ctrl-C stops it).",
             "  Kafka (embedded, in memory, bounded to ~5 MB per partition; dev only): \(bootstrap)",
             "  Webhooks: \(publicURL)/sources/<source key>, e.g. \(publicURL)/sources/stripe.webhook (listening on \(port))",
-            "  Topics: \(prefix).events, .sources, .triggers, .runs, .dlq, .registrar, .commands",
+            "  Topics: \(prefix).events, .sources, .triggers, .runs, .dlq, .registrar, .commands, .schedules",
             "",
             "In another terminal:",
             "  export KAFKA_BROKERS=\(bootstrap)\(secretKey.map { " TRIBUTARY_SECRET_KEY=\($0)" } ?? "")",

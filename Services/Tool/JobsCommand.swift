@@ -17,27 +17,47 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let table = try await readTable(cluster.topics.triggers.name, configuration: try cluster.kafka())
-            let directory = JobDirectory(snapshot: table, now: Date())
+            let now = Date()
+            let directory = JobDirectory(snapshot: table, now: now)
+            let scheduled = directory.declarations.values.contains { $0.schedule != nil }
+            let schedules = scheduled ? try await readTable(cluster.topics.schedules.name, configuration: try cluster.kafka()) : [:]
             var rows: [[String]] = []
             for key in table.keys.sorted() where !RunnerPresence.isPresenceKey(key) {
                 guard let declaration = try? TriggerDeclaration(record: WireRecord(key: Array(key.utf8), value: table[key])) else {
                     note("skipping \(key): not a trigger declaration")
                     continue
                 }
+                let record = schedules[key].flatMap { try? ScheduleRecord(record: WireRecord(key: Array(key.utf8), value: $0)) }
+                let next = Self.nextTick(declaration, record: record, now: now)
                 if output.json {
-                    print((try? JSON(parsing: table[key]!))?.jsonString ?? "{}")
+                    var json = (try? JSON(parsing: table[key]!)) ?? .object([:])
+                    if let next, case .object(var members) = json {
+                        members["nextTick"] = .string(RFC3339.string(from: next))
+                        json = .object(members)
+                    }
+                    print(json.jsonString)
                     continue
                 }
                 rows.append([
                     declaration.jobId, declaration.version, Self.live(declaration.jobId, directory),
                     declaration.startPosition?.description ?? "-", declaration.source?.key ?? declaration.eventSource,
-                    declaration.events.joined(separator: ","),
+                    declaration.events.joined(separator: ","), declaration.schedule?.description ?? "-",
+                    next.map { RFC3339.string(from: $0) } ?? "-",
                 ])
             }
             if !output.json {
                 if rows.isEmpty { note("no jobs declared yet: start a runner") }
-                printTable(["JOB", "DECLARED", "LIVE", "START", "SOURCE", "EVENTS"], rows)
+                printTable(["JOB", "DECLARED", "LIVE", "START", "SOURCE", "EVENTS", "SCHEDULE", "NEXT TICK"], rows)
             }
+        }
+
+        /// A scheduled job's next tick: the first after now, its last emitted tick and its first declaration.
+        static func nextTick(_ declaration: TriggerDeclaration, record: ScheduleRecord?, now: Date) -> Date? {
+            guard let schedule = declaration.schedule else { return nil }
+            var after = now
+            if let last = record?.lastScheduledAt, last > after { after = last }
+            if let first = declaration.firstDeclaredAt, first > after { after = first }
+            return schedule.next(after: after)
         }
 
         /// The live runners of a job by version: `1.1 ×2 (consuming), 1.0 ×1 (idle)`, or `none`.

@@ -29,6 +29,9 @@ public struct TributaryTopics: Sendable {
     public var triggers: KafkaTopicSpecification { topic("triggers", partitions: 1, cleanup: "compact") }
     /// `<p>.dlq`: dead-lettered runs.
     public var deadLetters: KafkaTopicSpecification { topic("dlq", partitions: partitions, cleanup: "delete") }
+    /// `<p>.schedules`: the last tick the registrar's leader emitted per scheduled job (`ScheduleRecord`,
+    /// key: job id), written in the same transaction as the tick's event on `<p>.events`.
+    public var schedules: KafkaTopicSpecification { topic("schedules", partitions: 1, cleanup: "compact") }
     /// Single-partition topic whose group membership elects the registrar leader.
     public var registrarControl: KafkaTopicSpecification { topic("registrar", partitions: 1, cleanup: "compact") }
 
@@ -53,6 +56,12 @@ public struct TributaryTopics: Sendable {
     /// for every registrar, so the broker fences a deposed leader once the new one initialises it.
     public var registrarTransactionalID: String { "\(prefix).registrar.sources" }
 
+    /// The transactional id of the registrar leader's scheduler (tick events and `<p>.schedules`): one id
+    /// for every registrar, so the broker fences a deposed leader's scheduler once the new one initialises it.
+    public var schedulerTransactionalID: String { "\(prefix).registrar.schedules" }
+
     /// Every topic, as `tributary topics create`, `tributary broker` and `tributary dev` create them.
-    public var all: [KafkaTopicSpecification] { [events, runs, waits, sources, triggers, deadLetters, registrarControl, commands] }
+    public var all: [KafkaTopicSpecification] {
+        [events, runs, waits, sources, triggers, deadLetters, registrarControl, commands, schedules]
+    }
 }

@@ -32,12 +32,18 @@ public final class Wakeup: Sendable {
     /// Suspends until notified, at most `timeout` (for conditions that change with time, such as a
     /// runner's presence expiring), or until the task is cancelled. One task waits at a time.
     public func wait(timeout: Duration) async {
+        await wait(orUntil: { try? await Task.sleep(for: timeout) })
+    }
+
+    /// Suspends until notified, until `sleep` returns (e.g. a clock's sleep until a time; it is cancelled
+    /// when the wait ends first), or until the task is cancelled. One task waits at a time.
+    public func wait(orUntil sleep: @escaping @Sendable () async -> Void) async {
         let id = state.withLock { state -> Int in
             state.nextId += 1
             return state.nextId
         }
         let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
+            await sleep()
             self?.wake(id)
         }
         await withTaskCancellationHandler {
@@ -58,6 +64,11 @@ public final class Wakeup: Sendable {
             wake(id)
         }
         timer.cancel()
+    }
+
+    /// Sleeps until the task is cancelled (a wait with nothing to wake for but a signal).
+    public static func forever() async {
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(86_400)) }
     }
 
     /// Wakes the waiter `id` if it still waits.

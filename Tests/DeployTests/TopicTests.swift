@@ -8,12 +8,16 @@ import Testing
     @Test func topicsCreateMakesEveryTopicWithItsCleanupAndTheCommandsTopicHasOnePartitionAndADaysRetention() throws {
         let topics = TributaryTopics(prefix: "p", partitions: 24, replicationFactor: 3)
         #expect(
-            topics.all.map(\.name) == ["p.events", "p.runs", "p.waits", "p.sources", "p.triggers", "p.dlq", "p.registrar", "p.commands"])
+            topics.all.map(\.name) == [
+                "p.events", "p.runs", "p.waits", "p.sources", "p.triggers", "p.dlq", "p.registrar", "p.commands", "p.schedules",
+            ])
         #expect(topics.all.allSatisfy { $0.replicationFactor == 3 })
         let commands = topics.commands
         #expect(commands.partitions == 1)
         #expect(commands.configs == ["cleanup.policy": "delete", "retention.ms": "86400000"])
         #expect(topics.registrarTransactionalID == "p.registrar.sources")
+        #expect(topics.schedulerTransactionalID == "p.registrar.schedules")
+        #expect(topics.schedules.partitions == 1 && topics.schedules.configs == ["cleanup.policy": "compact"])
     }
 
     @Test func theREADMEsTopicTableListsEveryTopic() throws {

@@ -5,12 +5,13 @@
 //
 // Options: `jobs=a,b,…` (default: probe-two-step,probe-count-a,probe-count-b), `x-version=V` (default 1),
 // `x-kinds=a,b` (the kinds probe-x's filter takes; default all), `start=latest|earliest` (default earliest),
-// `group=G` (RUNNER_GROUP), `window=SECONDS` (dedup window).
+// `group=G` (RUNNER_GROUP), `window=SECONDS` (dedup window), `tick-catchup=N` (probe-tick's catchUp, default 1).
 //
 // Jobs (events of source `probe.test`):
 //   `probe-two-step` on `two.step`: task `first` appends `first <name> <event id>`; task `second`
 //     appends `second-start <name> <event id>`, waits until <gate-file> exists, appends `second-done …`.
 //   `probe-count-a`, `probe-count-b` on `count`: append `count <job> <name> <event id>` (ordered / concurrent).
+//   `probe-tick` on `interval(1 s)`: appends `tick <name> <scheduled time> <catch-up true|false> <run id>`.
 //   `probe-wait` on `wait.step`: task `before` appends `before <name> <event id>`, then `io.wait` 2 s (the
 //     run is suspended), then appends `after <name> <event id>`.
 //   `probe-x`, `probe-y` on `mix`: append `run <job> <version> <name> <event id>`; probe-x only for the
@@ -96,7 +97,15 @@ func mixed(_ id: String, version: String, kinds: [String]?) -> Job<JSON> {
     }
 }
 
+let tick = Job(
+    id: "probe-tick", name: "Every second", version: "1",
+    trigger: .interval(.seconds(1), catchUp: Int(options["tick-catchup"] ?? "") ?? 1)
+) { tick, _, ctx in
+    sink(sinkPath, "tick \(name) \(RFC3339.string(from: tick.scheduledAt)) \(tick.isCatchUp) \(ctx.runId)")
+}
+
 let available: [String: RunnerJob] = [
+    "probe-tick": RunnerJob(tick),
     "probe-two-step": RunnerJob(twoStep),
     "probe-wait": RunnerJob(waiter),
     "probe-count-a": RunnerJob(counter("probe-count-a")),

@@ -21,6 +21,8 @@ struct LeadershipService: Service {
     let retryBackoff: Duration
     let reconciler: Reconciler
     let logger: Logger
+    /// The scheduler a leader runs beside the reconcile loop.
+    var scheduler: Scheduler? = nil
 
     func run() async throws {
         let membership = Membership()
@@ -76,6 +78,7 @@ struct LeadershipService: Service {
     ) throws(KafkaError) -> KafkaConsumer {
         let topic = self.topic
         let reconciler = self.reconciler
+        let scheduler = self.scheduler
         let logger = self.logger
         let holdsLeadership = { @Sendable (partitions: [KafkaTopicPartition]) in
             partitions.contains { $0.topic == topic && $0.partition == 0 }
@@ -86,10 +89,21 @@ struct LeadershipService: Service {
                 logger.info("elected leader", metadata: [LogKey.topic: "\(topic)"])
                 term.task.withLock {
                     $0 = Task {
-                        if case .lost = await reconciler.lead() {
-                            logger.warning("leaving the registrar group to join again: the group decides who leads")
-                            membership.rejoin()
+                        // The reconcile loop and the scheduler lead together; either losing the term ends it.
+                        let lost = await withTaskGroup(of: Bool.self) { group in
+                            group.addTask { if case .lost = await reconciler.lead() { return true } else { return false } }
+                            if let scheduler {
+                                group.addTask { if case .lost = await scheduler.lead() { return true } else { return false } }
+                            }
+                            var lost = false
+                            for await ended in group where ended && !lost {
+                                lost = true
+                                logger.warning("leaving the registrar group to join again: the group decides who leads")
+                                membership.rejoin()
+                            }
+                            return lost
                         }
+                        _ = lost
                     }
                 }
             },

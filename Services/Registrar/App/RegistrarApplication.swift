@@ -25,19 +25,20 @@ public func buildRegistrar(
     configuration.kafka.logSkippedVariables(to: logger)
     let topics = configuration.topics
     try await topics.ensure(
-        [topics.sources, topics.triggers, topics.registrarControl, topics.events, topics.commands],
+        [topics.sources, topics.triggers, topics.registrarControl, topics.events, topics.commands, topics.schedules],
         configuration: configuration.kafka, logger: logger)
 
     let producer = try KafkaProducer(configuration: configuration.kafka, logger: logger)
     let metrics = RegistrarMetrics()
     let wakeup = Wakeup()
+    let scheduleWakeup = Wakeup()
     // Runners' presence heartbeats wake the reconciler only when the declarations they carry change.
     let presence = PresenceDeclarations()
     let triggers = try KafkaTableView(configuration: configuration.kafka, topic: topics.triggers.name, logger: logger) { change in
         if RunnerPresence.isPresenceKey(change.key) {
             let hosted = change.value.flatMap { try? RunnerPresence(record: WireRecord(key: nil, value: $0)) }?.jobs.map(\.declaration)
             let changed = presence.update(change.key, hosted)
-            if changed { wakeup.signal() }
+            if changed { wakeup.signal(); scheduleWakeup.signal() }
             return
         }
         if let value = change.value {
@@ -49,6 +50,7 @@ public func buildRegistrar(
             }
         }
         wakeup.signal()
+        scheduleWakeup.signal()
     }
     let control = ControlLog(kafka: configuration.kafka, producer: producer, topic: topics.registrarControl.name, logger: logger)
     let reconciler = Reconciler(
@@ -58,7 +60,8 @@ public func buildRegistrar(
         logger: logger)
     let leadership = LeadershipService(
         kafka: configuration.kafka, topic: topics.registrarControl.name, groupID: "\(configuration.topicPrefix)-registrar",
-        sessionTimeout: configuration.sessionTimeout, retryBackoff: configuration.retryBackoff, reconciler: reconciler, logger: logger)
+        sessionTimeout: configuration.sessionTimeout, retryBackoff: configuration.retryBackoff, reconciler: reconciler, logger: logger,
+        scheduler: Scheduler(configuration: configuration, triggers: triggers, wakeup: scheduleWakeup, metrics: metrics, logger: logger))
 
     let router = Router()
     let adminRoutes = AdminRoutes(metrics: metrics.registry) {

@@ -36,6 +36,8 @@ public struct RegistrarConfiguration: Sendable {
     public var instanceName: String = "registrar@" + ProcessInfo.processInfo.hostName
     /// Test hooks (fault injection); empty in production.
     public var hooks = RegistrarHooks()
+    /// The scheduler's clock (the system's; tests inject their own).
+    public var scheduleClock: any ScheduleClock = SystemScheduleClock()
 
     /// A configuration with defaults for everything but the cluster, the public URL and the sealer.
     public init(kafka: KafkaConfiguration, publicURL: String, sealer: SecretSealer) {

@@ -39,6 +39,11 @@ public final class RegistrarMetrics: Sendable {
         ).increment()
     }
 
+    /// Counts one scheduled tick emitted, by job and whether it was a catch-up.
+    func tick(job: String, catchUp: Bool) {
+        counter("ticks", [("job", job), ("catch_up", catchUp ? "true" : "false")], help: "Scheduled ticks emitted by job").increment()
+    }
+
     /// Counts a leadership term that ended because it could no longer write (fenced by another leader).
     func leadershipLost() {
         counter("leadership_lost", [], help: "Leadership terms ended because the term could no longer write (fenced)").increment()

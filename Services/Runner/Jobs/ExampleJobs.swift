@@ -10,6 +10,7 @@ public enum ExampleJobs {
     /// Every example job, as the runner hosts them.
     public static let all: [RunnerJob] = [
         RunnerJob(stripeOnPrice),
+        RunnerJob(dailyDigest),
         RunnerJob(githubOnPush),
         RunnerJob(webhooksOnEmailDelivered),
         RunnerJob(orderFulfilment),
@@ -21,6 +22,13 @@ public enum ExampleJobs {
     /// The repository whose pushes `github-on-push` follows (`EXAMPLE_GITHUB_REPOSITORY`, `owner/name`).
     static let repository =
         GitHubHookOwner(key: environment["EXAMPLE_GITHUB_REPOSITORY"] ?? "") ?? .repository(owner: "acme", name: "website")
+
+    /// A scheduled job: weekdays at 09:00 UTC, log the tick's scheduled time (a missed tick is caught up once).
+    static let dailyDigest = Job(
+        id: "daily-digest", name: "Daily digest", version: "1.0.0", trigger: .cron("0 9 * * 1-5", timeZone: .gmt)
+    ) { tick, io, _ in
+        io.logger.info("daily digest", metadata: ["for": "\(RFC3339.string(from: tick.scheduledAt))", "catchUp": "\(tick.isCatchUp)"])
+    }
 
     /// The seed's job: on Stripe's `price.created`, log "price created!" with the currency.
     static let stripeOnPrice = Job(

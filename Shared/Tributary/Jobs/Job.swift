@@ -88,8 +88,8 @@ public struct Job<Payload: Decodable & Sendable>: JobDefinition {
         try trigger.declaration(jobId: id, jobName: name, version: version)
     }
 
-    /// Whether the trigger matches the event.
-    public func matches(_ event: EventRecord) -> Bool { trigger.matches(event) }
+    /// Whether the trigger matches the event (a scheduled trigger only this job's ticks).
+    public func matches(_ event: EventRecord) -> Bool { trigger.matches(event, jobId: id) }
 
     /// The event specification's run properties for the event's payload.
     public func runProperties(for event: EventRecord) -> [RunProperty] {

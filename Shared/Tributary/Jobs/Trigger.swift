@@ -19,6 +19,9 @@ public struct Trigger<Payload: Decodable & Sendable>: Sendable {
     public let effectiveFilter: EventFilter
     /// The filter matched against `{"payload": …, "context": …}` and declared on `<p>.triggers`.
     public let declaredFilter: EventFilter
+    /// The schedule of a scheduled trigger (`.cron(…)`, `.interval(…)`): its events are the ticks the
+    /// registrar emits for the job, and it matches only its own job's ticks.
+    public let schedule: Schedule?
     private let problem: String?
 
     /// A trigger on an external source.
@@ -51,8 +54,9 @@ public struct Trigger<Payload: Decodable & Sendable>: Sendable {
 
     private init(
         event: EventSpecification<Payload>, source: TriggerSource?, sourceFilter: EventFilter,
-        filter: EventFilter, contextFilter: EventFilter, problem: String?
+        filter: EventFilter, contextFilter: EventFilter, problem: String?, schedule: Schedule? = nil
     ) {
+        self.schedule = schedule
         self.event = event
         self.source = source
         self.filter = filter
@@ -69,6 +73,9 @@ public struct Trigger<Payload: Decodable & Sendable>: Sendable {
     /// Throws when the params are invalid or a filter is malformed (the error names the operator).
     public func validate() throws {
         if let problem { throw TriggerError(message: problem) }
+        if let schedule {
+            do { try schedule.validate() } catch { throw TriggerError(message: "schedule is invalid: \(error)") }
+        }
         try declaredFilter.validate()
     }
 
@@ -79,12 +86,39 @@ public struct Trigger<Payload: Decodable & Sendable>: Sendable {
         return declaredFilter.matches(e.filterSubject)
     }
 
-    /// The declaration published on `<p>.triggers` for a job; validates first.
+    /// Whether `event` is one this trigger runs for as job `jobId`: a scheduled trigger takes only
+    /// that job's ticks.
+    public func matches(_ e: EventRecord, jobId: String) -> Bool {
+        guard matches(e) else { return false }
+        return schedule == nil || e.payload["jobId"]?.stringValue == jobId
+    }
+
+    /// The declaration published on `<p>.triggers` for a job; validates first. A scheduled trigger's
+    /// declaration carries its schedule and a filter on the job's own ticks.
     public func declaration(jobId: String, jobName: String, version: String) throws -> TriggerDeclaration {
         try validate()
-        return TriggerDeclaration(
+        var filter = declaredFilter
+        if schedule != nil {
+            var json = filter.json
+            var payload = json["payload"]?.objectValue ?? [:]
+            payload["jobId"] = [.string(jobId)]
+            json["payload"] = .object(payload)
+            filter = EventFilter(json)
+        }
+        var declaration = TriggerDeclaration(
             jobId: jobId, jobName: jobName, version: version, source: source,
-            eventSource: event.source, events: event.names, filter: declaredFilter)
+            eventSource: event.source, events: event.names, filter: filter)
+        declaration.schedule = schedule
+        return declaration
+    }
+}
+
+extension Trigger where Payload == ScheduledTick {
+    /// A trigger on a schedule's ticks (see ``Schedule``); `.cron(…)` and `.interval(…)` make one.
+    public init(schedule: Schedule) {
+        self.init(
+            event: ScheduledTick.specification, source: nil, sourceFilter: .all, filter: .all, contextFilter: .all,
+            problem: nil, schedule: schedule)
     }
 }
 

@@ -30,6 +30,9 @@ public struct TriggerDeclaration: Sendable, Hashable, Codable {
     /// that runners consumed in the single group of earlier versions is first declared by a runner
     /// with per-job groups (the upgrade), and kept by later declarations.
     public var startsFromGroup: String?
+    /// The schedule of a scheduled job (absent otherwise and in older declarations, whose readers
+    /// ignore it): the registrar's leader emits its ticks.
+    public var schedule: Schedule?
 
     /// Creates a declaration.
     public init(
