@@ -9,7 +9,9 @@ import TributaryRunner
 /// order.placed`, `runs` showing the wait, `send order.shipped`, `runs cancel`.
 @Suite("The tool with waiting runs", .serialized)
 struct WaitToolTests {
-    static func tool(_ cluster: EmbeddedKafkaCluster, _ arguments: [String]) async throws -> (status: Int32, output: [String], errors: [String]) {
+    static func tool(
+        _ cluster: EmbeddedKafkaCluster, _ arguments: [String]
+    ) async throws -> (status: Int32, output: [String], errors: [String]) {
         var environment = ProcessInfo.processInfo.environment
         environment["KAFKA_BROKERS"] = cluster.bootstrapServers
         environment["TRIBUTARY_TOPIC_PREFIX"] = "t"
