@@ -40,7 +40,11 @@ struct WaitToolTests {
                 runs.runs.contains { $0.status == .succeeded && $0.logs.contains { $0.message == "order shipped" } }
             }
 
-            let again = try await Self.tool(cluster, ["send", "order.placed", "--id", "second"])
+            // Another order (the examples share ord_1001, whose shipment the lookback would find).
+            let payload = FileManager.default.temporaryDirectory.appendingPathComponent("order-\(UUID().uuidString).json")
+            try Data(#"{"orderId":"ord_2","total":1}"#.utf8).write(to: payload)
+            defer { try? FileManager.default.removeItem(at: payload) }
+            let again = try await Self.tool(cluster, ["send", "order.placed", "--id", "second", "--payload", payload.path])
             #expect(again.status == 0, "\(again.errors)")
             try await eventually("the second order waits") { runs.runs.contains { $0.eventId == "second" && $0.status == .waiting } }
             let run = try #require(runs.runs.last { $0.eventId == "second" })
