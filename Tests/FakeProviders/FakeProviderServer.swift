@@ -10,6 +10,10 @@ import NIOCore
 /// `GET /healthz`.
 public struct FakeProviderServer: Sendable {
     /// The Stripe fake.
+    /// The providers whose APIs this server fakes, by provider id: every provider of
+    /// `Providers.all` with an `apiBase` must be here (`FakeProviderListTests`).
+    public static let providers: Set<String> = ["stripe", "github", "notion"]
+
     public let stripe: FakeStripeAPI
     /// The GitHub fake.
     public let github: FakeGitHubAPI

@@ -1,4 +1,5 @@
 import Foundation
+import FakeProviders
 import Testing
 import Tributary
 @testable import TributaryIntegrations
@@ -133,5 +134,19 @@ private struct ToyScheme: WebhookSignatureScheme {
         let source = RegisterSource(key: "toy.a", active: true, data: ["x": 1], url: "https://hooks.example/sources/toy.a", secret: "op")
         let event = RegisterEvent(params: Params(name: "a"), source: source, options: ["event": OptionChange(desired: ["b", "a"])])
         #expect(RegisterResult.keepingOperatorSecret(event) == .registered(data: ["x": 1], secret: "op", options: ["event": ["a", "b"]]))
+    }
+}
+
+/// A provider's fake is part of its declaration: every provider with an API (`apiBase`) has a
+/// stateful fake in `FakeProviderServer`, and the fake fakes nothing else.
+@Suite struct FakeProviderListTests {
+    @Test func everyProviderWithAnAPIHasItsFakeAndTheFakeNoMore() {
+        let withAPI = Set(Providers.descriptors.filter { $0.apiBase != nil }.map(\.id))
+        #expect(withAPI == FakeProviderServer.providers)
+        for provider in Providers.descriptors {
+            guard let base = provider.apiBase else { continue }
+            let declared = provider.variables.map(\.name)
+            #expect(declared.contains(base), "\(provider.id)'s apiBase \(base) is not among its variables \(declared)")
+        }
     }
 }

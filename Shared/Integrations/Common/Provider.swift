@@ -20,11 +20,15 @@ public struct Provider: Sendable {
     public var sourceKeys: [SourceKeyRule]
     /// The event specifications `tributary send --example` can draw from.
     public var events: [ProviderEvent]
+    /// The variable that points its API client at another base URL (e.g. `STRIPE_API_BASE`), which
+    /// tests and `tributary dev` set to the stateful fake of its API (`fake-providers`, whose
+    /// `FakeProviderServer.providers` must list this id); nil for a provider without an API.
+    public var apiBase: String?
 
     /// A provider.
     public init(
         id: String, name: String, summary: String, variables: [ProviderVariable] = [],
-        sourceKeys: [SourceKeyRule] = [], events: [ProviderEvent] = []
+        sourceKeys: [SourceKeyRule] = [], events: [ProviderEvent] = [], apiBase: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -32,6 +36,7 @@ public struct Provider: Sendable {
         self.variables = variables
         self.sourceKeys = sourceKeys
         self.events = events
+        self.apiBase = apiBase
     }
 
     /// The variable without which its sources cannot be registered or polled (nil: none is needed).

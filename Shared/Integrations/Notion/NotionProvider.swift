@@ -6,7 +6,8 @@ extension NotionIntegration: ProviderIntegration {
     public static let provider = Provider(
         id: "notion", name: "Notion", summary: "Notion credentials (polled database sources)",
         variables: NotionConfiguration.variables,
-        events: [ProviderEvent(NotionEvents.pageCreated), ProviderEvent(NotionEvents.pageUpdated)])
+        events: [ProviderEvent(NotionEvents.pageCreated), ProviderEvent(NotionEvents.pageUpdated)],
+        apiBase: NotionConfiguration.apiBaseVariable)
 
     /// Reads `NOTION_TOKEN` and `NOTION_API_BASE`.
     public static func build(from environment: ProviderEnvironment) throws(ConfigurationError) -> NotionIntegration {
