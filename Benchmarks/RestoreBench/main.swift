@@ -155,7 +155,7 @@ func buildRecords() throws -> ([WireRecord], Mix) {
         if roll >= 100 {
             switch status {
             case .succeeded: mix.succeeded += 1
-            case .deadLettered, .cancelled: mix.deadLettered += 1
+            case .deadLettered, .cancelled, .skipped: mix.deadLettered += 1
             case .started, .failed, .waiting: mix.unfinished += 1
             }
             if status.isFinal && ageSeconds >= 7 * 86_400 { mix.older += 1 }

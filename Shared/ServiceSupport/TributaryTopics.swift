@@ -23,6 +23,10 @@ public struct TributaryTopics: Sendable {
     /// `<p>.waits`: open event waits of waiting runs, their matches and cancel requests
     /// (`WaitRecord`), co-partitioned with `<p>.runs` (a record is on its run's partition).
     public var waits: KafkaTopicSpecification { topic("waits", partitions: partitions, cleanup: "compact") }
+    /// `<p>.flow`: the events of flow-controlled jobs, routed by their key (record key `<job id>/<key>`,
+    /// partition by a stable hash of it) so that one runner owns each key; co-partitioned with
+    /// `<p>.runs` (a key's runs are on its partition).
+    public var flow: KafkaTopicSpecification { topic("flow", partitions: partitions, cleanup: "delete") }
     /// `<p>.sources`: source states, written by the registrar only.
     public var sources: KafkaTopicSpecification { topic("sources", partitions: 1, cleanup: "compact") }
     /// `<p>.triggers`: trigger declarations and runner presence.
@@ -62,6 +66,6 @@ public struct TributaryTopics: Sendable {
 
     /// Every topic, as `tributary topics create`, `tributary broker` and `tributary dev` create them.
     public var all: [KafkaTopicSpecification] {
-        [events, runs, waits, sources, triggers, deadLetters, registrarControl, commands, schedules]
+        [events, runs, waits, flow, sources, triggers, deadLetters, registrarControl, commands, schedules]
     }
 }

@@ -9,7 +9,7 @@ import Testing
         let topics = TributaryTopics(prefix: "p", partitions: 24, replicationFactor: 3)
         #expect(
             topics.all.map(\.name) == [
-                "p.events", "p.runs", "p.waits", "p.sources", "p.triggers", "p.dlq", "p.registrar", "p.commands", "p.schedules",
+                "p.events", "p.runs", "p.waits", "p.flow", "p.sources", "p.triggers", "p.dlq", "p.registrar", "p.commands", "p.schedules",
             ])
         #expect(topics.all.allSatisfy { $0.replicationFactor == 3 })
         let commands = topics.commands

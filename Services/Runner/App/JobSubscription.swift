@@ -174,7 +174,10 @@ final class JobSubscription: Sendable {
                         ])
                 }
             })
-        var settings = KafkaConsumerConfiguration(groupID: groupID, topics: [configuration.eventsTopic] + configuration.extraTopics)
+        // A flow-controlled job also reads `<p>.flow`, where its events come back routed by key.
+        let flowTopics = job.job.flow == nil ? [] : [configuration.flowTopic]
+        var settings = KafkaConsumerConfiguration(
+            groupID: groupID, topics: [configuration.eventsTopic] + configuration.extraTopics + flowTopics)
         settings.sessionTimeout = configuration.sessionTimeout
         settings.properties = configuration.consumerProperties
         var quiet = Logger(label: "tributary.runner.consumer")

@@ -114,6 +114,8 @@ struct RunAttempts: Sendable {
             let clock = ContinuousClock.now
             var record = RunRecord(starting: context, event: event, properties: properties, at: Date())
             if resuming { record.event = event }
+            record.flowKey = work.flowKey
+            record.idempotencyKey = work.idempotencyKey
             record.tasks = store.all
             store.begin(record, log: io.log)
             if case .resume(let removeWait?) = work.kind, attempt == firstAttempt {

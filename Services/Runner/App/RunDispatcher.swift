@@ -36,6 +36,10 @@ final class RunDispatcher: Sendable {
             case resume(removeWait: String?)
             /// Tells the runs whose event waits a received event ends (writes the matches).
             case deliver([WaitRecord])
+            /// Routes a flow-controlled job's event to its key's `<p>.flow` partition.
+            case forward(KafkaProducerMessage)
+            /// Records what flow control did with an event (a hold or a skip), durably.
+            case flowRecord(RunRecord)
         }
 
         var job: RunnerJob
@@ -48,6 +52,12 @@ final class RunDispatcher: Sendable {
         var runsPartition: Int32
         var restored: RunHistory.Entry?
         var kind: Kind = .run
+        /// The flow-control key of a flow-controlled run (it holds a slot of its key's gate while it runs).
+        var flowKey: String?
+        /// The idempotency key of a run of a job with idempotency.
+        var idempotencyKey: String?
+        /// Events folded into this run's batch (recorded skipped when it starts).
+        var batchOf: [Work] = []
 
         /// Whether this resumes a run that has waited.
         var isResume: Bool {
@@ -80,6 +90,8 @@ final class RunDispatcher: Sendable {
         var pendingCancels: [String: String] = [:]
         /// The task resuming due runs.
         var timerTask: Task<Void, Never>?
+        /// The flow-control gate of each `<p>.flow` partition held (flow-controlled jobs only).
+        var gates: [Int32: FlowGate<Work>] = [:]
 
         /// Removes the waiters `ids` (to resume outside the lock), cancelling their timers.
         mutating func take(_ ids: [Int]) -> [CheckedContinuation<Bool, Never>] {
@@ -135,7 +147,8 @@ final class RunDispatcher: Sendable {
     /// The `<p>.runs` partition of an event partition: the same number for `<p>.events`; for other
     /// systems' topics, the number modulo the runs topic's partition count.
     func runsPartition(for partition: KafkaTopicPartition) -> Int32 {
-        partition.topic == configuration.eventsTopic ? partition.partition : partition.partition % runsPartitionCount
+        partition.topic == configuration.eventsTopic || partition.topic == configuration.flowTopic
+            ? partition.partition : partition.partition % runsPartitionCount
     }
 
     // MARK: Rebalancing
@@ -184,13 +197,41 @@ final class RunDispatcher: Sendable {
         }
         guard let job = jobs.first else { return }
         var restored = 0
+        var released: [(Int32, FlowGate<Work>.Action)] = []
+        if let flow = job.job.flow {
+            // The limits' windows as the partition's run records tell them.
+            let now = Date()
+            let horizon = max(
+                flow.rateLimit?.period.seconds ?? 0, flow.throttle?.period.seconds ?? 0, flow.idempotency?.window.seconds ?? 0)
+            for (runsPartition, partition) in byRunsPartition where partition.topic == configuration.flowTopic {
+                var gate = FlowGate<Work>(flow: flow)
+                for start in history.flowStarts(runsPartition: runsPartition) where now.timeIntervalSince(start.at) < horizon {
+                    gate.restoreStart(key: start.key, at: start.at)
+                    if let idem = start.idempotencyKey { gate.restoreSeen(idem, at: start.at) }
+                }
+                state.withLock { $0.gates[runsPartition] = gate }
+            }
+        }
         for (runsPartition, partition) in byRunsPartition {
             for (key, entry) in history.resumables(runsPartition: runsPartition) {
                 guard let event = entry.event else { continue }
                 restored += 1
-                let work = Work(
+                var work = Work(
                     job: job, event: event, message: nil, partition: partition, runKey: key, runsPartition: runsPartition,
-                    restored: entry, kind: .resume(removeWait: nil))
+                    restored: entry, kind: .resume(removeWait: nil), flowKey: entry.flowKey)
+                if entry.status == .waiting, entry.wait?.task == RunRecord.flowHoldTask, let wait = entry.wait, let flowKey = entry.flowKey
+                {
+                    // A flow-control hold goes back into the gate (queued ones in the order they were held).
+                    work.restored?.status = .started
+                    let actions = state.withLock { state -> [FlowGate<Work>.Action] in
+                        guard state.gates[runsPartition] != nil else { return [] }
+                        return state.gates[runsPartition]!.restoreHeld(
+                            work, key: flowKey, until: wait.until == .distantFuture ? nil : wait.until, now: Date())
+                    }
+                    released += actions.map { (runsPartition, $0) }
+                    continue
+                }
+                if entry.flowKey == nil { work.flowKey = nil }
                 guard entry.status == .waiting, let wait = entry.wait else {
                     // Its runner died while it ran after a wait: it continues at once.
                     spawnResume(work)
@@ -222,6 +263,9 @@ final class RunDispatcher: Sendable {
         if restored > 0 {
             logger.info("waiting runs restored", metadata: [LogKey.jobId: "\(history.jobId)", "runs": "\(restored)"])
         }
+        carryOut(released, current: nil)
+        if state.withLock({ !$0.gates.isEmpty && $0.timerTask == nil }) { startTimers() }
+        timerSignal.signal()
     }
 
     /// Keeps a waiting run until its wait ends; wakes the timer task when it is the earliest.
@@ -262,11 +306,19 @@ final class RunDispatcher: Sendable {
     /// one is scheduled) until the dispatcher stops.
     private func runTimers() async {
         while !Task.isCancelled {
-            let (due, next) = state.withLock { state -> ([Waiting], Date?) in
-                let keys = state.timers.popDue(now: Date())
+            let (due, next, released) = state.withLock { state -> ([Waiting], Date?, [(Int32, FlowGate<Work>.Action)]) in
+                let now = Date()
+                let keys = state.timers.popDue(now: now)
                 let due = keys.compactMap { state.waiting.removeValue(forKey: $0) }
-                return (due, state.timers.next)
+                var released: [(Int32, FlowGate<Work>.Action)] = []
+                var next = state.timers.next
+                for partition in state.gates.keys {
+                    released += state.gates[partition]!.due(now: now).map { (partition, $0) }
+                    if let gateNext = state.gates[partition]!.next { next = min(next ?? gateNext, gateNext) }
+                }
+                return (due, next, released)
             }
+            carryOut(released, current: nil)
             for waiting in due {
                 let removeWait = waiting.wait.events == nil ? nil : WaitRecord.key(runKey: waiting.work.runKey, task: waiting.wait.task)
                 var work = waiting.work
@@ -412,6 +464,7 @@ final class RunDispatcher: Sendable {
                 state.waiting[key] = nil
                 state.timers.remove(key)
             }
+            for partition in revoked where partition.topic == configuration.flowTopic { state.gates[partition.partition] = nil }
             if state.machine.accepting.isEmpty { state.pendingCancels = [:] }
             return (removed, state.take(removed.resume))
         }
@@ -475,6 +528,169 @@ final class RunDispatcher: Sendable {
         state.withLock { $0.machine.positions }
     }
 
+    // MARK: Flow control
+
+    /// The header naming the job a `<p>.flow` record is for.
+    static let flowJobHeader = "tributary_flow_job"
+    /// The header carrying a `<p>.flow` record's flow key.
+    static let flowKeyHeader = "tributary_flow_key"
+
+    /// A flow-controlled job's record: from `<p>.events` (or `RUNNER_TOPICS`) it is routed to its
+    /// key's `<p>.flow` partition; from `<p>.flow` it goes through the partition's ``FlowGate``.
+    /// Returns the runs of this record and the gate's actions for other (held) events.
+    private func flowStage(
+        _ job: RunnerJob, flow: FlowControl, event: EventRecord, message: KafkaMessage, onlyJob: String?
+    ) -> ([Machine.Run], [(Int32, FlowGate<Work>.Action)]) {
+        let partition = message.topicPartition
+        guard partition.topic == configuration.flowTopic else {
+            guard (onlyJob == nil || onlyJob == job.id) && job.job.matches(event) else { return ([], []) }
+            let key = flow.key(of: event)
+            let routingKey = "\(job.id)/\(key)"
+            var headers = message.headers
+            headers.append(KafkaHeader(name: Self.flowJobHeader, value: Array(job.id.utf8)))
+            headers.append(KafkaHeader(name: Self.flowKeyHeader, value: Array(key.utf8)))
+            let routed = KafkaProducerMessage(
+                topic: configuration.flowTopic, partition: Self.flowPartition(routingKey, count: runsPartitionCount),
+                key: Array(routingKey.utf8), value: message.value, headers: headers)
+            let work = Work(
+                job: job, event: event, message: message, partition: partition, runKey: "", runsPartition: runsPartition(for: partition),
+                kind: .forward(routed))
+            return ([.concurrent(work)], [])
+        }
+        guard message.headers.first(named: Self.flowJobHeader)?.stringValue == job.id else { return ([], []) }
+        let key = message.headers.first(named: Self.flowKeyHeader)?.stringValue ?? flow.key(of: event)
+        let runsPartition = runsPartition(for: partition)
+        let runKey = RunRecord.key(eventKey: event.key, jobId: job.id)
+        var restored: RunHistory.Entry?
+        switch history.lookup(runKey, runsPartition: runsPartition) {
+        case .finished, .resumable:
+            metrics.count(job: job.id, .skipped)
+            return ([], [])
+        case .unfinished(let entry):
+            restored = entry
+        case .unknown:
+            break
+        }
+        let work = Work(
+            job: job, event: event, message: message, partition: partition, runKey: runKey, runsPartition: runsPartition,
+            restored: restored, flowKey: key, idempotencyKey: flow.idempotency.flatMap { $0.key.extract(event) })
+        let actions = state.withLock { state -> [FlowGate<Work>.Action] in
+            var gate = state.gates[runsPartition] ?? FlowGate(flow: flow)
+            defer { state.gates[runsPartition] = gate }
+            return gate.received(work, key: key, idempotencyKey: work.idempotencyKey, now: message.timestamp ?? Date())
+        }
+        var attached: [Machine.Run] = []
+        var detached: [(Int32, FlowGate<Work>.Action)] = []
+        for action in actions {
+            if let run = attach(action, current: work) { attached.append(run) } else { detached.append((runsPartition, action)) }
+        }
+        if !actions.isEmpty { timerSignal.signal() }
+        if state.withLock({ $0.timerTask == nil }) { startTimers() }
+        return (attached, detached)
+    }
+
+    /// A `<p>.flow` partition of a routing key: FNV-1a, the same in every runner and every version.
+    static func flowPartition(_ key: String, count: Int32) -> Int32 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return Int32(hash % UInt64(max(count, 1)))
+    }
+
+    /// The run of the current record an action makes, if the action concerns the current record.
+    private func attach(_ action: FlowGate<Work>.Action, current: Work) -> Machine.Run? {
+        switch action {
+        case .start(let item) where item.message?.offset == current.message?.offset && item.runKey == current.runKey:
+            return .concurrent(item)
+        case .startBatch(let items) where items.contains { $0.runKey == current.runKey }:
+            var batch = batchWork(items)
+            batch.message = current.message
+            batch.partition = current.partition
+            return .concurrent(batch)
+        case .skip(let item, let reason) where item.runKey == current.runKey:
+            var work = item
+            work.kind = .flowRecord(flowRecord(item, status: .skipped, reason: reason))
+            return .concurrent(work)
+        case .hold(let item, let until, let reason) where item.runKey == current.runKey:
+            var work = item
+            work.kind = .flowRecord(flowRecord(item, status: .waiting, reason: reason, until: until ?? .distantFuture))
+            return .concurrent(work)
+        default:
+            return nil
+        }
+    }
+
+    /// Carries out gate actions that concern earlier (held) events: they run, or are recorded, on
+    /// their own, holding no offset.
+    private func carryOut(_ actions: [(Int32, FlowGate<Work>.Action)], current: Work?) {
+        for (_, action) in actions {
+            var work: Work
+            switch action {
+            case .start(let item):
+                work = item
+                work.kind = .resume(removeWait: nil)
+            case .startBatch(let items):
+                work = batchWork(items)
+            case .skip(let item, let reason):
+                work = item
+                work.kind = .flowRecord(flowRecord(item, status: .skipped, reason: reason))
+            case .hold(let item, let until, let reason):
+                work = item
+                work.kind = .flowRecord(flowRecord(item, status: .waiting, reason: reason, until: until ?? .distantFuture))
+            }
+            work.message = nil
+            let detached = work
+            spawnDetached(detached)
+        }
+    }
+
+    /// Starts detached work as a worker of a held partition of its `<p>.runs` partition.
+    private func spawnDetached(_ work: Work) {
+        var work = work
+        let held = state.withLock { state in state.machine.accepting.filter { runsPartition(for: $0) == work.runsPartition } }
+        if !held.contains(work.partition), let other = held.min() { work.partition = other }
+        let detached = work
+        spawn(detached.partition) { [self] in await run(detached) }
+    }
+
+    /// One run of a batch: the first event's run, its payload `{"batch": [payload, …]}`; the others folded in.
+    private func batchWork(_ items: [Work]) -> Work {
+        var first = items[0]
+        var event = first.event
+        event.payload = .object([BatchJob<JSON>.batchKey: .array(items.map(\.event.payload))])
+        event.payloadBytes = nil
+        first.event = event
+        first.kind = .resume(removeWait: nil)
+        first.batchOf = Array(items.dropFirst())
+        return first
+    }
+
+    /// The record of what flow control did with an event: skipped (final) or held (waiting).
+    private func flowRecord(_ item: Work, status: RunRecord.Status, reason: String, until: Date? = nil) -> RunRecord {
+        let context = RunContext(job: item.job.job, event: item.event, attempt: item.restored?.attempt ?? 1)
+        var record = RunRecord(starting: context, event: item.event, properties: item.job.job.runProperties(for: item.event))
+        record.status = status
+        record.reason = reason
+        record.event = item.event
+        record.flowKey = item.flowKey
+        record.idempotencyKey = item.idempotencyKey
+        record.tasks = item.restored?.tasks ?? []
+        if let until { record.wait = RunRecord.Wait(task: RunRecord.flowHoldTask, until: until) }
+        if status.isFinal { record.finishedAt = Date() }
+        return record
+    }
+
+    /// A gated run of `key` ended: the next queued run of the key may start.
+    private func flowFinished(_ key: String, partition: Int32) {
+        let actions = state.withLock { state -> [(Int32, FlowGate<Work>.Action)] in
+            guard state.gates[partition] != nil else { return [] }
+            return state.gates[partition]!.finished(key: key, now: Date()).map { (partition, $0) }
+        }
+        carryOut(actions, current: nil)
+    }
+
     // MARK: Dispatch
 
     /// Takes one record: dead-letters it if it is not an event, otherwise starts a run for each
@@ -484,12 +700,19 @@ final class RunDispatcher: Sendable {
         let partition = message.topicPartition
         let runsPartition = runsPartition(for: partition)
         var runs: [Machine.Run] = []
+        var detachedFlow: [(Int32, FlowGate<Work>.Action)] = []
         var unreadable: String?
+        defer { carryOut(detachedFlow, current: nil) }
         do {
             let event = try CloudEvent.decode(WireRecord(message), receivedAt: message.timestamp ?? Date())
             // A replayed event (`tributary replay`) runs only the job whose run is replayed.
             let onlyJob = message.headers.first(named: Replay.jobHeader)?.stringValue
-            for job in jobs where (onlyJob == nil || job.id == onlyJob) && job.job.matches(event) {
+            if let job = jobs.first, let flow = job.job.flow {
+                let (attached, detached) = flowStage(job, flow: flow, event: event, message: message, onlyJob: onlyJob)
+                runs = attached
+                detachedFlow = detached
+            }
+            for job in jobs where job.job.flow == nil && (onlyJob == nil || job.id == onlyJob) && job.job.matches(event) {
                 let runKey = RunRecord.key(eventKey: event.key, jobId: job.id)
                 var restored: RunHistory.Entry?
                 switch history.lookup(runKey, runsPartition: runsPartition) {
@@ -509,7 +732,7 @@ final class RunDispatcher: Sendable {
             }
             // The event may end waits of the job's runs on any partition: the matches are written
             // (durably, before the offset passes) for the runs' owners.
-            if onlyJob == nil {
+            if onlyJob == nil, partition.topic != configuration.flowTopic {
                 let arrivedAt = message.timestamp ?? Date()
                 for job in jobs {
                     let matches = waits.matches(jobId: job.id, event: event, arrivedAt: arrivedAt)
@@ -574,6 +797,40 @@ final class RunDispatcher: Sendable {
     /// received record's run goes back to the state machine, a suspension to the wait timers.
     private func run(_ work: Work) async {
         let offset = work.message?.offset
+        if case .forward(let routed) = work.kind {
+            do {
+                try await writer.write(routed)
+                if let offset { settle(work.partition, offset, finished: true) }
+            } catch {
+                if let offset { settle(work.partition, offset, finished: false) }
+            }
+            return
+        }
+        if case .flowRecord(let record) = work.kind {
+            do {
+                try await writer.write(
+                    KafkaProducerMessage(topic: configuration.runsTopic, partition: work.runsPartition, record: try record.record()))
+                if record.status.isFinal {
+                    history.finish(work.runKey, runsPartition: work.runsPartition)
+                    metrics.count(job: work.job.id, .skipped)
+                } else {
+                    history.suspend(work.runKey, runsPartition: work.runsPartition)
+                    metrics.count(job: work.job.id, .suspended)
+                }
+                if let offset { settle(work.partition, offset, finished: true) }
+            } catch {
+                if let offset { settle(work.partition, offset, finished: false) }
+            }
+            return
+        }
+        for folded in work.batchOf {
+            // The events folded into this batch end as skipped, naming the batch's run.
+            let record = flowRecord(
+                folded, status: .skipped, reason: "batched into run \(RunContext.runId(eventKey: work.event.key, jobId: work.job.id))")
+            try? await writer.write(
+                KafkaProducerMessage(topic: configuration.runsTopic, partition: folded.runsPartition, record: try record.record()))
+            history.finish(folded.runKey, runsPartition: folded.runsPartition)
+        }
         if case .deliver(let matches) = work.kind {
             do {
                 for match in matches { try await writer.write(try attempts.waitMessage(match)) }
@@ -616,7 +873,8 @@ final class RunDispatcher: Sendable {
             if case .resume(let removeWait?) = work.kind, !ending.isGivenUp {
                 attempts.removeWait(key: removeWait, runsPartition: work.runsPartition)
             }
-            if let offset, !work.isResume { settle(work.partition, offset, finished: !ending.isGivenUp) }
+            if let offset { settle(work.partition, offset, finished: !ending.isGivenUp) }
+            if let key = work.flowKey { flowFinished(key, partition: work.runsPartition) }
         }
     }
 

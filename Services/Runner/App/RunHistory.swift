@@ -26,6 +26,8 @@ final class RunHistory: Sendable {
         var event: EventRecord?
         /// What a waiting run waits for.
         var wait: RunRecord.Wait?
+        /// A flow-controlled run's key.
+        var flowKey: String?
     }
 
     /// What a run key's history says.
@@ -71,6 +73,11 @@ final class RunHistory: Sendable {
     /// The runs of `runsPartition` that have waited and are not over, by run key, as restored.
     func resumables(runsPartition: Int32) -> [(key: String, entry: Entry)] {
         partitions.withLock { $0[runsPartition]?.resumables() ?? [] }
+    }
+
+    /// When the flow-controlled runs of `runsPartition` started, with their keys, as restored.
+    func flowStarts(runsPartition: Int32) -> [RunHistoryFold.FlowStart] {
+        partitions.withLock { $0[runsPartition]?.flowStartList ?? [] }
     }
 
     /// Forgets the runs of partitions this subscription no longer reads.
@@ -179,6 +186,22 @@ public struct RunHistoryFold: Sendable {
     /// Unfinished runs by key digest, as their latest record tells them: the tasks stay compact JSON,
     /// decoded only when the run is looked up (a resume), not for every unfinished run at restore.
     private var unfinished: [Digest: RunRecord.Summary] = [:]
+    /// When a flow-controlled run started, with its keys (from its records' flow header).
+    public struct FlowStart: Sendable, Hashable {
+        /// The flow-control key.
+        public var key: String
+        /// The idempotency key, if the job has idempotency.
+        public var idempotencyKey: String?
+        /// When its first recorded attempt started.
+        public var at: Date
+    }
+
+    /// Flow-controlled runs by digest (the first start seen).
+    private var flowStarts: [Digest: FlowStart] = [:]
+
+    /// The flow-controlled runs' starts.
+    public var flowStartList: [FlowStart] { flowStarts.values.sorted { $0.at < $1.at } }
+
     /// Runs that have waited (their records carry their event), by digest: the key, kept as text
     /// to resume them after a restore.
     private var resumableKeys: [Digest: String] = [:]
@@ -207,12 +230,18 @@ public struct RunHistoryFold: Sendable {
             finished[digest] = nil
             unfinished[digest] = nil
             resumableKeys[digest] = nil
+            flowStarts[digest] = nil
             return
         }
         var status: RunRecord.Status?
         var finishedAt: Int64?
         for (name, bytes) in headers {
-            if name == RunRecord.statusHeader {
+            if name == RunRecord.flowHeader, flowStarts[digest] == nil, let flow = try? JSON(parsing: bytes),
+                let key = flow["key"]?.stringValue, let at = flow["startedAt"]?.numberValue
+            {
+                flowStarts[digest] = FlowStart(
+                    key: key, idempotencyKey: flow["idempotencyKey"]?.stringValue, at: Date(timeIntervalSince1970: at))
+            } else if name == RunRecord.statusHeader {
                 status = RunRecord.Status(rawValue: String(decoding: bytes, as: UTF8.self))
             } else if name == RunRecord.finishedAtHeader {
                 finishedAt = Int64(String(decoding: bytes, as: UTF8.self))
@@ -276,7 +305,7 @@ public struct RunHistoryFold: Sendable {
     private static func entry(_ run: RunRecord.Summary) -> RunHistory.Entry {
         RunHistory.Entry(
             attempt: run.attempt, tasks: (try? run.decodeTasks()) ?? [], status: run.status,
-            event: try? run.decodeEvent(), wait: try? run.decodeWait())
+            event: try? run.decodeEvent(), wait: try? run.decodeWait(), flowKey: run.flowKey)
     }
 
     /// What is known of a run key at `now` (a finished run older than the window counts as unknown).

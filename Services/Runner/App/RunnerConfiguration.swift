@@ -218,4 +218,6 @@ public struct RunnerConfiguration: Sendable {
     public var deadLetterTopic: String { topics.deadLetters.name }
     /// `<p>.waits`.
     public var waitsTopic: String { topics.waits.name }
+    /// `<p>.flow`.
+    public var flowTopic: String { topics.flow.name }
 }

@@ -302,6 +302,13 @@ public final class RunnerService: Service, Sendable {
                 let topics = try await admin.listTopics()
                 let events = topics.first { $0.name == configuration.eventsTopic }
                 let runs = topics.first { $0.name == configuration.runsTopic }
+                if events != nil, runs != nil, jobs.contains(where: { $0.job.flow != nil }),
+                    !topics.contains(where: { $0.name == configuration.flowTopic })
+                {
+                    throw ConfigurationError(
+                        "topic \(configuration.flowTopic) does not exist (TRIBUTARY_TOPIC_PREFIX=\(configuration.topicPrefix)): a flow-controlled job needs it (tributary topics create)"
+                    )
+                }
                 if events != nil, runs != nil, !topics.contains(where: { $0.name == configuration.waitsTopic }) {
                     throw ConfigurationError(
                         "topic \(configuration.waitsTopic) does not exist (TRIBUTARY_TOPIC_PREFIX=\(configuration.topicPrefix)): create it (tributary topics create)"

@@ -20,11 +20,16 @@ public protocol JobDefinition: Sendable {
     func run(_ event: EventRecord, io: IO, context: RunContext) async throws
     /// The events that cancel the job's run on `event` while it waits or runs (`cancelOn`), or nil.
     func cancellation(for event: EventRecord) -> EventWait.Option?
+    /// The job's flow control per key (concurrency, rate limit, throttle, debounce, batch,
+    /// idempotency), or nil.
+    var flow: FlowControl? { get }
 }
 
 extension JobDefinition {
     /// No cancellation condition.
     public func cancellation(for event: EventRecord) -> EventWait.Option? { nil }
+    /// No flow control.
+    public var flow: FlowControl? { nil }
 }
 
 /// A job's cancellation condition: events of a specification whose payload matches a filter
@@ -67,14 +72,18 @@ public struct Job<Payload: Decodable & Sendable>: JobDefinition {
     public let body: Body
     /// What cancels a run while it waits or runs.
     public let cancelOn: CancelOn<Payload>?
+    /// Flow control per key.
+    public let flow: FlowControl?
 
-    /// Creates a job; `cancelOn` cancels its runs (waiting or running) on matching events.
+    /// Creates a job; `cancelOn` cancels its runs (waiting or running) on matching events; `flow`
+    /// limits its runs per key across every runner.
     public init(
         id: String, name: String, version: String, trigger: Trigger<Payload>, cancelOn: CancelOn<Payload>? = nil,
-        run: @escaping Body
+        flow: FlowControl? = nil, run: @escaping Body
     ) {
         self.id = id; self.name = name; self.version = version; self.trigger = trigger; self.body = run
         self.cancelOn = cancelOn
+        self.flow = flow
     }
 
     /// The cancellation condition of the run on `event`, from `cancelOn` and the event's payload.

@@ -23,10 +23,16 @@ public struct RunRecord: Sendable, Hashable, Codable {
         case waiting
         /// The run was cancelled (`reason` says by what); final.
         case cancelled
+        /// Flow control ran nothing for the event (`reason`: rate limited, a duplicate, debounced,
+        /// folded into a batch); final.
+        case skipped
 
         /// Whether a run in this status is over for good (it never runs again for the same event).
-        public var isFinal: Bool { self == .succeeded || self == .deadLettered || self == .cancelled }
+        public var isFinal: Bool { self == .succeeded || self == .deadLettered || self == .cancelled || self == .skipped }
     }
+
+    /// The `wait.task` of a flow-control hold (queued, delayed, debounced, batching).
+    public static let flowHoldTask = "$flow"
 
     /// What a waiting run waits for.
     public struct Wait: Sendable, Hashable, Codable {
@@ -47,6 +53,10 @@ public struct RunRecord: Sendable, Hashable, Codable {
     public static let statusHeader = "tributary_run_status"
     /// The header that carries when a run ended (seconds since 1970), for the dedup window.
     public static let finishedAtHeader = "tributary_run_finished_at"
+    /// The header that carries a flow-controlled run's key, its idempotency key and when its attempt
+    /// started (seconds since 1970), so a runner taking a `<p>.flow` partition over restores the
+    /// limits' windows from the headers alone.
+    public static let flowHeader = "tributary_flow"
 
     /// The format version.
     public var v: Int
@@ -85,8 +95,12 @@ public struct RunRecord: Sendable, Hashable, Codable {
     public var event: EventRecord?
     /// What a `waiting` run waits for.
     public var wait: Wait?
-    /// Why a run was cancelled.
+    /// Why a run was cancelled or skipped, or why it waits (a flow-control hold).
     public var reason: String?
+    /// The flow-control key of a flow-controlled job's run.
+    public var flowKey: String?
+    /// The idempotency key of a run of a job with idempotency.
+    public var idempotencyKey: String?
 
     /// Creates a record.
     public init(
@@ -133,6 +147,13 @@ public struct RunRecord: Sendable, Hashable, Codable {
     /// The `<p>.runs` record, with the status (and end time of a final record) in headers.
     public func record() throws -> WireRecord {
         var headers = [WireHeader(Self.statusHeader, status.rawValue)]
+        if let flowKey {
+            let flow: JSON = [
+                "key": .string(flowKey), "idempotencyKey": idempotencyKey.map(JSON.string) ?? .null,
+                "startedAt": .number(startedAt.timeIntervalSince1970.rounded(.down)),
+            ]
+            headers.append(WireHeader(Self.flowHeader, flow.encoded()))
+        }
         if status.isFinal {
             let seconds = Int64((finishedAt ?? startedAt).timeIntervalSince1970)
             headers.append(WireHeader(Self.finishedAtHeader, "\(seconds)"))
@@ -165,6 +186,8 @@ public struct RunRecord: Sendable, Hashable, Codable {
         public var waitUntil: Date?
         /// The `wait` object re-encoded compactly.
         public var encodedWait: [UInt8]?
+        /// A flow-controlled run's key.
+        public var flowKey: String?
 
         /// Reads the summary of a `<p>.runs` record; throws for a tombstone, invalid JSON, another
         /// version, or a missing or mistyped `v`, `status`, `attempt`, `startedAt`, `finishedAt`,
@@ -204,6 +227,7 @@ public struct RunRecord: Sendable, Hashable, Codable {
             self.isFinal = RunRecord.isFinal(status, lastLog: lastLog)
             self.encodedTasks = JSON.array(tasks).encoded()
             if let event = fields["event"], !event.isNull { self.encodedEvent = event.encoded() }
+            self.flowKey = fields["flowKey"]?.stringValue
             if let wait = fields["wait"], !wait.isNull {
                 guard let until = wait["until"]?.stringValue.flatMap(RFC3339.date(from:)) else {
                     throw WireFormatError("run record has a wait without its end")

@@ -1,0 +1,192 @@
+import Foundation
+import Tributary
+
+/// A flow-controlled job's decisions for the keys of one `<p>.flow` partition, as a value: which
+/// event runs now, which waits (queued for a concurrency slot, delayed by the throttle, held by
+/// the debounce or a batch) and which runs nothing (rate limited, a duplicate, superseded by a
+/// later event of its debounce, folded into a batch). No I/O: ``RunDispatcher`` holds it under its
+/// lock, carries the actions out, and records every held and skipped event on `<p>.runs`.
+///
+/// Checks in order: idempotency, debounce, batch, rate limit, throttle, concurrency. An event
+/// held by the debounce, a batch or the throttle goes through the concurrency check when it is due.
+struct FlowGate<Item: Sendable>: Sendable {
+    /// What to do with an event.
+    enum Action: Sendable {
+        /// Run it now (it holds one of its key's concurrency slots until ``finished(key:now:)``).
+        case start(Item)
+        /// Run these events as one batch (the first one's run; the others are folded into it).
+        case startBatch([Item])
+        /// Record it as skipped (no run), for `reason`.
+        case skip(Item, reason: String)
+        /// Record it as waiting, until `until` (nil: until a concurrency slot frees), for `reason`.
+        case hold(Item, until: Date?, reason: String)
+    }
+
+    private struct Held: Sendable {
+        var item: Item
+        var until: Date
+        var firstAt: Date
+    }
+
+    let flow: FlowControl
+    private var running: [String: Int] = [:]
+    private var queued: [String: [Item]] = [:]
+    private var starts: [String: [Date]] = [:]
+    private var seen: [String: Date] = [:]
+    private var debounced: [String: Held] = [:]
+    private var batches: [String: (items: [Item], until: Date)] = [:]
+    private var delayed: [(key: String, item: Item, until: Date)] = []
+
+    /// The gate of a job with `flow`.
+    init(flow: FlowControl) { self.flow = flow }
+
+    /// How many items wait in the gate (queued, delayed, debounced or batching).
+    var heldCount: Int {
+        queued.values.reduce(0) { $0 + $1.count } + debounced.count + batches.values.reduce(0) { $0 + $1.items.count } + delayed.count
+    }
+
+    /// The next time ``due(now:)`` has something to release.
+    var next: Date? {
+        (debounced.values.map(\.until) + batches.values.map(\.until) + delayed.map(\.until)).min()
+    }
+
+    /// How many runs of `key` execute now.
+    func runningCount(_ key: String) -> Int { running[key] ?? 0 }
+
+    /// An event of `key` (with its idempotency key) arrived at `now`.
+    mutating func received(_ item: Item, key: String, idempotencyKey: String?, now: Date) -> [Action] {
+        if let idempotency = flow.idempotency, let idem = idempotencyKey {
+            if let at = seen[idem], now.timeIntervalSince(at) < idempotency.window.seconds {
+                return [.skip(item, reason: "duplicate: idempotency key \(idem) ran within \(idempotency.window)")]
+            }
+            seen[idem] = now
+        }
+        if let debounce = flow.debounce {
+            var actions: [Action] = []
+            var firstAt = now
+            if let previous = debounced[key] {
+                firstAt = previous.firstAt
+                actions.append(.skip(previous.item, reason: "debounced: a later event of key \(key) replaced it"))
+            }
+            var until = now.addingTimeInterval(debounce.period.seconds)
+            if let maxDelay = debounce.maxDelay { until = min(until, firstAt.addingTimeInterval(maxDelay.seconds)) }
+            debounced[key] = Held(item: item, until: until, firstAt: firstAt)
+            actions.append(.hold(item, until: until, reason: "debounced \(debounce.period) for key \(key)"))
+            return actions
+        }
+        if let batch = flow.batch {
+            var current = batches[key] ?? ([], now.addingTimeInterval(batch.within.seconds))
+            current.items.append(item)
+            if current.items.count >= batch.maxSize {
+                batches[key] = nil
+                return admit(batch: current.items, key: key)
+            }
+            batches[key] = current
+            return [.hold(item, until: current.until, reason: "batching for key \(key) (\(current.items.count) of \(batch.maxSize))")]
+        }
+        return admitLimited(item, key: key, now: now)
+    }
+
+    /// Rate limit, throttle, then concurrency.
+    private mutating func admitLimited(_ item: Item, key: String, now: Date) -> [Action] {
+        prune(key, now: now)
+        if let limit = flow.rateLimit {
+            let recent = starts[key, default: []].filter { $0 > now.addingTimeInterval(-limit.period.seconds) && $0 <= now }
+            if recent.count >= limit.count {
+                return [.skip(item, reason: "rate limited: \(limit.count) per \(limit.period) for key \(key)")]
+            }
+        }
+        if let limit = flow.throttle {
+            let times = starts[key, default: []]
+            if times.count >= limit.count {
+                let slot = max(now, times[times.count - limit.count].addingTimeInterval(limit.period.seconds))
+                if slot > now {
+                    starts[key, default: []].append(slot)
+                    delayed.append((key, item, slot))
+                    return [.hold(item, until: slot, reason: "throttled: \(limit.count) per \(limit.period) for key \(key)")]
+                }
+            }
+        }
+        if flow.rateLimit != nil || flow.throttle != nil { starts[key, default: []].append(now) }
+        return admit(item, key: key)
+    }
+
+    /// The concurrency check: start, or queue in order.
+    private mutating func admit(_ item: Item, key: String) -> [Action] {
+        if let limit = flow.concurrency, running[key, default: 0] >= limit {
+            queued[key, default: []].append(item)
+            return [.hold(item, until: nil, reason: "queued: concurrency \(limit) for key \(key)")]
+        }
+        running[key, default: 0] += 1
+        return [.start(item)]
+    }
+
+    private mutating func admit(batch items: [Item], key: String) -> [Action] {
+        running[key, default: 0] += 1
+        return [.startBatch(items)]
+    }
+
+    /// A run of `key` that held a slot ended (or suspended): the next queued one of the key starts.
+    mutating func finished(key: String, now: Date) -> [Action] {
+        running[key] = max(0, running[key, default: 0] - 1)
+        guard var waiting = queued[key], !waiting.isEmpty else { return [] }
+        let next = waiting.removeFirst()
+        queued[key] = waiting.isEmpty ? nil : waiting
+        running[key, default: 0] += 1
+        return [.start(next)]
+    }
+
+    /// Releases what is due at `now`: debounced events, full-time batches, throttled events.
+    mutating func due(now: Date) -> [Action] {
+        var actions: [Action] = []
+        for (key, held) in debounced where held.until <= now {
+            debounced[key] = nil
+            actions += admit(held.item, key: key)
+        }
+        for (key, batch) in batches where batch.until <= now {
+            batches[key] = nil
+            actions += admit(batch: batch.items, key: key)
+        }
+        let ready = delayed.filter { $0.until <= now }
+        delayed.removeAll { $0.until <= now }
+        for entry in ready { actions += admit(entry.item, key: entry.key) }
+        return actions
+    }
+
+    // MARK: Restoring (a runner taking the partition over)
+
+    /// A run of `key` started at `at` (from `<p>.runs`): it counts for the rate limit and throttle.
+    mutating func restoreStart(key: String, at: Date) {
+        starts[key, default: []].append(at)
+        starts[key]!.sort()
+    }
+
+    /// An idempotency key seen at `at` (from `<p>.runs`).
+    mutating func restoreSeen(_ idempotencyKey: String, at: Date) {
+        seen[idempotencyKey] = max(seen[idempotencyKey] ?? at, at)
+    }
+
+    /// An event recorded as held (from `<p>.runs`), with its due time (nil: queued for a slot).
+    mutating func restoreHeld(_ item: Item, key: String, until: Date?, now: Date) -> [Action] {
+        guard let until else { return admit(item, key: key) }
+        if flow.debounce != nil {
+            debounced[key] = Held(item: item, until: until, firstAt: now)
+        } else if flow.batch != nil {
+            var current = batches[key] ?? ([], until)
+            current.items.append(item)
+            current.until = min(current.until, until)
+            batches[key] = current
+        } else {
+            delayed.append((key, item, until))
+        }
+        return []
+    }
+
+    private mutating func prune(_ key: String, now: Date) {
+        let horizon = max(flow.rateLimit?.period.seconds ?? 0, flow.throttle?.period.seconds ?? 0)
+        starts[key]?.removeAll { $0 <= now.addingTimeInterval(-horizon) }
+        if let idempotency = flow.idempotency, seen.count > 10_000 {
+            seen = seen.filter { now.timeIntervalSince($0.value) < idempotency.window.seconds }
+        }
+    }
+}
