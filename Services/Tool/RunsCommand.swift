@@ -18,7 +18,7 @@ struct RunsListCommand: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var output: OutputOptions
     @Option(help: "Only runs of this job.") var job: String?
-    @Option(help: "Only runs with this status: started, waiting, succeeded, failed, dead-lettered or cancelled.")
+    @Option(help: "Only runs with this status: started, waiting, succeeded, failed, dead-lettered, cancelled or skipped.")
     var status: RunRecord.Status?
     @Flag(help: "Keep printing runs as they change.") var follow = false
     @Flag(help: "With the table, also print each run's log lines.") var logs = false
@@ -82,11 +82,14 @@ struct RunsListCommand: AsyncParsableCommand {
     /// The last column: a failure's error, what a waiting run waits for, why a run was cancelled.
     static func detail(_ run: RunRecord) -> String {
         switch run.status {
+        case .waiting where run.wait?.task == RunRecord.flowHoldTask:
+            let until = run.wait.map { $0.until == .distantFuture ? "" : " until \(RFC3339.string(from: $0.until))" } ?? ""
+            return (run.reason ?? "held") + until
         case .waiting:
             guard let wait = run.wait else { return "-" }
             let events = wait.events.map { " or " + $0.names.sorted().joined(separator: "|") } ?? ""
             return "\(wait.task): until \(RFC3339.string(from: wait.until))\(events)"
-        case .cancelled: return run.reason ?? "-"
+        case .cancelled, .skipped: return run.reason ?? "-"
         default: return run.error ?? "-"
         }
     }

@@ -14,6 +14,8 @@
 //   `probe-tick` on `interval(1 s)`: appends `tick <name> <scheduled time> <catch-up true|false> <run id>`.
 //   `probe-wait` on `wait.step`: task `before` appends `before <name> <event id>`, then `io.wait` 2 s (the
 //     run is suspended), then appends `after <name> <event id>`.
+//   `probe-conc` on `conc`: flow control concurrency 1 per `payload.key`; sleeps 150 ms (its run records'
+//     start and end times show whether two runs of a key overlapped).
 //   `probe-x`, `probe-y` on `mix`: append `run <job> <version> <name> <event id>`; probe-x only for the
 //     payload kinds of `x-kinds`.
 // Prints `assigned <p,p,…>` whenever the partitions held by every consuming job change, `assigned-job <job>
@@ -77,6 +79,15 @@ let waiter = Job(
     sink(sinkPath, "after \(name) \(ctx.event.id)")
 }
 
+let concurrent = Job(
+    id: "probe-conc", name: "Concurrency 1 per key", version: "1",
+    trigger: Trigger(event: EventSpecification<JSON>(name: "conc", title: "Concurrency", source: "probe.test")),
+    flow: FlowControl(key: .payload("key"), concurrency: 1)
+) { payload, _, ctx in
+    sink(sinkPath, "conc \(name) \(payload["key"]?.stringValue ?? "?") \(ctx.event.id)")
+    try await Task.sleep(for: .milliseconds(150))
+}
+
 func counter(_ id: String) -> Job<JSON> {
     Job(
         id: id, name: id, version: "1",
@@ -108,6 +119,7 @@ let available: [String: RunnerJob] = [
     "probe-tick": RunnerJob(tick),
     "probe-two-step": RunnerJob(twoStep),
     "probe-wait": RunnerJob(waiter),
+    "probe-conc": RunnerJob(concurrent),
     "probe-count-a": RunnerJob(counter("probe-count-a")),
     "probe-count-b": RunnerJob(counter("probe-count-b"), concurrentRuns: true),
     "probe-x": RunnerJob(

@@ -108,6 +108,53 @@ struct RunnerProcessTests {
         }
     }
 
+    @Test("concurrency 1 per key holds across two runner processes (12 partitions, 10 keys) and through a rebalance")
+    func concurrencyPerKeyAcrossRunners() async throws {
+        try await withTributaryCluster(prefix: "p", partitions: 12) { cluster, topics in
+            let sink = Self.temporaryPath("sink")
+            defer { try? FileManager.default.removeItem(atPath: sink) }
+            let probe = productURL("RunnerProbe")
+            let options = ["jobs=probe-conc"]
+            let first = try ChildProcess(probe, [cluster.bootstrapServers, "p", sink, "first", "/nonexistent"] + options)
+            try await eventually("the first runner holds every partition", timeout: .seconds(30)) {
+                Self.assignment(first.lines) == Set(0..<12)
+            }
+            let runs = try TopicCollector(cluster.configuration, topic: topics.runs.name)
+            let publisher = try Publisher(cluster.configuration, topic: topics.events.name)
+            func event(_ n: Int) -> EventRecord {
+                EventRecord(id: "c\(n)", name: "conc", source: "probe.test", payload: ["key": .string("k\(n % 10)")])
+            }
+            try await publisher.sendAll((0..<100).map(event))
+            try await eventually("the first runner ran some") { Self.sinkLines(sink).count >= 20 }
+            let second = try ChildProcess(probe, [cluster.bootstrapServers, "p", sink, "second", "/nonexistent"] + options)
+            try await eventually("the runners split the partitions", timeout: .seconds(60)) {
+                let a = Self.assignment(first.lines) ?? []
+                let b = Self.assignment(second.lines) ?? []
+                return !a.isEmpty && !b.isEmpty && a.union(b) == Set(0..<12)
+            }
+            try await publisher.sendAll((100..<200).map(event))
+            try await eventually("all 200 runs succeeded", timeout: .seconds(120)) {
+                Set(runs.runs.filter { $0.jobId == "probe-conc" && $0.status == .succeeded }.map(\.eventId)).count == 200
+            }
+            let lines = Self.sinkLines(sink)
+            #expect(lines.count == 200, "a run ran twice: \(lines.count) lines")
+            #expect(lines.contains { $0.hasPrefix("conc second") }, "the second runner ran none")
+            var succeeded: [String: RunRecord] = [:]
+            for run in runs.runs where run.jobId == "probe-conc" && run.status == .succeeded { succeeded[run.runId] = run }
+            for (key, mine) in Dictionary(grouping: succeeded.values, by: { $0.flowKey ?? "?" }) {
+                let sorted = mine.sorted { $0.startedAt < $1.startedAt }
+                for (a, b) in zip(sorted, sorted.dropFirst()) {
+                    #expect(b.startedAt >= a.finishedAt!, "two runs of \(key) at once: \(a.eventId) and \(b.eventId)")
+                }
+            }
+            #expect(Set(succeeded.values.compactMap(\.flowKey)) == Set((0..<10).map { "k\($0)" }))
+            first.terminate()
+            second.terminate()
+            await runs.close()
+            await publisher.producer.shutdown()
+        }
+    }
+
     @Test("two runners split 1,000 events, one joining while events flow, and every (job, event) succeeds exactly once")
     func twoRunnersSplitTheLoad() async throws {
         try await withTributaryCluster(prefix: "p") { cluster, topics in

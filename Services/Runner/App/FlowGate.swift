@@ -26,6 +26,7 @@ struct FlowGate<Item: Sendable>: Sendable {
         var item: Item
         var until: Date
         var firstAt: Date
+        var arrivedAt: Date
     }
 
     let flow: FlowControl
@@ -34,7 +35,7 @@ struct FlowGate<Item: Sendable>: Sendable {
     private var starts: [String: [Date]] = [:]
     private var seen: [String: Date] = [:]
     private var debounced: [String: Held] = [:]
-    private var batches: [String: (items: [Item], until: Date)] = [:]
+    private var batches: [String: (items: [(item: Item, arrivedAt: Date)], until: Date)] = [:]
     private var delayed: [(key: String, item: Item, until: Date)] = []
 
     /// The gate of a job with `flow`.
@@ -53,8 +54,11 @@ struct FlowGate<Item: Sendable>: Sendable {
     /// How many runs of `key` execute now.
     func runningCount(_ key: String) -> Int { running[key] ?? 0 }
 
-    /// An event of `key` (with its idempotency key) arrived at `now`.
-    mutating func received(_ item: Item, key: String, idempotencyKey: String?, now: Date) -> [Action] {
+    /// An event of `key` (with its idempotency key), which first arrived at `arrivedAt` (its time on
+    /// `<p>.events`: events of a key come from several partitions, so this, not the order they reach
+    /// the gate, says which is the later one), is decided at `now`.
+    mutating func received(_ item: Item, key: String, idempotencyKey: String?, now: Date, arrivedAt: Date? = nil) -> [Action] {
+        let arrivedAt = arrivedAt ?? now
         if let idempotency = flow.idempotency, let idem = idempotencyKey {
             if let at = seen[idem], now.timeIntervalSince(at) < idempotency.window.seconds {
                 return [.skip(item, reason: "duplicate: idempotency key \(idem) ran within \(idempotency.window)")]
@@ -64,22 +68,32 @@ struct FlowGate<Item: Sendable>: Sendable {
         if let debounce = flow.debounce {
             var actions: [Action] = []
             var firstAt = now
+            var kept = item
+            var keptArrival = arrivedAt
             if let previous = debounced[key] {
                 firstAt = previous.firstAt
-                actions.append(.skip(previous.item, reason: "debounced: a later event of key \(key) replaced it"))
+                if previous.arrivedAt > arrivedAt {
+                    // This one came earlier than the one held: it is the one replaced.
+                    kept = previous.item
+                    keptArrival = previous.arrivedAt
+                    actions.append(.skip(item, reason: "debounced: a later event of key \(key) replaced it"))
+                } else {
+                    actions.append(.skip(previous.item, reason: "debounced: a later event of key \(key) replaced it"))
+                }
             }
             var until = now.addingTimeInterval(debounce.period.seconds)
             if let maxDelay = debounce.maxDelay { until = min(until, firstAt.addingTimeInterval(maxDelay.seconds)) }
-            debounced[key] = Held(item: item, until: until, firstAt: firstAt)
-            actions.append(.hold(item, until: until, reason: "debounced \(debounce.period) for key \(key)"))
+            let replaced = debounced[key] == nil || keptArrival == arrivedAt
+            debounced[key] = Held(item: kept, until: until, firstAt: firstAt, arrivedAt: keptArrival)
+            if replaced { actions.append(.hold(kept, until: until, reason: "debounced \(debounce.period) for key \(key)")) }
             return actions
         }
         if let batch = flow.batch {
             var current = batches[key] ?? ([], now.addingTimeInterval(batch.within.seconds))
-            current.items.append(item)
+            current.items.append((item, arrivedAt))
             if current.items.count >= batch.maxSize {
                 batches[key] = nil
-                return admit(batch: current.items, key: key)
+                return admit(batch: Self.inOrder(current.items), key: key)
             }
             batches[key] = current
             return [.hold(item, until: current.until, reason: "batching for key \(key) (\(current.items.count) of \(batch.maxSize))")]
@@ -121,6 +135,10 @@ struct FlowGate<Item: Sendable>: Sendable {
         return [.start(item)]
     }
 
+    private static func inOrder(_ items: [(item: Item, arrivedAt: Date)]) -> [Item] {
+        items.enumerated().sorted { ($0.element.arrivedAt, $0.offset) < ($1.element.arrivedAt, $1.offset) }.map(\.element.item)
+    }
+
     private mutating func admit(batch items: [Item], key: String) -> [Action] {
         running[key, default: 0] += 1
         return [.startBatch(items)]
@@ -145,7 +163,7 @@ struct FlowGate<Item: Sendable>: Sendable {
         }
         for (key, batch) in batches where batch.until <= now {
             batches[key] = nil
-            actions += admit(batch: batch.items, key: key)
+            actions += admit(batch: Self.inOrder(batch.items), key: key)
         }
         let ready = delayed.filter { $0.until <= now }
         delayed.removeAll { $0.until <= now }
@@ -170,10 +188,10 @@ struct FlowGate<Item: Sendable>: Sendable {
     mutating func restoreHeld(_ item: Item, key: String, until: Date?, now: Date) -> [Action] {
         guard let until else { return admit(item, key: key) }
         if flow.debounce != nil {
-            debounced[key] = Held(item: item, until: until, firstAt: now)
+            debounced[key] = Held(item: item, until: until, firstAt: now, arrivedAt: now)
         } else if flow.batch != nil {
             var current = batches[key] ?? ([], until)
-            current.items.append(item)
+            current.items.append((item, now))
             current.until = min(current.until, until)
             batches[key] = current
         } else {

@@ -38,8 +38,9 @@ final class RunDispatcher: Sendable {
             case deliver([WaitRecord])
             /// Routes a flow-controlled job's event to its key's `<p>.flow` partition.
             case forward(KafkaProducerMessage)
-            /// Records what flow control did with an event (a hold or a skip), durably.
-            case flowRecord(RunRecord)
+            /// Waits for the record of what flow control did with an event (a hold or a skip), which
+            /// was handed to the writer when it was decided (so the records of one event stay in order).
+            case flowRecord(PendingWrite)
         }
 
         var job: RunnerJob
@@ -56,8 +57,6 @@ final class RunDispatcher: Sendable {
         var flowKey: String?
         /// The idempotency key of a run of a job with idempotency.
         var idempotencyKey: String?
-        /// Events folded into this run's batch (recorded skipped when it starts).
-        var batchOf: [Work] = []
 
         /// Whether this resumes a run that has waited.
         var isResume: Bool {
@@ -534,6 +533,8 @@ final class RunDispatcher: Sendable {
     static let flowJobHeader = "tributary_flow_job"
     /// The header carrying a `<p>.flow` record's flow key.
     static let flowKeyHeader = "tributary_flow_key"
+    /// The header carrying when the event arrived on `<p>.events` (milliseconds since 1970).
+    static let flowArrivedHeader = "tributary_flow_arrived"
 
     /// A flow-controlled job's record: from `<p>.events` (or `RUNNER_TOPICS`) it is routed to its
     /// key's `<p>.flow` partition; from `<p>.flow` it goes through the partition's ``FlowGate``.
@@ -549,6 +550,8 @@ final class RunDispatcher: Sendable {
             var headers = message.headers
             headers.append(KafkaHeader(name: Self.flowJobHeader, value: Array(job.id.utf8)))
             headers.append(KafkaHeader(name: Self.flowKeyHeader, value: Array(key.utf8)))
+            let arrived = Int64(((message.timestamp ?? Date()).timeIntervalSince1970 * 1000).rounded())
+            headers.append(KafkaHeader(name: Self.flowArrivedHeader, value: Array("\(arrived)".utf8)))
             let routed = KafkaProducerMessage(
                 topic: configuration.flowTopic, partition: Self.flowPartition(routingKey, count: runsPartitionCount),
                 key: Array(routingKey.utf8), value: message.value, headers: headers)
@@ -577,7 +580,10 @@ final class RunDispatcher: Sendable {
         let actions = state.withLock { state -> [FlowGate<Work>.Action] in
             var gate = state.gates[runsPartition] ?? FlowGate(flow: flow)
             defer { state.gates[runsPartition] = gate }
-            return gate.received(work, key: key, idempotencyKey: work.idempotencyKey, now: message.timestamp ?? Date())
+            let arrived = message.headers.first(named: Self.flowArrivedHeader)?.stringValue.flatMap(Double.init)
+                .map { Date(timeIntervalSince1970: $0 / 1000) }
+            return gate.received(
+                work, key: key, idempotencyKey: work.idempotencyKey, now: Date(), arrivedAt: arrived ?? message.timestamp)
         }
         var attached: [Machine.Run] = []
         var detached: [(Int32, FlowGate<Work>.Action)] = []
@@ -611,15 +617,37 @@ final class RunDispatcher: Sendable {
             return .concurrent(batch)
         case .skip(let item, let reason) where item.runKey == current.runKey:
             var work = item
-            work.kind = .flowRecord(flowRecord(item, status: .skipped, reason: reason))
+            work.kind = .flowRecord(record(item, status: .skipped, reason: reason))
             return .concurrent(work)
         case .hold(let item, let until, let reason) where item.runKey == current.runKey:
             var work = item
-            work.kind = .flowRecord(flowRecord(item, status: .waiting, reason: reason, until: until ?? .distantFuture))
+            work.kind = .flowRecord(record(item, status: .waiting, reason: reason, until: until ?? .distantFuture))
             return .concurrent(work)
         default:
             return nil
         }
+    }
+
+    /// Hands the record of a flow-control decision to the writer now, in decision order, and notes
+    /// it in the history (a skip is final, a hold resumable).
+    private func record(_ item: Work, status: RunRecord.Status, reason: String, until: Date? = nil) -> PendingWrite {
+        let pending = PendingWrite()
+        let record = flowRecord(item, status: status, reason: reason, until: until)
+        if status.isFinal {
+            history.finish(item.runKey, runsPartition: item.runsPartition)
+            metrics.count(job: item.job.id, .flowSkipped)
+        } else {
+            history.suspend(item.runKey, runsPartition: item.runsPartition)
+            metrics.count(job: item.job.id, .flowHeld)
+        }
+        do {
+            writer.enqueue(
+                KafkaProducerMessage(topic: configuration.runsTopic, partition: item.runsPartition, record: try record.record())
+            ) { result in pending.complete((try? result.get()) != nil) }
+        } catch {
+            pending.complete(false)
+        }
+        return pending
     }
 
     /// Carries out gate actions that concern earlier (held) events: they run, or are recorded, on
@@ -634,11 +662,11 @@ final class RunDispatcher: Sendable {
             case .startBatch(let items):
                 work = batchWork(items)
             case .skip(let item, let reason):
-                work = item
-                work.kind = .flowRecord(flowRecord(item, status: .skipped, reason: reason))
+                _ = record(item, status: .skipped, reason: reason)
+                continue
             case .hold(let item, let until, let reason):
-                work = item
-                work.kind = .flowRecord(flowRecord(item, status: .waiting, reason: reason, until: until ?? .distantFuture))
+                _ = record(item, status: .waiting, reason: reason, until: until ?? .distantFuture)
+                continue
             }
             work.message = nil
             let detached = work
@@ -657,13 +685,14 @@ final class RunDispatcher: Sendable {
 
     /// One run of a batch: the first event's run, its payload `{"batch": [payload, …]}`; the others folded in.
     private func batchWork(_ items: [Work]) -> Work {
+        let runId = RunContext.runId(eventKey: items[0].event.key, jobId: items[0].job.id)
+        for folded in items.dropFirst() { _ = record(folded, status: .skipped, reason: "batched into run \(runId)") }
         var first = items[0]
         var event = first.event
         event.payload = .object([BatchJob<JSON>.batchKey: .array(items.map(\.event.payload))])
         event.payloadBytes = nil
         first.event = event
         first.kind = .resume(removeWait: nil)
-        first.batchOf = Array(items.dropFirst())
         return first
     }
 
@@ -806,30 +835,10 @@ final class RunDispatcher: Sendable {
             }
             return
         }
-        if case .flowRecord(let record) = work.kind {
-            do {
-                try await writer.write(
-                    KafkaProducerMessage(topic: configuration.runsTopic, partition: work.runsPartition, record: try record.record()))
-                if record.status.isFinal {
-                    history.finish(work.runKey, runsPartition: work.runsPartition)
-                    metrics.count(job: work.job.id, .skipped)
-                } else {
-                    history.suspend(work.runKey, runsPartition: work.runsPartition)
-                    metrics.count(job: work.job.id, .suspended)
-                }
-                if let offset { settle(work.partition, offset, finished: true) }
-            } catch {
-                if let offset { settle(work.partition, offset, finished: false) }
-            }
+        if case .flowRecord(let pending) = work.kind {
+            let durable = await pending.value()
+            if let offset { settle(work.partition, offset, finished: durable) }
             return
-        }
-        for folded in work.batchOf {
-            // The events folded into this batch end as skipped, naming the batch's run.
-            let record = flowRecord(
-                folded, status: .skipped, reason: "batched into run \(RunContext.runId(eventKey: work.event.key, jobId: work.job.id))")
-            try? await writer.write(
-                KafkaProducerMessage(topic: configuration.runsTopic, partition: folded.runsPartition, record: try record.record()))
-            history.finish(folded.runKey, runsPartition: folded.runsPartition)
         }
         if case .deliver(let matches) = work.kind {
             do {
@@ -903,5 +912,33 @@ final class RunDispatcher: Sendable {
         for continuation in resumed { continuation.resume(returning: true) }
         if action.releaseIntake { intake.release() }
         if let done = action.markDone { markDone(partition, done) }
+    }
+}
+
+/// A record handed to the writer, whose durability a worker awaits later.
+final class PendingWrite: Sendable {
+    private let state = Mutex<(durable: Bool?, waiter: CheckedContinuation<Bool, Never>?)>((nil, nil))
+
+    /// Says whether the record is durable (once).
+    func complete(_ durable: Bool) {
+        let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+            guard state.durable == nil else { return nil }
+            state.durable = durable
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: durable)
+    }
+
+    /// Whether the record became durable (suspends until it is known).
+    func value() async -> Bool {
+        await withCheckedContinuation { continuation in
+            let known = state.withLock { state -> Bool? in
+                if let durable = state.durable { return durable }
+                state.waiter = continuation
+                return nil
+            }
+            if let known { continuation.resume(returning: known) }
+        }
     }
 }

@@ -20,6 +20,10 @@ public final class RunnerMetrics: Sendable {
         case resumed
         /// The run was cancelled (`cancelOn`, or `tributary runs cancel`).
         case cancelled
+        /// Flow control ran nothing for the event (rate limited, a duplicate, debounced, batched).
+        case flowSkipped = "flow_skipped"
+        /// Flow control held the event (queued, throttled, debounced, batching).
+        case flowHeld = "flow_held"
     }
 
     /// The registry `/metrics` renders.
