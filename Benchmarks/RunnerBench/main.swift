@@ -15,6 +15,11 @@
 //   RunnerBench webhook-latency <bootstrap> <prefix> <rate> <seconds> <receiver-url> <stripe-secret>
 //       one runner in this process; POSTs Stripe-signed price.created webhooks to a running receiver
 //       at <rate>/s (open loop) and prints the percentiles of (job start - POST time): end to end.
+//   RunnerBench flow <bootstrap> <prefix> <count> <keys>
+//       publishes <count> events over <keys> keys (`payload.key`), then runs them in this process twice,
+//       one runner after the other: a trivial job without flow control, and the same job with
+//       concurrency 1 per key (its events routed through <prefix>.flow); prints runs/s of each (first run
+//       start to last run end, measured in the job) and their ratio.
 //   RunnerBench waits <bootstrap> <prefix> <count> <wait-seconds> [concurrent]
 //       one runner in this process whose job (ordered lanes, or `concurrent` runs) waits <wait-seconds>
 //       (the run is suspended) on each of <count>
@@ -284,6 +289,69 @@ case "webhook-latency":
     try await client.shutdown()
     await group.triggerGracefulShutdown()
     try await running.value
+
+case "flow":
+    let count = Int(arguments[4])!
+    let keys = Int(arguments[5])!
+    let producer = try KafkaProducer(configuration: kafka, logger: quiet)
+    let keyed = (0..<count).map { index in
+        KafkaProducerMessage(
+            topic: "\(prefix).events",
+            record: CloudEvent.encode(
+                EventRecord(
+                    id: "\(runToken)-\(index)", name: "bench.tick", source: "bench.test",
+                    payload: ["n": .number(Double(index)), "key": .string("k\(index % keys)")])))
+    }
+    for first in stride(from: 0, to: count, by: 5_000) { _ = try await producer.sendAll(Array(keyed[first..<min(count, first + 5_000)])) }
+    await producer.shutdown()
+    /// When a job's runs ran: the first start, the last end, how many.
+    final class RunTimes: Sendable {
+        let state = Mutex<(first: Date?, last: Date?, count: Int)>((nil, nil, 0))
+    }
+    /// Runs `job` on the events already on the topic; the span from its first start to its last end.
+    func measure(_ job: Job<JSON>, times: RunTimes) async throws -> Double {
+        var logger = Logger(label: "bench.flow")
+        logger.logLevel = .warning
+        var settings = configuration()
+        settings.maxPendingEvents = 200_000
+        settings.drainTimeout = .seconds(5)
+        let runner = try RunnerService(
+            configuration: settings, jobs: [RunnerJob(job, startPosition: .earliest)], logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: runner)], logger: logger))
+        let running = Task { try await group.run() }
+        let deadline = ContinuousClock.now + .seconds(600)
+        while times.state.withLock({ $0.count }) < count && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        await group.triggerGracefulShutdown()
+        try await running.value
+        let result = times.state.withLock { $0 }
+        guard result.count == count, let first = result.first, let last = result.last else {
+            emit("flow: only \(result.count) of \(count) runs of \(job.id)")
+            exit(1)
+        }
+        return max(last.timeIntervalSince(first), 0.001)
+    }
+    func timedJob(_ id: String, flow: FlowControl?, _ times: RunTimes) -> Job<JSON> {
+        Job(id: id, name: id, version: "1", trigger: Trigger(event: tick), flow: flow) { _, _, _ in
+            let now = Date()
+            times.state.withLock {
+                $0.first = min($0.first ?? now, now)
+                $0.last = max($0.last ?? now, now)
+                $0.count += 1
+            }
+        }
+    }
+    let plainTimes = RunTimes()
+    let plain = try await measure(timedJob("bench-plain", flow: nil, plainTimes), times: plainTimes)
+    let limitedTimes = RunTimes()
+    let limited = try await measure(
+        timedJob("bench-concurrency", flow: FlowControl(key: .payload("key"), concurrency: 1), limitedTimes), times: limitedTimes)
+    let plainRate = Double(count) / plain
+    let limitedRate = Double(count) / limited
+    emit(
+        "\(count) events over \(keys) keys: no limit \(Int(plainRate)) runs/s (\(String(format: "%.2f", plain)) s); concurrency 1 per key \(Int(limitedRate)) runs/s (\(String(format: "%.2f", limited)) s) = \(Int((limitedRate / plainRate * 100).rounded()))% of the job without a limit"
+    )
 
 case "waits":
     let count = Int(arguments[4])!

@@ -66,4 +66,39 @@ enum DocExamples {
         _ = try await io.waitForEvent(
             "shipped", ShopEvents.orderShipped, filter: ["orderId": [.string(order.orderId)]], timeout: .seconds(7 * 86_400))
     }
+
+    // docs: flow control
+    static let invoice = Job(
+        id: "rebuild-invoice", name: "Rebuild an invoice", version: "1.0.0", trigger: Trigger(event: ShopEvents.orderPlaced),
+        flow: FlowControl(key: .payload("orderId"), concurrency: 1, rateLimit: .init(100, per: .seconds(60)))
+    ) { order, io, _ in
+        io.logger.info("invoice rebuilt", metadata: ["order": "\(order.orderId)"])
+    }
+
+    // docs: throttle and debounce
+    static let sync = Job(
+        id: "sync-customer", name: "Sync a customer", version: "1.0.0", trigger: Trigger(event: Accounts.trialStarted),
+        flow: FlowControl(
+            key: .payload("accountId"), throttle: .init(10, per: .seconds(1)),
+            debounce: .init(.seconds(30), maxDelay: .seconds(300)))
+    ) { trial, io, _ in
+        io.logger.info("customer synced", metadata: ["account": "\(trial.accountId)"])
+    }
+
+    // docs: idempotency
+    static let charge = Job(
+        id: "charge-once", name: "Charge once per order", version: "1.0.0", trigger: Trigger(event: ShopEvents.orderPlaced),
+        flow: FlowControl(
+            key: .payload("orderId"), idempotency: .init(key: .payload("orderId"), window: .seconds(86_400)))
+    ) { order, io, _ in
+        io.logger.info("charged", metadata: ["order": "\(order.orderId)"])
+    }
+
+    // docs: batch
+    static let digest = BatchJob(
+        id: "order-digest", name: "Order digest", version: "1.0.0", trigger: Trigger(event: ShopEvents.orderPlaced),
+        batch: .init(maxSize: 50, within: .seconds(10))
+    ) { orders, io, _ in
+        io.logger.info("digest", metadata: ["orders": "\(orders.count)"])
+    }
 }
