@@ -590,8 +590,12 @@ final class RunDispatcher: Sendable {
         for action in actions {
             if let run = attach(action, current: work) { attached.append(run) } else { detached.append((runsPartition, action)) }
         }
-        if !actions.isEmpty { timerSignal.signal() }
-        if state.withLock({ $0.timerTask == nil }) { startTimers() }
+        // Only a hold with a time needs the timer task (to release it when due).
+        let timed = actions.contains { if case .hold(_, let until?, _) = $0 { return until < .distantFuture } else { return false } }
+        if timed {
+            if state.withLock({ $0.timerTask == nil }) { startTimers() }
+            timerSignal.signal()
+        }
         return (attached, detached)
     }
 
@@ -883,8 +887,10 @@ final class RunDispatcher: Sendable {
                 attempts.removeWait(key: removeWait, runsPartition: work.runsPartition)
             }
             if let offset { settle(work.partition, offset, finished: !ending.isGivenUp) }
-            if let key = work.flowKey { flowFinished(key, partition: work.runsPartition) }
         }
+        // The run's body is over (its final record may still be on its way): its key's next
+        // queued run may start.
+        if let key = work.flowKey { flowFinished(key, partition: work.runsPartition) }
     }
 
     /// Starts a worker task for `partition` (unless it is gone), counted until it ends.
