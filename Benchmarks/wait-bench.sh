@@ -12,20 +12,7 @@ cd "$(dirname "$0")/.."
 COUNT=${1:-100000}
 WAIT=${2:-1}
 PARTITIONS=${PARTITIONS:-12}
-swift build -c release --product RunnerBench 2>/dev/null | tail -1
-swift build --product tributary 2>/dev/null | tail -1
-mkdir -p .build/bench
-BENCH=.build/release/RunnerBench
-PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT INT TERM
-start_broker() {
-  rm -f .build/bench/broker-$1.out
-  .build/debug/tributary broker --partitions "$PARTITIONS" --topic-prefix "$1" >.build/bench/broker-$1.out 2>.build/bench/broker-$1.err &
-  PIDS+=($!)
-  for _ in $(seq 100); do [ -s .build/bench/broker-$1.out ] && break; sleep 0.1; done
-  BOOT=$(head -1 .build/bench/broker-$1.out)
-}
+. Benchmarks/embedded-broker.sh
 echo "embedded broker (tributary broker), $PARTITIONS partitions, one runner; $(nproc) cores"
 start_broker benchwaits
 echo "  $($BENCH produce "$BOOT" benchwaits "$COUNT")"
