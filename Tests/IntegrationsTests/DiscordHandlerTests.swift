@@ -52,6 +52,19 @@ import Tributary
         #expect(answer == ["type": 5])
     }
 
+    @Test func componentsAndAutocompleteGetTheirOwnImmediateAnswers() async throws {
+        let component = Array(
+            #"{"id":"1266012399999901234","type":3,"token":"dG9rZW4","data":{"custom_id":"approve-deploy","component_type":2}}"#.utf8)
+        let componentResult = try await send(component, signature: try sign(component))
+        #expect(componentResult.events.map(\.name) == ["interaction.message_component"])
+        let componentAnswer = try JSON(parsing: componentResult.response?.body ?? [])
+        #expect(componentAnswer == ["type": 6])
+        let typing = Array(#"{"id":"1266012500000001234","type":4,"token":"dG9rZW4","data":{"name":"deploy"}}"#.utf8)
+        let typingResult = try await send(typing, signature: try sign(typing))
+        let typingAnswer = try JSON(parsing: typingResult.response?.body ?? [])
+        #expect(typingAnswer == ["type": 8, "data": ["choices": []]])
+    }
+
     @Test func badDeliveriesAreA401() async throws {
         let t = "\(unixNow)"
         let good = try sign(command, timestamp: t)
@@ -87,6 +100,8 @@ import Tributary
     @Test func providerDeclaresKeysAndEvents() throws {
         try checkNamedProvider(
             DiscordIntegration.provider, prefix: "discord", sourceId: "discord", eventSource: "discord.com",
-            events: ["interaction.application_command", "interaction.message_component", "interaction.modal_submit"])
+            events: [
+                "interaction.application_command", "interaction.message_component", "interaction.modal_submit", "interaction.autocomplete",
+            ])
     }
 }

@@ -46,8 +46,23 @@ public enum DiscordEvents {
         ],
         properties: properties)
 
+    /// `interaction.autocomplete`: a user is typing an autocompleted option (answered at once with no
+    /// choices: Discord waits 3 s at most, so a job cannot fill them in).
+    public static let autocomplete = namedEvent(
+        "interaction.autocomplete", title: "Autocomplete", source: DiscordIntegration.eventSource, icon: "discord",
+        example: [
+            "id": "1266012500000001234", "application_id": "1265998877665544332", "type": 4, "version": 1,
+            "token": "aW50ZXJhY3Rpb246MTI2NjAxMjUwMDAwMDAwMTIzNDpleGFtcGxl", "guild_id": "613425648685547541",
+            "channel_id": "645027906669510667", "locale": "en-US", "member": member,
+            "data": [
+                "id": "1265999000111222333", "name": "deploy", "type": 1,
+                "options": [["name": "environment", "type": 3, "value": "sta", "focused": true]],
+            ],
+        ],
+        properties: properties)
+
     /// Every specification above.
-    public static let all = [applicationCommand, messageComponent, modalSubmit]
+    public static let all = [applicationCommand, messageComponent, modalSubmit, autocomplete]
 
     private static let properties: @Sendable (JSON) -> [RunProperty] = { payload in
         [

@@ -6,6 +6,7 @@ import Tributary
 /// `tributary sources set-secret slack.<app name> <signing secret>` first. The handler answers
 /// `url_verification` with its challenge and emits one event per `event_callback`, named by the inner
 /// event's `type` (`message`, `app_mention`…), with id `event_id`; its payload is the inner `event`.
+/// Interactivity and slash-command requests (form bodies, same signature) are refused with a 400 for now.
 public struct SlackIntegration: Sendable {
     /// The CloudEvents source of Slack events.
     public static let eventSource = "slack.com"
