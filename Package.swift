@@ -302,6 +302,7 @@ let package = Package(
             dependencies: [
                 "TestSupport",
                 "TributaryReceiver", "TributaryIntegrations", "Tributary", "TributaryKafka", "ServiceSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -52,6 +52,7 @@ struct DevCommand: AsyncParsableCommand {
         receiverConfiguration.topicPrefix = topicPrefix
         receiverConfiguration.partitions = partitions
         receiverConfiguration.port = port
+        receiverConfiguration.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         let receiver = try await buildReceiver(configuration: receiverConfiguration, sources: catalog.sources, logger: logger) { port in
             Self.banner(
                 bootstrap: cluster.bootstrapServers, port: port, publicURL: publicURL, prefix: topicPrefix,

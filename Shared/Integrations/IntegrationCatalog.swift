@@ -13,6 +13,12 @@ public enum Providers {
         GitHubIntegration.self,
         StandardWebhooks.self,
         NotionIntegration.self,
+        SlackIntegration.self,
+        DiscordIntegration.self,
+        TwilioIntegration.self,
+        ShopifyIntegration.self,
+        LinearIntegration.self,
+        TypeformIntegration.self,
     ]
 
     /// The descriptors of ``all``.

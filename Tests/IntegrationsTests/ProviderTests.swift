@@ -9,7 +9,11 @@ import Tributary
     @Test func theCatalogHoldsEveryProviderInOrder() throws {
         let catalog = try IntegrationCatalog.fromEnvironment([:])
         #expect(catalog.integrations.map { type(of: $0).provider.id } == Providers.descriptors.map(\.id))
-        #expect(catalog.sources.map(\.id) == ["stripe.webhook", "github.webhook", "standardwebhooks", "notion.database"])
+        #expect(
+            catalog.sources.map(\.id) == [
+                "stripe.webhook", "github.webhook", "standardwebhooks", "notion.database", "slack", "discord", "twilio", "shopify",
+                "linear", "typeform",
+            ])
         #expect(catalog.pollingSources.map(\.id) == ["notion.database"])
         #expect(Set(Providers.descriptors.map(\.id)).count == Providers.all.count, "provider ids are unique")
         // Every provider that needs a credential is missing it in an empty environment, by its variable.
@@ -41,6 +45,8 @@ import Tributary
         let catalog = try IntegrationCatalog.fromEnvironment([:])
         let examples = [
             "stripe.webhook": "stripe", "stripe.webhook.connect": "stripe", "webhooks.resend": "standardwebhooks", "acme/web": "github",
+            "slack.acme-bot": "slack", "discord.deploy-bot": "discord", "twilio.support": "twilio",
+            "shopify.acme-outdoor.myshopify.com": "shopify", "linear.eng": "linear", "typeform.lT4Z3j": "typeform",
         ]
         for (key, provider) in examples {
             let state = try SourceKeys.newState(forKey: key)
@@ -50,7 +56,10 @@ import Tributary
         }
         #expect(try SourceKeys.newState(forKey: "stripe.webhook.connect").params == ["connect": true])
         #expect(throws: SourceKeys.UnknownKey.self) { try SourceKeys.newState(forKey: "custom.key") }
-        #expect(SourceKeys.forms == "stripe.webhook, stripe.webhook.connect, owner/repo or webhooks.<name>")
+        #expect(
+            SourceKeys.forms
+                == "stripe.webhook, stripe.webhook.connect, owner/repo, webhooks.<name>, slack.<app name>, discord.<app name>, twilio.<name>, shopify.<shop>, linear.<team> or typeform.<form id>"
+        )
     }
 
     @Test func theToolsEventsComeFromEveryProvider() {

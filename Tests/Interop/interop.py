@@ -10,6 +10,12 @@ raw bytes are exact. Commands (argv[1]):
                 package's own signature helper when it has one, which must agree)
   swh-sign      {body, secret, id, timestamp} -> {signature}       (standardwebhooks.Webhook.sign)
   swh-verify    {body, secret, id, timestamp, signature} -> {ok, error?}
+  slack-sign    {body, secret, timestamp} -> {signature}           (slack_sdk.signature.SignatureVerifier)
+  slack-verify  {body, secret, timestamp, signature} -> {ok}
+  twilio-sign   {url, params, token} -> {signature}                (twilio.request_validator.RequestValidator)
+  twilio-verify {url, params, token, signature} -> {ok}
+  discord-sign  {body, timestamp} -> {signature, public_key}       (PyNaCl, a new key, as Discord signs)
+  discord-verify {body, timestamp, signature, public_key} -> {ok}
 """
 import base64
 import hashlib
@@ -24,6 +30,9 @@ def load():
     try:
         import stripe  # noqa: F401
         import standardwebhooks  # noqa: F401
+        import slack_sdk.signature  # noqa: F401
+        import twilio.request_validator  # noqa: F401
+        import nacl.signing  # noqa: F401
     except ImportError as error:
         print(f"missing Python package ({error}); {HINT}", file=sys.stderr)
         sys.exit(3)
@@ -66,6 +75,36 @@ def main():
             webhook.verify(body, headers)
             print(json.dumps({"ok": True}))
         except standardwebhooks.webhooks.WebhookVerificationError as error:
+            print(json.dumps({"ok": False, "error": str(error)}))
+    elif command == "slack-sign":
+        from slack_sdk.signature import SignatureVerifier
+        verifier = SignatureVerifier(request["secret"])
+        print(json.dumps({"signature": verifier.generate_signature(timestamp=str(request["timestamp"]), body=body)}))
+    elif command == "slack-verify":
+        from slack_sdk.signature import SignatureVerifier
+        verifier = SignatureVerifier(request["secret"])
+        print(json.dumps({"ok": verifier.is_valid(body=body, timestamp=str(request["timestamp"]), signature=request["signature"])}))
+    elif command == "twilio-sign":
+        from twilio.request_validator import RequestValidator
+        validator = RequestValidator(request["token"])
+        print(json.dumps({"signature": validator.compute_signature(request["url"], request["params"])}))
+    elif command == "twilio-verify":
+        from twilio.request_validator import RequestValidator
+        validator = RequestValidator(request["token"])
+        print(json.dumps({"ok": validator.validate(request["url"], request["params"], request["signature"])}))
+    elif command == "discord-sign":
+        from nacl.signing import SigningKey
+        key = SigningKey.generate()
+        signed = key.sign(str(request["timestamp"]).encode() + body)
+        print(json.dumps({"signature": signed.signature.hex(), "public_key": key.verify_key.encode().hex()}))
+    elif command == "discord-verify":
+        from nacl.exceptions import BadSignatureError
+        from nacl.signing import VerifyKey
+        try:
+            VerifyKey(bytes.fromhex(request["public_key"])).verify(
+                str(request["timestamp"]).encode() + body, bytes.fromhex(request["signature"]))
+            print(json.dumps({"ok": True}))
+        except BadSignatureError as error:
             print(json.dumps({"ok": False, "error": str(error)}))
     else:
         print(f"unknown command {command}", file=sys.stderr)

@@ -14,6 +14,14 @@ import TributaryReceiver
         #expect(configuration.topicPrefix == "tributary" && configuration.topics.events.name == "tributary.events")
         #expect(configuration.host == "0.0.0.0" && configuration.port == 8080 && configuration.logLevel == .info)
         #expect(configuration.bodyLimit == 1 << 20 && configuration.publishTimeout == .seconds(10))
+        #expect(configuration.publicURL == nil)
+    }
+
+    @Test func publicURLLosesItsTrailingSlash() throws {
+        var environment = base
+        environment["RECEIVER_PUBLIC_URL"] = "https://hooks.example.com/"
+        let configuration = try ReceiverConfiguration.fromEnvironment(ServiceEnvironment(environment))
+        #expect(configuration.publicURL == "https://hooks.example.com")
     }
 
     @Test func flagsOverrideTheEnvironment() throws {
@@ -31,7 +39,7 @@ import TributaryReceiver
         #expect(configuration.bodyLimit == 4096 && configuration.publishTimeout == .seconds(2))
     }
 
-    @Test(arguments: ["LOG_LEVEL", "RECEIVER_PORT", "RECEIVER_PUBLISH_TIMEOUT"])
+    @Test(arguments: ["LOG_LEVEL", "RECEIVER_PORT", "RECEIVER_PUBLISH_TIMEOUT", "RECEIVER_PUBLIC_URL"])
     func errorsNameTheVariable(variable: String) {
         var environment = base
         environment[variable] = "loud"

@@ -29,7 +29,9 @@ struct ReceiverHarness: Sendable {
         for topic in topics.all { try cluster.createTopic(topic) }
     }
 
-    func configuration(publishTimeout: Duration = .seconds(10), bodyLimit: Int = 1 << 20) -> ReceiverConfiguration {
+    func configuration(
+        publishTimeout: Duration = .seconds(10), bodyLimit: Int = 1 << 20, publicURL: String? = nil
+    ) -> ReceiverConfiguration {
         var configuration = ReceiverConfiguration(kafka: cluster.configuration, sealer: sealer)
         configuration.topicPrefix = Self.prefix
         configuration.partitions = 4
@@ -37,6 +39,7 @@ struct ReceiverHarness: Sendable {
         configuration.port = 0
         configuration.publishTimeout = publishTimeout
         configuration.bodyLimit = bodyLimit
+        configuration.publicURL = publicURL
         return configuration
     }
 
@@ -80,11 +83,13 @@ struct ReceiverHarness: Sendable {
         return (body, signature)
     }
 
-    func receiver(publishTimeout: Duration = .seconds(10), bodyLimit: Int = 1 << 20) async throws -> some ApplicationProtocol {
+    func receiver(
+        publishTimeout: Duration = .seconds(10), bodyLimit: Int = 1 << 20, publicURL: String? = nil
+    ) async throws -> some ApplicationProtocol {
         let logger = TestLogging.logger("receiver-test")
         let catalog = try IntegrationCatalog.fromEnvironment([:])
         let receiver = try await buildReceiver(
-            configuration: configuration(publishTimeout: publishTimeout, bodyLimit: bodyLimit),
+            configuration: configuration(publishTimeout: publishTimeout, bodyLimit: bodyLimit, publicURL: publicURL),
             sources: catalog.sources, logger: logger)
         // The test framework serves the HTTP application itself (in memory) and runs its services: the
         // receiver's others (producer, view of `<p>.sources`).

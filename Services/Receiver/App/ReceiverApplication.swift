@@ -41,7 +41,7 @@ public func buildReceiver(
     let metrics = ReceiverMetrics()
     let webhooks = WebhookResponder(
         directory: directory, producer: producer, eventsTopic: topics.events.name,
-        bodyLimit: configuration.bodyLimit, metrics: metrics, logger: logger)
+        bodyLimit: configuration.bodyLimit, publicURL: configuration.publicURL, metrics: metrics, logger: logger)
 
     let router = Router()
     let admin = AdminRoutes(metrics: metrics.registry) {

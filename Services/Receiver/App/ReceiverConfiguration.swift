@@ -24,6 +24,10 @@ public struct ReceiverConfiguration: Sendable {
     public var partitions: Int32 = 12
     /// `LOG_LEVEL` (or `--log-level`), default `info`.
     public var logLevel: Logger.Level = .info
+    /// `RECEIVER_PUBLIC_URL`: the base URL providers post to (as the registrar's `PUBLIC_URL`), without
+    /// a trailing `/`; handlers of schemes that sign the URL (Twilio) get `<it><path>?<query>` as the
+    /// request's `url`. Nil: such sources answer 503 naming the variable.
+    public var publicURL: String?
 
     /// A configuration with defaults for everything but the cluster and the sealer.
     public init(kafka: KafkaConfiguration, sealer: SecretSealer) {
@@ -98,6 +102,12 @@ public struct ReceiverConfiguration: Sendable {
             "RECEIVER_PUBLISH_TIMEOUT", override: overrides.publishTimeout, default: .seconds(10))
         configuration.partitions = Int32(try environment.int("TRIBUTARY_PARTITIONS", default: 12, range: 1...10_000))
         configuration.logLevel = try environment.logLevel(override: overrides.logLevel)
+        if let publicURL = environment.string("RECEIVER_PUBLIC_URL") {
+            guard publicURL.hasPrefix("https://") || publicURL.hasPrefix("http://") else {
+                throw ConfigurationError("RECEIVER_PUBLIC_URL=\(publicURL) is not an http(s) URL", variable: "RECEIVER_PUBLIC_URL")
+            }
+            configuration.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        }
         return configuration
     }
 

@@ -17,6 +17,8 @@ struct WebhookResponder: Sendable {
     let producer: KafkaProducer
     let eventsTopic: String
     let bodyLimit: Int
+    /// `RECEIVER_PUBLIC_URL` without a trailing `/`, or nil.
+    var publicURL: String? = nil
     let metrics: ReceiverMetrics
     let logger: Logger
 
@@ -49,7 +51,8 @@ struct WebhookResponder: Sendable {
         let sourceRequest = SourceRequest(
             method: request.method.rawValue, path: request.uri.path,
             headers: request.headers.map { (name: $0.name.canonicalName, value: $0.value) },
-            body: Array(body.readableBytesView))
+            body: Array(body.readableBytesView),
+            url: publicURL.map { $0 + request.uri.path + (request.uri.query.map { "?" + $0 } ?? "") })
         if let kept = directory.metadata(for: sourceKey) { state.metadata = kept }
 
         let result: HandlerResult
