@@ -32,6 +32,9 @@ struct SendCommand: AsyncParsableCommand {
             guard let specification = specifications.first(where: { source == nil || $0.source == source }) else {
                 throw ToolError(EventCatalog.unknown(event, source: source))
             }
+            guard !specification.examples.isEmpty else {
+                throw ToolError("\(event) from \(specification.source) has no example: give --payload FILE (or - for standard input)")
+            }
             let wanted = example ?? specification.examples.first?.id ?? ""
             guard let found = specification.examples.first(where: { $0.id == wanted || $0.id == "\(event).\(wanted)" }) else {
                 throw ToolError("\(event) has no example \(wanted); examples: \(specification.examples.map(\.id).joined(separator: ", "))")
@@ -60,8 +63,28 @@ struct SendCommand: AsyncParsableCommand {
 typealias EventCatalog = ProviderEvent
 
 extension ProviderEvent {
-    /// Every provider's event specifications, in ``Providers/all``'s order, then the example jobs' custom events.
-    static var all: [ProviderEvent] { Providers.events + ExampleJobs.events }
+    /// Every provider's event specifications, in ``Providers/all``'s order, then the example jobs' custom
+    /// events, then the events of every hosted job's trigger that neither covers (a Standard Webhooks
+    /// sender's, a custom source's), with the job's examples.
+    static var all: [ProviderEvent] {
+        let known = Providers.events + ExampleJobs.events
+        return known + hostedJobEvents(ExampleJobs.all.map(\.job), excluding: known)
+    }
+
+    /// The trigger events of `jobs` (not scheduled ones) that `known` has no specification for.
+    static func hostedJobEvents(_ jobs: [any JobDefinition], excluding known: [ProviderEvent]) -> [ProviderEvent] {
+        var covered = Set(known.flatMap { entry in entry.names.map { "\(entry.source) \($0)" } })
+        var entries: [ProviderEvent] = []
+        for job in jobs {
+            guard let declaration = try? job.declaration(), declaration.schedule == nil else { continue }
+            let names = declaration.events.filter { !covered.contains("\(declaration.eventSource) \($0)") }
+            guard !names.isEmpty else { continue }
+            let examples = job.exampleEvents.map { EventExample(id: $0.name, name: $0.name, payload: $0.payload) }
+            entries.append(ProviderEvent(names: names, source: declaration.eventSource, examples: examples))
+            for name in names { covered.insert("\(declaration.eventSource) \(name)") }
+        }
+        return entries
+    }
 }
 
 extension ProviderEvent {
