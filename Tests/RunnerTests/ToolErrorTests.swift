@@ -10,7 +10,7 @@ import TributaryRunner
 /// The built `tributary` tool where it used to leave a user guessing: an unreachable cluster, an
 /// unknown event name, replays of replays and an empty dead-letter topic, one run in full, logs
 /// while following.
-@Suite("The tool's errors, replays and run details", .serialized)
+@Suite("The tool's errors, replays and run details", .serialized, .tags(.processes), .notInFastRun)
 struct ToolErrorTests {
     /// Runs `tributary <arguments>` with `KAFKA_BROKERS=brokers` and waits for it to exit.
     static func tool(
