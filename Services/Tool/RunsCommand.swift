@@ -52,15 +52,17 @@ struct RunsListCommand: AsyncParsableCommand {
         }
     }
 
-    /// How many log lines of each run's attempt were printed already, so that `--follow --logs` prints
-    /// each line once as later records of the attempt bring more.
+    /// The log lines printed already, so that `--follow --logs` prints each line once as later records
+    /// of a run bring more (each record holds its attempt's lines so far; a resumed run's are new ones).
     final class PrintedLogs: @unchecked Sendable {
-        var counts: [String: Int] = [:]
-        func fresh(_ run: RunRecord) -> ArraySlice<RunLogLine> {
-            let key = "\(run.runId)#\(run.attempt)"
-            let printed = min(counts[key] ?? 0, run.logs.count)
-            counts[key] = run.logs.count
-            return run.logs[printed...]
+        var seen: Set<String> = []
+        func fresh(_ run: RunRecord) -> [RunLogLine] {
+            run.logs.filter { line in
+                seen.insert(
+                    "\(run.runId)|\(line.time.timeIntervalSince1970)|\(line.level)|\(line.message)|\(line.metadata.sorted { $0.key < $1.key })"
+                )
+                .inserted
+            }
         }
     }
 

@@ -10,8 +10,9 @@ struct ClusterOptions: ParsableArguments {
     @Option(help: "Kafka bootstrap servers [KAFKA_BROKERS].") var brokers: String?
     @Option(help: "Topic prefix [TRIBUTARY_TOPIC_PREFIX].") var topicPrefix: String?
 
-    /// How long a command waits for the brokers to answer before it says it cannot reach them.
-    static let reachTimeout: Duration = .seconds(5)
+    /// How long a command waits for the brokers to answer before it says it cannot reach them (4 s, so
+    /// that the command has failed within 5 s of its start).
+    static let reachTimeout: Duration = .seconds(4)
 
     /// The cluster configuration (`--brokers` over `KAFKA_BROKERS`, plus the `KAFKA_*` passthrough),
     /// once the brokers answered a metadata request within ``reachTimeout``: every command that talks

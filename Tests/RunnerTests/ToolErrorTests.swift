@@ -52,8 +52,8 @@ struct ToolErrorTests {
             let name = result.command.joined(separator: " ")
             #expect(result.status != 0, "\(name) exited 0")
             #expect(result.errors.contains(expected), "\(name): \(result.errors)")
-            // 5 s for the metadata request; the rest is starting processes on a loaded machine.
-            #expect(result.elapsed < .seconds(10), "\(name) took \(result.elapsed)")
+            // 4 s for the metadata request; the rest is starting 11 processes at once on a loaded machine.
+            #expect(result.elapsed < .seconds(8), "\(name) took \(result.elapsed)")
         }
         // --brokers names itself as the origin.
         let flagged = try await Self.tool(brokers: "", ["jobs", "--brokers", brokers], timeout: .seconds(40))
