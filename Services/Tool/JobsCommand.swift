@@ -16,11 +16,12 @@ struct JobsCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let table = try await readTable(cluster.topics.triggers.name, configuration: try cluster.kafka())
+            let kafka = try await cluster.kafka()
+            let table = try await readTable(cluster.topics.triggers.name, configuration: kafka)
             let now = Date()
             let directory = JobDirectory(snapshot: table, now: now)
             let scheduled = directory.declarations.values.contains { $0.schedule != nil }
-            let schedules = scheduled ? try await readTable(cluster.topics.schedules.name, configuration: try cluster.kafka()) : [:]
+            let schedules = scheduled ? try await readTable(cluster.topics.schedules.name, configuration: kafka) : [:]
             var rows: [[String]] = []
             for key in table.keys.sorted() where !RunnerPresence.isPresenceKey(key) {
                 guard let declaration = try? TriggerDeclaration(record: WireRecord(key: Array(key.utf8), value: table[key])) else {
@@ -85,7 +86,7 @@ struct JobsCommand: AsyncParsableCommand {
         @Argument(help: "The job id.") var job: String
 
         func run() async throws {
-            let configuration = try cluster.kafka()
+            let configuration = try await cluster.kafka()
             let topic = cluster.topics.triggers.name
             guard try await readTable(topic, configuration: configuration)[job] != nil else {
                 throw ToolError("no job \(job) is declared on \(topic)")
@@ -116,7 +117,7 @@ struct JobsCommand: AsyncParsableCommand {
                 let from = RFC3339.date(from: time)
                     ?? ServiceEnvironment.parseDuration(time).map({ Date().addingTimeInterval(-$0.seconds) })
             else { throw ToolError("--to \(time) is neither an RFC 3339 time nor a duration (30m, 2h, 3d)") }
-            let configuration = try cluster.kafka()
+            let configuration = try await cluster.kafka()
             let table = try await readTable(cluster.topics.triggers.name, configuration: configuration)
             let directory = JobDirectory(snapshot: table, now: Date())
             let consuming = directory.live.filter { $0.jobs.contains { $0.jobId == job && $0.active } }

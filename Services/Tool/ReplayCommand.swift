@@ -17,15 +17,17 @@ struct ReplayCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @Option(help: "The run id to replay (from `tributary runs`).") var run: String?
     @Flag(help: "Work on the dead letters of <p>.dlq.") var dlq = false
-    @Flag(help: "With --dlq: replay every dead letter.") var all = false
+    @Flag(help: "With --dlq: replay every dead letter (not those of earlier replays, unless --include-replays).") var all = false
+    @Flag(help: "With --dlq --all: replay the dead letters of earlier replays too.") var includeReplays = false
 
     func validate() throws {
         guard (run != nil) != dlq else { throw ValidationError("give --run ID or --dlq") }
         guard !all || dlq else { throw ValidationError("--all goes with --dlq") }
+        guard !includeReplays || all else { throw ValidationError("--include-replays goes with --dlq --all") }
     }
 
     func run() async throws {
-        let configuration = try cluster.kafka()
+        let configuration = try await cluster.kafka()
         let topics = cluster.topics
         let letters = try await Replay.deadLetters(configuration: configuration, topic: topics.deadLetters.name, logger: toolLogger())
         if dlq && !all {
@@ -36,22 +38,35 @@ struct ReplayCommand: AsyncParsableCommand {
                             "key": .string(letter.original.keyString ?? ""), "jobId": letter.jobId.map(JSON.string) ?? .null,
                             "runId": letter.runId.map(JSON.string) ?? .null, "attempts": .number(Double(letter.attempts)),
                             "failedAt": .string(RFC3339.string(from: letter.failedAt)), "reason": .string(letter.reason),
+                            "replayOf": letter.original.headerString(Replay.originalHeader).map(JSON.string) ?? .null,
                         ]).jsonString)
                 }
                 return
             }
             printTable(
-                ["EVENT", "JOB", "RUN", "ATTEMPTS", "FAILED AT", "REASON"],
+                ["EVENT", "JOB", "RUN", "ATTEMPTS", "FAILED AT", "REPLAY OF", "REASON"],
                 letters.map {
                     [
                         $0.original.keyString ?? "-", $0.jobId ?? "-", $0.runId ?? "-", "\($0.attempts)", RFC3339.string(from: $0.failedAt),
-                        $0.reason,
+                        $0.original.headerString(Replay.originalHeader) ?? "-", $0.reason,
                     ]
                 })
             note(letters.isEmpty ? "no dead letters" : "replay one with --run ID, or all with --dlq --all")
             return
         }
-        let chosen = all ? letters : letters.filter { $0.runId == run }
+        if all && letters.isEmpty {
+            print("no dead letters on \(topics.deadLetters.name): nothing to replay")
+            return
+        }
+        let replays = all && !includeReplays ? letters.filter(Replay.isReplay) : []
+        let chosen = all ? letters.filter { includeReplays || !Replay.isReplay($0) } : letters.filter { $0.runId == run }
+        if !replays.isEmpty {
+            note("skipped \(replays.count) dead letter(s) of earlier replays (--include-replays replays them too)")
+        }
+        if all && chosen.isEmpty {
+            print("no dead letters to replay on \(topics.deadLetters.name) but those of earlier replays")
+            return
+        }
         guard !chosen.isEmpty else {
             throw ToolError("no dead letter for run \(run ?? "?") on \(topics.deadLetters.name): only dead-lettered runs can be replayed")
         }

@@ -7,8 +7,9 @@ import Tributary
 /// `tributary runs`: lists runs (the default) or cancels one.
 struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "runs", abstract: "Show job runs (runs list, the default) or cancel one (runs cancel RUN).",
-        subcommands: [RunsListCommand.self, RunsCancelCommand.self], defaultSubcommand: RunsListCommand.self)
+        commandName: "runs",
+        abstract: "Show job runs (runs list, the default), one run in full (runs show RUN) or cancel one (runs cancel RUN).",
+        subcommands: [RunsListCommand.self, RunsShowCommand.self, RunsCancelCommand.self], defaultSubcommand: RunsListCommand.self)
 }
 
 /// `tributary runs list`: the runs recorded on `<p>.runs` (latest state of each), optionally following new ones.
@@ -21,12 +22,13 @@ struct RunsListCommand: AsyncParsableCommand {
     @Option(help: "Only runs with this status: started, waiting, succeeded, failed, dead-lettered, cancelled or skipped.")
     var status: RunRecord.Status?
     @Flag(help: "Keep printing runs as they change.") var follow = false
-    @Flag(help: "With the table, also print each run's log lines.") var logs = false
+    @Flag(help: "With the table, also print each run's log lines (with --follow: each line once, as it arrives).") var logs = false
 
     func run() async throws {
-        let reader = try KafkaTopicReader(configuration: try cluster.kafka(), topic: cluster.topics.runs.name, logger: toolLogger())
+        let reader = try KafkaTopicReader(configuration: try await cluster.kafka(), topic: cluster.topics.runs.name, logger: toolLogger())
         var latest: [String: (run: RunRecord, raw: [UInt8])] = [:]
         var caughtUp = false
+        let printed = PrintedLogs()
         for await event in reader {
             switch event {
             case .message(let message):
@@ -34,14 +36,14 @@ struct RunsListCommand: AsyncParsableCommand {
                     continue  // other records on the topic (e.g. task records) or tombstones
                 }
                 latest[run.runId] = (run, value)
-                if caughtUp, selected(run) { emit([(run, value)]) }
+                if caughtUp, selected(run) { emit([(run, value)], printed: printed) }
             case .caughtUp:
                 caughtUp = true
                 let runs = latest.values.filter { selected($0.run) }.sorted { $0.run.startedAt < $1.run.startedAt }
                 if runs.isEmpty && !output.json {
                     note("no runs\(job.map { " of \($0)" } ?? "")\(status.map { " with status \($0.rawValue)" } ?? "")")
                 }
-                emit(runs, header: true)
+                emit(runs, header: true, printed: printed)
                 if !follow {
                     await reader.close()
                     return
@@ -50,11 +52,25 @@ struct RunsListCommand: AsyncParsableCommand {
         }
     }
 
+    /// The log lines printed already, so that `--follow --logs` prints each line once as later records
+    /// of a run bring more (each record holds its attempt's lines so far; a resumed run's are new ones).
+    final class PrintedLogs: @unchecked Sendable {
+        var seen: Set<String> = []
+        func fresh(_ run: RunRecord) -> [RunLogLine] {
+            run.logs.filter { line in
+                seen.insert(
+                    "\(run.runId)|\(line.time.timeIntervalSince1970)|\(line.level)|\(line.message)|\(line.metadata.sorted { $0.key < $1.key })"
+                )
+                .inserted
+            }
+        }
+    }
+
     private func selected(_ run: RunRecord) -> Bool {
         (job == nil || run.jobId == job) && (status == nil || run.status == status)
     }
 
-    private func emit(_ entries: [(run: RunRecord, raw: [UInt8])], header: Bool = false) {
+    private func emit(_ entries: [(run: RunRecord, raw: [UInt8])], header: Bool = false, printed: PrintedLogs) {
         if output.json {
             // The record exactly as stored on the topic: one JSON object per line.
             for entry in entries { print(String(decoding: entry.raw, as: UTF8.self)) }
@@ -74,9 +90,10 @@ struct RunsListCommand: AsyncParsableCommand {
         }
         if logs {
             for run in runs {
-                for line in run.logs { print("  \(run.runId) \(line.level) \(line.message)") }
+                for line in printed.fresh(run) { print("  " + RunsShowCommand.logLine(line, run: run.runId)) }
             }
         }
+        fflush(nil)  // with --follow, each change as it arrives (standard output is a pipe in scripts)
     }
 
     /// The last column: a failure's error, what a waiting run waits for, why a run was cancelled.
@@ -109,7 +126,7 @@ struct RunsCancelCommand: AsyncParsableCommand {
         guard let limit = ServiceEnvironment.parseDuration(timeout) else {
             throw ToolError("--timeout \(timeout) is not a duration such as 30s, 2m or 500ms")
         }
-        let kafka = try cluster.kafka()
+        let kafka = try await cluster.kafka()
         let reader = try KafkaTopicReader(configuration: kafka, topic: cluster.topics.runs.name, logger: toolLogger())
         let producer = try KafkaProducer(configuration: kafka, logger: toolLogger())
         defer { Task { await producer.shutdown() } }

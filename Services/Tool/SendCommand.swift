@@ -30,9 +30,10 @@ struct SendCommand: AsyncParsableCommand {
         var eventSource = source
         if payload == nil {
             guard let specification = specifications.first(where: { source == nil || $0.source == source }) else {
-                throw ToolError(
-                    "no event specification for \(event)\(source.map { " from \($0)" } ?? ""); known: \(EventCatalog.all.flatMap(\.names).sorted().joined(separator: ", "))"
-                )
+                throw ToolError(EventCatalog.unknown(event, source: source))
+            }
+            guard !specification.examples.isEmpty else {
+                throw ToolError("\(event) from \(specification.source) has no example: give --payload FILE (or - for standard input)")
             }
             let wanted = example ?? specification.examples.first?.id ?? ""
             guard let found = specification.examples.first(where: { $0.id == wanted || $0.id == "\(event).\(wanted)" }) else {
@@ -50,7 +51,7 @@ struct SendCommand: AsyncParsableCommand {
         let record = EventRecord(
             id: id ?? "test_\(UUID().uuidString.lowercased())", name: event, source: eventSource, timestamp: Date(),
             payload: body, sourceKey: sourceKey)
-        let producer = try KafkaProducer(configuration: try cluster.kafka(), logger: toolLogger())
+        let producer = try KafkaProducer(configuration: try await cluster.kafka(), logger: toolLogger())
         let report = try await producer.send(KafkaProducerMessage(topic: cluster.topics.events.name, record: CloudEvent.encode(record)))
         await producer.shutdown()
         print("sent \(record.name) \(record.key) to \(report.topic)[\(report.partition)]@\(report.offset)")
@@ -62,6 +63,77 @@ struct SendCommand: AsyncParsableCommand {
 typealias EventCatalog = ProviderEvent
 
 extension ProviderEvent {
-    /// Every provider's event specifications, in ``Providers/all``'s order, then the example jobs' custom events.
-    static var all: [ProviderEvent] { Providers.events + ExampleJobs.events }
+    /// Every provider's event specifications, in ``Providers/all``'s order, then the example jobs' custom
+    /// events, then the events of every hosted job's trigger that neither covers (a Standard Webhooks
+    /// sender's, a custom source's), with the job's examples.
+    static var all: [ProviderEvent] {
+        let known = Providers.events + ExampleJobs.events
+        return known + hostedJobEvents(ExampleJobs.all.map(\.job), excluding: known)
+    }
+
+    /// The trigger events of `jobs` (not scheduled ones) that `known` has no specification for.
+    static func hostedJobEvents(_ jobs: [any JobDefinition], excluding known: [ProviderEvent]) -> [ProviderEvent] {
+        var covered = Set(known.flatMap { entry in entry.names.map { "\(entry.source) \($0)" } })
+        var entries: [ProviderEvent] = []
+        for job in jobs {
+            guard let declaration = try? job.declaration(), declaration.schedule == nil else { continue }
+            let names = declaration.events.filter { !covered.contains("\(declaration.eventSource) \($0)") }
+            guard !names.isEmpty else { continue }
+            let examples = job.exampleEvents.map { EventExample(id: $0.name, name: $0.name, payload: $0.payload) }
+            entries.append(ProviderEvent(names: names, source: declaration.eventSource, examples: examples))
+            for name in names { covered.insert("\(declaration.eventSource) \(name)") }
+        }
+        return entries
+    }
+}
+
+extension ProviderEvent {
+    /// The error for an event name (and source) no specification has: the closest known names,
+    /// or, with `--source`, the events that source does have.
+    static func unknown(_ event: String, source: String?, in catalog: [ProviderEvent] = all) -> String {
+        let known = catalog.filter { source == nil || $0.source == source }
+        if let source, known.isEmpty {
+            let sources = Set(catalog.map(\.source)).sorted()
+            return "no event specification from \(source); sources: \(sources.joined(separator: ", "))"
+        }
+        let near = suggestions(for: event, among: known.flatMap(\.names))
+        let from = source.map { " from \($0)" } ?? ""
+        guard !near.isEmpty else {
+            return "no event specification for \(event)\(from); give --source and --payload to send any event"
+        }
+        return "no event specification for \(event)\(from); did you mean \(near.joined(separator: ", "))?"
+    }
+
+    /// The names closest to `name` by edit distance (at most a third of its length, and at most 5 of
+    /// them), closest first; names that contain it or that it contains count as close too.
+    static func suggestions(for name: String, among names: [String]) -> [String] {
+        let wanted = name.lowercased()
+        let limit = max(2, wanted.count / 3)
+        let scored = Set(names).compactMap { candidate -> (name: String, distance: Int)? in
+            let lowered = candidate.lowercased()
+            let distance = editDistance(wanted, lowered)
+            if distance <= limit { return (candidate, distance) }
+            if wanted.count >= 3, lowered.contains(wanted) || wanted.contains(lowered) { return (candidate, limit + 1) }
+            return nil
+        }
+        return scored.sorted { ($0.distance, $0.name) < ($1.distance, $1.name) }.prefix(5).map(\.name)
+    }
+
+    /// Levenshtein distance (insertions, deletions, substitutions) between two strings.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a)
+        let b = Array(b)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
 }

@@ -19,7 +19,7 @@ struct SourcesCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let table = try await readTable(cluster.topics.sources.name, configuration: try cluster.kafka())
+            let table = try await readTable(cluster.topics.sources.name, configuration: try await cluster.kafka())
             var rows: [[String]] = []
             for key in table.keys.sorted() {
                 guard let state = try? JSON(parsing: table[key]!) else { continue }
@@ -64,7 +64,7 @@ struct SourcesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let sealer = try cluster.sealer(required: true)!
-            let configuration = try cluster.kafka()
+            let configuration = try await cluster.kafka()
             // Refuse here what the registrar would refuse, where the tool can tell.
             let sources = try await readTable(cluster.topics.sources.name, configuration: configuration)
             if let value = sources[key] {
@@ -133,7 +133,7 @@ struct CommandWaitOptions: ParsableArguments {
 /// Sends a source command to the registrar's leader, prints its answer, and fails when it was refused
 /// or nobody answered in time.
 func send(_ command: CommandRecord, cluster: ClusterOptions, wait: CommandWaitOptions) async throws {
-    let client = try CommandClient(configuration: try cluster.kafka(), topics: cluster.topics, logger: toolLogger())
+    let client = try CommandClient(configuration: try await cluster.kafka(), topics: cluster.topics, logger: toolLogger())
     let result: CommandResult
     do {
         result = try await client.send(command, timeout: wait.duration)

@@ -10,8 +10,30 @@ struct ClusterOptions: ParsableArguments {
     @Option(help: "Kafka bootstrap servers [KAFKA_BROKERS].") var brokers: String?
     @Option(help: "Topic prefix [TRIBUTARY_TOPIC_PREFIX].") var topicPrefix: String?
 
-    /// The cluster configuration: `--brokers` over `KAFKA_BROKERS`, plus the `KAFKA_*` passthrough.
-    func kafka() throws -> KafkaConfiguration {
+    /// How long a command waits for the brokers to answer before it says it cannot reach them (4 s, so
+    /// that the command has failed within 5 s of its start).
+    static let reachTimeout: Duration = .seconds(4)
+
+    /// The cluster configuration (`--brokers` over `KAFKA_BROKERS`, plus the `KAFKA_*` passthrough),
+    /// once the brokers answered a metadata request within ``reachTimeout``: every command that talks
+    /// to Kafka calls this first, so an unreachable cluster is an error naming the brokers within 5 s
+    /// instead of a hang or a producer's `Message timed out`.
+    func kafka() async throws -> KafkaConfiguration {
+        let configuration = try configuration()
+        let origin = brokers != nil ? "--brokers" : "KAFKA_BROKERS"
+        do throws(KafkaError) {
+            let admin = try KafkaAdmin(configuration: configuration, logger: toolLogger())
+            _ = try await admin.listTopics(timeout: Self.reachTimeout)
+        } catch {
+            throw ToolError(
+                "cannot reach Kafka at \(configuration.bootstrapServers) (\(origin)): \(error.message); is the cluster (or `tributary dev`) running, and are the brokers the ones it printed?"
+            )
+        }
+        return configuration
+    }
+
+    /// The cluster configuration without contacting it.
+    func configuration() throws -> KafkaConfiguration {
         var environment = ProcessInfo.processInfo.environment
         if let brokers { environment["KAFKA_BROKERS"] = brokers }
         do {

@@ -17,7 +17,7 @@ struct TopicsCommand: AsyncParsableCommand {
         func run() async throws {
             let topics = TributaryTopics(prefix: cluster.prefix, partitions: partitions, replicationFactor: replicationFactor)
             note("creating \(topics.all.map(\.name).joined(separator: ", ")) ...")
-            let admin = try KafkaAdmin(configuration: try cluster.kafka(), logger: toolLogger())
+            let admin = try KafkaAdmin(configuration: try await cluster.kafka(), logger: toolLogger())
             try await admin.createTopics(topics.all)
             for topic in topics.all {
                 let described = try await admin.describeTopic(topic.name)
@@ -31,7 +31,7 @@ struct TopicsCommand: AsyncParsableCommand {
         @OptionGroup var cluster: ClusterOptions
 
         func run() async throws {
-            let admin = try KafkaAdmin(configuration: try cluster.kafka(), logger: toolLogger())
+            let admin = try KafkaAdmin(configuration: try await cluster.kafka(), logger: toolLogger())
             printTable(
                 ["TOPIC", "PARTITIONS", "REPLICAS"],
                 try await admin.listTopics().map {

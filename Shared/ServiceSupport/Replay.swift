@@ -42,6 +42,11 @@ public enum Replay {
         return record
     }
 
+    /// Whether a dead letter is of a replayed event (its original carries ``originalHeader``).
+    public static func isReplay(_ letter: DLQRecord) -> Bool {
+        letter.original.headerString(originalHeader) != nil
+    }
+
     /// Every dead letter on `<p>.dlq` now, oldest first.
     public static func deadLetters(
         configuration: KafkaConfiguration, topic: String, logger: Logger = Logger(label: "tributary.replay")

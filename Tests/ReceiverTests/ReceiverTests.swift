@@ -28,6 +28,33 @@ struct ReceiverTests {
         }
     }
 
+    @Test("/sources/owner/repo reaches the key owner/repo as well as owner%2Frepo; a 404 body names the unknown key")
+    func slashedSourceKey() async throws {
+        let harness = try ReceiverHarness()
+        defer { harness.cluster.shutdown() }
+        try await harness.writeSource(
+            SourceState(
+                key: "acme/website", sourceId: "github.webhook", params: ["owner": "acme", "repository": "website"], active: true,
+                url: "https://hooks.example.com/sources/acme/website", secret: "ghsecret"))
+        let app = try await harness.receiver()
+        try await app.test(.router) { client in
+            try await client.waitUntilReady()
+            let slashed = try await client.postWebhook("acme/website", body: Array("{}".utf8), headers: [:])
+            #expect(slashed.status == .unauthorized, "the GitHub handler refused the unsigned delivery: the key was found")
+            let escaped = try await client.postWebhook("acme%2Fwebsite", body: Array("{}".utf8), headers: [:])
+            #expect(escaped.status == .unauthorized)
+
+            let unknown = try await client.postWebhook("acme/nothing", body: Array("{}".utf8), headers: [:])
+            let unknownBody = String(buffer: unknown.body)
+            #expect(unknown.status == .notFound)
+            #expect(unknownBody.contains("unknown source key acme/nothing"), "\(unknownBody)")
+            let unknownEscaped = try await client.postWebhook("acme%2Fnothing", body: Array("{}".utf8), headers: [:])
+            let unknownEscapedBody = String(buffer: unknownEscaped.body)
+            #expect(unknownEscaped.status == .notFound)
+            #expect(unknownEscapedBody.contains("unknown source key acme/nothing"), "\(unknownEscapedBody)")
+        }
+    }
+
     @Test("every outcome: 404, 413, 401 (bad, missing, stale signature), 400, 200 with the event on <p>.events")
     func outcomes() async throws {
         let harness = try ReceiverHarness()

@@ -49,10 +49,12 @@ public func buildReceiver(
         return await producer.isConnected()
     }
     admin.add(to: router)
-    router.post("/sources/:sourceKey") { request, context in
-        // The key is one path segment: a key with `/` (GitHub's `owner/repo`) arrives as `owner%2Frepo`.
-        let raw = try context.parameters.require("sourceKey")
-        return try await webhooks.respond(to: request, sourceKey: raw.removingPercentEncoding ?? raw)
+    router.post("/sources/**") { request, context in
+        // A key with `/` (GitHub's `owner/repo`) arrives as `owner/repo` or as one segment `owner%2Frepo`.
+        guard let key = sourceKey(fromCatchAll: context.parameters.getCatchAll()) else {
+            return WebhookResponder.error(.notFound, "no source key in the path: POST /sources/<key>")
+        }
+        return try await webhooks.respond(to: request, sourceKey: key)
     }
 
     let application = Application(
@@ -65,4 +67,12 @@ public func buildReceiver(
         name: "receiver", parts: ReceiverParts(application: application),
         services: [ProducerService(producer: producer), TableViewService(view: directory.view), application],
         admin: admin, adminHost: configuration.host, adminPort: configuration.port)
+}
+
+/// The source key of `POST /sources/<key>` from the path segments after `/sources/`: each one
+/// percent-decoded, joined with `/`, so `acme/website` and `acme%2Fwebsite` are the same key. Nil
+/// without a segment.
+func sourceKey<Segment: StringProtocol>(fromCatchAll segments: [Segment]) -> String? {
+    let decoded = segments.map { String($0).removingPercentEncoding ?? String($0) }.filter { !$0.isEmpty }
+    return decoded.isEmpty ? nil : decoded.joined(separator: "/")
 }

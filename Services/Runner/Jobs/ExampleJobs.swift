@@ -49,7 +49,15 @@ public enum ExampleJobs {
     static let webhooksOnEmailDelivered = Job(
         id: "webhooks-on-email-delivered", name: "On email delivered", version: "1.0.0",
         trigger: StandardWebhooks().trigger(
-            StandardWebhooks.event("email.delivered", title: "Email delivered", source: "resend.com"),
+            StandardWebhooks.event(
+                "email.delivered", title: "Email delivered", source: "resend.com",
+                example: [
+                    "type": "email.delivered", "created_at": "2026-01-01T00:00:00.000Z",
+                    "data": [
+                        "email_id": "4ef9a417-02e9-4d39-ad75-9611e0fcc33c", "from": "Acme <onboarding@resend.dev>",
+                        "to": ["delivered@resend.dev"], "subject": "Sending this example", "created_at": "2026-01-01T00:00:00.000Z",
+                    ],
+                ]),
             params: StandardWebhookParams(name: "resend", eventSource: "resend.com"))
     ) { payload, io, _ in
         io.logger.info("email delivered", metadata: ["to": "\(payload["data"]?["to"] ?? .null)"])
