@@ -189,4 +189,44 @@ struct FlowControlTests {
             await publisher.producer.shutdown()
         }
     }
+
+    @Test("runs queued by concurrency 1 survive their runner's shutdown: the next runner runs each once, never two at a time")
+    func queuedRunsMoveToTheNextRunner() async throws {
+        try await withTributaryCluster(partitions: 12) { cluster, topics in
+            let sink = Sink<String>()
+            let job = Job(
+                id: "serial", name: "Serial", version: "1", trigger: Trigger(event: Self.spec),
+                flow: FlowControl(key: .payload("key"), concurrency: 1)
+            ) { _, _, context in
+                sink.append("begin \(context.event.id)")
+                try await Task.sleep(for: .milliseconds(200))
+                sink.append("end \(context.event.id)")
+            }
+            let runs = try TopicCollector(cluster.configuration, topic: topics.runs.name)
+            let first = try RunningRunner(cluster.configuration, jobs: [RunnerJob(job)])
+            try await first.waitUntilAssigned(12)
+            let publisher = try Publisher(cluster.configuration, topic: topics.events.name)
+            try await publisher.sendAll((0..<20).map { Self.event("q\($0)", key: "a", n: $0) })
+            try await eventually("runs are queued behind the first") {
+                runs.runs.filter { $0.status == .waiting && $0.reason?.hasPrefix("queued") == true }.count >= 5
+            }
+            try await first.stop()
+            let second = try RunningRunner(cluster.configuration, jobs: [RunnerJob(job)])
+            try await eventually("all 20 ran", timeout: .seconds(60)) {
+                Set(Self.latest(runs, job: "serial").filter { $0.status == .succeeded }.map(\.eventId)).count == 20
+            }
+            let lines = sink.all
+            #expect(lines.filter { $0.hasPrefix("begin") }.count == 20, "a run ran twice or not at all: \(lines)")
+            var open = 0
+            var most = 0
+            for line in lines {
+                open += line.hasPrefix("begin") ? 1 : -1
+                most = max(most, open)
+            }
+            #expect(most == 1, "two runs of the key at once: \(lines)")
+            try await second.stop()
+            await runs.close()
+            await publisher.producer.shutdown()
+        }
+    }
 }

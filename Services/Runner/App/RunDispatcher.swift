@@ -194,6 +194,9 @@ final class RunDispatcher: Sendable {
         for (partition, runs) in runsPartitions.sorted(by: { $0.key < $1.key }) where byRunsPartition[runs] == nil {
             byRunsPartition[runs] = partition
         }
+        // A flow-controlled job's runs count against its `<p>.flow` partitions, whose gates decide them.
+        let flowPartitions = Set(runsPartitions.keys.filter { $0.topic == configuration.flowTopic }.map(\.partition))
+        for (partition, runs) in runsPartitions where partition.topic == configuration.flowTopic { byRunsPartition[runs] = partition }
         guard let job = jobs.first else { return }
         var restored = 0
         var released: [(Int32, FlowGate<Work>.Action)] = []
@@ -202,7 +205,7 @@ final class RunDispatcher: Sendable {
             let now = Date()
             let horizon = max(
                 flow.rateLimit?.period.seconds ?? 0, flow.throttle?.period.seconds ?? 0, flow.idempotency?.window.seconds ?? 0)
-            for (runsPartition, partition) in byRunsPartition where partition.topic == configuration.flowTopic {
+            for runsPartition in flowPartitions {
                 var gate = FlowGate<Work>(flow: flow)
                 for start in history.flowStarts(runsPartition: runsPartition) where now.timeIntervalSince(start.at) < horizon {
                     gate.restoreStart(key: start.key, at: start.at)
@@ -230,12 +233,23 @@ final class RunDispatcher: Sendable {
                     released += actions.map { (runsPartition, $0) }
                     continue
                 }
-                if entry.flowKey == nil { work.flowKey = nil }
                 guard entry.status == .waiting, let wait = entry.wait else {
+                    if let flowKey = entry.flowKey, state.withLock({ $0.gates[runsPartition] != nil }) {
+                        // A gated run its runner died in: it takes a slot of its key again (or queues).
+                        let actions = state.withLock { state in
+                            state.gates[runsPartition]!.restoreHeld(work, key: flowKey, until: nil, now: Date())
+                        }
+                        released += actions.map { (runsPartition, $0) }
+                        continue
+                    }
                     // Its runner died while it ran after a wait: it continues at once.
+                    work.flowKey = nil
                     spawnResume(work)
                     continue
                 }
+                // A run waiting at `io.wait` or `waitForEvent` holds no slot of its key; resumed, it
+                // runs beside the key's gated runs.
+                work.flowKey = nil
                 let waiting = Waiting(work: work, wait: wait)
                 let requests = [WaitRecord.cancelRequestTask, WaitRecord.cancelTask].compactMap {
                     waits[WaitRecord.key(runKey: key, task: $0)]
@@ -869,6 +883,8 @@ final class RunDispatcher: Sendable {
                 var resumed = work
                 resumed.restored = entry
                 resumed.message = nil
+                // Suspended, it gives its key's slot back (below); resumed, it holds none.
+                resumed.flowKey = nil
                 let waiting = Waiting(work: resumed, wait: wait)
                 if let reason = cancellation.reason ?? pending { return (waiting, reason) }
                 state.waiting[work.runKey] = waiting
