@@ -62,6 +62,22 @@ import Tributary
         #expect(early.isEmpty && due == ["t2", "t3"] && later == ["t4"])
     }
 
+    @Test func aThrottledEventWaitsLongerWhenTheRunsBeforeItReallyStartedLate() {
+        var gate = FlowGate<String>(flow: FlowControl(throttle: .init(2, per: .seconds(10))))
+        _ = gate.received("a", key: "", idempotencyKey: nil, now: Self.t0)
+        _ = gate.received("b", key: "", idempotencyKey: nil, now: Self.t0)
+        let held = Self.held(gate.received("c", key: "", idempotencyKey: nil, now: Self.t0))
+        #expect(held.first?.1 == Self.t0.addingTimeInterval(10))
+        // a and b were decided at once but really started 5 and 6 s later.
+        gate.started(key: "", at: Self.t0.addingTimeInterval(5))
+        gate.started(key: "", at: Self.t0.addingTimeInterval(6))
+        let atTen = Self.started(gate.due(now: Self.t0.addingTimeInterval(10)))
+        #expect(atTen.isEmpty, "c would be the third start within 10 s")
+        #expect(gate.next == Self.t0.addingTimeInterval(15))
+        let atFifteen = Self.started(gate.due(now: Self.t0.addingTimeInterval(15)))
+        #expect(atFifteen == ["c"])
+    }
+
     @Test func debounceRunsTheLastEventOnceTheKeyIsQuietAndMaxDelayBoundsIt() {
         var gate = FlowGate<String>(flow: FlowControl(key: .payload("k"), debounce: .init(.seconds(5), maxDelay: .seconds(12))))
         var skipped: [String] = []

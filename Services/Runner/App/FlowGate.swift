@@ -33,6 +33,9 @@ struct FlowGate<Item: Sendable>: Sendable {
     private var running: [String: Int] = [:]
     private var queued: [String: [Item]] = [:]
     private var starts: [String: [Date]] = [:]
+    /// Starts counted for the rate limit and throttle at their decision, oldest first, not yet
+    /// confirmed by ``started(key:at:)`` with the time the run really started.
+    private var unconfirmed: [String: [Date]] = [:]
     private var seen: [String: Date] = [:]
     private var debounced: [String: Held] = [:]
     private var batches: [String: (items: [(item: Item, arrivedAt: Date)], until: Date)] = [:]
@@ -121,7 +124,10 @@ struct FlowGate<Item: Sendable>: Sendable {
                 }
             }
         }
-        if flow.rateLimit != nil || flow.throttle != nil { starts[key, default: []].append(now) }
+        if flow.rateLimit != nil || flow.throttle != nil {
+            starts[key, default: []].append(now)
+            unconfirmed[key, default: []].append(now)
+        }
         return admit(item, key: key)
     }
 
@@ -167,8 +173,36 @@ struct FlowGate<Item: Sendable>: Sendable {
         }
         let ready = delayed.filter { $0.until <= now }
         delayed.removeAll { $0.until <= now }
-        for entry in ready { actions += admit(entry.item, key: entry.key) }
+        for entry in ready {
+            // Checked again against the starts as they really happened (a run decided at once may
+            // have started later than its decision): a window still full waits for its next slot.
+            if let limit = flow.throttle {
+                var others = starts[entry.key] ?? []
+                if let own = others.firstIndex(of: entry.until) { others.remove(at: own) }
+                let window = others.filter { $0 > now.addingTimeInterval(-limit.period.seconds) && $0 <= now }.sorted()
+                if window.count >= limit.count {
+                    let slot = window[window.count - limit.count].addingTimeInterval(limit.period.seconds)
+                    if let own = starts[entry.key]?.firstIndex(of: entry.until) { starts[entry.key]![own] = slot }
+                    delayed.append((entry.key, entry.item, slot))
+                    continue
+                }
+                unconfirmed[entry.key, default: []].append(entry.until)
+            }
+            actions += admit(entry.item, key: entry.key)
+        }
         return actions
+    }
+
+    /// A run of `key` counted for the rate limit or throttle really started at `at`: its oldest
+    /// unconfirmed decision time is replaced by it.
+    mutating func started(key: String, at: Date) {
+        guard var waiting = unconfirmed[key], !waiting.isEmpty else { return }
+        let decided = waiting.removeFirst()
+        unconfirmed[key] = waiting.isEmpty ? nil : waiting
+        if let index = starts[key]?.firstIndex(of: decided) {
+            starts[key]![index] = max(decided, at)
+            starts[key]!.sort()
+        }
     }
 
     // MARK: Restoring (a runner taking the partition over)

@@ -66,7 +66,8 @@ struct RunAttempts: Sendable {
     /// with how it ended. It returns when the lane may take its next run, which can be before the
     /// final record is acked.
     func execute(
-        _ work: RunDispatcher.Work, cancellation: RunCancellation, settle: @escaping @Sendable (Ending) -> Void
+        _ work: RunDispatcher.Work, cancellation: RunCancellation, started: @Sendable (Date) -> Void = { _ in },
+        settle: @escaping @Sendable (Ending) -> Void
     ) async {
         let job = work.job
         let event = work.event
@@ -113,6 +114,7 @@ struct RunAttempts: Sendable {
                 suspension: SuspensionPolicy(minimumSuspension: configuration.minimumSuspension), events: events)
             let clock = ContinuousClock.now
             var record = RunRecord(starting: context, event: event, properties: properties, at: Date())
+            if attempt == firstAttempt { started(record.startedAt) }
             if resuming { record.event = event }
             record.flowKey = work.flowKey
             record.idempotencyKey = work.idempotencyKey

@@ -873,7 +873,11 @@ final class RunDispatcher: Sendable {
             return state.pendingCancels.removeValue(forKey: work.runKey)
         }
         if let pending { cancellation.cancel(reason: pending) }
-        await attempts.execute(work, cancellation: cancellation) { [self] ending in
+        let flowStarted: @Sendable (Date) -> Void = { [self] at in
+            guard let key = work.flowKey else { return }
+            state.withLock { state in state.gates[work.runsPartition]?.started(key: key, at: at) }
+        }
+        await attempts.execute(work, cancellation: cancellation, started: flowStarted) { [self] ending in
             // Handing a suspended run from `running` to `waiting` is one step, so a cancellation that
             // comes meanwhile finds it in one of the two (or is taken here).
             let cancelNow = state.withLock { state -> (Waiting, String)? in
