@@ -15,4 +15,10 @@ public enum LogKey {
     public static let offset = "kafka.offset"
     public static let traceparent = "traceparent"
     public static let status = "http.status"
+    /// The trace id of the task's current span (tracing on), added by ``ServiceTracing/logMetadataProvider``.
+    public static let traceId = "trace_id"
+    /// The span id of the task's current span (tracing on).
+    public static let spanId = "span_id"
+    /// The W3C trace flags of the task's current span (tracing on).
+    public static let traceFlags = "trace_flags"
 }

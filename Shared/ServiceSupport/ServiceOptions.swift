@@ -32,13 +32,30 @@ import Logging
 
 /// What a service executable's `run()` does first: reads its configuration with `load`, turning a
 /// failure into a `ValidationError` whose message is the error's (it names the variable or flag at
-/// fault), and makes the service's logger at the configured level.
+/// fault), sets up swift-log in the `LOG_FORMAT` (``LogFormat``, trace ids included) and makes the
+/// service's logger at the configured level.
 public func loadServiceConfiguration<Configuration>(
     label: String, level: (Configuration) -> Logger.Level, _ load: () throws -> Configuration
 ) throws -> (Configuration, Logger) {
     let configuration: Configuration
-    do { configuration = try load() } catch { throw ValidationError("\(error)") }
+    let format: LogFormat
+    do {
+        configuration = try load()
+        format = try ServiceEnvironment().logFormat()
+    } catch { throw ValidationError("\(error)") }
+    format.bootstrap()
     var logger = Logger(label: label)
     logger.logLevel = level(configuration)
     return (configuration, logger)
+}
+
+import ServiceLifecycle
+
+/// The traces of a service executable (``ServiceTracing``, from the `OTEL_*` variables): installs the
+/// tracer when an endpoint is set and returns its exporting service, to put first in the service
+/// group (empty when tracing is off). A bad variable is a `ValidationError` naming it.
+public func bootstrapServiceTracing(service: String, logger: Logger) throws -> [any Service] {
+    do { return try ServiceTracing.fromEnvironment(service: service).bootstrap(logger: logger) } catch {
+        throw ValidationError("\(error)")
+    }
 }

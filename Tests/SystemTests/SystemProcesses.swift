@@ -13,6 +13,8 @@ struct SystemTestError: Error, CustomStringConvertible {
 /// collected, standard error goes to a log file in the temporary folder, and it dies with the test.
 final class ServiceProcess: Sendable {
     let name: String
+    /// The file its standard error (its log) goes to.
+    let logPath: String
     private let child: ChildProcess
 
     init(_ name: String, _ executable: String, _ arguments: [String] = [], environment: [String: String] = [:]) throws {
@@ -21,6 +23,7 @@ final class ServiceProcess: Sendable {
         merged.merge(environment) { _, new in new }
         merged["LOG_LEVEL"] = merged["LOG_LEVEL"] ?? "info"
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("tributary-system-\(name)-\(getpid()).log").path
+        logPath = log
         child = try ChildProcess(productURL(executable), arguments, environment: merged, errors: .file(log))
     }
 

@@ -145,7 +145,7 @@ struct SystemTests {
     }
 
     /// Every run record on `<p>.runs`, in order (not folded: a run that started twice shows twice).
-    static func runRecords(_ bootstrap: String) async throws -> [RunRecord] {
+    static func runRecords(_ bootstrap: String, prefix: String = prefix) async throws -> [RunRecord] {
         let reader = try KafkaTopicReader(configuration: KafkaConfiguration(bootstrapServers: bootstrap), topic: "\(prefix).runs")
         var records: [RunRecord] = []
         for await event in reader {

@@ -4,6 +4,7 @@ import TributaryKafka
 import Logging
 import NIOCore
 import ServiceSupport
+import Tracing
 import Tributary
 
 /// `POST /sources/{sourceKey}`: runs the source's handler on the raw request and answers 2xx only
@@ -72,7 +73,12 @@ struct WebhookResponder: Sendable {
         if let kept = result.metadata { directory.keep(metadata: kept, for: sourceKey) }
 
         if !result.events.isEmpty {
-            let traceparent = TraceParent.carryOrStart(request.headers[HTTPField.Name("traceparent")!])
+            let span = ServiceTracing.isEnabled ? publishSpan(sourceKey: sourceKey, count: result.events.count) : nil
+            defer { span?.end() }
+            // The publish span's context when tracing is on; otherwise the request's or a new one.
+            let traceparent =
+                span.flatMap { MessageTracing.traceparent(of: $0.context) }
+                ?? TraceParent.carryOrStart(request.headers[HTTPField.Name("traceparent")!])
             let traceHeader = WireHeader("traceparent", traceparent)
             let messages = result.events.map { event in
                 var record = CloudEvent.encode(event)
@@ -83,6 +89,8 @@ struct WebhookResponder: Sendable {
             do {
                 _ = try await producer.sendAll(messages)
             } catch {
+                span?.recordError(error)
+                span?.setStatus(SpanStatus(code: .error, message: "not acknowledged"))
                 metrics.request(source: sourceKey, outcome: "unavailable")
                 logger.warning(
                     "events not acknowledged; answering 503 so the provider retries",
@@ -104,6 +112,20 @@ struct WebhookResponder: Sendable {
                 body: .init(byteBuffer: ByteBuffer(bytes: custom.body)))
         }
         return Self.json(.ok, #"{"received":\#(result.events.count)}"#)
+    }
+
+    /// The producer span of publishing a webhook's events (a child of the request's span).
+    private func publishSpan(sourceKey: String, count: Int) -> any Span {
+        let span = startSpan("publish \(eventsTopic)", ofKind: .producer)
+        span.updateAttributes { attributes in
+            attributes[MessageTracing.Attribute.messagingSystem] = "kafka"
+            attributes[MessageTracing.Attribute.operationType] = "publish"
+            attributes[MessageTracing.Attribute.operationName] = "publish"
+            attributes[MessageTracing.Attribute.destination] = eventsTopic
+            attributes[MessageTracing.Attribute.batchCount] = count
+            attributes[MessageTracing.Attribute.sourceKey] = sourceKey
+        }
+        return span
     }
 
     static func error(_ status: HTTPResponse.Status, _ message: String, retryAfter: Int? = nil) -> Response {

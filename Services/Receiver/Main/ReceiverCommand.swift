@@ -20,8 +20,10 @@ struct ReceiverCommand: AsyncParsableCommand {
         let (configuration, logger) = try loadServiceConfiguration(label: "tributary.receiver", level: \.logLevel) {
             try ReceiverConfiguration.fromEnvironment(flags: flags)
         }
+        // Traces first: the group stops it last, so it exports the spans the others ended.
+        let tracing = try bootstrapServiceTracing(service: "receiver", logger: logger)
         let catalog = try IntegrationCatalog.fromEnvironment(logger: logger)
         let receiver = try await buildReceiver(configuration: configuration, sources: catalog.sources, logger: logger)
-        try await ServiceGroup(services: receiver.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
+        try await ServiceGroup(services: tracing + receiver.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import TributaryKafka
 import Logging
 import ServiceSupport
+import Tracing
 import Tributary
 import TributaryIntegrations
 
@@ -322,6 +323,19 @@ final class Reconciler: Sendable {
     /// returned. Throws only `CancellationError` (then nothing more is written: a new leader resumes the
     /// run) and ``LeadershipLost``.
     private func register(_ plan: SourcePlan, state: SourceState?, term: inout Term) async throws -> RegistrationOutcome {
+        guard ServiceTracing.isEnabled else { return try await registerUntraced(plan, state: state, term: &term) }
+        // A span per registration attempt; the provider calls (client spans) and `io` tasks under it.
+        let span = startSpan("register \(plan.key)")
+        defer { span.end() }
+        span.attributes[MessageTracing.Attribute.sourceKey] = plan.key
+        span.attributes["tributary.source.id"] = plan.sourceId
+        let outcome = try await ServiceContext.withValue(span.context) { try await registerUntraced(plan, state: state, term: &term) }
+        span.attributes["tributary.registration.ok"] = outcome.ok
+        if !outcome.ok { span.setStatus(SpanStatus(code: .error, message: outcome.message)) }
+        return outcome
+    }
+
+    private func registerUntraced(_ plan: SourcePlan, state: SourceState?, term: inout Term) async throws -> RegistrationOutcome {
         let url = configuration.webhookURL(sourceKey: plan.key)
         var run = term.runs[plan.key] ?? RegistrationRun(sourceKey: plan.key)
         run.attempt += 1

@@ -26,6 +26,8 @@ struct RegistrarCommand: AsyncParsableCommand {
         let (configuration, logger) = try loadServiceConfiguration(label: "tributary.registrar", level: \.logLevel) {
             try RegistrarConfiguration.fromEnvironment(flags: flags)
         }
+        // Traces first: the group stops it last, so it exports the spans the others ended.
+        let tracing = try bootstrapServiceTracing(service: "registrar", logger: logger)
         let catalog = try IntegrationCatalog.fromEnvironment(logger: logger)
         for (provider, variable) in catalog.missingCredentials.sorted(by: { $0.key < $1.key }) {
             logger.warning("no credentials: \(provider) sources cannot be registered", metadata: ["variable": "\(variable)"])
@@ -33,6 +35,6 @@ struct RegistrarCommand: AsyncParsableCommand {
         let registrar = try await buildRegistrar(
             configuration: configuration, catalog: catalog, logger: logger,
             onAdminRunning: { port in logger.info("admin server listening", metadata: ["port": "\(port)"]) })
-        try await ServiceGroup(services: registrar.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
+        try await ServiceGroup(services: tracing + registrar.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     }
 }

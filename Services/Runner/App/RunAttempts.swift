@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceSupport
 import Synchronization
+import Tracing
 import Tributary
 import TributaryKafka
 
@@ -95,6 +96,13 @@ struct RunAttempts: Sendable {
                 break
             }
         }
+        // With tracing on, the run is a process span, a child of the event's `traceparent`; each
+        // attempt a span under it, the job's tasks and waits spans under that.
+        let runSpan = ServiceTracing.isEnabled ? startRunSpan(work) : nil
+        defer { runSpan?.end() }
+        let traceparent =
+            runSpan.flatMap { MessageTracing.traceparent(of: $0.context) }
+            ?? work.message?.headers.first(named: "traceparent")?.stringValue
         var attempt = firstAttempt
         var metadata: Logger.Metadata = [
             LogKey.jobId: "\(job.id)", LogKey.eventKey: "\(event.key)",
@@ -107,6 +115,9 @@ struct RunAttempts: Sendable {
                 return settle(.givenUp)
             }
             let context = RunContext(job: job.job, event: event, attempt: attempt)
+            let attemptSpan = runSpan.map { startSpan("attempt \(attempt)", context: $0.context) }
+            attemptSpan?.attributes[MessageTracing.Attribute.attempt] = attempt
+            runSpan?.attributes[MessageTracing.Attribute.runId] = context.runId
             metadata[LogKey.runId] = "\(context.runId)"
             metadata[LogKey.attempt] = "\(attempt)"
             let io = IO(
@@ -117,6 +128,7 @@ struct RunAttempts: Sendable {
             if attempt == firstAttempt { started(record.startedAt) }
             if resuming { record.event = event }
             record.flowKey = work.flowKey
+            record.traceparent = traceparent
             record.idempotencyKey = work.idempotencyKey
             record.tasks = store.all
             store.begin(record, log: io.log)
@@ -132,7 +144,18 @@ struct RunAttempts: Sendable {
             } else if let message = try? runMessage(record, work) {
                 writer.enqueue(message) { _ in }
             }
-            let failure = await cancellation.run { try await job.job.run(event, io: io, context: context) }
+            let spanContext = attemptSpan?.context
+            let failure = await cancellation.run {
+                guard let spanContext else { return try await job.job.run(event, io: io, context: context) }
+                try await ServiceContext.withValue(spanContext) { try await job.job.run(event, io: io, context: context) }
+            }
+            if let attemptSpan {
+                if let failure, io.pendingSuspension == nil {
+                    attemptSpan.recordError(failure)
+                    attemptSpan.setStatus(SpanStatus(code: .error))
+                }
+                attemptSpan.end()
+            }
             permits.release()
             metrics.recordDuration(job: job.id, ContinuousClock.now - clock)
             record.tasks = store.all
@@ -144,6 +167,7 @@ struct RunAttempts: Sendable {
                 record.event = event
                 record.logs = io.log.lines
                 metrics.count(job: job.id, .cancelled)
+                runSpan?.attributes[MessageTracing.Attribute.outcome] = "cancelled"
                 removeWait(runKey: work.runKey, task: WaitRecord.cancelTask, runsPartition: runsPartition)
                 removeWait(runKey: work.runKey, task: WaitRecord.cancelRequestTask, runsPartition: runsPartition)
                 if let pending = io.pendingSuspension {
@@ -154,6 +178,7 @@ struct RunAttempts: Sendable {
                 return persistFinal(record, work, settle: settle)
             }
             if let suspension = io.pendingSuspension {
+                runSpan?.attributes[MessageTracing.Attribute.outcome] = "waiting"
                 return await suspend(record, io: io, at: suspension, work, settle: settle)
             }
             guard let failure else {
@@ -161,6 +186,7 @@ struct RunAttempts: Sendable {
                 record.logs = io.log.lines
                 if resuming { record.event = event }
                 metrics.count(job: job.id, .succeeded)
+                runSpan?.attributes[MessageTracing.Attribute.outcome] = "succeeded"
                 history.finish(work.runKey, runsPartition: runsPartition)
                 return persistFinal(record, work, settle: settle)
             }
@@ -205,9 +231,32 @@ struct RunAttempts: Sendable {
             record.status = .deadLettered
             record.logs = io.log.lines
             metrics.count(job: job.id, .deadLettered)
+            runSpan?.attributes[MessageTracing.Attribute.outcome] = "dead-lettered"
+            runSpan?.setStatus(SpanStatus(code: .error, message: "dead-lettered"))
             history.finish(work.runKey, runsPartition: runsPartition)
             return persistFinal(record, work, settle: settle)
         }
+    }
+
+    /// The process span of a run: a child of the trace context its event's headers carry (a
+    /// resumed run, which has no event record at hand, starts a trace of its own).
+    private func startRunSpan(_ work: RunDispatcher.Work) -> any Span {
+        let topic = work.message?.topic ?? configuration.runsTopic
+        let parent = work.message.map { MessageTracing.context(of: $0.headers) } ?? .topLevel
+        let span = startSpan("process \(topic)", context: parent, ofKind: .consumer)
+        span.updateAttributes { attributes in
+            if let message = work.message {
+                attributes.merge(MessageTracing.processAttributes(of: message, group: configuration.groupID(job: work.job.id)))
+            } else {
+                attributes[MessageTracing.Attribute.messagingSystem] = "kafka"
+                attributes[MessageTracing.Attribute.operationType] = "process"
+                attributes[MessageTracing.Attribute.destination] = topic
+            }
+            attributes[MessageTracing.Attribute.jobId] = work.job.id
+            attributes[MessageTracing.Attribute.eventName] = work.event.name
+            attributes[MessageTracing.Attribute.eventKey] = work.event.key
+        }
+        return span
     }
 
     /// Records a run as waiting (with its event, so it resumes without `<p>.events`), registers

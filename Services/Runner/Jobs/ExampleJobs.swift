@@ -30,11 +30,15 @@ public enum ExampleJobs {
         io.logger.info("daily digest", metadata: ["for": "\(RFC3339.string(from: tick.scheduledAt))", "catchUp": "\(tick.isCatchUp)"])
     }
 
-    /// The seed's job: on Stripe's `price.created`, log "price created!" with the currency.
+    /// The seed's job: on Stripe's `price.created`, log "price created!" with the currency, as the
+    /// keyed task `announce` (a retried run does not announce twice).
     static let stripeOnPrice = Job(
         id: "stripe-on-price", name: "On price created", version: "1.0.0", trigger: stripe.trigger(StripeEvents.priceCreated)
     ) { price, io, _ in
-        io.logger.info("price created!", metadata: ["currency": "\(price.currency)"])
+        let _: String = try await io.runTask("announce") {
+            io.logger.info("price created!", metadata: ["currency": "\(price.currency)"])
+            return price.currency
+        }
     }
 
     /// On a push to the repository: log the branch and how many commits came.

@@ -27,7 +27,9 @@ struct RunnerCommand: AsyncParsableCommand {
         let (configuration, logger) = try loadServiceConfiguration(label: "tributary.runner", level: \.logLevel) {
             try RunnerConfiguration.fromEnvironment(flags: flags)
         }
+        // Traces first: the group stops it last, so it exports the spans the others ended.
+        let tracing = try bootstrapServiceTracing(service: "runner", logger: logger)
         let runner = try buildRunner(configuration: configuration, jobs: ExampleJobs.all, logger: logger)
-        try await ServiceGroup(services: runner.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
+        try await ServiceGroup(services: tracing + runner.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import Tracing
 import Tributary
 
 /// One HTTP exchange with a provider API, retried on 429, 5xx and transport errors per a `RetryPolicy`.
@@ -29,6 +30,28 @@ struct ProviderHTTP: Sendable {
         method: HTTPMethod, url: String, path: String, headers: HTTPHeaders, body: [UInt8]?,
         retryTransient: Bool = true,
         isRateLimited: @Sendable (Int, HTTPHeaders) -> Bool = { status, _ in status == 429 }
+    ) async throws -> Response {
+        // With a tracer installed (a registrar exporting traces), each call is a client span.
+        guard !(InstrumentationSystem.tracer is NoOpTracer) else {
+            return try await sendUntraced(
+                method: method, url: url, path: path, headers: headers, body: body, retryTransient: retryTransient,
+                isRateLimited: isRateLimited)
+        }
+        return try await withSpan("\(method.rawValue) \(path)", ofKind: .client) { span in
+            span.attributes["http.request.method"] = method.rawValue
+            span.attributes["url.path"] = path
+            span.attributes["tributary.integration"] = provider.lowercased()
+            let response = try await sendUntraced(
+                method: method, url: url, path: path, headers: headers, body: body, retryTransient: retryTransient,
+                isRateLimited: isRateLimited)
+            span.attributes["http.response.status_code"] = response.status
+            return response
+        }
+    }
+
+    private func sendUntraced(
+        method: HTTPMethod, url: String, path: String, headers: HTTPHeaders, body: [UInt8]?, retryTransient: Bool,
+        isRateLimited: @Sendable (Int, HTTPHeaders) -> Bool
     ) async throws -> Response {
         let operation = "\(method.rawValue) \(path)"
         var attempt = 0

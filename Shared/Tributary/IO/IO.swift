@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import Tracing
 
 /// What a job uses to act: a structured logger whose lines are recorded on the run, keyed tasks
 /// memoized across attempts, and durable waits.
@@ -63,6 +64,12 @@ public final class IO: Sendable {
         _ key: String, retry: RetryOptions = .none, _ body: @Sendable () async throws -> Output
     ) async throws -> Output {
         try claim(key)
+        return try await traced("task \(key)", key: key) { try await runClaimedTask(key, retry: retry, body) }
+    }
+
+    private func runClaimedTask<Output: Codable & Sendable>(
+        _ key: String, retry: RetryOptions, _ body: @Sendable () async throws -> Output
+    ) async throws -> Output {
         let started = now()
         if let done = try await store.task(runId: runId, key: key), done.status == .completed {
             logger.debug("task memoized", metadata: ["task": "\(key)"])
@@ -106,6 +113,10 @@ public final class IO: Sendable {
     /// partition while it waits, and resumes from the start with completed tasks memoized.
     public func wait(_ key: String, for duration: Duration) async throws {
         try claim(key)
+        try await traced("wait \(key)", key: key) { try await waitClaimed(key, for: duration) }
+    }
+
+    private func waitClaimed(_ key: String, for duration: Duration) async throws {
         let started = now()
         var record = try await store.task(runId: runId, key: key)
         if record?.status == .completed { return }
@@ -161,6 +172,14 @@ public final class IO: Sendable {
         _ key: String, anyOf options: [EventWait.Option], timeout: Duration, lookback: Duration = .seconds(300)
     ) async throws -> EventRecord? {
         try claim(key)
+        return try await traced("wait \(key)", key: key) {
+            try await waitForEventClaimed(key, anyOf: options, timeout: timeout, lookback: lookback)
+        }
+    }
+
+    private func waitForEventClaimed(
+        _ key: String, anyOf options: [EventWait.Option], timeout: Duration, lookback: Duration
+    ) async throws -> EventRecord? {
         let started = now()
         var record = try await store.task(runId: runId, key: key)
         if let record, record.status == .completed { return try Self.eventWaitOutcome(record.output) }
@@ -234,6 +253,25 @@ public final class IO: Sendable {
     private func suspend(_ suspension: RunSuspended) -> RunSuspended {
         suspended.withLock { $0 = $0 ?? suspension }
         return suspension
+    }
+
+    /// Runs `body` in a span named `name` when a tracer is installed (a runner exporting traces),
+    /// else just runs it. A wait that suspends the run ends its span marked suspended, not failed.
+    private func traced<T>(_ name: String, key: String, _ body: () async throws -> T) async throws -> T {
+        guard !(InstrumentationSystem.tracer is NoOpTracer) else { return try await body() }
+        let span = startSpan(name)
+        span.attributes["tributary.task.key"] = key
+        defer { span.end() }
+        do {
+            return try await ServiceContext.withValue(span.context) { try await body() }
+        } catch let suspended as RunSuspended {
+            span.attributes["tributary.wait.until"] = RFC3339.string(from: suspended.until)
+            throw suspended
+        } catch {
+            span.recordError(error)
+            span.setStatus(SpanStatus(code: .error))
+            throw error
+        }
     }
 
     private func claim(_ key: String) throws {

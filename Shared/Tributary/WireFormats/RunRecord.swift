@@ -101,6 +101,9 @@ public struct RunRecord: Sendable, Hashable, Codable {
     public var flowKey: String?
     /// The idempotency key of a run of a job with idempotency.
     public var idempotencyKey: String?
+    /// The run's W3C trace context (`00-<trace id>-<span id>-<flags>`): its run span's when the runner
+    /// exports traces, else the `traceparent` its event carried. Records of older runners have none.
+    public var traceparent: String?
 
     /// Creates a record.
     public init(
