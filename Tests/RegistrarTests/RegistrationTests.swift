@@ -125,7 +125,12 @@ import TributaryRegistrar
             #expect(history[2].secret == h.fakes.stripe.endpoints.first?.secret)
             #expect(h.fakes.stripe.endpoints.count == 1)
             let metrics = registrar.metricsText
-            #expect(metrics.contains(#"tributary_registrar_failures_total{source="stripe.webhook"} 2"#))
+            #expect(
+                !metrics.contains("tributary_registrar_failures_total"),
+                "the duplicate of reconciliations_total{outcome=\"failed\"} is gone")
+            // Registered in the end: the state gauges say so.
+            #expect(metrics.contains(#"tributary_registrar_source_consecutive_failures{source="stripe.webhook"} 0.0"#))
+            #expect(metrics.contains(#"tributary_registrar_source_registered{source="stripe.webhook"} 1.0"#))
             #expect(metrics.contains(#"tributary_registrar_reconciliations_total{source="stripe.webhook",outcome="failed"} 2"#))
             await registrar.stop()
         }
@@ -209,7 +214,8 @@ import TributaryRegistrar
             let records = try await h.records(h.topics.sources.name).filter { $0.keyString == "stripe.webhook" }
             #expect(records.count == 1)
             #expect(h.fakes.stripe.requests.isEmpty)
-            #expect(registrar.metricsText.contains(#"tributary_registrar_failures_total{source="stripe.webhook"} 1"#))
+            #expect(
+                registrar.metricsText.contains(#"tributary_registrar_reconciliations_total{source="stripe.webhook",outcome="failed"} 1"#))
             await registrar.stop()
         }
     }

@@ -16,16 +16,18 @@ public struct ReceiverParts: Sendable {
 
 /// Builds the receiver: ensures its topics exist, creates the producer and the live view of
 /// `<p>.sources`, and returns its services in start order: the producer, the view, then the HTTP
-/// server (`POST /sources/{sourceKey}`, `/healthz`, `/readyz`, `/metrics` on `RECEIVER_PORT`). The
+/// server (`POST /sources/{sourceKey}`, and `/healthz`, `/readyz`, `/metrics` on `RECEIVER_PORT`
+/// unless `RECEIVER_ADMIN_PORT` gives them an admin server of their own, started before it). The
 /// `receiver` executable, `tributary dev` and the tests run them in their own `ServiceGroup`.
 ///
 /// `sources` are the integrations' external sources, matched by id against each source state.
-/// `onServerRunning` gets the bound port (useful with port 0).
+/// `onServerRunning` gets the bound port (useful with port 0), `onAdminRunning` the admin port's.
 public func buildReceiver(
     configuration: ReceiverConfiguration,
     sources: [AnyExternalSource],
     logger: Logger,
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+    onAdminRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> BuiltService<ReceiverParts> {
     configuration.kafka.logSkippedVariables(to: logger)
     let topics = configuration.topics
@@ -48,7 +50,19 @@ public func buildReceiver(
         guard directory.view.isCaughtUp else { return false }
         return await producer.isConnected()
     }
-    admin.add(to: router)
+    var adminServer: (any Service)?
+    if let adminPort = configuration.adminPort {
+        let adminHost = configuration.adminHost ?? configuration.host
+        let adminRouter = Router()
+        admin.add(to: adminRouter)
+        adminServer = Application(
+            router: adminRouter,
+            configuration: .init(address: .hostname(adminHost, port: adminPort), serverName: "tributary-receiver-admin"),
+            onServerRunning: { channel in await onAdminRunning(channel.localAddress?.port ?? adminPort) },
+            logger: logger)
+    } else {
+        admin.add(to: router)
+    }
     // With tracing on, each webhook request is a server span (its parent the request's own
     // `traceparent`, if any); the admin routes get none.
     let webhookRoutes = ServiceTracing.isEnabled ? router.group("/sources").add(middleware: TracingMiddleware()) : router.group("/sources")
@@ -57,7 +71,10 @@ public func buildReceiver(
         guard let key = sourceKey(fromCatchAll: context.parameters.getCatchAll()) else {
             return WebhookResponder.error(.notFound, "no source key in the path: POST /sources/<key>")
         }
-        return try await webhooks.respond(to: request, sourceKey: key)
+        let started = ContinuousClock.now
+        let response = try await webhooks.respond(to: request, sourceKey: key)
+        metrics.requestDuration(status: response.status.code, ContinuousClock.now - started)
+        return response
     }
 
     let application = Application(
@@ -68,8 +85,9 @@ public func buildReceiver(
     // Shut down in reverse order: the server stops taking webhooks, the view stops, the producer flushes.
     return BuiltService(
         name: "receiver", parts: ReceiverParts(application: application),
-        services: [ProducerService(producer: producer), TableViewService(view: directory.view), application],
-        admin: admin, adminHost: configuration.host, adminPort: configuration.port)
+        services: [ProducerService(producer: producer), TableViewService(view: directory.view)] + (adminServer.map { [$0] } ?? [])
+            + [application],
+        admin: admin, adminHost: configuration.adminHost ?? configuration.host, adminPort: configuration.adminPort ?? configuration.port)
 }
 
 /// The source key of `POST /sources/<key>` from the path segments after `/sources/`: each one

@@ -14,6 +14,11 @@ public struct ReceiverConfiguration: Sendable {
     public var host: String = "0.0.0.0"
     /// `RECEIVER_PORT`, default 8080 (0 picks a free port).
     public var port: Int = 8080
+    /// `RECEIVER_ADMIN_PORT`: when set, `/healthz`, `/readyz` and `/metrics` are served on this port
+    /// (0 picks a free one) and no longer on the public ``port``; nil (the default): on the public port.
+    public var adminPort: Int?
+    /// `RECEIVER_ADMIN_HOST`, default ``host``: the address of the admin port.
+    public var adminHost: String?
     /// `TRIBUTARY_SECRET_KEY`: unseals the signing secrets on `<p>.sources`.
     public var sealer: SecretSealer
     /// `RECEIVER_BODY_LIMIT`, default 1 MiB: larger bodies get 413.
@@ -96,6 +101,16 @@ public struct ReceiverConfiguration: Sendable {
         configuration.topicPrefix = environment.string("TRIBUTARY_TOPIC_PREFIX", override: overrides.topicPrefix) ?? "tributary"
         configuration.host = environment.string("RECEIVER_HOST", override: overrides.host) ?? "0.0.0.0"
         configuration.port = try environment.int("RECEIVER_PORT", override: overrides.port, default: 8080, range: 0...65535)
+        if environment.string("RECEIVER_ADMIN_PORT") != nil {
+            let adminPort = try environment.int("RECEIVER_ADMIN_PORT", default: 0, range: 0...65535)
+            guard adminPort == 0 || adminPort != configuration.port else {
+                throw ConfigurationError(
+                    "RECEIVER_ADMIN_PORT=\(adminPort) is the public RECEIVER_PORT: give the admin routes a port of their own, or unset it",
+                    variable: "RECEIVER_ADMIN_PORT")
+            }
+            configuration.adminPort = adminPort
+        }
+        configuration.adminHost = environment.string("RECEIVER_ADMIN_HOST")
         configuration.bodyLimit = try environment.int(
             "RECEIVER_BODY_LIMIT", override: overrides.bodyLimit, default: 1 << 20, range: 1024...(64 << 20))
         configuration.publishTimeout = try environment.duration(

@@ -1,14 +1,15 @@
 import Prometheus
 import Synchronization
 
-/// The receiver's Prometheus metrics: requests by source and outcome, publish latency, events
-/// published and signature failures.
+/// The receiver's Prometheus metrics: requests by source and outcome, request latency by status
+/// code, publish latency, events published and signature failures.
 final class ReceiverMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let requests = Mutex<[String: Counter]>([:])
     let publishLatency: DurationHistogram
     let eventsPublished: Counter
     private let signatureFailures = Mutex<[String: Counter]>([:])
+    private let durations = Mutex<[Int: DurationHistogram]>([:])
 
     init() {
         publishLatency = registry.makeDurationHistogram(
@@ -21,6 +22,26 @@ final class ReceiverMetrics: Sendable {
         eventsPublished = registry.makeCounter(
             name: "tributary_receiver_events_published_total", help: "Events acknowledged by the broker")
     }
+
+    /// Records how long a webhook request took to answer, by status code
+    /// (`tributary_receiver_request_duration_seconds{code}`).
+    func requestDuration(status: Int, _ duration: Duration) {
+        let histogram = durations.withLock { histograms in
+            if let histogram = histograms[status] { return histogram }
+            let histogram = registry.makeDurationHistogram(
+                name: "tributary_receiver_request_duration_seconds", labels: [("code", "\(status)")],
+                buckets: Self.latencyBuckets, help: "Time from a webhook request's arrival to its answer, by status code")
+            histograms[status] = histogram
+            return histogram
+        }
+        histogram.record(duration)
+    }
+
+    static let latencyBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5),
+        .seconds(5), .seconds(10),
+    ]
 
     /// Counts one webhook request. `source` is the source key when known, `unknown` otherwise.
     func request(source: String, outcome: String) {

@@ -205,7 +205,7 @@ final class Reconciler: Sendable {
                     logger.error(
                         "source state unreadable; the source is left alone",
                         metadata: [LogKey.sourceKey: "\(key)", LogKey.error: "\(reason)"])
-                    metrics.failure(source: key)
+                    metrics.reconciliation(source: key, outcome: "failed")
                 }
                 continue
             }
@@ -393,6 +393,7 @@ final class Reconciler: Sendable {
             term.checkedAt[plan.key] = Date()
             let outcome = plan.events.desired.isEmpty ? "removed" : (result == .unchanged ? "unchanged" : "registered")
             metrics.reconciliation(source: plan.key, outcome: outcome)
+            metrics.sourceState(source: plan.key, registered: next.active, consecutiveFailures: 0)
             logger.info(
                 "source reconciled",
                 metadata: [

@@ -1,12 +1,14 @@
 import Prometheus
 import Synchronization
 
-/// The registrar's Prometheus metrics: reconciliations by source and outcome, failures by source,
-/// commands by kind and outcome, lost leadership terms, and whether this instance leads.
+/// The registrar's Prometheus metrics: reconciliations by source and outcome, each source's
+/// registration state, commands by kind and outcome, lost leadership terms, and whether this
+/// instance leads.
 public final class RegistrarMetrics: Sendable {
     /// The registry `/metrics` renders.
     public let registry = PrometheusCollectorRegistry()
     private let counters = Mutex<[String: Counter]>([:])
+    private let gauges = Mutex<[String: Gauge]>([:])
     let leader: Gauge
 
     init() {
@@ -23,12 +25,17 @@ public final class RegistrarMetrics: Sendable {
         ).increment()
     }
 
-    /// Counts a failed registration attempt.
-    func failure(source: String) {
-        counter(
-            "failures", [("source", source)],
-            help: "Failed registration attempts by source key"
-        ).increment()
+    /// Sets a source's registration state: `tributary_registrar_source_registered` (1 while its
+    /// webhook is registered and active) and `tributary_registrar_source_consecutive_failures` (failed
+    /// attempts since its last success). Failed attempts are counted as
+    /// `tributary_registrar_reconciliations_total{outcome="failed"}`.
+    func sourceState(source: String, registered: Bool, consecutiveFailures: Int) {
+        let registeredGauge = gauge(
+            "source_registered", source: source, help: "1 while the source's webhook is registered and active, else 0")
+        let failuresGauge = gauge(
+            "source_consecutive_failures", source: source, help: "Failed registration attempts of the source since its last success")
+        registeredGauge.set(registered ? 1.0 : 0.0)
+        failuresGauge.set(Double(consecutiveFailures))
     }
 
     /// Counts one applied command by kind and outcome: `applied` or `refused`.
@@ -52,6 +59,16 @@ public final class RegistrarMetrics: Sendable {
     /// `tributary_registrar_<name>[_<unit>]`.
     private static func descriptor(_ name: String, unit: String, help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "tributary", subsystem: "registrar", metricName: name, unitName: unit, helpText: help)
+    }
+
+    private func gauge(_ name: String, source: String, help: String) -> Gauge {
+        gauges.withLock { gauges in
+            let key = name + "\u{0}" + source
+            if let gauge = gauges[key] { return gauge }
+            let gauge = registry.makeGauge(descriptor: Self.descriptor(name, unit: "", help: help), labels: [("source", source)])
+            gauges[key] = gauge
+            return gauge
+        }
     }
 
     private func counter(_ name: String, _ labels: [(String, String)], help: String) -> Counter {

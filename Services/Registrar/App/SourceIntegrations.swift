@@ -61,10 +61,10 @@ extension SourceStateTable {
         _ error: any Error, of plan: SourcePlan, fallback: SourceState?, url: String? = nil,
         metrics: RegistrarMetrics, logger: Logger
     ) async throws -> SourceState {
-        metrics.failure(source: plan.key)
         metrics.reconciliation(source: plan.key, outcome: "failed")
         var failed = (state(plan.key) ?? fallback ?? plan.newState(url: url)).recordingFailure(RegistrationError.message(of: error))
         if failed.url == nil { failed.url = url }
+        metrics.sourceState(source: plan.key, registered: failed.active, consecutiveFailures: failed.lastError?.attempts ?? 1)
         do {
             try await write(failed)
         } catch let lost as LeadershipLost {

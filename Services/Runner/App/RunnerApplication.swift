@@ -15,7 +15,8 @@ public func buildRunner(
 ) throws -> BuiltService<RunnerService> {
     configuration.kafka.logSkippedVariables(to: logger)
     let runner = try RunnerService(configuration: configuration, jobs: jobs, logger: logger)
-    let admin = AdminRoutes(metrics: runner.metrics.registry) { runner.isReady }
+    var admin = AdminRoutes(metrics: runner.metrics.registry) { runner.isReady }
+    admin.beforeScrape = { runner.updateWaitsPending() }
     let services: [any Service] = [
         runner, admin.application(host: configuration.adminHost, port: configuration.adminPort, logger: logger),
     ]

@@ -2,7 +2,7 @@ import Foundation
 import Prometheus
 import Synchronization
 
-/// The runner's Prometheus metrics: runs by job and outcome, run duration by job, consumer lag.
+/// The runner's Prometheus metrics: runs by job and outcome, run duration by job, consumer lag, waits pending.
 public final class RunnerMetrics: Sendable {
     /// How a run (or one attempt of it) ended, as counted in `tributary_runner_runs_total`.
     public enum Outcome: String, Sendable, CaseIterable {
@@ -32,6 +32,7 @@ public final class RunnerMetrics: Sendable {
     private let durations: [String: DurationHistogram]
     private let unreadable: Counter
     private let lag = Mutex<[String: Gauge]>([:])
+    private let waitsPending: [String: Gauge]
 
     /// Metrics for these job ids.
     public init(jobIds: [String], registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -55,6 +56,16 @@ public final class RunnerMetrics: Sendable {
         }
         self.runs = runs
         self.durations = durations
+        waitsPending = Dictionary(
+            uniqueKeysWithValues: jobIds.map { job in
+                (
+                    job,
+                    registry.makeGauge(
+                        descriptor: Self.name(
+                            "waits_pending", "", "Runs of a job waiting on this runner (io.wait, waitForEvent, flow holds)"),
+                        labels: [("job", job)])
+                )
+            })
         unreadable = registry.makeCounter(
             descriptor: Self.name("unreadable_events", "total", "Messages that are not CloudEvents, sent to the dead-letter topic"))
     }
@@ -71,6 +82,9 @@ public final class RunnerMetrics: Sendable {
 
     /// Counts a message that is not an event.
     func countUnreadable() { unreadable.increment() }
+
+    /// Sets how many of a job's runs wait on this runner (their `<p>.runs` partitions held here).
+    func setWaitsPending(job: String, _ count: Int) { waitsPending[job]?.set(Double(count)) }
 
     /// Sets the consumer lag of a job's partition (high-water mark minus the next offset to commit).
     func setLag(job: String, topic: String, partition: Int32, _ value: Int64) {

@@ -59,6 +59,13 @@ public final class RunnerService: Service, Sendable {
         subscriptions.withLock { $0 }.first { $0.job.id == jobId }?.assigned ?? []
     }
 
+    /// Sets `tributary_runner_waits_pending{job}` from the subscriptions (before a scrape).
+    func updateWaitsPending() {
+        for subscription in subscriptions.withLock({ $0 }) {
+            metrics.setWaitsPending(job: subscription.job.id, subscription.waitingCount)
+        }
+    }
+
     /// Whether this runner consumes a job's events now (false while a newer version runs elsewhere).
     public func isConsuming(job jobId: String) -> Bool {
         subscriptions.withLock { $0 }.first { $0.job.id == jobId }?.isConsuming ?? false
