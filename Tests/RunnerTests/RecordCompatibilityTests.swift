@@ -76,11 +76,27 @@ import Tributary
             #"{"v":1,"runId":"run_1","jobId":"j","jobVersion":"1","eventKey":"shop/e1","eventId":"e1","eventName":"order.placed","source":"shop","status":"started","attempt":1,"logs":[],"tasks":[],"properties":[],"startedAt":"2033-05-18T03:33:20Z"}"#
         let record = try RunRecord(record: WireRecord(key: Array("shop/e1/j".utf8), value: Array(old.utf8)))
         #expect(record.event == nil && record.wait == nil && !record.isResumable)
+        #expect(record.traceparent == nil, "records of runners before tracing have no traceparent")
         var fold = RunHistoryFold(jobId: "j", window: .seconds(3600))
         fold.apply(key: Array("shop/e1/j".utf8), value: Array(old.utf8), headers: [], now: Self.now)
         if case .unfinished = fold.lookup("shop/e1/j", now: Self.now) {
         } else {
             Issue.record("an old unfinished run is not resumed from its event")
         }
+    }
+
+    /// A record's `traceparent` (the run span's trace context) is written and read back.
+    @Test func aRecordCarriesItsTraceparent() throws {
+        let context = RunContext(
+            runId: "run_2", job: JobInfo(id: "j", name: "J", version: "1"),
+            event: EventInfo(id: "e2", name: "order.placed", source: "shop", timestamp: Self.now), attempt: 1)
+        var record = RunRecord(
+            starting: context, event: EventRecord(id: "e2", name: "order.placed", source: "shop", timestamp: Self.now, payload: [:]))
+        record.traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        let wire = try record.record()
+        let text = String(decoding: wire.value ?? [], as: UTF8.self)
+        #expect(text.contains(#""traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01""#))
+        let read = try RunRecord(record: wire)
+        #expect(read.traceparent == record.traceparent)
     }
 }
