@@ -302,6 +302,7 @@ let package = Package(
                 "TributaryTool", "Receiver", "Registrar", "Runner", "fake-providers",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/SystemTests"
         ),

@@ -89,6 +89,7 @@ struct RunsShowCommand: AsyncParsableCommand {
             lines.append("waits     \(wait.task)\(waitDetail(until: wait.until, events: wait.events))")
         }
         if let flowKey = last.flowKey { lines.append("flow key  \(flowKey)") }
+        if let trace = last.traceparent, let ids = traceIds(trace) { lines.append("trace     \(ids.trace) (run span \(ids.span))") }
         for property in last.properties { lines.append("property  \(property.label): \(property.text)") }
 
         lines.append("payload")
@@ -168,4 +169,11 @@ struct RunsShowCommand: AsyncParsableCommand {
         guard let data = try? encoder.encode(json) else { return json.jsonString }
         return String(decoding: data, as: UTF8.self)
     }
+}
+
+/// The trace id and span id of a W3C `traceparent` (`00-<trace>-<span>-<flags>`), nil when it is not one.
+func traceIds(_ traceparent: String) -> (trace: String, span: String)? {
+    let parts = traceparent.split(separator: "-")
+    guard parts.count == 4, parts[1].count == 32, parts[2].count == 16 else { return nil }
+    return (String(parts[1]), String(parts[2]))
 }

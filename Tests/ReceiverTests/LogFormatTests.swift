@@ -19,7 +19,8 @@ struct LogFormatTests {
         }
         logger[metadataKey: LogKey.sourceKey] = "stripe.webhook"
         logger.warning(
-            "webhook rejected\nover two lines", metadata: [LogKey.outcome: "bad_signature", "list": .array(["a", "b"]), LogKey.spanId: "override"])
+            "webhook rejected\nover two lines",
+            metadata: [LogKey.outcome: "bad_signature", "list": .array(["a", "b"]), LogKey.spanId: "override"])
         logger.debug("below the level: not printed")
         let written = lines.lines.withLock { $0 }
         try #require(written.count == 1)

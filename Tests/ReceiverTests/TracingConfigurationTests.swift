@@ -38,7 +38,8 @@ struct TracingConfigurationTests {
         #expect {
             try ServiceTracing.fromEnvironment(environment, service: "receiver")
         } throws: { error in
-            (error as? ConfigurationError)?.variable == variable && "\(error)".contains("\(variable)=\(value)") && "\(error)".contains(message)
+            (error as? ConfigurationError)?.variable == variable && "\(error)".contains("\(variable)=\(value)")
+                && "\(error)".contains(message)
         }
     }
 }

@@ -165,6 +165,39 @@ struct TracingSystemTests {
         #expect(collector.lines.count == 1, "the collector got requests: \(collector.lines.dropFirst())")
         let logged = system.receiverLog()
         #expect(!logged.contains("trace_id"), "no trace ids without a tracer")
+
+        // deploy/: the dashboard and the alert rules name only metrics these services export.
+        let forged = SystemTests.priceCreated(id: "evt_untraced_forged", secret: "whsec_wrong")
+        #expect(try await HTTP.post("\(system.publicURL)/sources/stripe.webhook", body: forged.body, headers: forged.headers) == 401)
+        var exported: Set<String> = []
+        for url in system.metricsURLs {
+            let (status, body) = try await HTTP.get(url)
+            #expect(status == 200, "\(url): \(status)")
+            exported.formUnion(DeployMetrics.sampleNames(String(decoding: body, as: UTF8.self)))
+        }
+        #expect(exported.contains("tributary_build_info") && exported.contains("process_open_fds"))
+        let alerts = try DeployMetrics.alertRules()
+        let runbooks = try DeployMetrics.runbookAnchors()
+        #expect(
+            Set(alerts.map(\.name)) == [
+                "TributaryRunsFailing", "TributaryDeadLettersGrowing", "TributaryConsumerLagHigh", "TributaryRegistrationFailing",
+                "TributarySignatureFailuresSpiking", "TributaryReceiver503s",
+            ])
+        for alert in alerts {
+            let named = DeployMetrics.metricNames(in: alert.expression)
+            #expect(!named.isEmpty, "\(alert.name) names no metric")
+            for metric in named.sorted() {
+                #expect(exported.contains(metric), "alert \(alert.name) names \(metric), which no service exports")
+            }
+            #expect(runbooks.contains(alert.runbook), "alert \(alert.name): no runbook \(alert.runbook) in docs/operations.md")
+        }
+        let panels = try DeployMetrics.dashboardExpressions()
+        #expect(panels.count >= 15)
+        for (title, expression) in panels {
+            let named = DeployMetrics.metricNames(in: expression)
+            #expect(!named.isEmpty, "panel \(title) names no metric")
+            for metric in named.sorted() { #expect(exported.contains(metric), "panel \(title) names \(metric), which no service exports") }
+        }
     }
 }
 
@@ -178,6 +211,8 @@ struct TracedSystem {
     let secret: String
     let common: [String: String]
     let receiverLogPath: String
+    /// `/metrics` of the receiver, the registrar and the runner.
+    let metricsURLs: [String]
 
     static func start(
         prefix: String, name: String, receiver: [String: String], runner: [String: String], registrar: [String: String]
@@ -187,6 +222,7 @@ struct TracedSystem {
         let fake = try ServiceProcess("\(name)-fake", "fake-providers", ["--stripe-key", SystemTests.stripeKey])
         let fakeBase = try await fake.firstLine()
         let port = try freePort()
+        let (registrarAdmin, runnerAdmin) = (try freePort(), try freePort())
         let publicURL = "http://127.0.0.1:\(port)"
         let common = [
             "KAFKA_BROKERS": bootstrap, "TRIBUTARY_TOPIC_PREFIX": prefix, "TRIBUTARY_SECRET_KEY": SecretSealer.generateKey(),
@@ -195,13 +231,13 @@ struct TracedSystem {
             "\(name)-registrar", "registrar",
             environment: common.merging([
                 "PUBLIC_URL": publicURL, "STRIPE_API_KEY": SystemTests.stripeKey, "STRIPE_API_BASE": fakeBase,
-                "REGISTRAR_ADMIN_PORT": "0", "REGISTRAR_RESYNC_INTERVAL": "5s",
+                "REGISTRAR_ADMIN_PORT": "\(registrarAdmin)", "REGISTRAR_RESYNC_INTERVAL": "5s",
             ]) { $1 }.merging(registrar) { $1 })
         let receiverProcess = try ServiceProcess(
             "\(name)-receiver", "receiver",
             environment: common.merging(["RECEIVER_HOST": "127.0.0.1", "RECEIVER_PORT": "\(port)"]) { $1 }.merging(receiver) { $1 })
         let runnerProcess = try ServiceProcess(
-            "\(name)-runner", "runner", environment: common.merging(["RUNNER_ADMIN_PORT": "0"]) { $1 }.merging(runner) { $1 })
+            "\(name)-runner", "runner", environment: common.merging(["RUNNER_ADMIN_PORT": "\(runnerAdmin)"]) { $1 }.merging(runner) { $1 })
         let processes = [runnerProcess, receiverProcess, registrarProcess, fake, broker]
         var secret = ""
         do {
@@ -221,7 +257,8 @@ struct TracedSystem {
         }
         return TracedSystem(
             processes: processes, bootstrap: bootstrap, publicURL: publicURL, receiverPort: port, secret: secret, common: common,
-            receiverLogPath: receiverProcess.logPath)
+            receiverLogPath: receiverProcess.logPath,
+            metricsURLs: ["\(publicURL)/metrics", "http://127.0.0.1:\(registrarAdmin)/metrics", "http://127.0.0.1:\(runnerAdmin)/metrics"])
     }
 
     /// What the receiver wrote to standard error so far.
