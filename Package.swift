@@ -301,7 +301,8 @@ let package = Package(
             name: "RunnerTests",
             dependencies: [
                 "TestSupport", "TributaryRunner", "Tributary", "TributaryKafka", "ServiceSupport", "RunnerProbe", "ExampleJobs",
-                "DevJobsProbe",
+                "DevJobsProbe", "TributaryDev", "TributaryIntegrations",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
