@@ -3,7 +3,7 @@ import ServiceSupport
 import Testing
 
 /// Your own jobs in dev (`TributaryJobsMain`'s `dev`), and the settings file that spares the export.
-@Suite("Your jobs in dev", .tags(.processes))
+@Suite("Your jobs in dev", .tags(.processes), .notInFastRun)
 struct DevJobsTests {
     /// The test's environment without the variables the settings file provides.
     static var environment: [String: String] {
