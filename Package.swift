@@ -232,6 +232,7 @@ let package = Package(
                 "ServiceSupport",
                 "Tributary",
                 "TributaryIntegrations",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
