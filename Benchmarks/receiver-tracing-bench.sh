@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The receiver's throughput and CPU per signed webhook with tracing off beside tracing on (every
+# request sampled, spans exported over OTLP/HTTP to a sink that answers and discards), in one run,
+# on the embedded broker, with wrk on loopback. Goal: tracing on keeps >= 90% of the throughput.
+#   Benchmarks/receiver-tracing-bench.sh [seconds] [connections]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_=${1:-10}
+CONNECTIONS=${2:-64}
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+make setup-python >/dev/null
+swift build -c release --product receiver --product ReceiverBench >/dev/null
+swift build --product tributary >/dev/null
+OUT=.build/bench/receiver-tracing
+mkdir -p $OUT
+RECEIVER=""
+.build/debug/tributary broker --topic-prefix bench >$OUT/broker.out 2>/dev/null &
+BROKER=$!
+.venv/bin/python3 Tests/Interop/otlp_collector.py --discard >$OUT/sink.out 2>&1 &
+SINK=$!
+trap 'kill $RECEIVER $BROKER $SINK 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s $OUT/broker.out ] && [ -s $OUT/sink.out ] && break; sleep 0.1; done
+BOOT=$(head -1 $OUT/broker.out)
+SINK_URL=$(head -1 $OUT/sink.out)
+KEY=$(head -c 32 /dev/urandom | base64)
+.build/release/ReceiverBench setup "$BOOT" bench "$KEY" $OUT
+PORT=18081
+cat >$OUT/post.lua <<LUA
+wrk.method = "POST"
+wrk.body = io.open("$OUT/body.json"):read("*a")
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Stripe-Signature"] = io.open("$OUT/signature"):read("*a")
+done = function(summary, latency, requests)
+  io.write(string.format("requests: %d\nnon-2xx: %d\n", summary.requests, summary.errors.status))
+end
+LUA
+cpu_ticks() { awk '{print $14 + $15}' /proc/$1/stat; }
+run() { # name, extra environment...
+  local name=$1; shift
+  env KAFKA_BROKERS=$BOOT TRIBUTARY_SECRET_KEY=$KEY TRIBUTARY_TOPIC_PREFIX=bench RECEIVER_PORT=$PORT RECEIVER_HOST=127.0.0.1 \
+    LOG_LEVEL=warning "$@" .build/release/receiver >$OUT/receiver-$name.log 2>&1 &
+  RECEIVER=$!
+  for _ in $(seq 200); do curl -sf http://127.0.0.1:$PORT/readyz >/dev/null && break; sleep 0.1; done
+  # Warm up (and let the receiver's view hold the source), then measure.
+  wrk -t2 -c$CONNECTIONS -d2s -s $OUT/post.lua http://127.0.0.1:$PORT/sources/stripe.webhook >/dev/null
+  local before; before=$(cpu_ticks $RECEIVER)
+  wrk -t2 -c$CONNECTIONS -d${SECONDS_}s --latency -s $OUT/post.lua http://127.0.0.1:$PORT/sources/stripe.webhook >$OUT/wrk-$name.txt
+  local after; after=$(cpu_ticks $RECEIVER)
+  local requests; requests=$(awk '/^requests:/ {print $2}' $OUT/wrk-$name.txt)
+  local rps; rps=$(awk '/Requests\/sec/ {print $2}' $OUT/wrk-$name.txt)
+  local p99; p99=$(awk '$1 == "99%" {print $2}' $OUT/wrk-$name.txt)
+  local errors; errors=$(awk '/^non-2xx:/ {print $2}' $OUT/wrk-$name.txt)
+  local tick; tick=$(getconf CLK_TCK)
+  echo "$name: $rps webhooks/s, p99 $p99, non-2xx $errors, receiver CPU $(awk -v t=$((after - before)) -v r=$requests -v k=$tick 'BEGIN {printf "%.1f", t / k * 1e6 / r}') µs per webhook"
+  echo "$rps" >$OUT/rps-$name
+  kill $RECEIVER; wait $RECEIVER 2>/dev/null || true
+  RECEIVER=""
+}
+echo "== signed Stripe webhooks, wrk -t2 -c$CONNECTIONS -d${SECONDS_}s, tracing off then on (always_on, OTLP/HTTP to a discarding sink)"
+run off
+run on OTEL_EXPORTER_OTLP_ENDPOINT=$SINK_URL OTEL_TRACES_SAMPLER=always_on
+awk -v off="$(cat $OUT/rps-off)" -v on="$(cat $OUT/rps-on)" 'BEGIN {printf "tracing on keeps %.1f%% of the throughput\n", on / off * 100}'
