@@ -9,7 +9,7 @@ SECONDS_=${1:-10}
 CONNECTIONS=${2:-64}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 make setup-python >/dev/null
-swift build -c release --product receiver --product ReceiverBench >/dev/null
+swift build -c release --product receiver >/dev/null && swift build -c release --product ReceiverBench >/dev/null
 swift build --product tributary >/dev/null
 OUT=.build/bench/receiver-tracing
 mkdir -p $OUT
