@@ -51,7 +51,11 @@ struct DevCommand: AsyncParsableCommand {
         let generatedKey = environment.string("TRIBUTARY_SECRET_KEY") == nil
         let secretKey = environment.string("TRIBUTARY_SECRET_KEY") ?? SecretSealer.generateKey()
         let sealer: SecretSealer
-        do { sealer = try SecretSealer(base64Key: secretKey) } catch { throw ToolError("TRIBUTARY_SECRET_KEY is invalid: \(error)") }
+        do {
+            var keys = environment
+            keys.values["TRIBUTARY_SECRET_KEY"] = secretKey
+            sealer = try keys.sealer()
+        } catch { throw ToolError(error.message) }
         let publicURL = environment.string("PUBLIC_URL", override: publicURL) ?? "http://localhost:\(port)"
         let catalog = try IntegrationCatalog.fromEnvironment(logger: logger)
 

@@ -20,9 +20,19 @@ struct SourcesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let table = try await readTable(cluster.topics.sources.name, configuration: try await cluster.kafka())
+            // With the tool's keys, a secret none of them unseals is shown as such.
+            let sealer = try? cluster.sealer(required: false)
             var rows: [[String]] = []
             for key in table.keys.sorted() {
                 guard let state = try? JSON(parsing: table[key]!) else { continue }
+                let sealed = state["sealedSecret"]?.stringValue
+                let unsealError: String? = sealed.flatMap { sealed in
+                    guard let sealer else { return nil }
+                    do {
+                        _ = try sealer.unseal(sealed)
+                        return nil
+                    } catch { return "\(error)" }
+                }
                 if output.json {
                     // The sealed secret stays sealed; everything else as stored.
                     print(state.jsonString)
@@ -36,13 +46,15 @@ struct SourcesCommand: AsyncParsableCommand {
                 }
                 rows.append([
                     key, state["sourceId"]?.stringValue ?? "?", state["active"]?.boolValue == true ? "yes" : "no",
-                    state["sealedSecret"]?.stringValue == nil ? "no" : "yes",
-                    events.isEmpty ? "-" : events.joined(separator: ","), failure ?? "-",
+                    sealed == nil ? "no" : unsealError == nil ? "yes" : "UNREADABLE",
+                    sealed.map { SecretSealer.keyId(of: $0) ?? "legacy" } ?? "-",
+                    events.isEmpty ? "-" : events.joined(separator: ","),
+                    unsealError.map { "secret: \($0)" } ?? failure ?? "-",
                 ])
             }
             if !output.json {
                 if rows.isEmpty { note("no sources yet: the registrar creates them from the runners' triggers") }
-                printTable(["KEY", "SOURCE", "ACTIVE", "SECRET", "EVENTS", "LAST ERROR"], rows)
+                printTable(["KEY", "SOURCE", "ACTIVE", "SECRET", "SEALED WITH", "EVENTS", "LAST ERROR"], rows)
             }
         }
     }
@@ -132,7 +144,8 @@ struct CommandWaitOptions: ParsableArguments {
 
 /// Sends a source command to the registrar's leader, prints its answer, and fails when it was refused
 /// or nobody answered in time.
-func send(_ command: CommandRecord, cluster: ClusterOptions, wait: CommandWaitOptions) async throws {
+@discardableResult
+func send(_ command: CommandRecord, cluster: ClusterOptions, wait: CommandWaitOptions) async throws -> CommandResult {
     let client = try CommandClient(configuration: try await cluster.kafka(), topics: cluster.topics, logger: toolLogger())
     let result: CommandResult
     do {
@@ -151,6 +164,7 @@ func send(_ command: CommandRecord, cluster: ClusterOptions, wait: CommandWaitOp
     }
     guard result.ok else { throw ToolError("\(result.message) (answered by \(result.by))") }
     print(result.message)
+    return result
 }
 
 extension SourcesCommand {

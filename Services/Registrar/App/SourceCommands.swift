@@ -14,7 +14,7 @@ import TributaryIntegrations
 /// not apply (e.g. the runners' `rewind`) are never queued and never answered.
 struct CommandQueue: Sendable, Hashable {
     /// The kinds the registrar applies.
-    static let handled: Set<CommandKind> = [.setSecret, .clearSecret, .reregister]
+    static let handled: Set<CommandKind> = [.setSecret, .clearSecret, .reregister, .rotateKeys]
 
     /// Whether the records that were on the topic when the term began have all been fed.
     private(set) var isCaughtUp = false

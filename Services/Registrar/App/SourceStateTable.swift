@@ -43,6 +43,13 @@ final class SourceStateTable: Sendable {
         return bytes.mapValues(sources.decode)
     }
 
+    /// The newest value of every source key, as on the topic (this term's pending writes included).
+    func values() -> [String: [UInt8]] {
+        var bytes = view.snapshot
+        for (key, value) in pending.values.withLock({ $0 }) { bytes[key] = value }
+        return bytes
+    }
+
     /// The newest entry for one source key.
     func entry(_ key: String) -> SourceEntry? {
         guard let bytes = pending.values.withLock({ $0[key] }) ?? view[key] else { return nil }
@@ -63,6 +70,27 @@ final class SourceStateTable: Sendable {
         if let value = record.value {
             pending.values.withLock { $0[state.key] = value }
         }
+    }
+
+    /// Writes several states (secrets sealed with the current key), in transactions of at most `batch`
+    /// states, the command's result in the last one: a crash in between leaves the command unanswered,
+    /// and the next leader applies it again (writing a state again is harmless).
+    func write(_ states: [SourceState], answering result: CommandResult, batch: Int = 100) async throws {
+        var records: [WireRecord] = []
+        for state in states { records.append(try state.record(sealer: sealer)) }
+        var start = 0
+        repeat {
+            let chunk = records[start..<min(records.count, start + batch)]
+            var messages = chunk.map { KafkaProducerMessage(topic: topic, record: $0) }
+            start += batch
+            if start >= records.count { messages.append(KafkaProducerMessage(topic: commandsTopic, record: try result.record())) }
+            try await writer.commit(messages)
+            for record in chunk {
+                if let key = record.key, let value = record.value {
+                    pending.values.withLock { $0[String(decoding: key, as: UTF8.self)] = value }
+                }
+            }
+        } while start < records.count
     }
 
     /// Writes a command's result alone (a refusal, or a command that changed no state).

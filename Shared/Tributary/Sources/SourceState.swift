@@ -120,6 +120,13 @@ extension SourceState {
         return WireRecord(key: Array(key.utf8), value: Array(try JSONCoding.encoder.encode(w)))
     }
 
+    /// The sealed secret of a `<p>.sources` record value as written (nil when it has none or cannot be
+    /// parsed): what a key rotation looks at to see which key sealed it, without unsealing it.
+    public static func sealedSecret(inValue value: [UInt8]) -> String? {
+        struct Sealed: Decodable { var sealedSecret: String? }
+        return (try? JSONCoding.decoder.decode(Sealed.self, from: Data(value)))?.sealedSecret
+    }
+
     /// Reads a `<p>.sources` record, unsealing the secret. A record without a value (a tombstone) throws.
     public init(record: WireRecord, sealer: SecretSealer) throws {
         guard let value = record.value else { throw WireFormatError("source state record has no value (tombstone)") }
