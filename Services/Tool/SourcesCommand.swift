@@ -143,7 +143,8 @@ struct CommandWaitOptions: ParsableArguments {
 }
 
 /// Sends a source command to the registrar's leader, prints its answer, and fails when it was refused
-/// or nobody answered in time.
+/// or nobody answered in time. The leader records the command on `<p>.audit` when it applies it; a
+/// command nobody answered is recorded here, as `unanswered`.
 @discardableResult
 func send(_ command: CommandRecord, cluster: ClusterOptions, wait: CommandWaitOptions) async throws -> CommandResult {
     let client = try CommandClient(configuration: try await cluster.kafka(), topics: cluster.topics, logger: toolLogger())
@@ -153,6 +154,10 @@ func send(_ command: CommandRecord, cluster: ClusterOptions, wait: CommandWaitOp
         await client.shutdown()
     } catch let timeout as CommandTimeout {
         await client.shutdown()
+        try await audit(
+            command.kind.rawValue, target: command.target, outcome: .unanswered,
+            message: "no registrar leader answered within \(timeout.timeout); the command stays queued", commandId: command.id,
+            cluster: cluster)
         throw ToolError(
             """
             no registrar leader answered within \(timeout.timeout) (is a registrar running? `registrar`, or `tributary dev`). \

@@ -125,6 +125,11 @@ import Tributary
             reason: "boom", jobId: "stripe-on-price", runId: "run_1", attempts: 3, failedAt: t0)
     }
 
+    static var audit: AuditRecord {
+        AuditRecord(
+            command: command, result: result, details: ["to": "2026-11-30T00:00:00Z"], id: "aud_7c1e0000-0000-4000-8000-000000000001")
+    }
+
     // MARK: - The cases
 
     /// One record type: its fixture name, today's bytes and how today's reader reads bytes back.
@@ -182,6 +187,9 @@ import Tributary
         Case(
             name: "dead-letter", written: { Array(try encoder.encode(deadLetter.record())) },
             read: { try DLQRecord(record: try JSONDecoder().decode(WireRecord.self, from: Data($0))) }, value: { deadLetter }),
+        Case(
+            name: "audit", written: { json(try audit.record()) }, read: { try AuditRecord(record: WireRecord(key: nil, value: $0)) },
+            value: { audit }),
     ]
 
     // MARK: - Tests
@@ -231,6 +239,8 @@ import Tributary
         ("schedule.unknown-kind", "schedule", "cron or intervalMs"),
         ("schedule.v2", "schedule", "version 2"),
         ("dead-letter.v2", "dead-letter", "version 2"),
+        ("audit.unknown-outcome", "audit", "partially-applied"),
+        ("audit.v2", "audit", "version 2"),
     ])
     func unknownStatesAndVersionsAreRefusedByName(fixture: String, type: String, named: String) throws {
         let c = try #require(Self.cases.first { $0.name == type })

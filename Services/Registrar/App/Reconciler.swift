@@ -279,13 +279,13 @@ final class Reconciler: Sendable {
         switch effect {
         case .write(let state, let message):
             result = command.result(ok: true, message: message, by: by)
-            try await term.states.write(state, answering: result)
+            try await term.states.write(state, answering: result, audit: AuditRecord(command: command, result: result))
         case .unchanged(let message):
             result = command.result(ok: true, message: message, by: by)
-            try await term.states.answer(result)
+            try await term.states.answer(result, audit: AuditRecord(command: command, result: result))
         case .refuse(let reason):
             result = command.result(ok: false, message: reason, by: by)
-            try await term.states.answer(result)
+            try await term.states.answer(result, audit: AuditRecord(command: command, result: result))
         case .reregister:
             let outcome: RegistrationOutcome
             if let plan, plan.channel == .polling {
@@ -302,7 +302,7 @@ final class Reconciler: Sendable {
                     ok: false, message: "\(key) cannot be registered (channel \(plan?.channel.rawValue ?? "none"))")
             }
             result = command.result(ok: outcome.ok, message: outcome.message, by: by)
-            try await term.states.answer(result)
+            try await term.states.answer(result, audit: AuditRecord(command: command, result: result))
         }
         metrics.command(kind: command.kind.rawValue, outcome: result.ok ? "applied" : "refused")
         logger.info(
@@ -322,10 +322,18 @@ final class Reconciler: Sendable {
         let result = command.result(
             ok: rotation.refusal == nil, message: rotation.message, by: configuration.instanceName,
             details: rotation.refusal == nil ? rotation.details : nil)
+        // The audit entry names the key ids and how many were re-sealed: ids reveal nothing of a key.
+        let audit = AuditRecord(
+            command: command, result: result,
+            details: rotation.refusal == nil
+                ? [
+                    "keyId": .string(rotation.keyId), "resealed": .number(Double(rotation.reseal.count)),
+                    "unreadable": .array(rotation.unreadable.keys.sorted().map(JSON.string)),
+                ] : nil)
         if rotation.refusal == nil {
-            try await term.states.write(rotation.reseal, answering: result)
+            try await term.states.write(rotation.reseal, answering: result, audit: audit)
         } else {
-            try await term.states.answer(result)
+            try await term.states.answer(result, audit: audit)
         }
         for (key, reason) in rotation.unreadable.sorted(by: { $0.key < $1.key }) {
             logger.error(

@@ -18,6 +18,7 @@ final class SourceStateTable: Sendable {
     private let writer: LeaderWriter
     private let topic: String
     private let commandsTopic: String
+    private let auditTopic: String
 
     init(
         configuration: KafkaConfiguration, topics: TributaryTopics, sealer: SecretSealer, writer: LeaderWriter,
@@ -29,6 +30,7 @@ final class SourceStateTable: Sendable {
         self.writer = writer
         self.topic = topics.sources.name
         self.commandsTopic = topics.commands.name
+        self.auditTopic = topics.audit.name
         sources = try SourceStatesView(configuration: configuration, topic: topic, sealer: sealer, logger: logger) { change in
             // Our own write arrived: from now on the view is at least as new.
             pending.values.withLock { if $0[change.key] == change.value { $0[change.key] = nil } }
@@ -59,12 +61,13 @@ final class SourceStateTable: Sendable {
     /// The newest readable state of a source key.
     func state(_ key: String) -> SourceState? { entry(key)?.state }
 
-    /// Writes a state (secret sealed), with the result of the command that caused it if any, in one
-    /// transaction. Throws ``LeadershipLost`` when this term may no longer write, a ``KafkaError``
+    /// Writes a state (secret sealed), with the result of the command that caused it if any and its
+    /// audit entry, in one transaction. Throws ``LeadershipLost`` when this term may no longer write, a ``KafkaError``
     /// when the transaction failed (nothing was written; it may be tried again).
-    func write(_ state: SourceState, answering result: CommandResult? = nil) async throws {
+    func write(_ state: SourceState, answering result: CommandResult? = nil, audit: AuditRecord? = nil) async throws {
         let record = try state.record(sealer: sealer)
         var messages = [KafkaProducerMessage(topic: topic, record: record)]
+        if let audit { messages.append(KafkaProducerMessage(topic: auditTopic, record: try audit.record())) }
         if let result { messages.append(KafkaProducerMessage(topic: commandsTopic, record: try result.record())) }
         try await writer.commit(messages)
         if let value = record.value {
@@ -75,7 +78,7 @@ final class SourceStateTable: Sendable {
     /// Writes several states (secrets sealed with the current key), in transactions of at most `batch`
     /// states, the command's result in the last one: a crash in between leaves the command unanswered,
     /// and the next leader applies it again (writing a state again is harmless).
-    func write(_ states: [SourceState], answering result: CommandResult, batch: Int = 100) async throws {
+    func write(_ states: [SourceState], answering result: CommandResult, audit: AuditRecord, batch: Int = 100) async throws {
         var records: [WireRecord] = []
         for state in states { records.append(try state.record(sealer: sealer)) }
         var start = 0
@@ -83,7 +86,10 @@ final class SourceStateTable: Sendable {
             let chunk = records[start..<min(records.count, start + batch)]
             var messages = chunk.map { KafkaProducerMessage(topic: topic, record: $0) }
             start += batch
-            if start >= records.count { messages.append(KafkaProducerMessage(topic: commandsTopic, record: try result.record())) }
+            if start >= records.count {
+                messages.append(KafkaProducerMessage(topic: auditTopic, record: try audit.record()))
+                messages.append(KafkaProducerMessage(topic: commandsTopic, record: try result.record()))
+            }
             try await writer.commit(messages)
             for record in chunk {
                 if let key = record.key, let value = record.value {
@@ -93,9 +99,12 @@ final class SourceStateTable: Sendable {
         } while start < records.count
     }
 
-    /// Writes a command's result alone (a refusal, or a command that changed no state).
-    func answer(_ result: CommandResult) async throws {
-        try await writer.commit([KafkaProducerMessage(topic: commandsTopic, record: try result.record())])
+    /// Writes a command's result (and its audit entry) alone (a refusal, or a command that changed no state).
+    func answer(_ result: CommandResult, audit: AuditRecord? = nil) async throws {
+        var messages: [KafkaProducerMessage] = []
+        if let audit { messages.append(KafkaProducerMessage(topic: auditTopic, record: try audit.record())) }
+        messages.append(KafkaProducerMessage(topic: commandsTopic, record: try result.record()))
+        try await writer.commit(messages)
     }
 }
 
