@@ -31,6 +31,8 @@ import Tributary
             for command in commands { results.append(try await h.command(command)) }
             #expect(results.map(\.ok) == [true, true, false, true, true], "\(results.map(\.message))")
 
+            // Each entry follows its result in the same transaction: wait for the last one.
+            try await eventually("every command is audited") { try await h.records(h.topics.audit.name).count >= commands.count }
             let records = try await h.records(h.topics.audit.name)
             let entries = try records.map { try AuditRecord(record: WireRecord($0)) }
             #expect(entries.map(\.commandId) == commands.map(\.id))

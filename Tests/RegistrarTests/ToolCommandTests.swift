@@ -60,6 +60,8 @@ import Tributary
             #expect(refused.errors.joined().contains("there is no source webhooks.nobody"), "\(refused.errors)")
 
             // `tributary audit` lists each, with who asked and how it ended; `--json` holds no secret.
+            // Each entry follows its command's result in the same transaction: the last may trail it a little.
+            try await eventually("the last command is audited") { try await h.records(h.topics.audit.name).count == 4 }
             let audit = try await tool(h, [], command: "audit")
             #expect(audit.status == 0, "\(audit.errors)")
             let rows = audit.output.dropFirst()

@@ -61,14 +61,14 @@ final class SourceStateTable: Sendable {
     /// The newest readable state of a source key.
     func state(_ key: String) -> SourceState? { entry(key)?.state }
 
-    /// Writes a state (secret sealed), with the result of the command that caused it if any and its
-    /// audit entry, in one transaction. Throws ``LeadershipLost`` when this term may no longer write, a ``KafkaError``
+    /// Writes a state (secret sealed), then the result of the command that caused it if any, then its
+    /// audit entry, in one transaction (the sender is answered once the result is written). Throws ``LeadershipLost`` when this term may no longer write, a ``KafkaError``
     /// when the transaction failed (nothing was written; it may be tried again).
     func write(_ state: SourceState, answering result: CommandResult? = nil, audit: AuditRecord? = nil) async throws {
         let record = try state.record(sealer: sealer)
         var messages = [KafkaProducerMessage(topic: topic, record: record)]
-        if let audit { messages.append(KafkaProducerMessage(topic: auditTopic, record: try audit.record())) }
         if let result { messages.append(KafkaProducerMessage(topic: commandsTopic, record: try result.record())) }
+        if let audit { messages.append(KafkaProducerMessage(topic: auditTopic, record: try audit.record())) }
         try await writer.commit(messages)
         if let value = record.value {
             pending.values.withLock { $0[state.key] = value }
@@ -87,8 +87,8 @@ final class SourceStateTable: Sendable {
             var messages = chunk.map { KafkaProducerMessage(topic: topic, record: $0) }
             start += batch
             if start >= records.count {
-                messages.append(KafkaProducerMessage(topic: auditTopic, record: try audit.record()))
                 messages.append(KafkaProducerMessage(topic: commandsTopic, record: try result.record()))
+                messages.append(KafkaProducerMessage(topic: auditTopic, record: try audit.record()))
             }
             try await writer.commit(messages)
             for record in chunk {
@@ -101,9 +101,10 @@ final class SourceStateTable: Sendable {
 
     /// Writes a command's result (and its audit entry) alone (a refusal, or a command that changed no state).
     func answer(_ result: CommandResult, audit: AuditRecord? = nil) async throws {
-        var messages: [KafkaProducerMessage] = []
+        // The result first: its sender is answered as soon as it is written; the entry follows in the
+        // same transaction.
+        var messages = [KafkaProducerMessage(topic: commandsTopic, record: try result.record())]
         if let audit { messages.append(KafkaProducerMessage(topic: auditTopic, record: try audit.record())) }
-        messages.append(KafkaProducerMessage(topic: commandsTopic, record: try result.record()))
         try await writer.commit(messages)
     }
 }
