@@ -119,6 +119,9 @@ struct PackageTemplate {
             public struct Greeting: Codable, Sendable {
                 /// Who is greeted.
                 public var name: String
+
+                /// A greeting of `name`.
+                public init(name: String) { self.name = name }
             }
 
             /// `greeting.sent` from `\(name).example`: any system can publish it to `<p>.events`
