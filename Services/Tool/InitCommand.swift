@@ -201,8 +201,9 @@ struct PackageTemplate {
         export is needed):
 
         ```sh
+        swift run \(name) send greeting.sent    # your trigger's example event
         echo '{"name": "you"}' > greeting.json
-        tributary send greeting.sent --source \(name).example --payload greeting.json
+        tributary send greeting.sent --source \(name).example --payload greeting.json   # or a payload of yours
         tributary runs --follow --logs
         ```
 
