@@ -70,6 +70,8 @@ import Tributary
         #expect(
             Providers.variableNames == [
                 "STRIPE_API_KEY", "STRIPE_API_BASE", "GITHUB_TOKEN", "GITHUB_API_BASE", "NOTION_TOKEN", "NOTION_API_BASE",
+                "SHOPIFY_ACCESS_TOKEN", "SHOPIFY_API_BASE", "LINEAR_API_KEY", "LINEAR_API_BASE",
+                "TYPEFORM_TOKEN", "TYPEFORM_API_BASE",
             ])
     }
 

@@ -24,12 +24,18 @@ public struct Provider: Sendable {
     /// tests and `tributary dev` set to the stateful fake of its API (`fake-providers`, whose
     /// `FakeProviderServer.providers` must list this id); nil for a provider without an API.
     public var apiBase: String?
+    /// Whether its sources still work without the credential, subscribed by hand at the provider with
+    /// the operator's secret (`sources set-secret`), rather than failing to register: true for providers
+    /// whose registration is a convenience (Shopify, Linear, Typeform), false for Stripe and GitHub.
+    public var subscribesByHandWithoutCredential: Bool
 
     /// A provider.
     public init(
         id: String, name: String, summary: String, variables: [ProviderVariable] = [],
-        sourceKeys: [SourceKeyRule] = [], events: [ProviderEvent] = [], apiBase: String? = nil
+        sourceKeys: [SourceKeyRule] = [], events: [ProviderEvent] = [], apiBase: String? = nil,
+        subscribesByHandWithoutCredential: Bool = false
     ) {
+        self.subscribesByHandWithoutCredential = subscribesByHandWithoutCredential
         self.id = id
         self.name = name
         self.summary = summary
