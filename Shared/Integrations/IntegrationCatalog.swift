@@ -19,6 +19,7 @@ public enum Providers {
         ShopifyIntegration.self,
         LinearIntegration.self,
         TypeformIntegration.self,
+        GenericIntegration.self,
     ]
 
     /// The descriptors of ``all``.

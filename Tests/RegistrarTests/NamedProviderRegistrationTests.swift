@@ -58,7 +58,8 @@ import TributaryRegistrar
 
     @Test func shopifyWaitsForTheAppSecretThenSubscribesEachTopic() async throws {
         try await RegistrarHarness.with { h in
-            try await h.declare(job: "on-order", events: ["orders/create", "orders/paid"], source: Self.shopify, eventSource: "shopify.com")
+            try await h.declare(
+                job: "on-order", events: ["orders/create", "orders/paid"], source: Self.shopify, eventSource: "shopify.com")
             let registrar = try await h.start(h.configuration(), catalog: h.catalog(stripeAttempts: 2))
             try await eventually("the missing app secret is recorded") { try await h.state("shopify.acme")?.lastError != nil }
             #expect(try await h.state("shopify.acme")?.lastError?.message.contains("set-secret shopify.acme <app secret>") == true)
@@ -91,6 +92,26 @@ import TributaryRegistrar
             #expect(try await h.state("typeform.lT4Z3j")?.lastError == nil)
             #expect(h.fakes.typeform.webhooks.count == 1)
             #expect(registrar.metricsText.contains(#"tributary_registrar_failures_total{source="typeform.lT4Z3j"}"#))
+            await registrar.stop()
+        }
+    }
+    @Test func aGenericSourcesSettingsAndSecretSurviveRegistration() async throws {
+        try await RegistrarHarness.with { h in
+            let registrar = try await h.start(h.configuration(), catalog: h.catalog(credentials: false))
+            let configured = try await h.command(
+                .configure(source: "hmac.acme", settings: ["header": "X-Signature", "prefix": "sha256="], issuedBy: "test@harness"))
+            #expect(configured.ok && configured.message == "source hmac.acme created (hmac) with its settings", "\(configured.message)")
+            let refused = try await h.command(.configure(source: "hmac.acme", settings: ["algorithm": "md5"], issuedBy: "test@harness"))
+            #expect(!refused.ok && refused.message.contains("the settings do not read"), "\(refused.message)")
+            #expect(try await h.command(h.setSecret("hmac.acme", "s3cret")).ok)
+
+            try await h.declare(job: "on-order", events: ["order.paid"], source: Self.source("hmac", "acme"), eventSource: "acme")
+            try await eventually("the source is registered") {
+                try await h.state("hmac.acme")?.registered["event"] == ["order.paid"]
+            }
+            let state = try #require(try await h.state("hmac.acme"))
+            #expect(state.active && state.secret == "s3cret")
+            #expect(state.data["settings"] == ["header": "X-Signature", "prefix": "sha256="])
             await registrar.stop()
         }
     }
