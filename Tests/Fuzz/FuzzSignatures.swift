@@ -20,7 +20,7 @@ public func fuzzSignatures(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let second = header.split(separator: "|", maxSplits: 1).map(String.init)
     let first = second.first ?? "", other = second.count > 1 ? second[1] : ""
     var accepted = false
-    switch bytes[0] % 10 {
+    switch bytes[0] % 11 {
     case 0: accepted = (try? StripeSignature().verify(body: body, header: header, secret: fuzzSecret, now: fuzzNow)) != nil
     case 1: accepted = (try? GitHubSignature().verify(body: body, header: header, secret: fuzzSecret)) != nil
     case 2: accepted = (try? ShopifySignature().verify(body: body, signature: header, secret: fuzzSecret)) != nil
@@ -37,6 +37,20 @@ public func fuzzSignatures(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         accepted =
             (try? DiscordSignature().verify(
                 body: body, timestamp: first, signature: other, publicKey: String(repeating: "ab", count: 32), now: fuzzNow)) != nil
+    case 8:
+        let url = "https://hooks.example.com/sources/twilio.support?" + first
+        accepted = (try? TwilioSignature().verify(url: url, body: body, signature: other, authToken: fuzzSecret)) != nil
+        _ = SecretRedaction.redact(url)
+    case 9:
+        // A generic HMAC scheme whose settings come from the input too (as an operator's would).
+        let pairs = first.split(separator: ",").map(String.init)
+        if let settings = try? GenericPresetSettings.parse(pairs: pairs),
+            let decoded = try? settings.decode(as: GenericPresetSettings.self),
+            let scheme = try? GenericPresets.scheme(sourceId: GenericPresets.hmacId, settings: decoded) as? GenericHMACSignature
+        {
+            accepted =
+                (try? scheme.verify(body: body, signature: other, timestamp: "1721917438", secret: fuzzSecret, now: fuzzNow)) != nil
+        }
     default:
         _ = Hex.decode(header)
     }

@@ -20,6 +20,8 @@ SOURCES=(
     $INTEGRATIONS/Shopify/ShopifySignature.swift $INTEGRATIONS/Typeform/TypeformSignature.swift
     $INTEGRATIONS/Linear/LinearSignature.swift $INTEGRATIONS/Slack/SlackSignature.swift
     $INTEGRATIONS/StandardWebhooks/StandardWebhookSignature.swift $INTEGRATIONS/Discord/DiscordSignature.swift
+    $INTEGRATIONS/Twilio/TwilioSignature.swift $INTEGRATIONS/Generic/GenericPresetSettings.swift
+    $INTEGRATIONS/Generic/GenericSignatures.swift $INTEGRATIONS/Generic/SecretRedaction.swift
 )
 OBJECTS=$(find "$BUILD/Tributary.build" "$BUILD/Logging.build" "$BUILD/Crypto.build" "$BUILD/CryptoBoringWrapper.build" \
     "$BUILD/CCryptoBoringSSL.build" "$BUILD/CCryptoBoringSSLShims.build" -name '*.o')

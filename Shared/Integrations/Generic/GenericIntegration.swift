@@ -11,11 +11,11 @@ import Tributary
 /// body as a string when it is not JSON).
 public struct GenericIntegration: Sendable {
     /// `hmac`.
-    public static let hmacId = "hmac"
+    public static let hmacId = GenericPresets.hmacId
     /// `shared-secret`.
-    public static let sharedSecretId = "shared-secret"
+    public static let sharedSecretId = GenericPresets.sharedSecretId
     /// `url-token`.
-    public static let urlTokenId = "url-token"
+    public static let urlTokenId = GenericPresets.urlTokenId
 
     /// The integration.
     public init() {}

@@ -109,9 +109,14 @@ public enum GenericPresets {
     }
 
     /// The source ids that take settings.
-    public static let sourceIds: Set<String> = [
-        GenericIntegration.hmacId, GenericIntegration.sharedSecretId, GenericIntegration.urlTokenId,
-    ]
+    public static let sourceIds: Set<String> = [hmacId, sharedSecretId, urlTokenId]
+
+    /// `hmac`: an HMAC in a header.
+    public static let hmacId = "hmac"
+    /// `shared-secret`: the secret in a header.
+    public static let sharedSecretId = "shared-secret"
+    /// `url-token`: the secret as `?token=`.
+    public static let urlTokenId = "url-token"
 
     /// Whether sources of `sourceId` take settings (a `configure` command for another source is refused).
     public static func takesSettings(sourceId: String) -> Bool { sourceIds.contains(sourceId) }
@@ -141,7 +146,7 @@ public enum GenericPresets {
             return name
         }
         switch sourceId {
-        case GenericIntegration.hmacId:
+        case hmacId:
             let header = try checkHeader(settings.header, "header")
             var timestampHeader: String?
             if settings.signed == .timestampAndBody {
@@ -155,9 +160,9 @@ public enum GenericPresets {
                 header: header, algorithm: settings.algorithm ?? .sha256, encoding: settings.encoding ?? .hex,
                 prefix: settings.prefix ?? "", timestampHeader: timestampHeader, separator: settings.separator ?? ".",
                 tolerance: .seconds(tolerance))
-        case GenericIntegration.sharedSecretId:
+        case sharedSecretId:
             return SharedSecretHeader(header: try checkHeader(settings.header, "header"))
-        case GenericIntegration.urlTokenId:
+        case urlTokenId:
             return URLTokenScheme()
         default:
             throw SettingsError("source \(sourceId) takes no settings")
