@@ -28,14 +28,18 @@ public struct Provider: Sendable {
     /// the operator's secret (`sources set-secret`), rather than failing to register: true for providers
     /// whose registration is a convenience (Shopify, Linear, Typeform), false for Stripe and GitHub.
     public var subscribesByHandWithoutCredential: Bool
+    /// How `tributary send --signed` makes a delivery of an event as the provider does (nil: the
+    /// provider's deliveries cannot be made with the secret we hold, e.g. Discord's public key).
+    public var signDelivery: DeliverySigner?
 
     /// A provider.
     public init(
         id: String, name: String, summary: String, variables: [ProviderVariable] = [],
         sourceKeys: [SourceKeyRule] = [], events: [ProviderEvent] = [], apiBase: String? = nil,
-        subscribesByHandWithoutCredential: Bool = false
+        subscribesByHandWithoutCredential: Bool = false, signDelivery: DeliverySigner? = nil
     ) {
         self.subscribesByHandWithoutCredential = subscribesByHandWithoutCredential
+        self.signDelivery = signDelivery
         self.id = id
         self.name = name
         self.summary = summary
