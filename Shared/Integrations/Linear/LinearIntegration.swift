@@ -84,7 +84,7 @@ extension LinearIntegration: ProviderIntegration {
         variables: LinearConfiguration.variables,
         sourceKeys: [.named(prefix: "linear", sourceId: "linear", form: "team")],
         events: LinearEvents.all.map(ProviderEvent.init), apiBase: LinearConfiguration.apiBaseVariable,
-        subscribesByHandWithoutCredential: true)
+        subscribesByHandWithoutCredential: true, signDelivery: SignedDelivery.linear)
 
     /// Reads `LINEAR_API_KEY` and `LINEAR_API_BASE`.
     public static func build(from environment: ProviderEnvironment) throws(ConfigurationError) -> LinearIntegration {

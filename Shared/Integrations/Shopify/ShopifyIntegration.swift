@@ -81,7 +81,7 @@ extension ShopifyIntegration: ProviderIntegration {
         variables: ShopifyConfiguration.variables,
         sourceKeys: [.named(prefix: "shopify", sourceId: "shopify", form: "shop")],
         events: ShopifyEvents.all.map(ProviderEvent.init), apiBase: ShopifyConfiguration.apiBaseVariable,
-        subscribesByHandWithoutCredential: true)
+        subscribesByHandWithoutCredential: true, signDelivery: SignedDelivery.shopify)
 
     /// Reads `SHOPIFY_ACCESS_TOKEN` and `SHOPIFY_API_BASE`.
     public static func build(from environment: ProviderEnvironment) throws(ConfigurationError) -> ShopifyIntegration {

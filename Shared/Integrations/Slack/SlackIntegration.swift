@@ -117,7 +117,7 @@ extension SlackIntegration: ProviderIntegration {
     public static let provider = Provider(
         id: "slack", name: "Slack", summary: "Slack Events API apps",
         sourceKeys: [.named(prefix: "slack", sourceId: "slack", form: "app name")],
-        events: SlackEvents.all.map(ProviderEvent.init))
+        events: SlackEvents.all.map(ProviderEvent.init), signDelivery: SignedDelivery.slack)
 
     /// Reads nothing.
     public static func build(from environment: ProviderEnvironment) throws(ConfigurationError) -> SlackIntegration {

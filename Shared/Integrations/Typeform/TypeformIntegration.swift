@@ -79,7 +79,7 @@ extension TypeformIntegration: ProviderIntegration {
         variables: TypeformConfiguration.variables,
         sourceKeys: [.named(prefix: "typeform", sourceId: "typeform", form: "form id")],
         events: TypeformEvents.all.map(ProviderEvent.init), apiBase: TypeformConfiguration.apiBaseVariable,
-        subscribesByHandWithoutCredential: true)
+        subscribesByHandWithoutCredential: true, signDelivery: SignedDelivery.typeform)
 
     /// Reads `TYPEFORM_TOKEN` and `TYPEFORM_API_BASE`.
     public static func build(from environment: ProviderEnvironment) throws(ConfigurationError) -> TypeformIntegration {
