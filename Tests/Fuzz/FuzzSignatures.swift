@@ -1,11 +1,13 @@
 import Foundation
 
 // libFuzzer's entry point for the signature-header parsers (Tests/Fuzz/fuzz.sh builds and runs it).
-// The first byte picks a scheme; the rest is split at the first 0x00 into a header value and a body.
+// The first byte picks a scheme (or FUZZ_SCHEME does); the rest is split at the first 0x00 into a header value and a body.
 // Every parser must return or throw, never crash or hang; a random header must never verify.
 
 /// The secret every scheme is checked with.
 let fuzzSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+/// The scheme to fuzz alone (`FUZZ_SCHEME=0…10`), or nil to pick by the first byte.
+let fixedScheme = ProcessInfo.processInfo.environment["FUZZ_SCHEME"].flatMap(Int.init)
 /// A fixed "now" so timestamped schemes are deterministic.
 let fuzzNow = Date(timeIntervalSince1970: 1_721_917_438)
 
@@ -20,7 +22,7 @@ public func fuzzSignatures(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let second = header.split(separator: "|", maxSplits: 1).map(String.init)
     let first = second.first ?? "", other = second.count > 1 ? second[1] : ""
     var accepted = false
-    switch bytes[0] % 11 {
+    switch fixedScheme ?? Int(bytes[0] % 11) {
     case 0: accepted = (try? StripeSignature().verify(body: body, header: header, secret: fuzzSecret, now: fuzzNow)) != nil
     case 1: accepted = (try? GitHubSignature().verify(body: body, header: header, secret: fuzzSecret)) != nil
     case 2: accepted = (try? ShopifySignature().verify(body: body, signature: header, secret: fuzzSecret)) != nil

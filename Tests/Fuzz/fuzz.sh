@@ -27,7 +27,16 @@ OBJECTS=$(find "$BUILD/Tributary.build" "$BUILD/Logging.build" "$BUILD/Crypto.bu
     "$BUILD/CCryptoBoringSSL.build" "$BUILD/CCryptoBoringSSLShims.build" -name '*.o')
 swiftc -sanitize=fuzzer -parse-as-library -module-name FuzzSignatures -O -I "$BUILD/Modules" \
     "${SOURCES[@]}" $OBJECTS -o "$OUT/fuzz-signatures"
-"$OUT/fuzz-signatures" -runs="$RUNS" -timeout=5 -max_len=4096 "$OUT/corpus"
+# Each scheme alone (0 Stripe, 1 GitHub, 2 Shopify, 3 Typeform, 4 Linear, 5 Slack, 6 Standard Webhooks,
+# 7 Discord, 8 Twilio, 9 generic HMAC, 10 hex), RUNS inputs each.
+for scheme in 0 1 2 3 4 5 6 7 8 9 10; do
+    mkdir -p "$OUT/corpus-$scheme"
+    echo "scheme $scheme:"
+    FUZZ_SCHEME=$scheme "$OUT/fuzz-signatures" -runs="$RUNS" -timeout=5 -max_len=4096 "$OUT/corpus-$scheme" 2>&1 | grep -E "DONE|Done|ERROR|Fatal|SUMMARY" || true
+    [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "scheme $scheme failed"; exit 1; }
+done
 swiftc -sanitize=fuzzer -parse-as-library -module-name FuzzJSON -O \
     Tests/Fuzz/FuzzJSON.swift Shared/Tributary/WireFormats/JSON.swift Shared/Tributary/WireFormats/RFC3339.swift -o "$OUT/fuzz-json"
-"$OUT/fuzz-json" -runs="$RUNS" -timeout=5 -max_len=4096 "$OUT/json-corpus"
+echo "json:"
+"$OUT/fuzz-json" -runs="$RUNS" -timeout=5 -max_len=4096 "$OUT/json-corpus" 2>&1 | grep -E "DONE|Done|ERROR|Fatal|SUMMARY" || true
+[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "json failed"; exit 1; }
