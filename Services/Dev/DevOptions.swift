@@ -11,6 +11,7 @@ public struct DevOptions: ParsableArguments, Sendable {
     @Option(help: "Port of the runner's /healthz, /readyz and /metrics (default: a free port, printed).") public var runnerAdminPort: Int?
     @Option(help: "Port of the registrar's /healthz, /readyz and /metrics (default: a free port, printed).")
     public var registrarAdminPort: Int?
+    @Option(help: "A fixed port for Kafka's bootstrap (default: the embedded brokers' own, new each start).") public var kafkaPort: Int?
     @Flag(help: "Do not write the connection settings to .tributary/dev.env in the working directory.")
     public var noSettingsFile = false
 

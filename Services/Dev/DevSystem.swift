@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import ServiceLifecycle
 import ServiceSupport
 import Tributary
@@ -30,21 +31,40 @@ public func runDevSystem(jobs: [RunnerJob], options: DevOptions, name: String = 
     let runnerAdmin = try reservePort(options.runnerAdminPort, flag: "--runner-admin-port", what: "the runner's admin server")
     let registrarAdmin = try reservePort(
         options.registrarAdminPort, flag: "--registrar-admin-port", what: "the registrar's admin server")
+    if let kafkaPort = options.kafkaPort { _ = try reservePort(kafkaPort, flag: "--kafka-port", what: "Kafka's bootstrap") }
 
     let cluster = try EmbeddedKafkaCluster(logger: logger)
     let topics = TributaryTopics(prefix: options.topicPrefix, partitions: options.partitions)
     for topic in topics.all { try cluster.createTopic(topic) }
     let kafka = cluster.configuration
+    var bootstrap = cluster.bootstrapServers
+    var forwarder: KafkaPortForwarder?
+    if let kafkaPort = options.kafkaPort {
+        let first = bootstrap.split(separator: ",")[0]
+        guard let colon = first.lastIndex(of: ":"), let brokerPort = Int(first[first.index(after: colon)...]) else {
+            throw DevError("cannot read the embedded broker's address \(first)")
+        }
+        let target = try SocketAddress(ipAddress: String(first[..<colon]), port: brokerPort)
+        do { forwarder = try await KafkaPortForwarder(port: kafkaPort, target: target, logger: logger) } catch {
+            throw DevError("cannot listen on port \(kafkaPort) (Kafka's bootstrap, --kafka-port): \(error)")
+        }
+        bootstrap = "127.0.0.1:\(kafkaPort)"
+    }
 
     let generatedKey = environment.string("TRIBUTARY_SECRET_KEY") == nil
     let secretKey = environment.string("TRIBUTARY_SECRET_KEY") ?? SecretSealer.generateKey()
     let sealer: SecretSealer
-    do { sealer = try SecretSealer(base64Key: secretKey) } catch { throw DevError("TRIBUTARY_SECRET_KEY is invalid: \(error)") }
+    do {
+        // TRIBUTARY_SECRET_KEY_PREVIOUS, when set, unseals as in the services.
+        var keys = environment
+        keys.values["TRIBUTARY_SECRET_KEY"] = secretKey
+        sealer = try keys.sealer()
+    } catch { throw DevError(error.message) }
     let publicURL = environment.string("PUBLIC_URL", override: options.publicURL) ?? "http://localhost:\(options.port)"
     let catalog = try IntegrationCatalog.fromEnvironment(logger: logger)
 
     let settings = DevSettings(values: [
-        "KAFKA_BROKERS": cluster.bootstrapServers, "TRIBUTARY_TOPIC_PREFIX": options.topicPrefix, "TRIBUTARY_SECRET_KEY": secretKey,
+        "KAFKA_BROKERS": bootstrap, "TRIBUTARY_TOPIC_PREFIX": options.topicPrefix, "TRIBUTARY_SECRET_KEY": secretKey,
     ])
     let settingsURL = options.noSettingsFile ? nil : DevSettings.url()
     if let settingsURL {
@@ -61,7 +81,7 @@ public func runDevSystem(jobs: [RunnerJob], options: DevOptions, name: String = 
     receiverConfiguration.port = options.port
     receiverConfiguration.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
     let banner = DevBanner(
-        name: name, bootstrap: cluster.bootstrapServers, runnerAdminPort: runnerAdmin, registrarAdminPort: registrarAdmin,
+        name: name, bootstrap: bootstrap, runnerAdminPort: runnerAdmin, registrarAdminPort: registrarAdmin,
         publicURL: publicURL, prefix: options.topicPrefix, secretKey: generatedKey ? secretKey : nil,
         settingsFile: settingsURL.map { _ in DevSettings.relativePath }, jobs: jobs.map(\.id),
         missing: catalog.missingCredentials)
@@ -83,7 +103,7 @@ public func runDevSystem(jobs: [RunnerJob], options: DevOptions, name: String = 
     // One group for everything. It shuts down in reverse order: the receiver stops taking webhooks,
     // then the runner drains, the registrar stops, and the cluster goes last.
     let services: [any Service] =
-        [EmbeddedBrokerService(cluster: cluster)]
+        [EmbeddedBrokerService(cluster: cluster)] + (forwarder.map { [$0] } ?? [])
         + registrar.services + runner.services + receiver.services
     try await ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     FileHandle.standardError.write(Data("\(name) dev stopped\n".utf8))

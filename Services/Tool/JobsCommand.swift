@@ -138,12 +138,28 @@ struct JobsCommand: AsyncParsableCommand {
             }
             for result in results { print("\(result.ok ? "ok" : "failed")  \(result.by): \(result.message)") }
             let covered = Self.partitions(results)
-            if results.contains(where: { !$0.ok }) { throw ToolError("a runner could not rewind \(job)") }
+            let details: JSON = [
+                "to": .string(RFC3339.string(from: from)), "partitions": .array(covered.sorted().map { .number(Double($0)) }),
+            ]
+            if results.contains(where: { !$0.ok }) {
+                let failures = results.filter { !$0.ok }.map { "\($0.by): \($0.message)" }.joined(separator: "; ")
+                try await audit(
+                    "rewind", target: job, outcome: .failed, message: failures, commandId: command.id, details: details, cluster: cluster)
+                throw ToolError("a runner could not rewind \(job)")
+            }
             if covered.count < partitions {
                 let missing = Set(0..<partitions).subtracting(covered).sorted()
-                throw ToolError(
-                    "no runner answered for partitions \(missing.map(String.init).joined(separator: ",")) of \(job) within \(timeout) s")
+                let message =
+                    "no runner answered for partitions \(missing.map(String.init).joined(separator: ",")) of \(job) within \(timeout) s"
+                try await audit(
+                    "rewind", target: job, outcome: results.isEmpty ? .unanswered : .failed, message: message, commandId: command.id,
+                    details: details, cluster: cluster)
+                throw ToolError(message)
             }
+            try await audit(
+                "rewind", target: job, outcome: .ok,
+                message: "rewound \(job) to \(RFC3339.string(from: from)) on \(covered.count) partitions",
+                commandId: command.id, details: details, cluster: cluster)
         }
 
         /// The partitions the results say were rewound.

@@ -80,8 +80,16 @@ struct ReplayCommand: AsyncParsableCommand {
                     "replayed \(letter.runId ?? "?") (\(letter.jobId ?? "?")) as \(record.keyString ?? "?") -> \(report.topic)[\(report.partition)]@\(report.offset)"
                 )
                 replayed += 1
+                try await audit(
+                    "replay", target: letter.runId ?? letter.original.keyString ?? "?", outcome: .ok,
+                    message: "replayed \(letter.original.keyString ?? "?") for \(letter.jobId ?? "?") as \(record.keyString ?? "?")",
+                    details: ["event": .string(letter.original.keyString ?? ""), "replay": .string(record.keyString ?? "")],
+                    cluster: cluster)
             } catch let refusal as Replay.Refusal {
                 note("skipped \(letter.original.keyString ?? "?"): \(refusal)")
+                try await audit(
+                    "replay", target: letter.runId ?? letter.original.keyString ?? "?", outcome: .refused, message: "\(refusal)",
+                    cluster: cluster)
             }
         }
         await producer.shutdown()

@@ -131,7 +131,7 @@ struct RunsCancelCommand: AsyncParsableCommand {
         let producer = try KafkaProducer(configuration: kafka, logger: toolLogger())
         defer { Task { await producer.shutdown() } }
         let runId = run
-        let who = NSUserName()
+        let who = CommandClient.issuer()
         let why = "cancelled by \(who) (tributary runs cancel)" + (reason.map { ": \($0)" } ?? "")
         let topic = cluster.topics.waits.name
         let outcome: String = try await withThrowingTaskGroup(of: String?.self) { group in
@@ -170,12 +170,16 @@ struct RunsCancelCommand: AsyncParsableCommand {
             group.cancelAll()
             await reader.close()
             guard let first else {
-                throw ToolError(
+                let message =
                     "no runner recorded the cancellation within \(timeout): the request stays on \(topic), and the run is cancelled when a runner of its job takes its partition"
-                )
+                try await audit("cancel", target: runId, outcome: .unanswered, message: message, cluster: cluster)
+                throw ToolError(message)
             }
             return first
         }
+        try await audit(
+            "cancel", target: runId, outcome: outcome.hasPrefix("cancelled") ? .ok : .refused, message: outcome,
+            details: reason.map { ["reason": .string($0)] }, cluster: cluster)
         print(outcome)
     }
 }

@@ -11,7 +11,7 @@ struct SourcesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sources", abstract: "Show webhook sources; set or clear a source's signing secret; re-register a source.",
         discussion: "Changes are commands to the registrar's leader (the only writer of the sources topic), which answers each.",
-        subcommands: [List.self, SetSecret.self, ClearSecret.self, Reregister.self], defaultSubcommand: List.self)
+        subcommands: [List.self, SetSecret.self, ClearSecret.self, Configure.self, Reregister.self], defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List sources (the default).")
@@ -20,9 +20,19 @@ struct SourcesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let table = try await readTable(cluster.topics.sources.name, configuration: try await cluster.kafka())
+            // With the tool's keys, a secret none of them unseals is shown as such.
+            let sealer = try? cluster.sealer(required: false)
             var rows: [[String]] = []
             for key in table.keys.sorted() {
                 guard let state = try? JSON(parsing: table[key]!) else { continue }
+                let sealed = state["sealedSecret"]?.stringValue
+                let unsealError: String? = sealed.flatMap { sealed in
+                    guard let sealer else { return nil }
+                    do {
+                        _ = try sealer.unseal(sealed)
+                        return nil
+                    } catch { return "\(error)" }
+                }
                 if output.json {
                     // The sealed secret stays sealed; everything else as stored.
                     print(state.jsonString)
@@ -36,13 +46,15 @@ struct SourcesCommand: AsyncParsableCommand {
                 }
                 rows.append([
                     key, state["sourceId"]?.stringValue ?? "?", state["active"]?.boolValue == true ? "yes" : "no",
-                    state["sealedSecret"]?.stringValue == nil ? "no" : "yes",
-                    events.isEmpty ? "-" : events.joined(separator: ","), failure ?? "-",
+                    sealed == nil ? "no" : unsealError == nil ? "yes" : "UNREADABLE",
+                    sealed.map { SecretSealer.keyId(of: $0) ?? "legacy" } ?? "-",
+                    events.isEmpty ? "-" : events.joined(separator: ","),
+                    unsealError.map { "secret: \($0)" } ?? failure ?? "-",
                 ])
             }
             if !output.json {
                 if rows.isEmpty { note("no sources yet: the registrar creates them from the runners' triggers") }
-                printTable(["KEY", "SOURCE", "ACTIVE", "SECRET", "EVENTS", "LAST ERROR"], rows)
+                printTable(["KEY", "SOURCE", "ACTIVE", "SECRET", "SEALED WITH", "EVENTS", "LAST ERROR"], rows)
             }
         }
     }
@@ -108,6 +120,29 @@ struct SourcesCommand: AsyncParsableCommand {
         }
     }
 
+    struct Configure: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "configure",
+            abstract: "Set how a generic source (hmac.<name>, shared-secret.<name>, url-token.<name>) checks its deliveries.",
+            discussion: """
+                Sends a configure command to the registrar's leader, which checks the settings and keeps them on the \
+                source (created if it does not exist), and waits for its answer. Settings (name=value): \
+                \(GenericPresetSettings.names.joined(separator: ", ")); e.g. `hmac.acme header=X-Signature \
+                algorithm=sha256 encoding=hex prefix=sha256=`, or with `signed=timestamp.body timestampHeader=X-Timestamp \
+                tolerance=300`. The secret itself is set with set-secret.
+                """)
+        @OptionGroup var cluster: ClusterOptions
+        @OptionGroup var wait: CommandWaitOptions
+        @Argument(help: "The source key, e.g. hmac.acme.") var key: String
+        @Argument(help: "Settings as name=value.") var settings: [String] = []
+
+        func run() async throws {
+            let parsed: JSON
+            do { parsed = try GenericPresetSettings.parse(pairs: settings) } catch { throw ToolError("\(error). Nothing was changed.") }
+            try await send(.configure(source: key, settings: parsed, issuedBy: CommandClient.issuer()), cluster: cluster, wait: wait)
+        }
+    }
+
     struct Reregister: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "reregister",
@@ -131,8 +166,10 @@ struct CommandWaitOptions: ParsableArguments {
 }
 
 /// Sends a source command to the registrar's leader, prints its answer, and fails when it was refused
-/// or nobody answered in time.
-func send(_ command: CommandRecord, cluster: ClusterOptions, wait: CommandWaitOptions) async throws {
+/// or nobody answered in time. The leader records the command on `<p>.audit` when it applies it; a
+/// command nobody answered is recorded here, as `unanswered`.
+@discardableResult
+func send(_ command: CommandRecord, cluster: ClusterOptions, wait: CommandWaitOptions) async throws -> CommandResult {
     let client = try CommandClient(configuration: try await cluster.kafka(), topics: cluster.topics, logger: toolLogger())
     let result: CommandResult
     do {
@@ -140,6 +177,10 @@ func send(_ command: CommandRecord, cluster: ClusterOptions, wait: CommandWaitOp
         await client.shutdown()
     } catch let timeout as CommandTimeout {
         await client.shutdown()
+        try await audit(
+            command.kind.rawValue, target: command.target, outcome: .unanswered,
+            message: "no registrar leader answered within \(timeout.timeout); the command stays queued", commandId: command.id,
+            cluster: cluster)
         throw ToolError(
             """
             no registrar leader answered within \(timeout.timeout) (is a registrar running? `registrar`, or `tributary dev`). \
@@ -151,6 +192,7 @@ func send(_ command: CommandRecord, cluster: ClusterOptions, wait: CommandWaitOp
     }
     guard result.ok else { throw ToolError("\(result.message) (answered by \(result.by))") }
     print(result.message)
+    return result
 }
 
 extension SourcesCommand {

@@ -51,7 +51,7 @@ struct ClusterOptions: ParsableArguments {
 
     var topics: TributaryTopics { TributaryTopics(prefix: prefix) }
 
-    /// The sealer for source secrets (`TRIBUTARY_SECRET_KEY`), if configured.
+    /// The sealer for source secrets (`TRIBUTARY_SECRET_KEY`, plus `TRIBUTARY_SECRET_KEY_PREVIOUS`), if configured.
     func sealer(required: Bool) throws -> SecretSealer? {
         guard let key = ServiceEnvironment().string("TRIBUTARY_SECRET_KEY") else {
             if required {
@@ -59,7 +59,7 @@ struct ClusterOptions: ParsableArguments {
             }
             return nil
         }
-        do { return try SecretSealer(base64Key: key) } catch { throw ToolError("TRIBUTARY_SECRET_KEY is invalid: \(error)") }
+        do { return try ServiceEnvironment().sealer() } catch { throw ToolError(error.message) }
     }
 }
 

@@ -26,8 +26,7 @@ struct TributaryCommand: AsyncParsableCommand {
         abstract: "Turn webhooks and Kafka events into reliable job runs.",
         subcommands: [
             BrokerCommand.self, DevCommand.self, InitCommand.self, TopicsCommand.self, SendCommand.self, SourcesCommand.self,
-            JobsCommand.self,
-            RunsCommand.self, ReplayCommand.self,
+            JobsCommand.self, RunsCommand.self, ReplayCommand.self, KeysCommand.self, AuditCommand.self, EraseCommand.self,
         ]
     )
 }

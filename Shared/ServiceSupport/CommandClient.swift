@@ -87,9 +87,11 @@ public final class CommandClient: Sendable {
     /// Flushes and frees the producer.
     public func shutdown() async { await producer.shutdown() }
 
-    /// `user@host` of this process (its user's name and the host name), for ``CommandRecord/issuedBy``.
-    public static func issuer() -> String {
-        let user = ProcessInfo.processInfo.userName
+    /// `user@host` of this process, for ``CommandRecord/issuedBy`` and the audit trail: the user is
+    /// `$TRIBUTARY_USER` when set (e.g. a person's name on a shared machine), else the OS user.
+    public static func issuer(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        let named = environment["TRIBUTARY_USER"]?.trimmingCharacters(in: .whitespaces) ?? ""
+        let user = named.isEmpty ? ProcessInfo.processInfo.userName : named
         return "\(user.isEmpty ? "unknown" : user)@\(ProcessInfo.processInfo.hostName)"
     }
 }

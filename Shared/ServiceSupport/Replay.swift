@@ -47,7 +47,8 @@ public enum Replay {
         letter.original.headerString(originalHeader) != nil
     }
 
-    /// Every dead letter on `<p>.dlq` now, oldest first.
+    /// Every dead letter on `<p>.dlq` now, oldest first; a record that cannot be read is logged (as an
+    /// error, so the tool shows it) and left out.
     public static func deadLetters(
         configuration: KafkaConfiguration, topic: String, logger: Logger = Logger(label: "tributary.replay")
     ) async throws -> [DLQRecord] {
@@ -56,7 +57,12 @@ public enum Replay {
         for await event in reader {
             switch event {
             case .message(let message):
-                if let letter = try? DLQRecord(record: WireRecord(message)) { letters.append(letter) }
+                do { letters.append(try DLQRecord(record: WireRecord(message))) } catch {
+                    // Another version's dead letter (or not one at all): said, left on the topic, not replayed.
+                    logger.error(
+                        "a dead letter cannot be read; it is left on the topic and not replayed",
+                        metadata: [LogKey.topic: "\(topic)", LogKey.offset: "\(message.offset)", LogKey.error: "\(error)"])
+                }
             case .caughtUp:
                 await reader.close()
                 return letters.sorted { $0.failedAt < $1.failedAt }

@@ -87,12 +87,27 @@ extension ServiceEnvironment {
         return try KafkaConfiguration.fromEnvironment(values)
     }
 
-    /// The sealer of source secrets, from the required `TRIBUTARY_SECRET_KEY`.
+    /// The sealer of source secrets: the required `TRIBUTARY_SECRET_KEY` seals (and unseals), the keys
+    /// of the optional `TRIBUTARY_SECRET_KEY_PREVIOUS` (comma-separated) only unseal: see ``SecretSealer``.
     public func sealer() throws(ConfigurationError) -> SecretSealer {
         let key = try required(
             "TRIBUTARY_SECRET_KEY", hint: "give the 32-byte key (base64) that seals source secrets; `openssl rand -base64 32` makes one")
-        do { return try SecretSealer(base64Key: key) } catch {
+        let current: SecretSealer
+        do { current = try SecretSealer(base64Key: key) } catch {
             throw ConfigurationError("TRIBUTARY_SECRET_KEY is invalid: \(error)", variable: "TRIBUTARY_SECRET_KEY")
+        }
+        let previous = SecretSealer.previousKeys(string("TRIBUTARY_SECRET_KEY_PREVIOUS"))
+        for (index, old) in previous.enumerated() {
+            do { _ = try SecretSealer(base64Key: old) } catch {
+                throw ConfigurationError(
+                    "TRIBUTARY_SECRET_KEY_PREVIOUS is invalid: its key #\(index + 1) (comma-separated): \(error)",
+                    variable: "TRIBUTARY_SECRET_KEY_PREVIOUS")
+            }
+        }
+        do { return try SecretSealer(base64Key: key, previous: previous) } catch {
+            throw ConfigurationError(
+                "TRIBUTARY_SECRET_KEY_PREVIOUS is invalid: \(error) (the key \(current.currentKeyId) of TRIBUTARY_SECRET_KEY, or one given twice)",
+                variable: "TRIBUTARY_SECRET_KEY_PREVIOUS")
         }
     }
 }

@@ -46,6 +46,15 @@ public struct TributaryTopics: Sendable {
         topic("commands", partitions: 1, cleanup: "delete", configs: ["retention.ms": "\(Int64(Self.commandRetention.milliseconds))"])
     }
 
+    /// The audit trail (`AuditRecord`, key: the target): who asked for which state-changing action and
+    /// how it ended. One partition (one order), cleanup `delete`, kept ``auditRetention`` (a year).
+    public var audit: KafkaTopicSpecification {
+        topic("audit", partitions: 1, cleanup: "delete", configs: ["retention.ms": "\(Int64(Self.auditRetention.milliseconds))"])
+    }
+
+    /// How long `<p>.audit` keeps an entry: 365 days.
+    public static let auditRetention: Duration = .seconds(365 * 86_400)
+
     /// `<p>.<suffix>` with `partitions`, the replication factor and `cleanup.policy` (plus `configs`).
     private func topic(_ suffix: String, partitions: Int32, cleanup: String, configs: [String: String] = [:]) -> KafkaTopicSpecification {
         KafkaTopicSpecification(
@@ -66,6 +75,6 @@ public struct TributaryTopics: Sendable {
 
     /// Every topic, as `tributary topics create`, `tributary broker` and `tributary dev` create them.
     public var all: [KafkaTopicSpecification] {
-        [events, runs, waits, flow, sources, triggers, deadLetters, registrarControl, commands, schedules]
+        [events, runs, waits, flow, sources, triggers, deadLetters, registrarControl, commands, schedules, audit]
     }
 }

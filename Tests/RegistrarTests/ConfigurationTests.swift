@@ -58,6 +58,8 @@ import TributaryRegistrar
         ("PUBLIC_URL", "ftp://x"),
         ("TRIBUTARY_SECRET_KEY", nil),
         ("TRIBUTARY_SECRET_KEY", "c2hvcnQ="),
+        ("TRIBUTARY_SECRET_KEY_PREVIOUS", "c2hvcnQ="),
+        ("TRIBUTARY_SECRET_KEY_PREVIOUS", "not base64!"),
         ("KAFKA_BROKERS", nil),
         ("REGISTRAR_RESYNC_INTERVAL", "often"),
         ("LOG_LEVEL", "loud"),
@@ -69,6 +71,23 @@ import TributaryRegistrar
             try RegistrarConfiguration.fromEnvironment(ServiceEnvironment(environment))
         } throws: { error in
             "\(error)".contains(variable)
+        }
+    }
+
+    @Test func previousKeysUnsealAndTheCurrentKeySeals() throws {
+        var environment = base
+        let old = SecretSealer.generateKey()
+        environment["TRIBUTARY_SECRET_KEY_PREVIOUS"] = old
+        let configuration = try RegistrarConfiguration.fromEnvironment(ServiceEnvironment(environment))
+        let oldId = try SecretSealer(base64Key: old).currentKeyId
+        #expect(configuration.sealer.keyIds.count == 2 && configuration.sealer.keyIds.last == oldId)
+        #expect(configuration.sealer.currentKeyId == (try SecretSealer(base64Key: base["TRIBUTARY_SECRET_KEY"]!).currentKeyId))
+        // The current key again as a previous one: refused, naming the variable.
+        environment["TRIBUTARY_SECRET_KEY_PREVIOUS"] = base["TRIBUTARY_SECRET_KEY"]
+        #expect {
+            try RegistrarConfiguration.fromEnvironment(ServiceEnvironment(environment))
+        } throws: { error in
+            (error as? ConfigurationError)?.variable == "TRIBUTARY_SECRET_KEY_PREVIOUS"
         }
     }
 }

@@ -8,13 +8,15 @@ import Tributary
 @Suite(.serialized) struct ToolCommandTests {
     /// Runs `tributary sources <arguments>` against the harness's cluster and waits for it to exit.
     func tool(
-        _ h: RegistrarHarness, _ arguments: [String], secretKey: String? = nil, timeout: Duration = .seconds(60)
+        _ h: RegistrarHarness, _ arguments: [String], command: String = "sources", secretKey: String? = nil, user: String = "ana",
+        timeout: Duration = .seconds(60)
     ) async throws -> (status: Int32, output: [String], errors: [String]) {
         var environment = ProcessInfo.processInfo.environment
         environment["KAFKA_BROKERS"] = h.cluster.bootstrapServers
         environment["TRIBUTARY_TOPIC_PREFIX"] = RegistrarHarness.prefix
         environment["TRIBUTARY_SECRET_KEY"] = secretKey ?? h.secretKey
-        let child = try ChildProcess(productURL("tributary"), ["sources"] + arguments, environment: environment)
+        environment["TRIBUTARY_USER"] = user
+        let child = try ChildProcess(productURL("tributary"), [command] + arguments, environment: environment)
         try await eventually("tributary sources \(arguments.joined(separator: " ")) exits", timeout: timeout) { !child.isRunning }
         // Its last lines may still be on their way through the pipes.
         try? await eventually("its output is read", timeout: .seconds(2)) { !(child.lines + child.errorLines).isEmpty }
@@ -41,13 +43,13 @@ import Tributary
                 return
             }
             #expect(sent.kind == .setSecret)
-            #expect(sent.issuedBy.contains("@"))
+            #expect(sent.issuedBy.hasPrefix("ana@"))
 
             let reregister = try await tool(h, ["reregister", "webhooks.resend"])
             #expect(reregister.status == 0, "\(reregister.errors)")
             #expect(reregister.output.first?.contains("webhooks.resend") == true)
 
-            let clear = try await tool(h, ["clear-secret", "webhooks.resend"])
+            let clear = try await tool(h, ["clear-secret", "webhooks.resend"], user: "bo")
             #expect(clear.status == 0, "\(clear.errors)")
             #expect(clear.output == ["secret cleared for webhooks.resend"])
             #expect(try await h.state("webhooks.resend")?.secret == nil)
@@ -56,6 +58,29 @@ import Tributary
             let refused = try await tool(h, ["clear-secret", "webhooks.nobody"])
             #expect(refused.status != 0)
             #expect(refused.errors.joined().contains("there is no source webhooks.nobody"), "\(refused.errors)")
+
+            // `tributary audit` lists each, with who asked and how it ended; `--json` holds no secret.
+            // Each entry follows its command's result in the same transaction: the last may trail it a little.
+            try await eventually("the last command is audited") { try await h.records(h.topics.audit.name).count == 4 }
+            let audit = try await tool(h, [], command: "audit")
+            #expect(audit.status == 0, "\(audit.errors)")
+            let rows = audit.output.dropFirst()
+            #expect(rows.count == 4, "\(audit.output)")
+            #expect(audit.output.first?.hasPrefix("WHEN") == true)
+            let expected = [
+                ("ana@", "set-secret", "webhooks.resend", "ok"), ("ana@", "re-register", "webhooks.resend", "ok"),
+                ("bo@", "clear-secret", "webhooks.resend", "ok"), ("ana@", "clear-secret", "webhooks.nobody", "refused"),
+            ]
+            for (row, (who, action, target, outcome)) in zip(rows, expected) {
+                let cells = row.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+                #expect(
+                    cells.count > 4 && cells[1].hasPrefix(who) && cells[2] == action && cells[3] == target && cells[4] == outcome, "\(row)")
+            }
+            let json = try await tool(h, ["--json", "--target", "webhooks.resend"], command: "audit")
+            #expect(json.output.count == 3, "\(json.output)")
+            #expect(!json.output.joined().contains("whsec_dG9vbA=="))
+            let byBo = try await tool(h, ["--actor", "bo@"], command: "audit")
+            #expect(byBo.output.count == 2, "\(byBo.output)")
             await registrar.stop()
         }
     }
@@ -84,8 +109,12 @@ import Tributary
             #expect(unanswered.errors.joined().contains("no registrar leader answered within 5"), "\(unanswered.errors)")
             #expect(elapsed >= .seconds(5))
             #expect(elapsed < .seconds(30))
-            // The command waits on the topic for the next leader.
+            // The command waits on the topic for the next leader, and the audit trail says nobody answered it yet.
             #expect(try await h.commandRecords().count == 1)
+            let audit = try await tool(h, ["--json"], command: "audit")
+            let entries = audit.output.compactMap { try? AuditRecord(record: WireRecord(key: nil, value: Array($0.utf8))) }
+            #expect(entries.map(\.outcome) == [.unanswered], "\(audit.output) \(audit.errors)")
+            #expect(entries.first?.action == "set-secret" && entries.first?.actor.hasPrefix("ana@") == true)
         }
     }
 }

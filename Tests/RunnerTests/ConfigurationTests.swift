@@ -63,4 +63,18 @@ struct ConfigurationTests {
         #expect(message(["KAFKA_BROKERS": "k", "TRIBUTARY_TOPIC_PREFIX": "a b"]).contains("TRIBUTARY_TOPIC_PREFIX"))
         #expect(message(["KAFKA_BROKERS": "k", "LOG_LEVEL": "loud"]).contains("LOG_LEVEL"))
     }
+
+    @Test("RUNNER_LOG_LIMIT: 64 KiB by default, read from the environment, refused out of range naming the variable")
+    func logLimit() throws {
+        #expect(try RunnerConfiguration.fromEnvironment(ServiceEnvironment(["KAFKA_BROKERS": "k:9092"])).logLimit == 65536)
+        let set = try RunnerConfiguration.fromEnvironment(ServiceEnvironment(["KAFKA_BROKERS": "k:9092", "RUNNER_LOG_LIMIT": "1024"]))
+        #expect(set.logLimit == 1024)
+        for bad in ["-1", "lots", "999999999"] {
+            #expect {
+                try RunnerConfiguration.fromEnvironment(ServiceEnvironment(["KAFKA_BROKERS": "k:9092", "RUNNER_LOG_LIMIT": bad]))
+            } throws: { error in
+                "\(error)".contains("RUNNER_LOG_LIMIT")
+            }
+        }
+    }
 }

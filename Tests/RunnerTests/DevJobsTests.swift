@@ -19,21 +19,23 @@ struct DevJobsTests {
         return child
     }
 
-    @Test("an executable with its own job runs it in dev; the tool in the same directory finds dev without an export")
+    @Test("an executable with its own job runs it in dev; the tool in the same directory finds dev (on its --kafka-port) without an export")
     func ownJobInDev() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dev-jobs-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let settings = DevSettings.url(in: directory)
 
+        let kafkaPort = try freePort()
         let dev = try ChildProcess(
-            productURL("DevJobsProbe"), ["dev", "--port", "\(try freePort())"], environment: Self.environment, directory: directory,
-            errors: .merged)
+            productURL("DevJobsProbe"), ["dev", "--port", "\(try freePort())", "--kafka-port", "\(kafkaPort)"],
+            environment: Self.environment,
+            directory: directory, errors: .merged)
         defer { dev.terminate() }
         try await eventually("dev prints its banner", timeout: .seconds(90)) { dev.lines.contains { $0.contains("Jobs: probe-pong") } }
         #expect(dev.lines.contains { $0.contains("no export needed") }, "\(dev.lines)")
         let written = try #require(DevSettings.read(from: settings))
-        #expect(written.values["KAFKA_BROKERS"]?.isEmpty == false)
+        #expect(written.values["KAFKA_BROKERS"] == "127.0.0.1:\(kafkaPort)", "--kafka-port pins the bootstrap the tool uses")
         #expect(written.values["TRIBUTARY_SECRET_KEY"]?.isEmpty == false)
         let mode = try FileManager.default.attributesOfItem(atPath: settings.path)[.posixPermissions] as? Int
         #expect(mode == 0o600, "the file holds the secret key")
@@ -44,6 +46,16 @@ struct DevJobsTests {
         #expect(sent.exitCode == 0, "\(sent.lines)")
         try await eventually("the hosted job ran", timeout: .seconds(60)) {
             dev.lines.contains { $0.contains("pong") && $0.contains("from the test") }
+        }
+
+        // The executable's own `send` publishes its job's example (it finds dev the same way).
+        let own = try ChildProcess(
+            productURL("DevJobsProbe"), ["send", "probe.ping"], environment: Self.environment, directory: directory, errors: .merged)
+        try await eventually("DevJobsProbe send exits", timeout: .seconds(60)) { !own.isRunning }
+        own.waitUntilExit()
+        #expect(own.exitCode == 0, "\(own.lines)")
+        try await eventually("the hosted job ran on its example", timeout: .seconds(60)) {
+            dev.lines.contains { $0.contains("pong") && $0.contains("message=hello") }
         }
 
         #expect(dev.terminate() == 0)

@@ -99,4 +99,63 @@ import Tributary
         let read = try RunRecord(record: wire)
         #expect(read.traceparent == record.traceparent)
     }
+
+    // MARK: - The golden fixtures (Tests/Fixtures/records; see RecordFixtureTests), fed to the runner's readers
+
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/records")
+
+    static func fixture(_ path: String) throws -> [UInt8] {
+        let url = fixtures.appendingPathComponent(path)
+        guard let data = FileManager.default.contents(atPath: url.path) else { throw WireFormatError("no fixture \(url.path)") }
+        return Array(data)
+    }
+
+    /// Today's waiting run and the same run with a later version's fields: both restored as resumable
+    /// with their event, wait and completed task.
+    @Test(arguments: ["v1/run.json", "future/run.extra-fields.json"])
+    func theRunnersRestoreReadsTodaysAndALaterVersionsRunRecord(_ path: String) throws {
+        var fold = RunHistoryFold(jobId: "stripe-on-price", window: .seconds(3600))
+        fold.apply(
+            key: Array("stripe.com/evt_1/stripe-on-price".utf8), value: try Self.fixture(path),
+            headers: [(RunRecord.statusHeader, Array("waiting".utf8))], now: Self.now)
+        #expect(fold.unreadable == 0)
+        let entry = try #require(fold.resumables().first?.entry)
+        #expect(entry.status == .waiting && entry.event?.id == "evt_1" && entry.wait?.task == "pause")
+        #expect(entry.tasks.first { $0.key == "notify" }?.output == ["sent": true])
+    }
+
+    /// A run record this runner cannot read (an unknown status or task status, version 2) is counted
+    /// unreadable and skipped: nothing is resumed, finished or run from it, and the count says so (the
+    /// restore logs it); the record stays on the topic for a runner that can read it.
+    @Test(arguments: ["future/run.unknown-status.json", "future/run.unknown-task-status.json", "future/run.v2.json"])
+    func aRunRecordTheRunnerCannotReadIsCountedNotRun(_ path: String) throws {
+        var fold = RunHistoryFold(jobId: "stripe-on-price", window: .seconds(3600))
+        fold.apply(key: Array("stripe.com/evt_1/stripe-on-price".utf8), value: try Self.fixture(path), headers: [], now: Self.now)
+        let resumed = fold.resumables()
+        if path.hasSuffix("unknown-task-status.json") {
+            // The run's status is known: it is kept as unfinished. The task it cannot read runs again; the
+            // completed one it can read is kept, so it is not repeated.
+            #expect(fold.unreadable == 0 && fold.unfinishedCount == 1)
+            #expect(resumed.first?.entry.tasks.map(\.key) == ["notify"])
+        } else {
+            #expect(fold.unreadable == 1)
+            #expect(resumed.isEmpty && fold.unfinishedCount == 0 && fold.finishedCount == 0)
+        }
+    }
+
+    /// Declarations and presence records of a later version: extra fields are ignored; a presence record
+    /// of version 2 is left out (its runner counts as not live), a declaration with an unknown channel too.
+    @Test func theJobDirectoryReadsLaterDeclarationsAndLeavesOutWhatItCannotRead() throws {
+        let live = try Self.fixture("future/presence.extra-fields.json")
+        let directory = JobDirectory(
+            snapshot: [
+                "stripe-on-price": try Self.fixture("future/trigger-declaration.extra-fields.json"),
+                "daily-digest": try Self.fixture("future/trigger-declaration.unknown-channel.json"),
+                "presence/runner-1": live,
+                "presence/runner-2": try Self.fixture("future/presence.v2.json"),
+            ], now: Date(timeIntervalSince1970: 1_796_000_010))
+        #expect(directory.declarations.keys.sorted() == ["stripe-on-price"])
+        #expect(directory.live.map(\.runnerId) == ["runner-1"])
+    }
 }

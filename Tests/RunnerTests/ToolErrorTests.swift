@@ -210,6 +210,12 @@ struct ToolErrorTests {
             let replayRow = listing.output.contains { $0.contains("test.shop/o1.replay-") && $0.contains("test.shop/o1 ") }
             #expect(header.contains("REPLAY OF"), "\(listing.output)")
             #expect(replayRow, "\(listing.output)")
+
+            // Each replay (1 + 1 + 3) is on the audit trail with the event it replayed and the new event.
+            let audit = try await Self.tool(brokers: brokers, ["audit", "--json", "--action", "replay"])
+            let entries = audit.output.compactMap { try? AuditRecord(record: WireRecord(key: nil, value: Array($0.utf8))) }
+            #expect(entries.count == 5 && entries.allSatisfy { $0.outcome == .ok }, "\(audit.output) \(audit.errors)")
+            #expect(entries.allSatisfy { $0.details?["replay"]?.stringValue?.contains(".replay-") == true })
             try await runner.stop()
         }
     }

@@ -57,6 +57,11 @@ struct WaitToolTests {
             let unknown = try await Self.tool(cluster, ["runs", "cancel", "run_nope"])
             #expect(unknown.status != 0)
             #expect(unknown.errors.joined().contains("no run run_nope"), "\(unknown.errors)")
+            // Both cancellations are on the audit trail, the one that changed nothing as refused.
+            let audit = try await Self.tool(cluster, ["audit", "--json", "--action", "cancel"])
+            let entries = audit.output.compactMap { try? AuditRecord(record: WireRecord(key: nil, value: Array($0.utf8))) }
+            #expect(entries.map(\.outcome) == [.ok, .refused], "\(audit.output) \(audit.errors)")
+            #expect(entries.allSatisfy { $0.target == run.runId } && entries.first?.details?["reason"] == "customer asked")
             try await runner.stop()
             await runs.close()
         }

@@ -194,7 +194,9 @@ final class Reconciler: Sendable {
         var next = now.addingTimeInterval(configuration.resyncInterval.seconds)
         if let retry = try await applyCommands(&term) { next = min(next, retry) }
         let declared = SourcePlan.grouped(declarations())
-        let keys = Set(declared.keys).union(term.states.entries().keys).union(term.runs.keys)
+        let entries = term.states.entries()
+        metrics.unreadableSources.set(Double(entries.values.filter { $0.state == nil }.count))
+        let keys = Set(declared.keys).union(entries.keys).union(term.runs.keys)
         for key in keys.sorted() {
             try Task.checkCancellation()
             if let retry = try await applyCommands(&term) { next = min(next, retry) }
@@ -267,6 +269,7 @@ final class Reconciler: Sendable {
     /// Applies one command to the newest state of its source and writes its result (in the same
     /// transaction as the state it changed).
     private func apply(_ command: CommandRecord, term: inout Term) async throws {
+        if command.kind == .rotateKeys { return try await rotate(command, term: &term) }
         let key = command.target
         let entry = term.states.entry(key)
         let declared = declarations().filter { $0.source?.key == key }
@@ -277,13 +280,13 @@ final class Reconciler: Sendable {
         switch effect {
         case .write(let state, let message):
             result = command.result(ok: true, message: message, by: by)
-            try await term.states.write(state, answering: result)
+            try await term.states.write(state, answering: result, audit: AuditRecord(command: command, result: result))
         case .unchanged(let message):
             result = command.result(ok: true, message: message, by: by)
-            try await term.states.answer(result)
+            try await term.states.answer(result, audit: AuditRecord(command: command, result: result))
         case .refuse(let reason):
             result = command.result(ok: false, message: reason, by: by)
-            try await term.states.answer(result)
+            try await term.states.answer(result, audit: AuditRecord(command: command, result: result))
         case .reregister:
             let outcome: RegistrationOutcome
             if let plan, plan.channel == .polling {
@@ -300,7 +303,7 @@ final class Reconciler: Sendable {
                     ok: false, message: "\(key) cannot be registered (channel \(plan?.channel.rawValue ?? "none"))")
             }
             result = command.result(ok: outcome.ok, message: outcome.message, by: by)
-            try await term.states.answer(result)
+            try await term.states.answer(result, audit: AuditRecord(command: command, result: result))
         }
         metrics.command(kind: command.kind.rawValue, outcome: result.ok ? "applied" : "refused")
         logger.info(
@@ -309,6 +312,41 @@ final class Reconciler: Sendable {
                 "command.id": "\(command.id)", "command.kind": "\(command.kind)", LogKey.sourceKey: "\(key)",
                 "command.issuedBy": "\(command.issuedBy)", LogKey.outcome: "\(result.ok ? "ok" : "refused")",
                 "message": "\(result.message)",
+            ])
+    }
+
+    /// Applies a `rotate-keys` command: every readable source state whose secret is not sealed with the
+    /// current key is written again (so sealed with it), with the result; unreadable states are left
+    /// alone, named in the result, logged and counted.
+    private func rotate(_ command: CommandRecord, term: inout Term) async throws {
+        let rotation = KeyRotation.plan(command, values: term.states.values(), sealer: configuration.sealer, now: Date())
+        let result = command.result(
+            ok: rotation.refusal == nil, message: rotation.message, by: configuration.instanceName,
+            details: rotation.refusal == nil ? rotation.details : nil)
+        // The audit entry names the key ids and how many were re-sealed: ids reveal nothing of a key.
+        let audit = AuditRecord(
+            command: command, result: result,
+            details: rotation.refusal == nil
+                ? [
+                    "keyId": .string(rotation.keyId), "resealed": .number(Double(rotation.reseal.count)),
+                    "unreadable": .array(rotation.unreadable.keys.sorted().map(JSON.string)),
+                ] : nil)
+        if rotation.refusal == nil {
+            try await term.states.write(rotation.reseal, answering: result, audit: audit)
+        } else {
+            try await term.states.answer(result, audit: audit)
+        }
+        for (key, reason) in rotation.unreadable.sorted(by: { $0.key < $1.key }) {
+            logger.error(
+                "source state unreadable during a key rotation; it is left alone",
+                metadata: [LogKey.sourceKey: "\(key)", LogKey.error: "\(reason)"])
+        }
+        metrics.command(kind: command.kind.rawValue, outcome: result.ok ? "applied" : "refused")
+        logger.info(
+            "command applied",
+            metadata: [
+                "command.id": "\(command.id)", "command.kind": "\(command.kind)", "command.issuedBy": "\(command.issuedBy)",
+                LogKey.outcome: "\(result.ok ? "ok" : "refused")", "message": "\(result.message)",
             ])
     }
 

@@ -2,16 +2,25 @@ import Prometheus
 import Synchronization
 
 /// The registrar's Prometheus metrics: reconciliations by source and outcome, each source's
-/// registration state, commands by kind and outcome, lost leadership terms, and whether this
-/// instance leads.
+/// registration state, commands by kind and outcome, lost leadership terms, whether this instance
+/// leads, and how many source states it cannot read.
 public final class RegistrarMetrics: Sendable {
     /// The registry `/metrics` renders.
     public let registry = PrometheusCollectorRegistry()
     private let counters = Mutex<[String: Counter]>([:])
     private let gauges = Mutex<[String: Gauge]>([:])
     let leader: Gauge
+    /// How many source states the leader cannot read (sealed only with a key no longer configured, or a
+    /// newer version), as of its last pass: they are left alone, and their webhooks are refused.
+    let unreadableSources: Gauge
 
     init() {
+        unreadableSources = registry.makeGauge(
+            descriptor: Self.descriptor(
+                "unreadable_sources", unit: "",
+                help: "Source states the leader cannot read (sealed with a key not configured, or a newer version)"),
+            labels: [])
+        unreadableSources.set(0.0)
         leader = registry.makeGauge(
             descriptor: Self.descriptor("leader", unit: "", help: "1 while this registrar is the leader, else 0"), labels: [])
         leader.set(0.0)

@@ -18,6 +18,7 @@ final class SourceStateTable: Sendable {
     private let writer: LeaderWriter
     private let topic: String
     private let commandsTopic: String
+    private let auditTopic: String
 
     init(
         configuration: KafkaConfiguration, topics: TributaryTopics, sealer: SecretSealer, writer: LeaderWriter,
@@ -29,6 +30,7 @@ final class SourceStateTable: Sendable {
         self.writer = writer
         self.topic = topics.sources.name
         self.commandsTopic = topics.commands.name
+        self.auditTopic = topics.audit.name
         sources = try SourceStatesView(configuration: configuration, topic: topic, sealer: sealer, logger: logger) { change in
             // Our own write arrived: from now on the view is at least as new.
             pending.values.withLock { if $0[change.key] == change.value { $0[change.key] = nil } }
@@ -43,6 +45,13 @@ final class SourceStateTable: Sendable {
         return bytes.mapValues(sources.decode)
     }
 
+    /// The newest value of every source key, as on the topic (this term's pending writes included).
+    func values() -> [String: [UInt8]] {
+        var bytes = view.snapshot
+        for (key, value) in pending.values.withLock({ $0 }) { bytes[key] = value }
+        return bytes
+    }
+
     /// The newest entry for one source key.
     func entry(_ key: String) -> SourceEntry? {
         guard let bytes = pending.values.withLock({ $0[key] }) ?? view[key] else { return nil }
@@ -52,22 +61,51 @@ final class SourceStateTable: Sendable {
     /// The newest readable state of a source key.
     func state(_ key: String) -> SourceState? { entry(key)?.state }
 
-    /// Writes a state (secret sealed), with the result of the command that caused it if any, in one
-    /// transaction. Throws ``LeadershipLost`` when this term may no longer write, a ``KafkaError``
+    /// Writes a state (secret sealed), then the result of the command that caused it if any, then its
+    /// audit entry, in one transaction (the sender is answered once the result is written). Throws ``LeadershipLost`` when this term may no longer write, a ``KafkaError``
     /// when the transaction failed (nothing was written; it may be tried again).
-    func write(_ state: SourceState, answering result: CommandResult? = nil) async throws {
+    func write(_ state: SourceState, answering result: CommandResult? = nil, audit: AuditRecord? = nil) async throws {
         let record = try state.record(sealer: sealer)
         var messages = [KafkaProducerMessage(topic: topic, record: record)]
         if let result { messages.append(KafkaProducerMessage(topic: commandsTopic, record: try result.record())) }
+        if let audit { messages.append(KafkaProducerMessage(topic: auditTopic, record: try audit.record())) }
         try await writer.commit(messages)
         if let value = record.value {
             pending.values.withLock { $0[state.key] = value }
         }
     }
 
-    /// Writes a command's result alone (a refusal, or a command that changed no state).
-    func answer(_ result: CommandResult) async throws {
-        try await writer.commit([KafkaProducerMessage(topic: commandsTopic, record: try result.record())])
+    /// Writes several states (secrets sealed with the current key), in transactions of at most `batch`
+    /// states, the command's result in the last one: a crash in between leaves the command unanswered,
+    /// and the next leader applies it again (writing a state again is harmless).
+    func write(_ states: [SourceState], answering result: CommandResult, audit: AuditRecord, batch: Int = 100) async throws {
+        var records: [WireRecord] = []
+        for state in states { records.append(try state.record(sealer: sealer)) }
+        var start = 0
+        repeat {
+            let chunk = records[start..<min(records.count, start + batch)]
+            var messages = chunk.map { KafkaProducerMessage(topic: topic, record: $0) }
+            start += batch
+            if start >= records.count {
+                messages.append(KafkaProducerMessage(topic: commandsTopic, record: try result.record()))
+                messages.append(KafkaProducerMessage(topic: auditTopic, record: try audit.record()))
+            }
+            try await writer.commit(messages)
+            for record in chunk {
+                if let key = record.key, let value = record.value {
+                    pending.values.withLock { $0[String(decoding: key, as: UTF8.self)] = value }
+                }
+            }
+        } while start < records.count
+    }
+
+    /// Writes a command's result (and its audit entry) alone (a refusal, or a command that changed no state).
+    func answer(_ result: CommandResult, audit: AuditRecord? = nil) async throws {
+        // The result first: its sender is answered as soon as it is written; the entry follows in the
+        // same transaction.
+        var messages = [KafkaProducerMessage(topic: commandsTopic, record: try result.record())]
+        if let audit { messages.append(KafkaProducerMessage(topic: auditTopic, record: try audit.record())) }
+        try await writer.commit(messages)
     }
 }
 

@@ -122,7 +122,8 @@ struct RunAttempts: Sendable {
             metadata[LogKey.attempt] = "\(attempt)"
             let io = IO(
                 runId: context.runId, attempt: attempt, store: store, print: configuration.printRunLogs,
-                suspension: SuspensionPolicy(minimumSuspension: configuration.minimumSuspension), events: events)
+                logLimit: configuration.logLimit, suspension: SuspensionPolicy(minimumSuspension: configuration.minimumSuspension),
+                events: events)
             let clock = ContinuousClock.now
             var record = RunRecord(starting: context, event: event, properties: properties, at: Date())
             if attempt == firstAttempt { started(record.startedAt) }

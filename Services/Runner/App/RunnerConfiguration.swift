@@ -49,6 +49,9 @@ public struct RunnerConfiguration: Sendable {
     public var minimumSuspension: Duration = .seconds(1)
     /// Whether run log lines are also printed to standard error.
     public var printRunLogs: Bool
+    /// The most bytes of log messages and metadata one run attempt's record keeps on `<p>.runs`
+    /// (`RUNNER_LOG_LIMIT`, default 64 KiB); further lines are counted in one last line, not kept.
+    public var logLimit: Int = 64 << 10
     /// `LOG_LEVEL` (or `--log-level`), default `info`.
     public var logLevel: Logger.Level = .info
     /// librdkafka properties for the runner's consumer only. The defaults favour latency: a fetch
@@ -201,6 +204,7 @@ public struct RunnerConfiguration: Sendable {
             presenceInterval: try environment.duration("RUNNER_PRESENCE_INTERVAL", default: .seconds(5)),
             defaultStartPosition: start)
         configuration.minimumSuspension = try environment.duration("RUNNER_SUSPEND_AFTER", default: .seconds(1))
+        configuration.logLimit = try environment.int("RUNNER_LOG_LIMIT", default: 64 << 10, range: 0...(16 << 20))
         configuration.logLevel = try environment.logLevel(override: overrides.logLevel)
         return configuration
     }

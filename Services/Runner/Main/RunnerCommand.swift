@@ -17,7 +17,7 @@ struct RunnerCommand: AsyncParsableCommand {
         discussion: """
             Flags override the environment variables named in brackets. Environment: KAFKA_BROKERS (and \
             KAFKA_* librdkafka properties), TRIBUTARY_TOPIC_PREFIX, RUNNER_GROUP, RUNNER_TOPICS, RUNNER_ADMIN_HOST, \
-            RUNNER_ADMIN_PORT, RUNNER_MAX_CONCURRENT_RUNS, RUNNER_DRAIN_TIMEOUT, LOG_LEVEL. \
+            RUNNER_ADMIN_PORT, RUNNER_MAX_CONCURRENT_RUNS, RUNNER_DRAIN_TIMEOUT, RUNNER_LOG_LIMIT, LOG_LEVEL. \
             SIGTERM or SIGINT drain the runs in flight, commit and leave the group.
             """)
 

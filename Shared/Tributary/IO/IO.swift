@@ -29,12 +29,13 @@ public final class IO: Sendable {
     /// Creates the `io` of one attempt of a run.
     /// - Parameters:
     ///   - print: whether log lines are also printed (to standard error).
+    ///   - logLimit: the most bytes of log messages and metadata the run's record keeps (see ``RunLog``).
     ///   - suspension: how waits suspend the run (the runner's policy; nil: waits sleep in place).
     ///   - events: where `sendEvent` publishes.
     ///   - sleep, now, random: injectable for tests (defaults: `Task.sleep`, the clock, a random number in [0, 1)).
     public init(
         runId: String, attempt: Int = 1, store: any TaskStore, logLevel: Logger.Level = .info,
-        print: Bool = true, suspension: SuspensionPolicy? = nil, events: (any EventPublisher)? = nil,
+        print: Bool = true, logLimit: Int = .max, suspension: SuspensionPolicy? = nil, events: (any EventPublisher)? = nil,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         now: @escaping @Sendable () -> Date = Date.init,
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
@@ -47,7 +48,7 @@ public final class IO: Sendable {
         self.sleep = sleep
         self.now = now
         self.random = random
-        let log = RunLog()
+        let log = RunLog(limit: logLimit)
         self.log = log
         var logger = Logger(label: "tributary.run") { label in
             RunLogHandler(log: log, forward: print ? StreamLogHandler.standardError(label: label) : nil, now: now)

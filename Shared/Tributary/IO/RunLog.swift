@@ -18,15 +18,56 @@ public struct RunLogLine: Sendable, Hashable, Codable {
     }
 }
 
-/// The log lines of one run attempt, collected by `io.logger`.
+/// The log lines of one run attempt, collected by `io.logger`, kept up to a byte limit (the run record
+/// carries them to `<p>.runs`, so they are kept as long as the run is: see the README's retention).
+/// Past the limit, lines are counted, not kept, and ``lines`` ends with one line saying how many were
+/// dropped.
 public final class RunLog: Sendable {
-    private let lines_ = Mutex<[RunLogLine]>([])
-    /// An empty log.
-    public init() {}
-    /// The lines so far.
-    public var lines: [RunLogLine] { lines_.withLock { $0 } }
-    /// Appends a line.
-    public func append(_ line: RunLogLine) { lines_.withLock { $0.append(line) } }
+    private struct State {
+        var lines: [RunLogLine] = []
+        var bytes = 0
+        var dropped = 0
+        var firstDropped: Date?
+    }
+    private let state = Mutex(State())
+    /// The most bytes of messages and metadata kept (`RUNNER_LOG_LIMIT`; `Int.max`: no limit).
+    public let limit: Int
+
+    /// An empty log keeping at most `limit` bytes of messages and metadata.
+    public init(limit: Int = .max) { self.limit = limit }
+
+    /// The lines kept so far, plus a `warning` line counting the dropped ones when some were.
+    public var lines: [RunLogLine] {
+        state.withLock { state in
+            guard state.dropped > 0, let at = state.firstDropped else { return state.lines }
+            return state.lines + [
+                RunLogLine(
+                    time: at, level: "warning",
+                    message:
+                        "\(state.dropped) more log line\(state.dropped == 1 ? "" : "s") dropped: over the run's log limit of \(limit) bytes (RUNNER_LOG_LIMIT)"
+                )
+            ]
+        }
+    }
+
+    /// Appends a line, or counts it when the log is over its limit.
+    public func append(_ line: RunLogLine) {
+        let size = Self.size(of: line)
+        state.withLock { state in
+            if state.dropped == 0, size <= limit - state.bytes {
+                state.lines.append(line)
+                state.bytes += size
+            } else {
+                state.dropped += 1
+                if state.firstDropped == nil { state.firstDropped = line.time }
+            }
+        }
+    }
+
+    /// What a line counts against the limit: its message's and metadata's UTF-8 bytes.
+    static func size(of line: RunLogLine) -> Int {
+        line.message.utf8.count + line.metadata.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count }
+    }
 }
 
 /// A swift-log handler that records each line on a `RunLog` and forwards it to another handler (to print it).

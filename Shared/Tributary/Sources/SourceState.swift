@@ -32,6 +32,9 @@ public struct SourceState: Sendable, Hashable {
     public var lastError: RegistrationFailure?
     /// When this state was written.
     public var updatedAt: Date
+    /// The fields of its record this version does not know (a later version wrote them), kept as they
+    /// were so that rewriting the state (the registrar does) loses nothing; empty for a state made here.
+    public var unknownFields: [String: JSON] = [:]
 
     /// Creates a state.
     public init(
@@ -111,13 +114,32 @@ extension SourceState {
         var updatedAt: Date
     }
 
-    /// The `<p>.sources` record: key = source key, value = the state JSON with the secret sealed.
+    /// The fields of version 1, the ones this version reads.
+    static let knownFields: Set<String> = [
+        "v", "key", "sourceId", "version", "channel", "params", "active", "url", "sealedSecret", "data", "metadata", "registered",
+        "lastError", "updatedAt",
+    ]
+
+    /// The `<p>.sources` record: key = source key, value = the state JSON with the secret sealed (and
+    /// the ``unknownFields`` it was read with).
     public func record(sealer: SecretSealer) throws -> WireRecord {
         let w = Wire(
             v: Self.wireVersion, key: key, sourceId: sourceId, version: version, channel: channel,
             params: params, active: active, url: url, sealedSecret: try secret.map { try sealer.seal($0) },
             data: data, metadata: metadata, registered: registered, lastError: lastError, updatedAt: updatedAt)
-        return WireRecord(key: Array(key.utf8), value: Array(try JSONCoding.encoder.encode(w)))
+        var value = Array(try JSONCoding.encoder.encode(w))
+        if !unknownFields.isEmpty, case .object(var fields) = try JSON(parsing: value) {
+            for (name, field) in unknownFields where !Self.knownFields.contains(name) { fields[name] = field }
+            value = Array(try JSONCoding.encoder.encode(JSON.object(fields)))
+        }
+        return WireRecord(key: Array(key.utf8), value: value)
+    }
+
+    /// The sealed secret of a `<p>.sources` record value as written (nil when it has none or cannot be
+    /// parsed): what a key rotation looks at to see which key sealed it, without unsealing it.
+    public static func sealedSecret(inValue value: [UInt8]) -> String? {
+        struct Sealed: Decodable { var sealedSecret: String? }
+        return (try? JSONCoding.decoder.decode(Sealed.self, from: Data(value)))?.sealedSecret
     }
 
     /// Reads a `<p>.sources` record, unsealing the secret. A record without a value (a tombstone) throws.
@@ -132,5 +154,8 @@ extension SourceState {
             key: w.key, sourceId: w.sourceId, version: w.version, channel: w.channel, params: w.params,
             active: w.active, url: w.url, secret: try w.sealedSecret.map { try sealer.unseal($0) },
             data: w.data, metadata: w.metadata, registered: w.registered, lastError: w.lastError, updatedAt: w.updatedAt)
+        if case .object(let fields)? = try? JSON(parsing: value) {
+            unknownFields = fields.filter { !Self.knownFields.contains($0.key) }
+        }
     }
 }

@@ -15,11 +15,18 @@ public struct CommandKind: RawRepresentable, Hashable, Sendable, Codable, Expres
     public static let setSecret: CommandKind = "set-secret"
     /// Registrar: remove a source's signing secret.
     public static let clearSecret: CommandKind = "clear-secret"
+    /// Registrar: set the settings of a source that takes them (the generic presets: `arguments.settings`,
+    /// a JSON object, checked before it is kept on the source's data).
+    public static let configure: CommandKind = "configure"
     /// Registrar: register the source with its provider now (check and repair it, like a resync), or poll it now.
     public static let reregister: CommandKind = "re-register"
     /// Runners: re-deliver a job's events from `arguments.to` (RFC 3339) on; each runner that consumes
     /// the job answers for the partitions it holds (`arguments` of its result: `partitions`, `offsets`).
     public static let rewind: CommandKind = "rewind"
+    /// Registrar: re-seal every source state's secret with the current `TRIBUTARY_SECRET_KEY` (target
+    /// ``CommandRecord/allSources``); `arguments.keyId`, when given, is the key id the sender expects to seal
+    /// with, and the command is refused, changing nothing, when the registrar's current key is another.
+    public static let rotateKeys: CommandKind = "rotate-keys"
 
     public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
     public func encode(to encoder: any Encoder) throws {
@@ -65,10 +72,28 @@ public struct CommandRecord: Sendable, Hashable {
         CommandRecord(kind: .clearSecret, target: source, issuedBy: issuedBy)
     }
 
+    /// `configure` for a source key: its settings (a JSON object; no secrets).
+    public static func configure(source: String, settings: JSON, issuedBy: String) -> CommandRecord {
+        CommandRecord(kind: .configure, target: source, arguments: ["settings": settings], issuedBy: issuedBy)
+    }
+
     /// `re-register` for a source key.
     public static func reregister(source: String, issuedBy: String) -> CommandRecord {
         CommandRecord(kind: .reregister, target: source, issuedBy: issuedBy)
     }
+
+    /// The target of commands about every source (`rotate-keys`): `*`.
+    public static let allSources = "*"
+
+    /// `rotate-keys`: every source state re-sealed with the registrar's current key, which must be
+    /// `keyId` when one is given (the sender's own current key id).
+    public static func rotateKeys(expectingKeyId keyId: String?, issuedBy: String) -> CommandRecord {
+        CommandRecord(
+            kind: .rotateKeys, target: allSources, arguments: keyId.map { ["keyId": .string($0)] } ?? .object([:]), issuedBy: issuedBy)
+    }
+
+    /// `arguments.keyId` (`rotate-keys`).
+    public var expectedKeyId: String? { arguments["keyId"]?.stringValue }
 
     /// `rewind` for a job id: its events from `time` on run again (those not finished within the dedup window).
     public static func rewind(job: String, to time: Date, issuedBy: String) -> CommandRecord {

@@ -256,11 +256,16 @@ public struct RunRecord: Sendable, Hashable, Codable {
             }
         }
 
-        /// The tasks as records (Codable, as ``RunRecord/init(record:)`` reads them).
+        /// The tasks as records (Codable, as ``RunRecord/init(record:)`` reads them). A task this version
+        /// cannot read (e.g. a status a later version added) is left out, the others kept: a left-out task
+        /// runs again, a kept completed one is not repeated. Throws only when the list itself is not JSON.
         public func decodeTasks() throws -> [TaskRecord] {
-            do { return try JSONCoding.decoder.decode([TaskRecord].self, from: Data(encodedTasks)) } catch {
+            if let all = try? JSONCoding.decoder.decode([TaskRecord].self, from: Data(encodedTasks)) { return all }
+            let items: [JSON]
+            do { items = try JSONCoding.decoder.decode([JSON].self, from: Data(encodedTasks)) } catch {
                 throw WireFormatError("run record has invalid tasks: \(error)")
             }
+            return items.compactMap { try? JSONCoding.decoder.decode(TaskRecord.self, from: Data($0.encoded())) }
         }
     }
 
