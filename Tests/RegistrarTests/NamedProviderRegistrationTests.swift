@@ -91,7 +91,8 @@ import TributaryRegistrar
             #expect(failures.first?.message.contains("Typeform") == true, "\(failures.first?.message ?? "")")
             #expect(try await h.state("typeform.lT4Z3j")?.lastError == nil)
             #expect(h.fakes.typeform.webhooks.count == 1)
-            #expect(registrar.metricsText.contains(#"tributary_registrar_failures_total{source="typeform.lT4Z3j"}"#))
+            #expect(
+                registrar.metricsText.contains(#"tributary_registrar_reconciliations_total{source="typeform.lT4Z3j",outcome="failed"}"#))
             await registrar.stop()
         }
     }
