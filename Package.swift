@@ -15,6 +15,8 @@ let package = Package(
         .executable(name: "registrar", targets: ["Registrar"]),
         .library(name: "TributaryRunner", targets: ["TributaryRunner"]),
         .executable(name: "runner", targets: ["Runner"]),
+        .library(name: "TributaryConsole", targets: ["TributaryConsole"]),
+        .executable(name: "console", targets: ["Console"]),
         .executable(name: "fake-providers", targets: ["fake-providers"]),
     ],
     dependencies: [
@@ -28,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // librdkafka (Debian: librdkafka-dev 2.0.2), seen only by the Kafka module's RdKafka/ folder.
@@ -201,6 +204,40 @@ let package = Package(
             ],
             path: "Services/Runner/Main"
         ),
+        // The console: the topics projected into SQLite (GRDB), served as pages, a JSON API and live
+        // updates behind a login (a library product, so tests, `tributary dev` and a user's own `@main`
+        // build it too).
+        .target(
+            name: "TributaryConsole",
+            dependencies: [
+                "TributaryKafka",
+                "Tributary",
+                "TributaryIntegrations",
+                "ServiceSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Services/Console/App"
+        ),
+        // `console`: reads configuration, builds the console, runs its services until SIGTERM/SIGINT.
+        .executableTarget(
+            name: "Console",
+            dependencies: [
+                "TributaryConsole",
+                "TributaryIntegrations",
+                "ExampleJobs",
+                "ServiceSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Console/Main"
+        ),
         // The `tributary` command-line tool.
         .executableTarget(
             name: "TributaryTool",
@@ -210,6 +247,7 @@ let package = Package(
                 "TributaryReceiver",
                 "TributaryRegistrar",
                 "TributaryRunner",
+                "TributaryConsole",
                 "ServiceSupport",
                 "Tributary",
                 "TributaryIntegrations",
@@ -339,6 +377,21 @@ let package = Package(
             path: "Tests/DeployTests"
         ),
         .testTarget(name: "TributaryTests", dependencies: ["Tributary"], path: "Tests/TributaryTests"),
+        // The console: projection, store, routes and auth in memory; live against the embedded broker;
+        // a headless Chromium driven by Selenium (Tests/Interop/console_browser.py).
+        .testTarget(
+            name: "ConsoleTests",
+            dependencies: [
+                "TestSupport",
+                "TributaryConsole", "TributaryRunner", "TributaryReceiver", "ExampleJobs",
+                "Tributary", "TributaryKafka", "ServiceSupport", "TributaryIntegrations",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/ConsoleTests"
+        ),
         .testTarget(
             name: "IntegrationsTests",
             dependencies: [

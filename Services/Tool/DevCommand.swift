@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExampleJobs
 import Foundation
+import TributaryConsole
 import TributaryKafka
 import Logging
 import ServiceLifecycle
@@ -12,7 +13,8 @@ import TributaryRegistrar
 import TributaryRunner
 
 /// `tributary dev`: the whole system in one process on an embedded Kafka cluster: the broker with
-/// Tributary's topics, the receiver, the registrar and a runner with the example jobs. Ctrl-C stops
+/// Tributary's topics, the receiver, the registrar, a runner with the example jobs and the console
+/// (on loopback, its login link in the banner). Ctrl-C stops
 /// everything cleanly (runs drain, offsets commit, the producer flushes).
 struct DevCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,6 +34,7 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "Partitions of the events and runs topics.") var partitions: Int32 = 4
     @Option(help: "Port of the runner's /healthz, /readyz and /metrics (default: a free port, printed).") var runnerAdminPort: Int?
     @Option(help: "Port of the registrar's /healthz, /readyz and /metrics (default: a free port, printed).") var registrarAdminPort: Int?
+    @Option(help: "Port of the console, on 127.0.0.1 [CONSOLE_PORT].") var consolePort: Int?
 
     func run() async throws {
         var logger = Logger(label: "tributary.dev")
@@ -42,6 +45,12 @@ struct DevCommand: AsyncParsableCommand {
         let runnerAdmin = try Self.reservePort(runnerAdminPort, flag: "--runner-admin-port", what: "the runner's admin server")
         let registrarAdmin = try Self.reservePort(
             registrarAdminPort, flag: "--registrar-admin-port", what: "the registrar's admin server")
+        let consoleListen: Int
+        do {
+            consoleListen = try Self.reservePort(
+                try environment.int("CONSOLE_PORT", override: consolePort, default: 8088, range: 0...65535), flag: "--console-port",
+                what: "the console")
+        } catch let error as ConfigurationError { throw ToolError("\(error)") }
 
         let cluster = try EmbeddedKafkaCluster(logger: logger)
         let topics = TributaryTopics(prefix: topicPrefix, partitions: partitions)
@@ -60,10 +69,25 @@ struct DevCommand: AsyncParsableCommand {
         receiverConfiguration.partitions = partitions
         receiverConfiguration.port = port
         receiverConfiguration.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        // The console: on loopback, a fresh database in a temporary folder (the embedded broker forgets
+        // everything at exit), the password CONSOLE_PASSWORD or a generated one, shown as a login link.
+        var consoleConfiguration = ConsoleConfiguration(
+            kafka: kafka, password: environment.string("CONSOLE_PASSWORD") ?? ConsoleConfiguration.generatePassword())
+        consoleConfiguration.topicPrefix = topicPrefix
+        consoleConfiguration.partitions = partitions
+        consoleConfiguration.host = "127.0.0.1"
+        consoleConfiguration.port = consoleListen
+        let consoleFolder = FileManager.default.temporaryDirectory.appendingPathComponent("tributary-dev-console-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: consoleFolder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: consoleFolder) }
+        consoleConfiguration.databasePath = consoleFolder.appendingPathComponent("console.sqlite").path
+        let loginLink = consoleLoginLink(host: "localhost", port: consoleListen, password: consoleConfiguration.password)
+        let console = try await buildConsole(configuration: consoleConfiguration, catalog: EventCatalog.all, logger: logger)
+
         let receiver = try await buildReceiver(configuration: receiverConfiguration, sources: catalog.sources, logger: logger) { port in
             Self.banner(
                 bootstrap: cluster.bootstrapServers, port: port, runnerAdminPort: runnerAdmin, registrarAdminPort: registrarAdmin,
-                publicURL: publicURL, prefix: topicPrefix,
+                publicURL: publicURL, prefix: topicPrefix, consoleLogin: loginLink,
                 secretKey: generatedKey ? secretKey : nil, missing: catalog.missingCredentials)
         }
 
@@ -82,23 +106,24 @@ struct DevCommand: AsyncParsableCommand {
         // then the runner drains, the registrar stops, and the cluster goes last.
         let services: [any Service] =
             [EmbeddedBrokerService(cluster: cluster)]
-            + registrar.services + runner.services + receiver.services
+            + registrar.services + runner.services + console.services + receiver.services
         try await ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
         note("tributary dev stopped")
     }
 
     static func banner(
         bootstrap: String, port: Int, runnerAdminPort: Int, registrarAdminPort: Int, publicURL: String, prefix: String,
-        secretKey: String?, missing: [String: String]
+        consoleLogin: String? = nil, secretKey: String?, missing: [String: String]
     ) {
         var lines = [
             "",
             "Tributary is running (Ctrl-C stops it).",
             "  Kafka (embedded, in memory, bounded to ~5 MB per partition; dev only): \(bootstrap)",
             "  Webhooks: \(publicURL)/sources/<source key>, e.g. \(publicURL)/sources/stripe.webhook (listening on \(port))",
+            "  Console: \(consoleLogin ?? "not started")   (the link logs you in)",
             "  Runner admin: http://localhost:\(runnerAdminPort)/healthz, /readyz, /metrics",
             "  Registrar admin: http://localhost:\(registrarAdminPort)/healthz, /readyz, /metrics",
-            "  Topics: \(prefix).events, .sources, .triggers, .runs, .dlq, .registrar, .commands, .schedules",
+            "  Topics: \(prefix).events, .sources, .triggers, .runs, .dlq, .registrar, .commands, .schedules, .deliveries",
             "",
             "In another terminal:",
             "  export KAFKA_BROKERS=\(bootstrap)\(secretKey.map { " TRIBUTARY_SECRET_KEY=\($0)" } ?? "")",

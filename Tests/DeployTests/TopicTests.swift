@@ -10,6 +10,7 @@ import Testing
         #expect(
             topics.all.map(\.name) == [
                 "p.events", "p.runs", "p.waits", "p.flow", "p.sources", "p.triggers", "p.dlq", "p.registrar", "p.commands", "p.schedules",
+                "p.deliveries",
             ])
         #expect(topics.all.allSatisfy { $0.replicationFactor == 3 })
         let commands = topics.commands
@@ -18,6 +19,8 @@ import Testing
         #expect(topics.registrarTransactionalID == "p.registrar.sources")
         #expect(topics.schedulerTransactionalID == "p.registrar.schedules")
         #expect(topics.schedules.partitions == 1 && topics.schedules.configs == ["cleanup.policy": "compact"])
+        #expect(
+            topics.deliveries.partitions == 1 && topics.deliveries.configs == ["cleanup.policy": "delete", "retention.ms": "259200000"])
     }
 
     @Test func theREADMEsTopicTableListsEveryTopic() throws {

@@ -1,0 +1,67 @@
+import Foundation
+import Logging
+import ServiceSupport
+import Tributary
+import TributaryIntegrations
+import TributaryKafka
+
+/// What the console's buttons do, each the way the `tributary` tool does it: "Run test" publishes
+/// an event as `tributary send` does, "Replay" republishes a dead letter with ``Replay`` as
+/// `tributary replay` does, "Cancel" puts a cancel request on `<p>.waits` at the run's partition as
+/// `tributary runs cancel` does. Nothing here writes a topic another service owns.
+public struct ConsoleActions: Sendable {
+    let producer: KafkaProducer
+    let topics: TributaryTopics
+    let store: ConsoleStore
+    /// The event specifications of the Testing UI.
+    public let catalog: [ProviderEvent]
+
+    /// Actions publishing on `producer` to the topics under `topics`' prefix.
+    public init(producer: KafkaProducer, topics: TributaryTopics, store: ConsoleStore, catalog: [ProviderEvent]) {
+        self.producer = producer
+        self.topics = topics
+        self.store = store
+        self.catalog = catalog
+    }
+
+    /// Publishes a test event `name` from `source` with `payload` (JSON text); returns the event.
+    /// Throws ``ConsoleRequestError`` for an event the catalog does not have or a payload that is not JSON.
+    public func runTest(source: String, name: String, payload: String, at time: Date = Date()) async throws -> EventRecord {
+        guard catalog.contains(where: { $0.source == source && $0.names.contains(name) }) else {
+            throw ConsoleRequestError("no event specification for \(name) from \(source)")
+        }
+        let body: JSON
+        do { body = try JSON(parsing: payload) } catch { throw ConsoleRequestError("the payload is not JSON: \(error)") }
+        let event = EventRecord(
+            id: "test_\(UUID().uuidString.lowercased())", name: name, source: source, timestamp: time, payload: body)
+        _ = try await producer.send(KafkaProducerMessage(topic: topics.events.name, record: CloudEvent.encode(event)))
+        return event
+    }
+
+    /// Replays dead letters; returns a line per letter (what was published, or why not).
+    public func replay(_ letters: [DeadLetterRow], at time: Date = Date()) async throws -> [String] {
+        var lines: [String] = []
+        for row in letters {
+            do {
+                let record = try Replay.record(for: row.letter, at: time)
+                _ = try await producer.send(KafkaProducerMessage(topic: topics.events.name, record: record))
+                lines.append("replayed \(row.letter.runId ?? row.id) as \(record.keyString ?? "?")")
+            } catch let refusal as Replay.Refusal {
+                lines.append("error: \(row.letter.original.keyString ?? row.id) not replayed: \(refusal)")
+            }
+        }
+        return lines
+    }
+
+    /// Asks the runner that owns a run to cancel it; returns what was done.
+    public func cancel(_ detail: RunDetail, by who: String) async throws -> String {
+        let run = detail.record
+        guard !run.status.isFinal else { return "error: \(run.runId) is already \(run.status.rawValue); nothing to cancel" }
+        let request = WaitRecord(
+            kind: .cancel, jobId: run.jobId, runKey: RunRecord.key(eventKey: run.eventKey, jobId: run.jobId), runId: run.runId,
+            task: WaitRecord.cancelRequestTask, runsPartition: detail.partition, reason: "cancelled by \(who) (console)")
+        _ = try await producer.send(
+            KafkaProducerMessage(topic: topics.waits.name, partition: detail.partition, record: try request.record()))
+        return "cancel requested for \(run.runId); its runner records it cancelled"
+    }
+}
