@@ -57,7 +57,7 @@ enum ConsolePages {
 
     static func runRows(_ rows: [RunSummary]) -> String {
         guard !rows.isEmpty else { return "<tr><td colspan=\"8\" class=\"muted\">No runs yet.</td></tr>" }
-        return rows.map { run in
+        return rows.map { (run) -> String in
             let duration = run.finishedAt.map { $0.timeIntervalSince(run.startedAt) }
             return """
                 <tr data-run="\(H.escape(run.runId))" data-status="\(H.escape(run.status))"><td class="mono"><a href="/runs/\(H.escape(H.query(run.runId)))">\(H.escape(run.runId))</a></td>
@@ -98,7 +98,7 @@ enum ConsolePages {
             </table>
             """
         let payload = (run.event?.payloadBytes ?? detail.deadLetter?.letter.original.value).map(H.prettyJSON)
-        let attempts = detail.attempts.map { attempt in
+        let attempts = detail.attempts.map { (attempt) -> String in
             """
             <tr><td>\(attempt.attempt)</td><td>\(H.status(attempt.status.rawValue))</td><td>\(H.time(attempt.startedAt))</td>
             <td>\(H.duration(attempt.finishedAt.map { $0.timeIntervalSince(attempt.startedAt) }))</td><td class="mono">\(H.escape(attempt.error ?? ""))</td></tr>
@@ -108,7 +108,7 @@ enum ConsolePages {
             run.logs.isEmpty
             ? "<p class=\"muted\">No log lines.</p>"
             : "<pre id=\"logs\">"
-                + run.logs.map { line in
+                + run.logs.map { (line) -> String in
                     let metadata = line.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                     return H.escape(
                         "\(RFC3339.string(from: line.time)) \(line.level.uppercased()) \(line.message)\(metadata.isEmpty ? "" : " " + metadata)"
@@ -143,7 +143,7 @@ enum ConsolePages {
             return
                 "<div class=\"bar\"><span class=\"\(kind)\" style=\"left:\(String(format: "%.2f", left))%;width:\(String(format: "%.2f", min(width, 100 - left)))%\"></span></div>"
         }
-        var rows = run.tasks.map { task in
+        var rows = run.tasks.map { (task) -> String in
             let isWait = task.resumeAt != nil || task.waitFor != nil
             let to = task.finishedAt ?? task.resumeAt
             return """
@@ -171,7 +171,7 @@ enum ConsolePages {
     // MARK: Jobs
 
     static func jobs(_ rows: [JobRow], csrf: String) -> String {
-        let body = rows.map { job in
+        let body = rows.map { (job) -> String in
             let declaration = job.declaration
             let trigger =
                 declaration.schedule.map { "schedule \(H.escape("\($0)"))" }
@@ -202,15 +202,15 @@ enum ConsolePages {
     // MARK: Testing UI
 
     static func catalog(_ events: [ProviderEvent], csrf: String, flash: String?) -> String {
-        let cards = events.flatMap { event in
-            event.names.map { name in
+        let cards = events.flatMap { (event) -> [String] in
+            event.names.map { (name) -> String in
                 let title = event.title ?? name
                 let icon = event.icon ?? event.source
                 let examples =
                     event.examples.isEmpty
                     ? "<p class=\"muted\">No example: write a payload.</p>"
                         + testForm(event: event, name: name, label: "payload", payload: "{}", csrf: csrf)
-                    : event.examples.map { example in
+                    : event.examples.map { (example) -> String in
                         "<details\(example.id == event.examples.first?.id ? " open" : "")><summary>\(H.escape(example.name))</summary>"
                             + testForm(
                                 event: event, name: name, label: example.id, payload: H.prettyJSON(example.payload.encoded()), csrf: csrf)
@@ -243,7 +243,7 @@ enum ConsolePages {
     // MARK: Sources, deliveries, dead letters
 
     static func sources(_ rows: [SourceRow], csrf: String) -> String {
-        let body = rows.map { row in
+        let body = rows.map { (row) -> String in
             let source = row.source
             let state = source.lastError != nil ? "failed" : (source.active ? "registered" : "inactive")
             let events = source.registered.sorted { $0.key < $1.key }.map {
@@ -268,7 +268,7 @@ enum ConsolePages {
     }
 
     static func deliveries(_ rows: [DeliveryRow], refusedOnly: Bool, csrf: String) -> String {
-        let body = rows.map { row in
+        let body = rows.map { (row) -> String in
             let delivery = row.delivery
             let bodyText =
                 delivery.body.map {
@@ -293,7 +293,7 @@ enum ConsolePages {
     }
 
     static func deadLetters(_ rows: [DeadLetterRow], csrf: String, flash: String?) -> String {
-        let body = rows.map { row in
+        let body = rows.map { (row) -> String in
             let letter = row.letter
             let replayOf = letter.original.headerString(Replay.originalHeader)
             return """

@@ -191,8 +191,11 @@ struct ConsoleRoutes: Sendable {
     /// channel's data (every channel without `channel`); `data` is `{"runs":[ids]}` for runs.
     func events(_ channel: String?) -> Response {
         let wanted = channel.flatMap(ConsoleChannel.init(rawValue:))
-        let stream = updates.subscribe()
+        let updates = updates
+        let (stream, id) = updates.subscribe()
         let body = ResponseBody { writer in
+            // A stream whose client went away ends at its next write, and is forgotten.
+            defer { updates.unsubscribe(id) }
             try await writer.write(ByteBuffer(string: "retry: 2000\n: connected\n\n"))
             for await update in stream where wanted == nil || update.channel == wanted {
                 let data = JSON.object(["runs": .array(update.runIds.prefix(500).map(JSON.string))]).jsonString

@@ -29,8 +29,8 @@ public final class ConsoleUpdates: Sendable {
     /// A hub without subscribers.
     public init() {}
 
-    /// A stream of the updates published from now on.
-    public func subscribe() -> AsyncStream<ConsoleUpdate> {
+    /// A stream of the updates published from now on, and its id for ``unsubscribe(_:)``.
+    public func subscribe() -> (updates: AsyncStream<ConsoleUpdate>, id: Int) {
         let (stream, continuation) = AsyncStream.makeStream(of: ConsoleUpdate.self, bufferingPolicy: .bufferingNewest(100))
         let id = state.withLock { state -> Int? in
             guard !state.closed else { return nil }
@@ -40,12 +40,15 @@ public final class ConsoleUpdates: Sendable {
         }
         guard let id else {
             continuation.finish()
-            return stream
+            return (stream, 0)
         }
-        continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
-        }
-        return stream
+        return (stream, id)
+    }
+
+    /// Ends and forgets a subscriber's stream (its reader went away).
+    public func unsubscribe(_ id: Int) {
+        let continuation = state.withLock { $0.subscribers.removeValue(forKey: id) }
+        continuation?.finish()
     }
 
     /// How many streams are open.

@@ -38,7 +38,7 @@ enum HTML {
     /// A whole page: the navigation (with `active` marked), a logout button carrying the CSRF token,
     /// `body`, and `script` at the end.
     static func page(title: String, active: String, csrf: String?, body: String, script: String = "") -> String {
-        let links = navigation.map { item in
+        let links = navigation.map { (item) -> String in
             "<a href=\"\(item.path)\"\(item.path == active ? " class=\"active\"" : "")>\(escape(item.label))</a>"
         }.joined()
         let logout =

@@ -28,6 +28,9 @@ struct DeliveryThrottle: Sendable {
 
     private var buckets: [String: Bucket] = [:]
 
+    /// How many buckets are kept.
+    var bucketCount: Int { buckets.count }
+
     /// The bucket a refused delivery counts in.
     static func bucket(sourceKey: String, outcome: DeliveryRecord.Outcome) -> String {
         outcome == .unknownSource ? "\u{0}unknown" : sourceKey
