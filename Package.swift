@@ -370,8 +370,8 @@ let package = Package(
             dependencies: [
                 "TestSupport",
                 "TributaryKafka", "Tributary", "TributaryIntegrations", "ServiceSupport",
-                "TributaryReceiver", "TributaryRegistrar", "TributaryRunner",
-                "TributaryTool", "Receiver", "Registrar", "Runner", "ExampleJobs",
+                "TributaryReceiver", "TributaryRegistrar", "TributaryRunner", "TributaryConsole",
+                "TributaryTool", "Receiver", "Registrar", "Runner", "Console", "ExampleJobs",
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/DeployTests"

@@ -71,12 +71,48 @@ public struct ConsoleConfiguration: Sendable {
         return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
 
+    /// Command-line values that take precedence over the environment.
+    public struct Overrides: Sendable {
+        /// `--brokers`, over `KAFKA_BROKERS`.
+        public var brokers: String?
+        /// `--topic-prefix`, over `TRIBUTARY_TOPIC_PREFIX`.
+        public var topicPrefix: String?
+        /// `--log-level`, over `LOG_LEVEL`.
+        public var logLevel: String?
+        /// `--host`, over `CONSOLE_HOST`.
+        public var host: String?
+        /// `--port`, over `CONSOLE_PORT`.
+        public var port: Int?
+        /// `--database`, over `CONSOLE_DATABASE`.
+        public var database: String?
+        /// No overrides.
+        public init() {}
+
+        /// The values of parsed flags.
+        public init(_ flags: Flags) {
+            self.init()
+            brokers = flags.service.brokers
+            topicPrefix = flags.service.topicPrefix
+            logLevel = flags.service.logLevel
+            host = flags.host
+            port = flags.port
+            database = flags.database
+        }
+    }
+
     /// Reads the environment, with parsed flags taking precedence.
     public static func fromEnvironment(
-        _ environment: ServiceEnvironment = ServiceEnvironment(), flags: Flags = Flags()
+        _ environment: ServiceEnvironment = ServiceEnvironment(), flags: Flags
     ) throws -> ConsoleConfiguration {
-        let kafka = try environment.kafka(brokers: flags.service.brokers)
-        let host = environment.string("CONSOLE_HOST", override: flags.host) ?? "0.0.0.0"
+        try fromEnvironment(environment, overrides: Overrides(flags))
+    }
+
+    /// Reads the environment, with `overrides` taking precedence.
+    public static func fromEnvironment(
+        _ environment: ServiceEnvironment = ServiceEnvironment(), overrides: Overrides = .init()
+    ) throws -> ConsoleConfiguration {
+        let kafka = try environment.kafka(brokers: overrides.brokers)
+        let host = environment.string("CONSOLE_HOST", override: overrides.host) ?? "0.0.0.0"
         var configuration: ConsoleConfiguration
         if let password = environment.string("CONSOLE_PASSWORD") {
             guard password.count >= 8 else {
@@ -93,13 +129,13 @@ public struct ConsoleConfiguration: Sendable {
             configuration.generatedPassword = true
         }
         configuration.host = host
-        configuration.topicPrefix = environment.string("TRIBUTARY_TOPIC_PREFIX", override: flags.service.topicPrefix) ?? "tributary"
-        configuration.port = try environment.int("CONSOLE_PORT", override: flags.port, default: 8088, range: 0...65535)
-        configuration.databasePath = environment.string("CONSOLE_DATABASE", override: flags.database) ?? "console.sqlite"
+        configuration.topicPrefix = environment.string("TRIBUTARY_TOPIC_PREFIX", override: overrides.topicPrefix) ?? "tributary"
+        configuration.port = try environment.int("CONSOLE_PORT", override: overrides.port, default: 8088, range: 0...65535)
+        configuration.databasePath = environment.string("CONSOLE_DATABASE", override: overrides.database) ?? "console.sqlite"
         configuration.retention = try environment.duration("CONSOLE_RETENTION", default: .seconds(7 * 86_400))
         configuration.sessionLifetime = try environment.duration("CONSOLE_SESSION_LIFETIME", default: .seconds(12 * 3600))
         configuration.partitions = Int32(try environment.int("TRIBUTARY_PARTITIONS", default: 12, range: 1...10_000))
-        configuration.logLevel = try environment.logLevel(override: flags.service.logLevel)
+        configuration.logLevel = try environment.logLevel(override: overrides.logLevel)
         return configuration
     }
 }
