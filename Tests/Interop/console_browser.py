@@ -5,7 +5,7 @@ against a console it started:
     console_browser.py BASE_URL PASSWORD SCREENSHOT_DIR
 
 Logs in, opens the Testing UI, runs the price.created example, watches the run appear live on the
-runs page, opens it and finds "price created!" in its log; runs a test with a payload that cannot
+runs page, opens it, finds "price created!" in its log and loads its payload; runs a test with a payload that cannot
 parse (a dead letter), opens the dead letters, replays it, and logs out. Saves a screenshot of each
 page in SCREENSHOT_DIR. Exits 0 when every step held, else prints the step that failed and exits 1.
 """
@@ -71,6 +71,12 @@ def main():
         row.find_element(By.CSS_SELECTOR, "a").click()
         logs = wait.until(ec.presence_of_element_located((By.ID, "logs")))
         assert "price created!" in logs.text, logs.text
+
+        step = "the run's payload loads from the events topic"
+        driver.find_element(By.ID, "load-payload").click()
+        payload = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "pre#payload")))
+        assert '"price"' in payload.text, payload.text
+        driver.execute_script("window.scrollTo(0, 0)")
         shot("run")
 
         step = "a payload that cannot parse dead-letters its run"

@@ -13,15 +13,47 @@ public struct ConsoleActions: Sendable {
     let producer: KafkaProducer
     let topics: TributaryTopics
     let store: ConsoleStore
+    let kafka: KafkaConfiguration
     /// The event specifications of the Testing UI.
     public let catalog: [ProviderEvent]
 
-    /// Actions publishing on `producer` to the topics under `topics`' prefix.
-    public init(producer: KafkaProducer, topics: TributaryTopics, store: ConsoleStore, catalog: [ProviderEvent]) {
+    /// Actions publishing on `producer` to the topics under `topics`' prefix of `kafka`.
+    public init(producer: KafkaProducer, kafka: KafkaConfiguration, topics: TributaryTopics, store: ConsoleStore, catalog: [ProviderEvent])
+    {
         self.producer = producer
+        self.kafka = kafka
         self.topics = topics
         self.store = store
         self.catalog = catalog
+    }
+
+    /// A run's event from its partition of `<p>.events` (the same partition number as its run), as
+    /// `tributary runs show` finds it: read through, so it is a button, not part of every page. Nil
+    /// when it is not there (another system's topic, or gone by retention).
+    public func event(of detail: RunDetail, timeout: Duration = .seconds(10)) async throws -> EventRecord? {
+        let key = detail.record.eventKey
+        let reader = try KafkaTopicReader(configuration: kafka, topic: topics.events.name, partitions: [detail.partition])
+        return await withTaskGroup(of: EventRecord?.self) { group in
+            group.addTask {
+                for await event in reader {
+                    switch event {
+                    case .message(let message):
+                        if message.keyString == key, let decoded = try? CloudEvent.decode(WireRecord(message)) { return decoded }
+                    case .caughtUp:
+                        return nil
+                    }
+                }
+                return nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let found = await group.next() ?? nil
+            group.cancelAll()
+            await reader.close()
+            return found
+        }
     }
 
     /// Publishes a test event `name` from `source` with `payload` (JSON text); returns the event.

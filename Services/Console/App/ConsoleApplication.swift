@@ -54,7 +54,7 @@ public func buildConsole(
         store: store, projection: ConsoleProjection(topics: topics), kafka: configuration.kafka, updates: updates,
         retention: configuration.retention, logger: logger)
     let sessions = ConsoleSessions(password: configuration.password, lifetime: configuration.sessionLifetime)
-    let actions = ConsoleActions(producer: producer, topics: topics, store: store, catalog: catalog)
+    let actions = ConsoleActions(producer: producer, kafka: configuration.kafka, topics: topics, store: store, catalog: catalog)
 
     let router = Router(context: ConsoleRequestContext.self)
     let admin = AdminRoutes(metrics: PrometheusCollectorRegistry()) {

@@ -121,7 +121,7 @@ enum ConsolePages {
             <h2>Timeline</h2>\(timeline(run))
             <h2>Attempts</h2><table><thead><tr><th>#</th><th>Status</th><th>Started</th><th>Duration</th><th>Error</th></tr></thead><tbody>\(attempts)</tbody></table>
             <h2>Logs</h2>\(logs)
-            <h2>Payload</h2>\(payload.map { "<pre id=\"payload\">\(H.escape($0))</pre>" } ?? "<p class=\"muted\">The run record does not carry its event (it has not waited); find it on the event's topic by its key.</p>")
+            <h2>Payload</h2><div id="payload-box">\(payload.map { "<pre id=\"payload\">\(H.escape($0))</pre>" } ?? "<button type=\"button\" class=\"secondary\" id=\"load-payload\" onclick=\"fetch('/runs/\(H.escape(H.query(run.runId)))/payload',{credentials:'same-origin'}).then(function(r){return r.text()}).then(function(t){document.getElementById('payload-box').innerHTML=t})\">Load the payload from the events topic</button>")</div>
             """
         return H.page(
             title: "Run \(run.runId)", active: "/runs", csrf: csrf, body: body,

@@ -128,6 +128,17 @@ struct ConsoleRoutes: Sendable {
             }
             return ConsoleResponse.html(ConsolePages.run(detail, csrf: context.csrf, flash: FormFields(request.uri.query)["flash"]))
         }
+        router.get("/runs/:id/payload") { _, context in
+            let id = try context.parameters.require("id")
+            guard let detail = try store.run(id) else { return ConsoleResponse.html("no run \(HTML.escape(id))", status: .notFound) }
+            guard let event = try await actions.event(of: detail) else {
+                return ConsoleResponse.html(
+                    "<p class=\"muted\" id=\"payload\">The event is not on the events topic (another system's topic, or gone by retention).</p>"
+                )
+            }
+            return ConsoleResponse.html(
+                "<pre id=\"payload\">\(HTML.escape(HTML.prettyJSON(event.payloadBytes ?? event.payload.encoded())))</pre>")
+        }
         router.post("/runs/:id/replay") { _, context in
             let id = try context.parameters.require("id")
             guard let detail = try store.run(id) else { return ConsoleResponse.redirect("/runs") }
