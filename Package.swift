@@ -279,6 +279,19 @@ let package = Package(
             ],
             path: "Benchmarks/ReceiverBench"
         ),
+        // The console's projection ingest from <p>.runs beside a raw read, and its runs page and /api/runs
+        // with 1,000,000 runs in the database (Benchmarks/console-bench.sh).
+        .executableTarget(
+            name: "ConsoleBench",
+            dependencies: [
+                "TributaryConsole", "Tributary", "TributaryKafka", "ServiceSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/ConsoleBench"
+        ),
         // A runner process the runner tests start, kill and restart: test jobs with a side-effect sink.
         .executableTarget(
             name: "RunnerProbe",

@@ -76,6 +76,7 @@ struct DevCommand: AsyncParsableCommand {
         consoleConfiguration.topicPrefix = topicPrefix
         consoleConfiguration.partitions = partitions
         consoleConfiguration.host = "127.0.0.1"
+        consoleConfiguration.sealer = sealer
         consoleConfiguration.port = consoleListen
         let consoleFolder = FileManager.default.temporaryDirectory.appendingPathComponent("tributary-dev-console-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: consoleFolder, withIntermediateDirectories: true)

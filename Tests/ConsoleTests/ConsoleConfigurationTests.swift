@@ -27,6 +27,7 @@ import TributaryConsole
         arguments: [
             ("CONSOLE_PASSWORD", "short"), ("CONSOLE_PORT", "70000"), ("CONSOLE_PORT", "http"), ("CONSOLE_RETENTION", "forever"),
             ("CONSOLE_SESSION_LIFETIME", "-1h"), ("LOG_LEVEL", "loud"), ("TRIBUTARY_PARTITIONS", "0"),
+            ("TRIBUTARY_SECRET_KEY", "not-a-key"),
         ])
     func badValues(variable: String, value: String) {
         var values = ["CONSOLE_PASSWORD": "long-enough-password"]

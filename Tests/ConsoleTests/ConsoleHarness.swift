@@ -44,9 +44,11 @@ struct ConsoleHarness: Sendable {
     static let catalog: [ProviderEvent] = Providers.events
 
     /// The console's application with its other services attached, for HummingbirdTesting's `.router`.
-    func application() async throws -> (app: some ApplicationProtocol, parts: ConsoleParts) {
+    func application(sealer: SecretSealer? = nil) async throws -> (app: some ApplicationProtocol, parts: ConsoleParts) {
+        var configuration = configuration()
+        configuration.sealer = sealer
         let console = try await buildConsole(
-            configuration: configuration(), catalog: Self.catalog, logger: TestLogging.logger("console-test"))
+            configuration: configuration, catalog: Self.catalog, logger: TestLogging.logger("console-test"))
         var application = console.parts.application
         application.addServices(console.services.filter { !($0 is Application<RouterResponder<ConsoleRequestContext>>) })
         return (application, console.parts)

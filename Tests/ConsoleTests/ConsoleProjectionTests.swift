@@ -17,7 +17,8 @@ import TributaryKafka
             Issue.record("expected a run change, got \(change)")
             return
         }
-        #expect(projected.record == run && projected.partition == 3)
+        #expect(projected == ProjectedRun(record: run, partition: 3, json: try run.record().value ?? []))
+        #expect(projected.error == "boom" && projected.attempt == 2 && projected.status == .failed)
         #expect(change.channel == .runs)
 
         let tombstone = projection.change(
@@ -30,6 +31,16 @@ import TributaryKafka
             return
         }
         #expect(reason.contains("run record is not valid"))
+
+        // A status this code does not know is skipped, as RunRecord's own reader skips it.
+        let newer = String(decoding: try run.record().value ?? [], as: UTF8.self).replacingOccurrences(of: "\"failed\"", with: "\"paused\"")
+        let unknown = projection.change(
+            for: ConsoleFixtures.message(WireRecord(key: Array("k".utf8), value: Array(newer.utf8)), topic: topics.runs.name, offset: 10))
+        guard case .skip(let why) = unknown else {
+            Issue.record("an unknown status was not skipped: \(unknown)")
+            return
+        }
+        #expect(why.contains("paused"))
         #expect(garbage.channel == nil)
     }
 

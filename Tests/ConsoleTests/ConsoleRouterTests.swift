@@ -279,8 +279,61 @@ struct ConsoleRouterTests {
 
             let events = try await harness.messages(harness.topics.events.name).map { try CloudEvent.decode(WireRecord($0)) }
             #expect(events.map(\.name) == ["price.created", "price.created"])
-            #expect(events.map { $0.payload["id"]?.stringValue } == ["price_9", "price_api"])
-            #expect("/runs?event=\(events[0].id)" == location)
+            #expect(Set(events.compactMap { $0.payload["id"]?.stringValue }) == ["price_9", "price_api"])
+            let fromForm = events.first { $0.payload["id"]?.stringValue == "price_9" }
+            #expect("/runs?event=\(fromForm?.id ?? "?")" == location)
+        }
+    }
+
+    @Test(
+        "the Sources page's buttons send the registrar's commands, the secret sealed with TRIBUTARY_SECRET_KEY; without a leader the page says so"
+    )
+    func sourceCommands() async throws {
+        let harness = try ConsoleHarness()
+        defer { harness.shutdown() }
+        let sealer = try SecretSealer(base64Key: SecretSealer.generateKey())
+        let (app, parts) = try await harness.application(sealer: sealer)
+        try Self.seed(parts.store, sealer: sealer)
+        try await app.test(.router) { client in
+            try await client.waitUntilReady()
+            let session = try await client.login()
+            let page = String(buffer: try await client.get("/sources", as: session).body)
+            #expect(
+                page.contains("data-action=\"reregister\"") && page.contains("data-action=\"secret\"")
+                    && page.contains("data-action=\"clear-secret\""))
+            let set = try await client.postForm(
+                "/sources/secret", [("key", "stripe.webhook"), ("secret", "whsec_from_console")], as: session)
+            #expect(set.headers[.location]?.contains("no%20registrar%20leader%20answered") == true, "\(set.headers[.location] ?? "")")
+            let again = try await client.postForm("/sources/reregister", [("key", "stripe.webhook")], as: session)
+            #expect(again.status == .seeOther)
+            let empty = try await client.postForm("/sources/secret", [("key", "stripe.webhook"), ("secret", "")], as: session)
+            #expect(empty.headers[.location]?.contains("give%20the%20secret") == true)
+
+            let commands = try await harness.messages(harness.topics.commands.name).compactMap { message -> CommandRecord? in
+                guard case .command(let command) = try CommandTopicRecord(record: WireRecord(message)) else { return nil }
+                return command
+            }
+            #expect(commands.map(\.kind) == [.setSecret, .reregister])
+            #expect(commands.allSatisfy { $0.target == "stripe.webhook" && $0.issuedBy == "console" })
+            let sealed = try #require(commands.first?.arguments["sealedSecret"]?.stringValue)
+            #expect(try sealer.unseal(sealed) == "whsec_from_console" && !sealed.contains("whsec_from_console"))
+        }
+    }
+
+    @Test("without TRIBUTARY_SECRET_KEY the console offers no secret form and refuses to set one")
+    func noSealer() async throws {
+        let harness = try ConsoleHarness()
+        defer { harness.shutdown() }
+        let (app, parts) = try await harness.application()
+        try Self.seed(parts.store, sealer: try SecretSealer(base64Key: SecretSealer.generateKey()))
+        try await app.test(.router) { client in
+            try await client.waitUntilReady()
+            let session = try await client.login()
+            let page = String(buffer: try await client.get("/sources", as: session).body)
+            #expect(!page.contains("data-action=\"secret\"") && page.contains("needs <code>TRIBUTARY_SECRET_KEY</code>"))
+            let set = try await client.postForm("/sources/secret", [("key", "stripe.webhook"), ("secret", "whsec_x")], as: session)
+            #expect(set.headers[.location]?.contains("no%20TRIBUTARY_SECRET_KEY") == true)
+            #expect(try await harness.messages(harness.topics.commands.name).isEmpty)
         }
     }
 

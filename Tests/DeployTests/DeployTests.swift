@@ -57,7 +57,7 @@ import TributaryRunner
         #expect(Set(reference.required(by: "registrar")) == ["KAFKA_BROKERS", "TRIBUTARY_SECRET_KEY", "PUBLIC_URL"])
         #expect(Set(reference.required(by: "receiver")) == ["KAFKA_BROKERS", "TRIBUTARY_SECRET_KEY"])
         #expect(Set(reference.required(by: "runner")) == ["KAFKA_BROKERS"])
-        #expect(Set(reference.required(by: "console")) == ["KAFKA_BROKERS", "CONSOLE_PASSWORD"])
+        #expect(Set(reference.required(by: "console")) == ["KAFKA_BROKERS", "TRIBUTARY_SECRET_KEY", "CONSOLE_PASSWORD"])
         for setting in try allSettings() {
             for variable in reference.required(by: setting.program) {
                 let given = setting.environment[variable].map { !$0.isEmpty } ?? false

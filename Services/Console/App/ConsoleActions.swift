@@ -14,17 +14,60 @@ public struct ConsoleActions: Sendable {
     let topics: TributaryTopics
     let store: ConsoleStore
     let kafka: KafkaConfiguration
+    let commands: CommandClient
+    /// Seals a secret set on the Sources page (nil: the console cannot set secrets).
+    let sealer: SecretSealer?
     /// The event specifications of the Testing UI.
     public let catalog: [ProviderEvent]
 
-    /// Actions publishing on `producer` to the topics under `topics`' prefix of `kafka`.
-    public init(producer: KafkaProducer, kafka: KafkaConfiguration, topics: TributaryTopics, store: ConsoleStore, catalog: [ProviderEvent])
-    {
+    /// Actions publishing on `producer` to the topics under `topics`' prefix of `kafka`, sending the
+    /// registrar's commands with `commands`.
+    public init(
+        producer: KafkaProducer, commands: CommandClient, sealer: SecretSealer?, kafka: KafkaConfiguration, topics: TributaryTopics,
+        store: ConsoleStore, catalog: [ProviderEvent]
+    ) {
         self.producer = producer
+        self.commands = commands
+        self.sealer = sealer
         self.kafka = kafka
         self.topics = topics
         self.store = store
         self.catalog = catalog
+    }
+
+    /// Whether the console can set a source's secret (it has `TRIBUTARY_SECRET_KEY`).
+    public var canSetSecrets: Bool { sealer != nil }
+
+    /// A command of the Sources page to the registrar's leader.
+    public enum SourceCommand: Sendable {
+        /// Set the signing secret (sealed here, as `tributary sources set-secret` seals it).
+        case setSecret(String)
+        /// Remove the signing secret.
+        case clearSecret
+        /// Register the source with its provider now.
+        case reregister
+    }
+
+    /// Sends a source command to the registrar's leader, as `tributary sources` does, and returns its
+    /// answer as a line (`error:` first when refused, or when no leader answered in time: the command
+    /// then stays queued for the next leader).
+    public func send(_ command: SourceCommand, source key: String, timeout: Duration = .seconds(5)) async throws -> String {
+        let record: CommandRecord
+        switch command {
+        case .setSecret(let secret):
+            guard let sealer else { throw ConsoleRequestError("the console has no TRIBUTARY_SECRET_KEY: it cannot seal a secret") }
+            guard !secret.isEmpty else { throw ConsoleRequestError("give the secret to set") }
+            record = .setSecret(source: key, sealedSecret: try sealer.seal(secret), issuedBy: "console")
+        case .clearSecret: record = .clearSecret(source: key, issuedBy: "console")
+        case .reregister: record = .reregister(source: key, issuedBy: "console")
+        }
+        do {
+            let result = try await commands.send(record, timeout: timeout)
+            return result.ok ? result.message : "error: \(result.message) (answered by \(result.by))"
+        } catch let timeout as CommandTimeout {
+            return
+                "error: no registrar leader answered within \(timeout.timeout); the \(record.kind) command stays on \(commands.topic) for a day and the next leader applies it"
+        }
     }
 
     /// A run's event from its partition of `<p>.events` (the same partition number as its run), as

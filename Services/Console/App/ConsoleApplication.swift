@@ -54,7 +54,10 @@ public func buildConsole(
         store: store, projection: ConsoleProjection(topics: topics), kafka: configuration.kafka, updates: updates,
         retention: configuration.retention, logger: logger)
     let sessions = ConsoleSessions(password: configuration.password, lifetime: configuration.sessionLifetime)
-    let actions = ConsoleActions(producer: producer, kafka: configuration.kafka, topics: topics, store: store, catalog: catalog)
+    let commands = try CommandClient(configuration: configuration.kafka, topics: topics, logger: logger)
+    let actions = ConsoleActions(
+        producer: producer, commands: commands, sealer: configuration.sealer, kafka: configuration.kafka, topics: topics, store: store,
+        catalog: catalog)
 
     let router = Router(context: ConsoleRequestContext.self)
     let admin = AdminRoutes(metrics: PrometheusCollectorRegistry()) {
@@ -82,8 +85,21 @@ public func buildConsole(
     return BuiltService(
         name: "console",
         parts: ConsoleParts(application: application, store: store, projection: projection, updates: updates, sessions: sessions),
-        services: [ProducerService(producer: producer), projection, application, ConsoleUpdatesService(updates: updates)],
+        services: [
+            ProducerService(producer: producer), CommandClientService(client: commands), projection, application,
+            ConsoleUpdatesService(updates: updates),
+        ],
         admin: admin, adminHost: configuration.host, adminPort: configuration.port)
+}
+
+/// Keeps the console's command client until graceful shutdown, then frees its producer.
+struct CommandClientService: Service {
+    let client: CommandClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await client.shutdown()
+    }
 }
 
 /// The link that logs a browser in: `http://<host>:<port>/login?token=<password>` (a wildcard host

@@ -19,6 +19,9 @@ public struct ConsoleConfiguration: Sendable {
     /// Without it the console starts only on a loopback address, with a password of its own that it
     /// logs as a login link (``generatedPassword`` says so).
     public var password: String
+    /// `TRIBUTARY_SECRET_KEY`, optional: with it the Sources page can set a source's secret (sealed
+    /// with it, as `tributary sources set-secret` seals it); without it that form is left out.
+    public var sealer: SecretSealer?
     /// Whether ``password`` was generated because `CONSOLE_PASSWORD` is not set.
     public var generatedPassword = false
     /// `CONSOLE_DATABASE`, default `console.sqlite`: the SQLite file of the projection. Deleting it
@@ -129,6 +132,7 @@ public struct ConsoleConfiguration: Sendable {
             configuration.generatedPassword = true
         }
         configuration.host = host
+        if environment.string("TRIBUTARY_SECRET_KEY") != nil { configuration.sealer = try environment.sealer() }
         configuration.topicPrefix = environment.string("TRIBUTARY_TOPIC_PREFIX", override: overrides.topicPrefix) ?? "tributary"
         configuration.port = try environment.int("CONSOLE_PORT", override: overrides.port, default: 8088, range: 0...65535)
         configuration.databasePath = environment.string("CONSOLE_DATABASE", override: overrides.database) ?? "console.sqlite"

@@ -126,7 +126,7 @@ enum ConsolePages {
         return H.page(
             title: "Run \(run.runId)", active: "/runs", csrf: csrf, body: body,
             script: """
-                (function(){var source=new EventSource('/events?channel=runs');source.addEventListener('runs',function(e){try{var d=JSON.parse(e.data);if((d.runs||[]).indexOf(\(jsString(run.runId)))>=0){window.location.reload();}}catch(x){}});})();
+                (function(){var source=new EventSource('/events?channel=runs');var opened=false;source.onopen=function(){if(opened){window.location.reload();}opened=true;};source.addEventListener('runs',function(e){try{var d=JSON.parse(e.data);if((d.runs||[]).indexOf(\(jsString(run.runId)))>=0){window.location.reload();}}catch(x){}});})();
                 """)
     }
 
@@ -242,7 +242,10 @@ enum ConsolePages {
 
     // MARK: Sources, deliveries, dead letters
 
-    static func sources(_ rows: [SourceRow], csrf: String) -> String {
+    static func sources(_ rows: [SourceRow], csrf: String, canSetSecrets: Bool, flash: String?) -> String {
+        func button(_ path: String, _ key: String, _ label: String, _ extra: String = "") -> String {
+            "<form method=\"post\" action=\"/sources/\(path)\" class=\"inline\">\(H.csrfField(csrf))<input type=\"hidden\" name=\"key\" value=\"\(H.escape(key))\">\(extra)<button type=\"submit\" class=\"secondary\" data-action=\"\(path)\">\(H.escape(label))</button></form>"
+        }
         let body = rows.map { (row) -> String in
             let source = row.source
             let state = source.lastError != nil ? "failed" : (source.active ? "registered" : "inactive")
@@ -255,15 +258,16 @@ enum ConsolePages {
                 <td>\(H.status(state))</td><td>\(events.isEmpty ? "<span class=\"muted\">none</span>" : events)</td>
                 <td>\(source.hasSecret ? "held" : "<span class=\"muted\">none</span>")</td>
                 <td>\(source.lastError.map { "\(H.escape($0)) <span class=\"muted\">\(H.time(source.lastErrorAt))</span>" } ?? "–")</td>
-                <td>\(H.time(row.lastDelivery))</td><td>\(H.time(source.updatedAt))</td></tr>
+                <td>\(H.time(row.lastDelivery))</td><td>\(H.time(source.updatedAt))</td>
+                <td>\(button("reregister", source.key, "Re-register"))\(source.hasSecret ? button("clear-secret", source.key, "Clear secret") : "")\(canSetSecrets ? button("secret", source.key, "Set secret", "<input type=\"password\" name=\"secret\" placeholder=\"whsec_…\" aria-label=\"secret\" autocomplete=\"off\">") : "")</td></tr>
                 """
         }.joined()
         return H.page(
             title: "Sources", active: "/sources", csrf: csrf,
             body: """
-                <h1>Sources</h1><p class="muted">What the registrar wrote on the sources topic. A secret is never shown: only whether one is held.</p>
-                <table><thead><tr><th>Key</th><th>Source</th><th>Channel</th><th>State</th><th>Registered</th><th>Secret</th><th>Last error</th><th>Last delivery</th><th>Updated</th></tr></thead>
-                <tbody>\(body.isEmpty ? "<tr><td colspan=\"9\" class=\"muted\">No sources yet.</td></tr>" : body)</tbody></table>
+                <h1>Sources</h1>\(Self.flash(flash))<p class="muted">What the registrar wrote on the sources topic. A secret is never shown: only whether one is held. The buttons send the registrar's leader a command, as <code>tributary sources</code> does\(canSetSecrets ? "" : "; setting a secret here needs <code>TRIBUTARY_SECRET_KEY</code>").</p>
+                <table><thead><tr><th>Key</th><th>Source</th><th>Channel</th><th>State</th><th>Registered</th><th>Secret</th><th>Last error</th><th>Last delivery</th><th>Updated</th><th></th></tr></thead>
+                <tbody>\(body.isEmpty ? "<tr><td colspan=\"10\" class=\"muted\">No sources yet.</td></tr>" : body)</tbody></table>
                 """)
     }
 

@@ -34,7 +34,7 @@ public struct ConsoleProjection: Sendable {
             switch message.topic {
             case runs:
                 guard let value = record.value else { return .skip("run tombstone") }
-                return .run(ProjectedRun(record: try RunRecord(record: record), partition: message.partition, json: value))
+                return .run(try ProjectedRun(parsing: value, partition: message.partition))
             case triggers:
                 guard let key = record.keyString else { return .skip("trigger record without a key") }
                 guard record.value != nil else { return .removeTrigger(key: key) }

@@ -120,6 +120,11 @@ extension ConsoleStore {
             note: status == "failed" || status == "dead-lettered" ? (error ?? reason) : (reason ?? error))
     }
 
+    /// The ids of the jobs declared, in order (the runs list's job filter).
+    public func jobIds() throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "SELECT job_id FROM jobs ORDER BY job_id") }
+    }
+
     /// How many runs the database holds.
     public func runCount() throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM runs") ?? 0 }

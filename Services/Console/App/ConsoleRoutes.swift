@@ -101,7 +101,7 @@ struct ConsoleRoutes: Sendable {
             let query = RunsQuery(FormFields(request.uri.query).dictionary)
             do {
                 let rows = try store.runs(try query.filter())
-                let jobIds = try store.jobs().map(\.declaration.jobId)
+                let jobIds = try store.jobIds()
                 return ConsoleResponse.html(ConsolePages.runs(query: query, rows: rows, jobIds: jobIds, csrf: context.csrf))
             } catch let error as ConsoleRequestError {
                 return ConsoleResponse.html(
@@ -177,7 +177,25 @@ struct ConsoleRoutes: Sendable {
                 return ConsoleResponse.redirect("/catalog?flash=\(HTML.query("error: \(error)"))")
             }
         }
-        router.get("/sources") { _, context in ConsoleResponse.html(ConsolePages.sources(try store.sources(), csrf: context.csrf)) }
+        router.get("/sources") { request, context in
+            ConsoleResponse.html(
+                ConsolePages.sources(
+                    try store.sources(), csrf: context.csrf, canSetSecrets: actions.canSetSecrets,
+                    flash: FormFields(request.uri.query)["flash"]))
+        }
+        for (path, make) in Self.sourceCommands {
+            router.post(RouterPath(stringLiteral: "/sources/\(path)")) { _, context in
+                guard let key = context.form["key"] else {
+                    return ConsoleResponse.redirect("/sources?flash=\(HTML.query("error: give the source key"))")
+                }
+                do {
+                    let line = try await actions.send(make(context.form), source: key)
+                    return ConsoleResponse.redirect("/sources?flash=\(HTML.query(line))")
+                } catch let error as ConsoleRequestError {
+                    return ConsoleResponse.redirect("/sources?flash=\(HTML.query("error: \(error)"))")
+                }
+            }
+        }
         router.get("/deliveries") { request, context in
             let refused = FormFields(request.uri.query)["refused"] != nil
             return ConsoleResponse.html(
@@ -195,6 +213,13 @@ struct ConsoleRoutes: Sendable {
                 "/dlq?flash=\(HTML.query(lines.isEmpty ? "error: no such dead letter" : lines.joined(separator: "; ")))")
         }
     }
+
+    /// The Sources page's buttons: `POST /sources/<path>` with the form's `key` (and `secret`).
+    static let sourceCommands: [(String, @Sendable (FormFields) -> ConsoleActions.SourceCommand)] = [
+        ("secret", { .setSecret($0.pairs.first { $0.name == "secret" }?.value ?? "") }),
+        ("clear-secret", { _ in .clearSecret }),
+        ("reregister", { _ in .reregister }),
+    ]
 
     // MARK: Live updates
 

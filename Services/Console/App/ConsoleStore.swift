@@ -49,6 +49,7 @@ public final class ConsoleStore: Sendable {
                     CREATE INDEX runs_by_source ON runs(source, created_at DESC);
                     CREATE INDEX runs_by_event ON runs(event_id);
                     CREATE INDEX runs_by_updated ON runs(updated_at);
+                    CREATE INDEX runs_by_job_status ON runs(job_id, status);
                     CREATE TABLE run_attempts (
                       run_id TEXT NOT NULL, attempt INTEGER NOT NULL, status TEXT NOT NULL, started_at REAL NOT NULL,
                       finished_at REAL, error TEXT, record BLOB NOT NULL, PRIMARY KEY (run_id, attempt));
@@ -100,11 +101,12 @@ public final class ConsoleStore: Sendable {
             }
             for (topic, partitions) in next {
                 for (partition, offset) in partitions {
-                    try db.execute(
+                    try db.cachedStatement(
                         sql: """
                             INSERT INTO offsets (topic, partition, next_offset) VALUES (?, ?, ?)
                             ON CONFLICT (topic, partition) DO UPDATE SET next_offset = max(next_offset, excluded.next_offset)
-                            """, arguments: [topic, partition, offset])
+                            """
+                    ).execute(arguments: [topic, partition, offset])
                 }
             }
         }
@@ -113,9 +115,9 @@ public final class ConsoleStore: Sendable {
     static func apply(_ change: ProjectionChange, in db: Database) throws {
         switch change {
         case .run(let projected):
-            let run = projected.record
+            let run = projected
             let updated = (run.finishedAt ?? run.startedAt).timeIntervalSince1970
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO runs (run_id, run_key, job_id, job_version, event_id, event_key, event_name, source, status,
                       attempt, created_at, started_at, finished_at, updated_at, error, reason, partition, record)
@@ -125,20 +127,22 @@ public final class ConsoleStore: Sendable {
                       started_at = excluded.started_at, finished_at = excluded.finished_at,
                       updated_at = max(updated_at, excluded.updated_at), error = excluded.error, reason = excluded.reason,
                       partition = excluded.partition, record = excluded.record
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     run.runId, RunRecord.key(eventKey: run.eventKey, jobId: run.jobId), run.jobId, run.jobVersion, run.eventId,
                     run.eventKey, run.eventName, run.source, run.status.rawValue, run.attempt, run.startedAt.timeIntervalSince1970,
                     run.startedAt.timeIntervalSince1970, run.finishedAt?.timeIntervalSince1970, updated, run.error, run.reason,
                     projected.partition, Data(projected.json),
                 ])
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO run_attempts (run_id, attempt, status, started_at, finished_at, error, record)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (run_id, attempt) DO UPDATE SET status = excluded.status, started_at = excluded.started_at,
                       finished_at = excluded.finished_at, error = excluded.error, record = excluded.record
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     run.runId, run.attempt, run.status.rawValue, run.startedAt.timeIntervalSince1970,
                     run.finishedAt?.timeIntervalSince1970, run.error, Data(projected.json),
@@ -185,11 +189,12 @@ public final class ConsoleStore: Sendable {
                 ])
         case .delivery(let delivery):
             let ids = String(decoding: try JSONEncoder().encode(delivery.eventIds), as: UTF8.self)
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO deliveries (received_at, source_key, outcome, reason, status, size, event_ids, body, body_truncated, unrecorded)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     delivery.receivedAt.timeIntervalSince1970, delivery.sourceKey, delivery.outcome.rawValue, delivery.reason,
                     delivery.status, delivery.size, ids, delivery.body, delivery.bodyTruncated, delivery.unrecorded,

@@ -91,13 +91,14 @@ enum HTML {
     }
 
     /// The script of a page that refreshes `target`'s content from `fragment` (plus the page's query)
-    /// when the server announces a change of `channel`.
+    /// when the server announces a change of `channel`, and each time the stream (re)opens: what changed
+    /// between the page's rendering and the stream's opening is not missed.
     static func liveScript(channel: ConsoleChannel, target: String, fragment: String) -> String {
         """
         (function(){var timer=null;var source=new EventSource('/events?channel=\(channel.rawValue)');
         function refresh(){timer=null;fetch('\(fragment)'+window.location.search,{credentials:'same-origin'}).then(function(r){return r.ok?r.text():null}).then(function(t){if(t!==null){document.getElementById('\(target)').innerHTML=t;document.body.dataset.refreshed=String(Date.now());}});}
         source.addEventListener('\(channel.rawValue)',function(){if(!timer){timer=setTimeout(refresh,150);}});
-        source.onopen=function(){document.body.dataset.live='open';};})();
+        source.onopen=function(){document.body.dataset.live='open';refresh();};})();
         """
     }
 
@@ -127,6 +128,7 @@ enum HTML {
         .bar{position:relative;height:14px;background:#eef2f6;border-radius:4px;min-width:200px}.bar span{position:absolute;top:0;height:14px;border-radius:4px;background:#60a5fa}
         .bar span.wait{background:#fbbf24}.bar span.failed{background:#f87171}.actions{display:flex;gap:8px;margin:8px 0 16px}
         .flash{padding:8px 12px;border-radius:8px;background:#ecfdf3;border:1px solid #abefc6;margin-bottom:12px}.flash.error{background:#fef3f2;border-color:#fecdca}
+        form.inline{display:inline-flex;gap:4px;margin:0 4px 4px 0}form.inline input{width:120px}
         .login{max-width:360px;margin:80px auto;background:#fff;border:1px solid var(--line);border-radius:10px;padding:24px}.login input{width:100%;margin:8px 0 12px}
         """
 }

@@ -90,7 +90,7 @@ public final class ProjectionService: Service, Sendable {
         for item in batch {
             guard let channel = item.change.channel else { continue }
             channels.insert(channel)
-            if case .run(let run) = item.change { runIds.append(run.record.runId) }
+            if case .run(let run) = item.change { runIds.append(run.runId) }
         }
         for channel in channels {
             updates.publish(ConsoleUpdate(channel: channel, runIds: channel == .runs ? runIds : []))
