@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 VENV := .venv
 PYTHON ?= python3
 
-.PHONY: dev test test-fast setup setup-system setup-python setup-browser bench-kafka format lint
+.PHONY: dev test test-fast test-slow setup setup-system setup-python setup-browser bench-kafka format lint
 
 # No Python needed: the system runs without it.
 dev: setup-system
@@ -18,6 +18,10 @@ dev: setup-system
 
 test: setup
 	swift test
+
+# Also the tests tagged slow (Tests/TestSupport/Tags.swift): `tributary init`'s package built from scratch.
+test-slow: setup
+	TRIBUTARY_SLOW=1 swift test --filter InitTemplateTests
 
 # Leaves out what is tagged processes, python or browser (Tests/TestSupport/Tags.swift), in
 # parallel shards (Tests/test-fast.sh says why).

@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "TributaryRegistrar", targets: ["TributaryRegistrar"]),
         .executable(name: "registrar", targets: ["Registrar"]),
         .library(name: "TributaryRunner", targets: ["TributaryRunner"]),
+        .library(name: "TributaryDev", targets: ["TributaryDev"]),
         .executable(name: "runner", targets: ["Runner"]),
         .library(name: "TributaryConsole", targets: ["TributaryConsole"]),
         .executable(name: "console", targets: ["Console"]),
@@ -238,6 +239,24 @@ let package = Package(
             ],
             path: "Services/Console/Main"
         ),
+        // The whole system in one process (`dev`) with any jobs, and the `main` of your jobs' executable.
+        .target(
+            name: "TributaryDev",
+            dependencies: [
+                "TributaryKafka",
+                "Tributary",
+                "TributaryIntegrations",
+                "ServiceSupport",
+                "TributaryReceiver",
+                "TributaryRegistrar",
+                "TributaryRunner",
+                "TributaryConsole",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Dev"
+        ),
         // The `tributary` command-line tool.
         .executableTarget(
             name: "TributaryTool",
@@ -248,6 +267,7 @@ let package = Package(
                 "TributaryRegistrar",
                 "TributaryRunner",
                 "TributaryConsole",
+                "TributaryDev",
                 "ServiceSupport",
                 "Tributary",
                 "TributaryIntegrations",
@@ -302,6 +322,12 @@ let package = Package(
             ],
             path: "Tests/RunnerProbe"
         ),
+        // An executable hosting its own job through TributaryJobsMain, as a user's package does (the dev tests run it).
+        .executableTarget(
+            name: "DevJobsProbe",
+            dependencies: ["TributaryDev", "TributaryRunner", "Tributary"],
+            path: "Tests/DevJobsProbe"
+        ),
         // Runner throughput and publish-to-start latency (Benchmarks/runner-bench.sh runs it beside the Kafka ceiling).
         .executableTarget(
             name: "RunnerBench",
@@ -327,6 +353,8 @@ let package = Package(
             name: "RunnerTests",
             dependencies: [
                 "TestSupport", "TributaryRunner", "Tributary", "TributaryKafka", "ServiceSupport", "RunnerProbe", "ExampleJobs",
+                "DevJobsProbe", "TributaryDev", "TributaryIntegrations",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TributaryDev
 import Foundation
 import TributaryKafka
 import ServiceSupport
@@ -51,15 +52,5 @@ struct BrokerCommand: AsyncParsableCommand {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
-    }
-}
-
-/// Keeps the embedded cluster up until graceful shutdown, then stops it.
-struct EmbeddedBrokerService: Service {
-    let cluster: EmbeddedKafkaCluster
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        cluster.shutdown()
     }
 }

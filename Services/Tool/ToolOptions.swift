@@ -20,7 +20,11 @@ struct ClusterOptions: ParsableArguments {
     /// instead of a hang or a producer's `Message timed out`.
     func kafka() async throws -> KafkaConfiguration {
         let configuration = try configuration()
-        let origin = brokers != nil ? "--brokers" : "KAFKA_BROKERS"
+        let fromFile = ToolStart.settingsApplied.withLock { $0.contains("KAFKA_BROKERS") }
+        let origin =
+            brokers != nil
+            ? "--brokers"
+            : fromFile ? "KAFKA_BROKERS from \(DevSettings.relativePath), which a dev that is gone may have left" : "KAFKA_BROKERS"
         do throws(KafkaError) {
             let admin = try KafkaAdmin(configuration: configuration, logger: toolLogger())
             _ = try await admin.listTopics(timeout: Self.reachTimeout)

@@ -202,11 +202,30 @@ public final class KafkaConsumer: AsyncSequence, Sendable {
     /// Moves held partitions to these offsets and commits them: the next records of each partition
     /// come from there (a rewind). Records fetched before may still arrive from the buffer; the
     /// application tells them apart by their offsets.
-    public func seek(_ offsets: [KafkaTopicPartition: Int64]) async throws(KafkaError) {
+    ///
+    /// A partition assigned a moment ago may not be fetching yet (the assignment's hooks still run, or
+    /// librdkafka still fetches the group's committed offsets: it answers `__STATE` or
+    /// `__UNKNOWN_PARTITION`); had the seek been dropped, the fetcher would
+    /// start from those offsets and the rewind would re-deliver nothing. Such partitions are sought
+    /// again, backing off, until they take the seek or `timeout` passes (then this throws).
+    public func seek(_ offsets: [KafkaTopicPartition: Int64], timeout: Duration = .seconds(10)) async throws(KafkaError) {
         guard lifecycle.enter() else { throw KafkaError.shutDownError }
         defer { lifecycle.leave() }
         let client = client
-        try await blocking.run { () throws(KafkaError) in try client.seek(offsets, timeoutMs: 10_000) }
+        let deadline = ContinuousClock.now + timeout
+        var pending = offsets
+        var backoff = Duration.milliseconds(10)
+        while !pending.isEmpty {
+            let sought = pending
+            let failed = try await blocking.run { () throws(KafkaError) in try client.seek(sought, timeoutMs: 10_000) }
+            if let other = failed.values.first(where: { $0.code != .state && $0.code != .unknownPartition }) { throw other }
+            pending = pending.filter { failed[$0.key] != nil }
+            guard !pending.isEmpty else { break }
+            guard ContinuousClock.now + backoff < deadline else { throw failed.values.first! }
+            // librdkafka tells no one when a partition's fetcher starts: a bounded backoff it is.
+            try? await Task.sleep(for: backoff)
+            backoff = Swift.min(backoff * 2, .milliseconds(250))
+        }
         for (partition, offset) in offsets { try client.storeOffset(partition, offset: offset) }
         try await blocking.run { () throws(KafkaError) in try client.commit(offsets) }
     }

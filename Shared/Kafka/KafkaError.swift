@@ -21,6 +21,10 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The producer's local queue is full.
         public static let queueFull = Code(rawValue: -184)  // RD_KAFKA_RESP_ERR__QUEUE_FULL
         /// The topic or partition does not exist.
+        /// The operation does not fit the object's state now (e.g. a seek before a partition fetches).
+        public static let state = Code(rawValue: -172)  // RD_KAFKA_RESP_ERR__STATE
+        /// The client does not know the partition (yet).
+        public static let unknownPartition = Code(rawValue: -190)  // RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION
         public static let unknownTopicOrPartition = Code(rawValue: 3)
         /// The topic exists already (CreateTopics).
         public static let topicAlreadyExists = Code(rawValue: 36)

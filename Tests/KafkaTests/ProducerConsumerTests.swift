@@ -88,6 +88,40 @@ struct ProducerConsumerTests {
         }
     }
 
+    @Test("a seek while the assignment is still being set up takes effect once the partition fetches")
+    func seekDuringAssignment() async throws {
+        try await withCluster(partitions: 1) { _, configuration in
+            let producer = try KafkaProducer(configuration: configuration)
+            _ = try await producer.sendAll((0..<10).map { KafkaProducerMessage(topic: "test", key: "k\($0)", value: [UInt8($0)]) })
+            await producer.shutdown()
+            let settings = KafkaConsumerConfiguration(groupID: "seek-early", topics: ["test"])
+            let first = try KafkaConsumer(configuration: configuration, consumerConfiguration: settings)
+            for await message in first {
+                try first.markDone(message)
+                if message.offset == 9 { break }
+            }
+            await first.close()
+
+            // The group has committed everything: without the seek, nothing more arrives.
+            let (assigned, assignedNow) = AsyncStream<Void>.makeStream()
+            let second = try KafkaConsumer(
+                configuration: configuration, consumerConfiguration: settings,
+                rebalanceHandler: KafkaRebalanceHandler(onAssign: { _ in
+                    assignedNow.yield()
+                    try? await Task.sleep(for: .milliseconds(300))  // a slow restore: librdkafka is not fetching yet
+                }))
+            let reader = Task {
+                var iterator = second.makeAsyncIterator()
+                return await iterator.next()?.offset
+            }
+            for await _ in assigned { break }
+            try await second.seek([KafkaTopicPartition(topic: "test", partition: 0): 3])
+            let offset = await reader.value
+            #expect(offset == 3)
+            await second.close()
+        }
+    }
+
     @Test("marked offsets are committed; a new member of the group resumes after them")
     func commitAndResume() async throws {
         try await withCluster(partitions: 1) { _, configuration in

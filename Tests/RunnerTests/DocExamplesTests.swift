@@ -16,16 +16,36 @@ struct DocExamplesTests {
 
     static func squeezed(_ text: String) -> String { String(text.filter { !$0.isWhitespace }) }
 
-    @Test func everySwiftBlockOfTheWaitsSectionIsCompiledInDocExamples() throws {
-        let doc = try Self.text("docs/sdk.md")
-        let section =
-            try #require(doc.components(separatedBy: "\n## Waits, events and cancellation\n").dropFirst().first)
-            .components(separatedBy: "\n## ").first ?? ""
-        let blocks = section.components(separatedBy: "```swift\n").dropFirst().compactMap { $0.components(separatedBy: "```").first }
-        #expect(blocks.count == 5)
-        let compiled = Self.squeezed(try Self.text("Tests/RunnerTests/DocExamples.swift"))
-        for block in blocks {
-            #expect(compiled.contains(Self.squeezed(block)), "not compiled in DocExamples.swift:\n\(block)")
+    /// The files that compile the documentation's examples.
+    static let compiledExamples = [
+        "Tests/RunnerTests/DocExamples.swift", "Tests/RunnerTests/ReadmeExamples.swift",
+        "Tests/TributaryTests/ScheduleDocExampleTests.swift", "Tests/IntegrationsTests/SDKDocExamples.swift",
+    ]
+
+    /// Every Swift block of README.md and docs/*.md, with whether it is marked `<!-- not compiled: … -->`.
+    static func swiftBlocks() throws -> [(file: String, block: String, exempt: Bool)] {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let docs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("docs").path)
+            .filter { $0.hasSuffix(".md") }.map { "docs/\($0)" }
+        var blocks: [(String, String, Bool)] = []
+        for file in ["README.md"] + docs.sorted() {
+            let parts = try text(file).components(separatedBy: "```swift\n")
+            for (before, part) in zip(parts, parts.dropFirst()) {
+                let exempt = before.split(separator: "\n").last?.hasPrefix("<!-- not compiled:") == true
+                blocks.append((file, part.components(separatedBy: "```").first ?? "", exempt))
+            }
+        }
+        return blocks
+    }
+
+    @Test func everySwiftBlockOfTheReadmeAndTheDocsIsCompiled() throws {
+        let compiled = try Self.compiledExamples.map { Self.squeezed(try Self.text($0)) }
+        let blocks = try Self.swiftBlocks()
+        #expect(blocks.count >= 19)
+        #expect(blocks.filter(\.exempt).count == 2, "only the two signatures of docs/sdk.md are exempt")
+        for (file, block, exempt) in blocks where !exempt {
+            let wanted = Self.squeezed(block.replacingOccurrences(of: "@main ", with: ""))
+            #expect(compiled.contains { $0.contains(wanted) }, "a Swift block of \(file) is compiled nowhere:\n\(block)")
         }
     }
 

@@ -20,7 +20,9 @@ struct ToolErrorTests {
         environment["KAFKA_BROKERS"] = brokers
         environment["TRIBUTARY_TOPIC_PREFIX"] = "t"
         let started = ContinuousClock.now
-        let child = try ChildProcess(productURL("tributary"), arguments, environment: environment)
+        // Away from the checkout, where a `make dev` of the developer's may have left `.tributary/dev.env`.
+        let child = try ChildProcess(
+            productURL("tributary"), arguments, environment: environment, directory: FileManager.default.temporaryDirectory)
         try await eventually("tributary \(arguments.joined(separator: " ")) exits", timeout: timeout) { !child.isRunning }
         let elapsed = ContinuousClock.now - started
         try? await eventually("its output is read", timeout: .seconds(2)) { !(child.lines + child.errorLines).isEmpty }
@@ -261,7 +263,7 @@ struct ToolErrorTests {
         let port = try freePort()
         let runnerAdmin = try freePort()
         let dev = try ChildProcess(
-            productURL("tributary"), ["dev", "--port", "\(port)", "--runner-admin-port", "\(runnerAdmin)"],
+            productURL("tributary"), ["dev", "--port", "\(port)", "--runner-admin-port", "\(runnerAdmin)", "--no-settings-file"],
             environment: ProcessInfo.processInfo.environment)
         defer { dev.terminate() }
         try await eventually("dev prints its banner", timeout: .seconds(90)) {

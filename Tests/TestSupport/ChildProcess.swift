@@ -29,14 +29,17 @@ public final class ChildProcess: Sendable {
     private let output = LineCollector()
     private let errors = LineCollector()
 
-    /// Starts `executable`; `environment`, when given, replaces the test's environment.
+    /// Starts `executable`; `environment`, when given, replaces the test's environment; `directory`
+    /// is its working directory (default: the test's).
     public init(
-        _ executable: URL, _ arguments: [String] = [], environment: [String: String]? = nil, errors errorOutput: ErrorOutput = .separate
+        _ executable: URL, _ arguments: [String] = [], environment: [String: String]? = nil, directory: URL? = nil,
+        errors errorOutput: ErrorOutput = .separate
     ) throws {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         if let environment { process.environment = environment }
+        if let directory { process.currentDirectoryURL = directory }
         let outputPipe = Pipe()
         process.standardOutput = outputPipe
         var readers = [(outputPipe.fileHandleForReading, output)]

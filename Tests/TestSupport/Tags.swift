@@ -8,6 +8,8 @@ extension Tag {
     @Tag public static var python: Self
     /// The test drives a browser.
     @Tag public static var browser: Self
+    /// The test builds a whole package from scratch (minutes): only with `TRIBUTARY_SLOW=1` (`make test-slow`).
+    @Tag public static var slow: Self
 }
 
 /// Which tests this run includes. `swift test` cannot filter by tag from the command line, so
@@ -19,6 +21,12 @@ public enum TestRun {
         let value = ProcessInfo.processInfo.environment["TRIBUTARY_FAST"]?.lowercased() ?? ""
         return ["1", "true", "yes"].contains(value)
     }()
+
+    /// Whether `TRIBUTARY_SLOW` is set to `1` (or `true`, `yes`): tests tagged ``Tag/slow`` run.
+    public static let includesSlow: Bool = {
+        let value = ProcessInfo.processInfo.environment["TRIBUTARY_SLOW"]?.lowercased() ?? ""
+        return ["1", "true", "yes"].contains(value)
+    }()
 }
 
 extension Trait where Self == ConditionTrait {
@@ -26,5 +34,12 @@ extension Trait where Self == ConditionTrait {
     /// `@Suite(.tags(.processes), .notInFastRun)`.
     public static var notInFastRun: Self {
         .disabled(if: TestRun.isFast, "TRIBUTARY_FAST=1 (make test-fast) leaves out tests tagged processes, python or browser")
+    }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// Runs the test only with `TRIBUTARY_SLOW=1` (`make test-slow`). Goes beside ``Tag/slow``.
+    public static var onlyInSlowRun: Self {
+        .enabled(if: TestRun.includesSlow, "a slow test (it builds a package from scratch): TRIBUTARY_SLOW=1 (make test-slow) runs it")
     }
 }

@@ -304,9 +304,10 @@ final class RdKafkaClient: @unchecked Sendable {
         guard code == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(rdKafka: code, context: "commit") }
     }
 
-    /// Moves the fetch position of assigned partitions (records already fetched for them are dropped). Blocking.
-    func seek(_ offsets: [KafkaTopicPartition: Int64], timeoutMs: Int32) throws(KafkaError) {
-        guard !offsets.isEmpty else { return }
+    /// Moves the fetch position of assigned partitions (records already fetched for them are dropped);
+    /// returns the partitions that did not move, each with its error. Blocking.
+    func seek(_ offsets: [KafkaTopicPartition: Int64], timeoutMs: Int32) throws(KafkaError) -> [KafkaTopicPartition: KafkaError] {
+        guard !offsets.isEmpty else { return [:] }
         let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for (partition, offset) in offsets {
@@ -317,9 +318,16 @@ final class RdKafkaClient: @unchecked Sendable {
             rd_kafka_error_destroy(error)
             throw KafkaError(rdKafka: code, context: "seek")
         }
-        for (partition, offset) in topicPartitions(list) where offset < 0 && offsets[partition].map({ $0 >= 0 }) == true {
-            throw KafkaError(code: .init(rawValue: -1), message: "seek of \(partition) failed")
+        // Each partition's outcome is in its element's `err` (e.g. `__STATE` while its fetcher has
+        // not started yet: the assignment's committed offsets are still being fetched).
+        guard let list else { return [:] }
+        var failed: [KafkaTopicPartition: KafkaError] = [:]
+        for index in 0..<Int(list.pointee.cnt) where list.pointee.elems[index].err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            let element = list.pointee.elems[index]
+            let partition = KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)
+            failed[partition] = KafkaError(rdKafka: element.err, context: "seek of \(partition)")
         }
+        return failed
     }
 
     /// The earliest offset whose timestamp is at or after `milliseconds` since 1970, per partition, as
