@@ -199,6 +199,9 @@ struct ConsoleRouterTests {
             #expect(!sources.contains("whsec_never_shown"))
             let deliveries = try await page("/deliveries?refused=1")
             #expect(deliveries.contains("no signature matches the body") && deliveries.contains("bad-signature"))
+            #expect(deliveries.contains("EventSource('/events?channel=deliveries')"))
+            let deliveryRows = try await page("/deliveries/rows?refused=1")
+            #expect(deliveryRows.contains("data-outcome=\"bad-signature\"") && !deliveryRows.contains("<html"))
             let letters = try await page("/dlq")
             #expect(letters.contains("data-letter=\"1:0\"") && letters.contains("payment declined"))
 

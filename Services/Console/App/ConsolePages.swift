@@ -272,7 +272,20 @@ enum ConsolePages {
     }
 
     static func deliveries(_ rows: [DeliveryRow], refusedOnly: Bool, csrf: String) -> String {
-        let body = rows.map { (row) -> String in
+        H.page(
+            title: "Deliveries", active: "/deliveries", csrf: csrf,
+            body: """
+                <h1>Deliveries</h1><p>\(refusedOnly ? "<a href=\"/deliveries\">all</a> · <b>refused</b>" : "<b>all</b> · <a href=\"/deliveries?refused=1\">refused</a>")</p>
+                <table><thead><tr><th>Received</th><th>Source key</th><th>Outcome</th><th>Status</th><th>Bytes</th><th>Events</th><th>Reason</th></tr></thead>
+                <tbody id="deliveries-body">\(deliveryRows(rows))</tbody></table>
+                """,
+            script: H.liveScript(channel: .deliveries, target: "deliveries-body", fragment: "/deliveries/rows"))
+    }
+
+    /// The deliveries table's rows (the page's live refresh fetches them alone).
+    static func deliveryRows(_ rows: [DeliveryRow]) -> String {
+        guard !rows.isEmpty else { return "<tr><td colspan=\"7\" class=\"muted\">No deliveries recorded.</td></tr>" }
+        return rows.map { (row) -> String in
             let delivery = row.delivery
             let bodyText =
                 delivery.body.map {
@@ -287,13 +300,6 @@ enum ConsolePages {
                 <td>\(H.escape(delivery.reason ?? ""))\(unrecorded)\(bodyText)</td></tr>
                 """
         }.joined()
-        return H.page(
-            title: "Deliveries", active: "/deliveries", csrf: csrf,
-            body: """
-                <h1>Deliveries</h1><p>\(refusedOnly ? "<a href=\"/deliveries\">all</a> · <b>refused</b>" : "<b>all</b> · <a href=\"/deliveries?refused=1\">refused</a>")</p>
-                <table><thead><tr><th>Received</th><th>Source key</th><th>Outcome</th><th>Status</th><th>Bytes</th><th>Events</th><th>Reason</th></tr></thead>
-                <tbody id="deliveries-body">\(body.isEmpty ? "<tr><td colspan=\"7\" class=\"muted\">No deliveries recorded.</td></tr>" : body)</tbody></table>
-                """)
     }
 
     static func deadLetters(_ rows: [DeadLetterRow], csrf: String, flash: String?) -> String {

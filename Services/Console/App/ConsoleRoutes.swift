@@ -201,6 +201,10 @@ struct ConsoleRoutes: Sendable {
             return ConsoleResponse.html(
                 ConsolePages.deliveries(try store.deliveries(refusedOnly: refused), refusedOnly: refused, csrf: context.csrf))
         }
+        router.get("/deliveries/rows") { request, _ in
+            ConsoleResponse.html(
+                ConsolePages.deliveryRows(try store.deliveries(refusedOnly: FormFields(request.uri.query)["refused"] != nil)))
+        }
         router.get("/dlq") { request, context in
             ConsoleResponse.html(
                 ConsolePages.deadLetters(try store.deadLetters(), csrf: context.csrf, flash: FormFields(request.uri.query)["flash"]))
