@@ -26,9 +26,11 @@ struct DeliveryNote: Sendable {
         self.eventIds = eventIds
     }
 
-    /// The outcome of a handler's rejection: a bad signature whose signed time is outside the
-    /// tolerance is `stale`, another bad signature `bad-signature`, anything else `malformed`.
+    /// The outcome of a handler's rejection: one answered with a 5xx (the source cannot check
+    /// signatures yet, say: it has no secret) is `unavailable`, a bad signature whose signed time is
+    /// outside the tolerance `stale`, another bad signature `bad-signature`, anything else `malformed`.
     static func outcome(of rejection: SourceRejection) -> DeliveryRecord.Outcome {
+        guard rejection.status < 500 else { return .unavailable }
         guard rejection.reason == .badSignature else { return .malformed }
         return rejection.message.contains("signed timestamp") ? .stale : .badSignature
     }
