@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import ServiceLifecycle
 import ServiceSupport
 import Tributary
@@ -49,11 +50,25 @@ public func runDevSystem(
             }
         }
     } catch let error as ConfigurationError { throw DevError("\(error)") }
+    if let kafkaPort = options.kafkaPort { _ = try reservePort(kafkaPort, flag: "--kafka-port", what: "Kafka's bootstrap") }
 
     let cluster = try EmbeddedKafkaCluster(logger: logger)
     let topics = TributaryTopics(prefix: options.topicPrefix, partitions: options.partitions)
     for topic in topics.all { try cluster.createTopic(topic) }
     let kafka = cluster.configuration
+    var bootstrap = cluster.bootstrapServers
+    var forwarder: KafkaPortForwarder?
+    if let kafkaPort = options.kafkaPort {
+        let first = bootstrap.split(separator: ",")[0]
+        guard let colon = first.lastIndex(of: ":"), let brokerPort = Int(first[first.index(after: colon)...]) else {
+            throw DevError("cannot read the embedded broker's address \(first)")
+        }
+        let target = try SocketAddress(ipAddress: String(first[..<colon]), port: brokerPort)
+        do { forwarder = try await KafkaPortForwarder(port: kafkaPort, target: target, logger: logger) } catch {
+            throw DevError("cannot listen on port \(kafkaPort) (Kafka's bootstrap, --kafka-port): \(error)")
+        }
+        bootstrap = "127.0.0.1:\(kafkaPort)"
+    }
 
     let generatedKey = environment.string("TRIBUTARY_SECRET_KEY") == nil
     let secretKey = environment.string("TRIBUTARY_SECRET_KEY") ?? SecretSealer.generateKey()
@@ -63,7 +78,7 @@ public func runDevSystem(
     let catalog = try IntegrationCatalog.fromEnvironment(logger: logger)
 
     let settings = DevSettings(values: [
-        "KAFKA_BROKERS": cluster.bootstrapServers, "TRIBUTARY_TOPIC_PREFIX": options.topicPrefix, "TRIBUTARY_SECRET_KEY": secretKey,
+        "KAFKA_BROKERS": bootstrap, "TRIBUTARY_TOPIC_PREFIX": options.topicPrefix, "TRIBUTARY_SECRET_KEY": secretKey,
     ])
     let settingsURL = options.noSettingsFile ? nil : DevSettings.url()
     if let settingsURL {
@@ -95,7 +110,7 @@ public func runDevSystem(
     let console = try await buildConsole(configuration: consoleConfiguration, catalog: events, logger: logger)
 
     let banner = DevBanner(
-        name: name, bootstrap: cluster.bootstrapServers, runnerAdminPort: runnerAdmin, registrarAdminPort: registrarAdmin,
+        name: name, bootstrap: bootstrap, runnerAdminPort: runnerAdmin, registrarAdminPort: registrarAdmin,
         consoleLogin: consoleLoginLink(host: "localhost", port: consolePort, password: consoleConfiguration.password),
         publicURL: publicURL, prefix: options.topicPrefix, secretKey: generatedKey ? secretKey : nil,
         settingsFile: settingsURL.map { _ in DevSettings.relativePath }, jobs: jobs.map(\.id),
@@ -118,7 +133,7 @@ public func runDevSystem(
     // One group for everything. It shuts down in reverse order: the receiver stops taking webhooks,
     // then the runner drains, the registrar stops, and the cluster goes last.
     let services: [any Service] =
-        [EmbeddedBrokerService(cluster: cluster)]
+        [EmbeddedBrokerService(cluster: cluster)] + (forwarder.map { [$0] } ?? [])
         + registrar.services + runner.services + console.services + receiver.services
     try await ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     FileHandle.standardError.write(Data("\(name) dev stopped\n".utf8))

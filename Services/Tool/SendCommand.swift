@@ -1,5 +1,6 @@
 import ExampleJobs
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import TributaryKafka
 import ServiceSupport
@@ -18,7 +19,10 @@ struct SendCommand: AsyncParsableCommand {
     @Option(help: "The id of one of the specification's examples (default: its first).") var example: String?
     @Option(help: "A JSON payload file, or - for standard input.") var payload: String?
     @Option(help: "The event id (default: a new one).") var id: String?
-    @Option(help: "The source key to attach (e.g. stripe.webhook).") var sourceKey: String?
+    @Option(help: "The source key to attach (e.g. stripe.webhook); with --signed, the source to deliver to.") var sourceKey: String?
+    @Flag(help: "Deliver through the receiver as the provider does, signed with the source's secret (TRIBUTARY_SECRET_KEY unseals it).")
+    var signed = false
+    @Option(help: "The receiver's base URL for --signed [RECEIVER_URL] (default http://localhost:8080).") var receiver: String?
 
     func validate() throws {
         guard example == nil || payload == nil else { throw ValidationError("give --example or --payload, not both") }
@@ -51,10 +55,81 @@ struct SendCommand: AsyncParsableCommand {
         let record = EventRecord(
             id: id ?? "test_\(UUID().uuidString.lowercased())", name: event, source: eventSource, timestamp: Date(),
             payload: body, sourceKey: sourceKey)
+        if signed { return try await deliverSigned(record) }
         let producer = try KafkaProducer(configuration: try await cluster.kafka(), logger: toolLogger())
         let report = try await producer.send(KafkaProducerMessage(topic: cluster.topics.events.name, record: CloudEvent.encode(record)))
         await producer.shutdown()
         print("sent \(record.name) \(record.key) to \(report.topic)[\(report.partition)]@\(report.offset)")
+    }
+}
+
+extension SendCommand {
+    /// `--signed`: the delivery the source's provider would make of `record`, signed with the
+    /// source's secret from `<p>.sources`, posted to the receiver; its answer is printed, and a
+    /// refusal (401, 404, …) is an error carrying the receiver's reason.
+    func deliverSigned(_ record: EventRecord) async throws {
+        guard let key = sourceKey ?? Self.defaultSourceKey(for: record) else {
+            throw ToolError("give --source-key: which source of \(record.source) should receive the delivery?")
+        }
+        let sealer = try cluster.sealer(required: true)!
+        let sources = try await readTable(cluster.topics.sources.name, configuration: try await cluster.kafka())
+        guard let value = sources[key] else {
+            throw ToolError("no source \(key) on \(cluster.topics.sources.name): `tributary sources` lists them")
+        }
+        let state: SourceState
+        switch SourceEntry(value: value, sealer: sealer) {
+        case .state(let found): state = found
+        case .unreadable(let reason): throw ToolError("the state of \(key) cannot be read: \(reason)")
+        }
+        guard let secret = state.secret else {
+            throw ToolError("\(key) holds no secret yet: `tributary sources set-secret \(key) SECRET` sets one")
+        }
+        guard let provider = Self.provider(of: state) else {
+            throw ToolError("no provider makes deliveries for \(key) (\(state.sourceId))")
+        }
+        guard let sign = provider.signDelivery else {
+            throw ToolError("\(provider.name)'s deliveries cannot be made with the secret we hold: send without --signed")
+        }
+        var event = record
+        event.sourceKey = key
+        let delivery: SignedDelivery
+        do { delivery = try sign(event, secret, Date()) } catch { throw ToolError("cannot sign the delivery: \(error)") }
+        let base = ServiceEnvironment().string("RECEIVER_URL", override: receiver) ?? "http://localhost:8080"
+        let path = key.split(separator: "/").map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? String($0) }
+        let url = (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/sources/" + path.joined(separator: "/")
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        for (name, value) in delivery.headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(delivery.body)
+        let response: HTTPClientResponse
+        do { response = try await HTTPClient.shared.execute(request, timeout: .seconds(10)) } catch {
+            throw ToolError("cannot reach the receiver at \(url) (--receiver, RECEIVER_URL): \(error)")
+        }
+        let answer = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        guard (200..<300).contains(Int(response.status.code)) else {
+            throw ToolError("the receiver refused the delivery to \(url): \(response.status.code) \(answer)")
+        }
+        print("delivered \(record.name) \(record.id) to \(url), signed as \(provider.name) signs: \(response.status.code) \(answer)")
+    }
+
+    /// The source key a delivery of `record` goes to without `--source-key`: the key of the hosted
+    /// job whose trigger takes it, else its provider's one fixed key (e.g. `stripe.webhook`).
+    static func defaultSourceKey(for record: EventRecord) -> String? {
+        for job in ExampleJobs.all.map(\.job) {
+            guard let declaration = try? job.declaration(), declaration.eventSource == record.source,
+                declaration.events.contains(record.name), let key = declaration.source?.key
+            else { continue }
+            return key
+        }
+        let provider = Providers.all.map { $0.provider }.first { $0.events.contains { $0.source == record.source } }
+        return provider?.sourceKeys.map(\.form).first { !$0.contains("<") && !$0.contains("/") }
+    }
+
+    /// The provider whose sources include `state`'s.
+    static func provider(of state: SourceState) -> Provider? {
+        Providers.all.map { $0.provider }.first { provider in
+            provider.sourceKeys.contains { $0.newState(state.key)?.sourceId == state.sourceId }
+        }
     }
 }
 

@@ -27,7 +27,9 @@ public struct DevSettings: Sendable, Hashable {
         let text =
             "# Written by tributary dev; removed when it stops. The tool reads it when KAFKA_BROKERS is not set.\n"
             + values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)\n" }.joined()
-        FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        }
     }
 
     /// The settings in the file, or nil when there is none (lines that are not `NAME=value` are ignored).

@@ -19,21 +19,23 @@ struct DevJobsTests {
         return child
     }
 
-    @Test("an executable with its own job runs it in dev; the tool in the same directory finds dev without an export")
+    @Test("an executable with its own job runs it in dev; the tool in the same directory finds dev (on its --kafka-port) without an export")
     func ownJobInDev() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dev-jobs-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let settings = DevSettings.url(in: directory)
 
+        let kafkaPort = try freePort()
         let dev = try ChildProcess(
-            productURL("DevJobsProbe"), ["dev", "--port", "\(try freePort())"], environment: Self.environment, directory: directory,
-            errors: .merged)
+            productURL("DevJobsProbe"), ["dev", "--port", "\(try freePort())", "--kafka-port", "\(kafkaPort)"],
+            environment: Self.environment,
+            directory: directory, errors: .merged)
         defer { dev.terminate() }
         try await eventually("dev prints its banner", timeout: .seconds(90)) { dev.lines.contains { $0.contains("Jobs: probe-pong") } }
         #expect(dev.lines.contains { $0.contains("no export needed") }, "\(dev.lines)")
         let written = try #require(DevSettings.read(from: settings))
-        #expect(written.values["KAFKA_BROKERS"]?.isEmpty == false)
+        #expect(written.values["KAFKA_BROKERS"] == "127.0.0.1:\(kafkaPort)", "--kafka-port pins the bootstrap the tool uses")
         #expect(written.values["TRIBUTARY_SECRET_KEY"]?.isEmpty == false)
         let mode = try FileManager.default.attributesOfItem(atPath: settings.path)[.posixPermissions] as? Int
         #expect(mode == 0o600, "the file holds the secret key")
@@ -55,5 +57,41 @@ struct DevJobsTests {
         let output = stale.lines.joined(separator: "\n")
         #expect(stale.exitCode != 0)
         #expect(output.contains("cannot reach Kafka") && output.contains(DevSettings.relativePath), "\(output)")
+    }
+
+    @Test(
+        "send --signed delivers through the receiver signed as Stripe, GitHub and Standard Webhooks sign; the runs happen; a source without a secret is an error"
+    )
+    func signedDeliveries() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dev-signed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let port = try freePort()
+        let dev = try ChildProcess(
+            productURL("tributary"), ["dev", "--port", "\(port)"], environment: Self.environment, directory: directory, errors: .merged)
+        defer { dev.terminate() }
+        try await eventually("dev prints its banner", timeout: .seconds(90)) { dev.lines.contains { $0.contains("Jobs: ") } }
+        let receiver = ["--receiver", "http://127.0.0.1:\(port)"]
+
+        let none = try await Self.tool(["send", "price.created", "--signed"] + receiver, in: directory)
+        let noneOutput = none.lines.joined(separator: "\n")
+        #expect(none.exitCode != 0 && noneOutput.contains("stripe.webhook"), "\(noneOutput)")
+
+        let secrets = [
+            ("stripe.webhook", "whsec_test_stripe"), ("acme/website", "github-secret"),
+            ("webhooks.resend", "whsec_" + Data("resend-key-32-bytes-long-enough!".utf8).base64EncodedString()),
+        ]
+        for (key, secret) in secrets {
+            let set = try await Self.tool(["sources", "set-secret", key, secret], in: directory)
+            #expect(set.exitCode == 0, "\(set.lines)")
+        }
+        for (event, ran) in [("price.created", "price created!"), ("push", "pushed"), ("email.delivered", "email delivered")] {
+            // The receiver follows <p>.sources: until it has seen the new secret, a delivery is refused.
+            try await eventually("\(event) is delivered signed and accepted", timeout: .seconds(30)) {
+                let sent = try await Self.tool(["send", event, "--signed"] + receiver, in: directory)
+                return sent.exitCode == 0 && sent.lines.contains { $0.contains("delivered \(event)") && $0.contains(": 2") }
+            }
+            try await eventually("the job on \(event) ran", timeout: .seconds(30)) { dev.lines.contains { $0.contains(ran) } }
+        }
     }
 }

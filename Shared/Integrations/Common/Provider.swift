@@ -24,12 +24,17 @@ public struct Provider: Sendable {
     /// tests and `tributary dev` set to the stateful fake of its API (`fake-providers`, whose
     /// `FakeProviderServer.providers` must list this id); nil for a provider without an API.
     public var apiBase: String?
+    /// How `tributary send --signed` makes a delivery of an event as the provider does (nil: the
+    /// provider's deliveries cannot be made with the secret we hold, e.g. Discord's public key).
+    public var signDelivery: DeliverySigner?
 
     /// A provider.
     public init(
         id: String, name: String, summary: String, variables: [ProviderVariable] = [],
-        sourceKeys: [SourceKeyRule] = [], events: [ProviderEvent] = [], apiBase: String? = nil
+        sourceKeys: [SourceKeyRule] = [], events: [ProviderEvent] = [], apiBase: String? = nil,
+        signDelivery: DeliverySigner? = nil
     ) {
+        self.signDelivery = signDelivery
         self.id = id
         self.name = name
         self.summary = summary

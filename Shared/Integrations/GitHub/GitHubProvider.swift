@@ -14,7 +14,8 @@ extension GitHubIntegration: ProviderIntegration {
                     params: ["owner": .string(String(parts[0])), "repository": .string(String(parts[1]))], active: true)
             }
         ],
-        events: GitHubEvents.all.map(ProviderEvent.init), apiBase: GitHubConfiguration.apiBaseVariable)
+        events: GitHubEvents.all.map(ProviderEvent.init), apiBase: GitHubConfiguration.apiBaseVariable,
+        signDelivery: SignedDelivery.github)
 
     /// Reads `GITHUB_TOKEN` and `GITHUB_API_BASE`.
     public static func build(from environment: ProviderEnvironment) throws(ConfigurationError) -> GitHubIntegration {

@@ -12,7 +12,7 @@ extension StandardWebhooks: ProviderIntegration {
                     key: key, sourceId: "standardwebhooks", params: ["name": .string(String(key.dropFirst("webhooks.".count)))],
                     active: true)
             }
-        ])
+        ], signDelivery: SignedDelivery.standardWebhooks)
 
     /// Reads nothing.
     public static func build(from environment: ProviderEnvironment) throws(ConfigurationError) -> StandardWebhooks {

@@ -15,7 +15,8 @@ extension StripeIntegration: ProviderIntegration {
         },
         events: Dictionary(grouping: StripeEvents.allExamples, by: \.name)
             .map { name, pairs in ProviderEvent(names: [name], source: StripeEvents.source, examples: pairs.map(\.example)) }
-            .sorted { $0.names[0] < $1.names[0] }, apiBase: StripeConfiguration.apiBaseVariable)
+            .sorted { $0.names[0] < $1.names[0] }, apiBase: StripeConfiguration.apiBaseVariable,
+        signDelivery: SignedDelivery.stripe)
 
     /// Reads `STRIPE_API_KEY` and `STRIPE_API_BASE`.
     public static func build(from environment: ProviderEnvironment) throws(ConfigurationError) -> StripeIntegration {
