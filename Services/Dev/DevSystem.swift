@@ -35,20 +35,12 @@ public func runDevSystem(
     let runnerAdmin = try reservePort(options.runnerAdminPort, flag: "--runner-admin-port", what: "the runner's admin server")
     let registrarAdmin = try reservePort(
         options.registrarAdminPort, flag: "--registrar-admin-port", what: "the registrar's admin server")
-    // The console: a port given (--console-port, CONSOLE_PORT) must be free; by default 8088, or a free
-    // one when 8088 is taken (another dev, a test), printed in the banner.
+    // The console: on the port given (--console-port, CONSOLE_PORT), else on a free one like the admin
+    // servers (two devs, or tests side by side, never race for a fixed default), printed in the banner.
     let consolePort: Int
     do {
         let asked = try environment.int("CONSOLE_PORT", override: options.consolePort, default: -1, range: -1...65535)
-        if asked >= 0 {
-            consolePort = try reservePort(asked, flag: "--console-port", what: "the console")
-        } else {
-            if let preferred = try? reservePort(8088, flag: "--console-port", what: "the console") {
-                consolePort = preferred
-            } else {
-                consolePort = try reservePort(nil, flag: "--console-port", what: "the console")
-            }
-        }
+        consolePort = try reservePort(asked >= 0 ? asked : nil, flag: "--console-port", what: "the console")
     } catch let error as ConfigurationError { throw DevError("\(error)") }
     if let kafkaPort = options.kafkaPort { _ = try reservePort(kafkaPort, flag: "--kafka-port", what: "Kafka's bootstrap") }
 
