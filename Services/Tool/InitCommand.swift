@@ -119,6 +119,9 @@ struct PackageTemplate {
             public struct Greeting: Codable, Sendable {
                 /// Who is greeted.
                 public var name: String
+
+                /// A greeting of `name`.
+                public init(name: String) { self.name = name }
             }
 
             /// `greeting.sent` from `\(name).example`: any system can publish it to `<p>.events`
@@ -198,8 +201,9 @@ struct PackageTemplate {
         export is needed):
 
         ```sh
+        swift run \(name) send greeting.sent    # your trigger's example event
         echo '{"name": "you"}' > greeting.json
-        tributary send greeting.sent --source \(name).example --payload greeting.json
+        tributary send greeting.sent --source \(name).example --payload greeting.json   # or a payload of yours
         tributary runs --follow --logs
         ```
 

@@ -11,7 +11,7 @@ struct SourcesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sources", abstract: "Show webhook sources; set or clear a source's signing secret; re-register a source.",
         discussion: "Changes are commands to the registrar's leader (the only writer of the sources topic), which answers each.",
-        subcommands: [List.self, SetSecret.self, ClearSecret.self, Reregister.self], defaultSubcommand: List.self)
+        subcommands: [List.self, SetSecret.self, ClearSecret.self, Configure.self, Reregister.self], defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List sources (the default).")
@@ -105,6 +105,29 @@ struct SourcesCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await send(.clearSecret(source: key, issuedBy: CommandClient.issuer()), cluster: cluster, wait: wait)
+        }
+    }
+
+    struct Configure: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "configure",
+            abstract: "Set how a generic source (hmac.<name>, shared-secret.<name>, url-token.<name>) checks its deliveries.",
+            discussion: """
+                Sends a configure command to the registrar's leader, which checks the settings and keeps them on the \
+                source (created if it does not exist), and waits for its answer. Settings (name=value): \
+                \(GenericPresetSettings.names.joined(separator: ", ")); e.g. `hmac.acme header=X-Signature \
+                algorithm=sha256 encoding=hex prefix=sha256=`, or with `signed=timestamp.body timestampHeader=X-Timestamp \
+                tolerance=300`. The secret itself is set with set-secret.
+                """)
+        @OptionGroup var cluster: ClusterOptions
+        @OptionGroup var wait: CommandWaitOptions
+        @Argument(help: "The source key, e.g. hmac.acme.") var key: String
+        @Argument(help: "Settings as name=value.") var settings: [String] = []
+
+        func run() async throws {
+            let parsed: JSON
+            do { parsed = try GenericPresetSettings.parse(pairs: settings) } catch { throw ToolError("\(error). Nothing was changed.") }
+            try await send(.configure(source: key, settings: parsed, issuedBy: CommandClient.issuer()), cluster: cluster, wait: wait)
         }
     }
 

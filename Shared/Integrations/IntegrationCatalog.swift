@@ -19,6 +19,7 @@ public enum Providers {
         ShopifyIntegration.self,
         LinearIntegration.self,
         TypeformIntegration.self,
+        GenericIntegration.self,
     ]
 
     /// The descriptors of ``all``.
@@ -53,7 +54,8 @@ public struct IntegrationCatalog: Sendable {
     }
 
     /// Builds every provider of ``Providers/all`` from the environment (each reads the variables its
-    /// descriptor names); a provider whose credential is not set is built without it and recorded in
+    /// descriptor names); a provider whose credential is not set is built without it and, unless its
+    /// sources are then subscribed by hand (``Provider/subscribesByHandWithoutCredential``), recorded in
     /// ``missingCredentials``.
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -63,7 +65,9 @@ public struct IntegrationCatalog: Sendable {
         for type in Providers.all {
             let provider = type.provider
             let hasCredential = provider.hasCredential(in: environment)
-            if !hasCredential, let credential = provider.credential { catalog.missingCredentials[provider.id] = credential.name }
+            if !hasCredential, !provider.subscribesByHandWithoutCredential, let credential = provider.credential {
+                catalog.missingCredentials[provider.id] = credential.name
+            }
             catalog.integrations.append(
                 try type.build(
                     from: ProviderEnvironment(

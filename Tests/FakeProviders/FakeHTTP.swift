@@ -106,3 +106,25 @@ enum FakeRandom {
         String((0..<length).map { _ in alphabet.randomElement()! })
     }
 }
+
+extension Array where Element == FakeFailure {
+    /// Removes and returns the first failure meant for a request with `method`.
+    mutating func take(for method: String) -> FakeFailure? {
+        guard let index = firstIndex(where: { $0.method == nil || $0.method == method }) else { return nil }
+        return remove(at: index)
+    }
+}
+
+extension FakeFailure {
+    /// The answer of an injected failure: its status, `Retry-After` if set, and `body` as JSON.
+    func response(_ body: Any) -> FakeResponse {
+        var headers: [String: String] = [:]
+        if let retryAfter { headers["Retry-After"] = retryAfter }
+        return .json(status, body, headers: headers)
+    }
+}
+
+extension FakeRequest {
+    /// The body as a JSON object, or nil.
+    var jsonObject: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] }
+}

@@ -4,27 +4,40 @@ import Logging
 import NIOCore
 
 /// Serves both fakes on one loopback port: Stripe under `/v1/…`, GitHub under `/repos/…` and `/orgs/…`,
-/// and Notion under `/v1/databases/…`, so `STRIPE_API_BASE`, `GITHUB_API_BASE` and `NOTION_API_BASE` can all be the base URL. Also `GET /_fake/stripe/endpoints`
+/// Notion under `/v1/databases/…` , Typeform under `/forms/…` , Shopify under `/{shop}/admin/api/…` and Linear at `/graphql`, so `STRIPE_API_BASE`, `GITHUB_API_BASE` and `NOTION_API_BASE` can all be the base URL. Also `GET /_fake/stripe/endpoints`
 /// (with secrets, for system tests that sign deliveries), `POST /_fake/stripe/deliver` and
 /// `POST /_fake/github/deliver` (signed deliveries to the registered URLs, see `FakeDeliverer`) and
 /// `GET /healthz`.
 public struct FakeProviderServer: Sendable {
-    /// The Stripe fake.
     /// The providers whose APIs this server fakes, by provider id: every provider of
     /// `Providers.all` with an `apiBase` must be here (`FakeProviderListTests`).
-    public static let providers: Set<String> = ["stripe", "github", "notion"]
+    public static let providers: Set<String> = ["stripe", "github", "notion", "typeform", "shopify", "linear"]
 
+    /// The Stripe fake.
     public let stripe: FakeStripeAPI
     /// The GitHub fake.
     public let github: FakeGitHubAPI
     /// The Notion fake (`/v1/databases/…`).
     public let notion: FakeNotionAPI
+    /// The Typeform fake (`/forms/{id}/webhooks…`).
+    public let typeform: FakeTypeformAPI
+    /// The Shopify fake (`/{shop domain}/admin/api/…`).
+    public let shopify: FakeShopifyAPI
+    /// The Linear fake (`POST /graphql`).
+    public let linear: FakeLinearAPI
 
     /// A server over the given fakes.
-    public init(stripe: FakeStripeAPI = FakeStripeAPI(), github: FakeGitHubAPI = FakeGitHubAPI(), notion: FakeNotionAPI = FakeNotionAPI()) {
+    public init(
+        stripe: FakeStripeAPI = FakeStripeAPI(), github: FakeGitHubAPI = FakeGitHubAPI(), notion: FakeNotionAPI = FakeNotionAPI(),
+        typeform: FakeTypeformAPI = FakeTypeformAPI(), shopify: FakeShopifyAPI = FakeShopifyAPI(),
+        linear: FakeLinearAPI = FakeLinearAPI()
+    ) {
+        self.linear = linear
+        self.shopify = shopify
         self.stripe = stripe
         self.github = github
         self.notion = notion
+        self.typeform = typeform
     }
 
     /// Answers one request by path.
@@ -43,6 +56,9 @@ public struct FakeProviderServer: Sendable {
                 })
         }
         if request.path.hasPrefix("/v1/databases/") { return notion.handle(request) }
+        if request.path.hasPrefix("/forms/") { return typeform.handle(request) }
+        if request.path.contains("/admin/api/") { return shopify.handle(request) }
+        if request.path == "/graphql" { return linear.handle(request) }
         if request.path.hasPrefix("/v1/") { return stripe.handle(request) }
         return github.handle(request)
     }
@@ -68,12 +84,14 @@ public struct FakeProviderServer: Sendable {
             return Response(status: .init(code: answer.status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
         }
         let github = self.github
+        let shopify = self.shopify
         let app = Application(
             responder: responder,
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in
                 let base = "http://\(host):\(channel.localAddress?.port ?? port)"
                 github.setBaseURL(base)
+                shopify.setBaseURL(base)
                 await onRunning(base)
             },
             logger: {

@@ -7,6 +7,8 @@ import Foundation
 // first line on stdout is the base URL, to use as both STRIPE_API_BASE and GITHUB_API_BASE.
 //   Stripe:  /v1/webhook_endpoints[/{id}]  (Authorization: Bearer <stripe key>, default sk_test_fake)
 //   GitHub:  /repos/{owner}/{repo}/hooks[/{id}], /orgs/{org}/hooks[/{id}]  (Bearer <token>, default ghp_fake)
+//   Typeform: /forms/{id}/webhooks[/{tag}] (Bearer tfp_fake); Shopify: /{shop domain}/admin/api/{version}/webhooks…
+//            (X-Shopify-Access-Token: shpat_fake); Linear: POST /graphql (Authorization: lin_api_fake)
 //   Control: GET /healthz, GET /_fake/stripe/endpoints (with secrets),
 //            POST /_fake/stripe/deliver {"type", "object"}, POST /_fake/github/deliver {"owner", "event", "payload"}
 //            (signed deliveries to every registered URL that wants the event).

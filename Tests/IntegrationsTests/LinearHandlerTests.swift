@@ -70,6 +70,7 @@ import Tributary
     @Test func providerDeclaresKeysAndEvents() throws {
         try checkNamedProvider(
             LinearIntegration.provider, prefix: "linear", sourceId: "linear", eventSource: "linear.app",
-            events: ["Issue", "Comment", "Project"])
+            events: ["Issue", "Comment", "Project"],
+            variables: ["LINEAR_API_KEY", "LINEAR_API_BASE"])
     }
 }

@@ -41,12 +41,14 @@ func tampered(_ bytes: [UInt8]) -> [UInt8] {
 }
 
 /// The provider's source-key rule and `send` examples, checked the same way for each named provider.
-func checkNamedProvider(_ provider: Provider, prefix: String, sourceId: String, eventSource: String, events: [String]) throws {
+func checkNamedProvider(
+    _ provider: Provider, prefix: String, sourceId: String, eventSource: String, events: [String], variables: [String] = []
+) throws {
     let state = try SourceKeys.newState(forKey: "\(prefix).acme-1")
     #expect(state.sourceId == sourceId && state.params["name"] == "acme-1" && state.active)
     #expect(provider.sourceKeys.count == 1 && provider.sourceKeys[0].newState("\(prefix).") == nil)
     #expect(provider.sourceKeys[0].newState("\(prefix).a b") == nil)
-    #expect(provider.variables.isEmpty)
+    #expect(provider.variables.map(\.name) == variables)
     let names = provider.events.flatMap(\.names)
     #expect(names == events)
     for event in provider.events {

@@ -56,6 +56,22 @@ import Tributary
         changed["Body"] = "Refund me"
         let tampered = await PythonInterop.call("twilio-verify", ["url": url, "params": changed, "token": token, "signature": ours])
         #expect(tampered?["ok"] as? Bool == false)
+
+        // A JSON body: its hash in the URL (bodySHA256), the URL alone signed.
+        let json = Array(#"{"type":"com.twilio.messaging.message.delivered","id":"EZ0123","data":{"messageSid":"SM1"}}"#.utf8)
+        let jsonURL = TwilioSignature.url(url, withBodyHashOf: json)
+        let signed = try #require(await PythonInterop.call("twilio-sign", ["url": jsonURL, "params": [String: String](), "token": token]))
+        let jsonSignature = try #require(signed["signature"] as? String)
+        let event = try await deliver(
+            TwilioIntegration().source, name: "support", secret: token, headers: [(TwilioSignature.signatureHeader, jsonSignature)],
+            body: json, url: jsonURL)
+        #expect(event.events.map(\.name) == ["com.twilio.messaging.message.delivered"])
+        let body = String(decoding: json, as: UTF8.self)
+        let jsonOK = await PythonInterop.call("twilio-verify", ["url": jsonURL, "json": body, "token": token, "signature": jsonSignature])
+        #expect(jsonOK?["ok"] as? Bool == true)
+        let jsonTampered = await PythonInterop.call(
+            "twilio-verify", ["url": jsonURL, "json": body + " ", "token": token, "signature": jsonSignature])
+        #expect(jsonTampered?["ok"] as? Bool == false)
     }
 
     @Test func pyNaClSignaturesAreAcceptedAndOursVerifyWithIt() async throws {

@@ -63,6 +63,7 @@ import Tributary
     @Test func providerDeclaresKeysAndEvents() throws {
         try checkNamedProvider(
             ShopifyIntegration.provider, prefix: "shopify", sourceId: "shopify", eventSource: "shopify.com",
-            events: ["orders/create", "orders/paid", "products/update", "customers/create", "app/uninstalled"])
+            events: ["orders/create", "orders/paid", "products/update", "customers/create", "app/uninstalled"],
+            variables: ["SHOPIFY_ACCESS_TOKEN", "SHOPIFY_API_BASE"])
     }
 }

@@ -83,6 +83,41 @@ import Tributary
         #expect(result.events.isEmpty && result.response == nil)
     }
 
+    @Test func interactionsAndSlashCommandsAreFormBodiesAcknowledgedEmpty() async throws {
+        let interaction =
+            #"{"type":"block_actions","trigger_id":"7491233105.1216.3f8bb4b16c3d4e8e","team":{"id":"T061EG9R6"},"user":{"id":"U061F7AUR"},"actions":[{"action_id":"approve","value":"deploy-42"}]}"#
+        let form = TwilioForm.encode([("payload", interaction)])
+        let result = try await send(form, signature: sign(form))
+        let event = try #require(result.events.first)
+        #expect(event.name == "block_actions" && event.id == "7491233105.1216.3f8bb4b16c3d4e8e" && event.source == "slack.com")
+        #expect(event.payload["actions"]?.arrayValue?.first?["value"] == "deploy-42" && event.context["userId"] == "U061F7AUR")
+        #expect(result.response?.status == 200 && result.response?.body.isEmpty == true)
+
+        let command = TwilioForm.encode([
+            ("token", "gIkuvaNzQIHg97ATvDxqgjtO"), ("team_id", "T061EG9R6"), ("command", "/deploy"), ("text", "web production"),
+            ("user_id", "U061F7AUR"), ("response_url", "https://hooks.slack.com/commands/T061EG9R6/1/xyz"),
+            ("trigger_id", "7491233105.1216.5e6f7a8b9c0d"),
+        ])
+        let ran = try await send(command, signature: sign(command))
+        #expect(ran.events.map(\.name) == ["slash_command"] && ran.events.map(\.id) == ["7491233105.1216.5e6f7a8b9c0d"])
+        #expect(ran.events.first?.payload["text"] == "web production" && ran.events.first?.context["command"] == "/deploy")
+        #expect(ran.response?.status == 200 && ran.response?.body.isEmpty == true)
+
+        // The same signature rules: a forged or tampered form is a 401.
+        let forged = await rejectionOf { try await send(form, signature: sign(form, secret: "other")) }
+        #expect(forged?.status == 401)
+        let changed = await rejectionOf { try await send(tampered(command), signature: sign(command)) }
+        #expect(changed?.status == 401)
+        for (name, body) in [
+            ("payload not JSON", TwilioForm.encode([("payload", "{nope")])),
+            ("payload without type", TwilioForm.encode([("payload", "{}")])),
+            ("neither payload nor command", TwilioForm.encode([("text", "hi")])),
+        ] {
+            let r = await rejectionOf { try await send(body, signature: sign(body)) }
+            #expect(r?.status == 400, "\(name)")
+        }
+    }
+
     @Test func noSecretYetIsA503NamingTheCommand() async throws {
         let r = await rejectionOf {
             try await deliver(slack.source, name: "acme-bot", secret: nil, headers: [], body: body)
@@ -94,6 +129,9 @@ import Tributary
     @Test func providerDeclaresKeysAndEvents() throws {
         try checkNamedProvider(
             SlackIntegration.provider, prefix: "slack", sourceId: "slack", eventSource: "slack.com",
-            events: ["message", "app_mention", "reaction_added", "member_joined_channel", "app_home_opened"])
+            events: [
+                "message", "app_mention", "reaction_added", "member_joined_channel", "app_home_opened", "block_actions", "view_submission",
+                "shortcut", "slash_command",
+            ])
     }
 }

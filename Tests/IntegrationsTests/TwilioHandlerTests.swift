@@ -96,6 +96,40 @@ import Tributary
         #expect(r?.status == 400)
     }
 
+    @Test func aJSONBodyIsCheckedByItsHashInTheSignedURL() async throws {
+        let json = Array(#"{"type":"com.twilio.messaging.message.delivered","id":"EZ0123","data":{"messageSid":"SM1"}}"#.utf8)
+        let signedURL = TwilioSignature.url(url, withBodyHashOf: json)
+        #expect(signedURL.hasPrefix(url + "&bodySHA256="))
+        let signature = sign([], url: signedURL)
+        let result = try await send(json, signature: signature, url: signedURL)
+        #expect(result.events.map(\.name) == ["com.twilio.messaging.message.delivered"] && result.events.map(\.id) == ["EZ0123"])
+        #expect(result.events.first?.payload["data"]?["messageSid"] == "SM1")
+
+        let message = Array(#"{"MessageSid":"SM9","AccountSid":"AC1","From":"+14155550199","Body":"hi"}"#.utf8)
+        let messageURL = TwilioSignature.url(url, withBodyHashOf: message)
+        let received = try await send(message, signature: sign([], url: messageURL), url: messageURL)
+        #expect(received.events.map(\.name) == ["message.received"] && received.events.map(\.id) == ["SM9"])
+
+        let cases: [(String, [UInt8], String, String)] = [
+            ("tampered body", tampered(json), signature, signedURL),
+            ("forged", json, sign([], url: signedURL, token: "other"), signedURL),
+            (
+                "another hash in the URL", json, sign([], url: TwilioSignature.url(url, withBodyHashOf: message)),
+                TwilioSignature.url(url, withBodyHashOf: message)
+            ),
+            ("hash dropped from the URL", json, signature, url),
+            ("hash not hex", json, sign([], url: url + "&bodySHA256=zz"), url + "&bodySHA256=zz"),
+        ]
+        for (name, body, signature, url) in cases {
+            let r = await rejectionOf { try await send(body, signature: signature, url: url) }
+            #expect(r?.status == 401 && r?.reason == .badSignature, "\(name): \(r?.message ?? "accepted")")
+        }
+        let unknown = Array(#"{"hello":"world"}"#.utf8)
+        let unknownURL = TwilioSignature.url(url, withBodyHashOf: unknown)
+        let r = await rejectionOf { try await send(unknown, signature: sign([], url: unknownURL), url: unknownURL) }
+        #expect(r?.status == 400)
+    }
+
     @Test func providerDeclaresKeysAndEvents() throws {
         try checkNamedProvider(
             TwilioIntegration.provider, prefix: "twilio", sourceId: "twilio", eventSource: "twilio.com",

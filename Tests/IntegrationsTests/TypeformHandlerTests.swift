@@ -52,6 +52,7 @@ import Tributary
     @Test func providerDeclaresKeysAndEvents() throws {
         try checkNamedProvider(
             TypeformIntegration.provider, prefix: "typeform", sourceId: "typeform", eventSource: "typeform.com",
-            events: ["form_response"])
+            events: ["form_response"],
+            variables: ["TYPEFORM_TOKEN", "TYPEFORM_API_BASE"])
     }
 }

@@ -13,7 +13,7 @@ raw bytes are exact. Commands (argv[1]):
   slack-sign    {body, secret, timestamp} -> {signature}           (slack_sdk.signature.SignatureVerifier)
   slack-verify  {body, secret, timestamp, signature} -> {ok}
   twilio-sign   {url, params, token} -> {signature}                (twilio.request_validator.RequestValidator)
-  twilio-verify {url, params, token, signature} -> {ok}
+  twilio-verify {url, params | json, token, signature} -> {ok}     (json: a JSON body, its hash in the URL)
   discord-sign  {body, timestamp} -> {signature, public_key}       (PyNaCl, a new key, as Discord signs)
   discord-verify {body, timestamp, signature, public_key} -> {ok}
 """
@@ -91,7 +91,9 @@ def main():
     elif command == "twilio-verify":
         from twilio.request_validator import RequestValidator
         validator = RequestValidator(request["token"])
-        print(json.dumps({"ok": validator.validate(request["url"], request["params"], request["signature"])}))
+        # A JSON body goes as the string itself: the validator then checks the URL's bodySHA256.
+        params = request["json"] if "json" in request else request["params"]
+        print(json.dumps({"ok": validator.validate(request["url"], params, request["signature"])}))
     elif command == "discord-sign":
         from nacl.signing import SigningKey
         key = SigningKey.generate()

@@ -100,9 +100,9 @@ struct ReceiverHarness: Sendable {
     }
 
     func receiver(
-        publishTimeout: Duration = .seconds(10), bodyLimit: Int = 1 << 20, publicURL: String? = nil
+        publishTimeout: Duration = .seconds(10), bodyLimit: Int = 1 << 20, publicURL: String? = nil, logger: Logger? = nil
     ) async throws -> some ApplicationProtocol {
-        let logger = TestLogging.logger("receiver-test")
+        let logger = logger ?? TestLogging.logger("receiver-test")
         let catalog = try IntegrationCatalog.fromEnvironment([:])
         let receiver = try await buildReceiver(
             configuration: configuration(publishTimeout: publishTimeout, bodyLimit: bodyLimit, publicURL: publicURL),

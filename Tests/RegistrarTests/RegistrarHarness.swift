@@ -62,7 +62,8 @@ struct RegistrarHarness: Sendable {
         return configuration
     }
 
-    /// The integrations against the fakes; `stripeAttempts` is how often the Stripe client itself tries a call.
+    /// The integrations against the fakes; `stripeAttempts` is how often the Stripe, Typeform, Shopify and
+    /// Linear clients themselves try a call.
     func catalog(stripeAttempts: Int = 4, credentials: Bool = true) throws -> IntegrationCatalog {
         var environment = ["STRIPE_API_BASE": fakeBase, "GITHUB_API_BASE": fakeBase]
         if credentials {
@@ -76,6 +77,12 @@ struct RegistrarHarness: Sendable {
             catalog.stripe = StripeIntegration(
                 configuration: StripeConfiguration(
                     apiKey: fakes.stripe.apiKey, apiBase: fakeBase, retryPolicy: policy, requestTimeout: .seconds(5)))
+            catalog[TypeformIntegration.self] = TypeformIntegration(
+                configuration: TypeformConfiguration(token: fakes.typeform.token, apiBase: fakeBase, retryPolicy: policy))
+            catalog[ShopifyIntegration.self] = ShopifyIntegration(
+                configuration: ShopifyConfiguration(token: fakes.shopify.token, apiBase: fakeBase, retryPolicy: policy))
+            catalog[LinearIntegration.self] = LinearIntegration(
+                configuration: LinearConfiguration(apiKey: fakes.linear.apiKey, apiBase: fakeBase, retryPolicy: policy))
         }
         return catalog
     }

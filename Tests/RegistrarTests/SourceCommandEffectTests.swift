@@ -129,4 +129,53 @@ import Tributary
             return
         }
     }
+    @Test func configureChecksAndKeepsAGenericSourcesSettings() throws {
+        let settings: JSON = ["header": "X-Signature", "prefix": "sha256="]
+        let configure = CommandRecord.configure(source: "hmac.acme", settings: settings, issuedBy: "test")
+        // A source no job declares yet is created from its key, with the settings in its data.
+        guard case .write(let created, let message) = SourceCommandEffect.of(configure, entry: nil, plan: nil, sealer: sealer, now: now)
+        else {
+            Issue.record("configure did not write")
+            return
+        }
+        #expect(created.sourceId == "hmac" && created.data["settings"]?["header"] == "X-Signature" && created.secret == nil)
+        #expect(message == "source hmac.acme created (hmac) with its settings")
+        // The same settings again change nothing; a secret already set stays.
+        var withSecret = created
+        withSecret.secret = "s"
+        #expect(
+            SourceCommandEffect.of(configure, entry: .state(withSecret), plan: nil, sealer: sealer, now: now)
+                == .unchanged("hmac.acme already has these settings"))
+        let changed = CommandRecord.configure(source: "hmac.acme", settings: ["header": "X-Other"], issuedBy: "test")
+        guard case .write(let updated, _) = SourceCommandEffect.of(changed, entry: .state(withSecret), plan: nil, sealer: sealer, now: now)
+        else {
+            Issue.record("configure did not write")
+            return
+        }
+        #expect(updated.secret == "s" && updated.data["settings"]?["header"] == "X-Other")
+    }
+
+    @Test func configureRefusesBadSettingsAndSourcesWithoutSettings() {
+        let cases: [(CommandRecord, String)] = [
+            (
+                .configure(source: "hmac.acme", settings: ["algorithm": "sha256"], issuedBy: "t"),
+                "settings for hmac.acme: header is required; nothing was changed"
+            ),
+            (.configure(source: "hmac.acme", settings: ["header": "X", "colour": "red"], issuedBy: "t"), "unknown setting 'colour'"),
+            (
+                .configure(source: "stripe.webhook", settings: ["header": "X"], issuedBy: "t"),
+                "source stripe.webhook (stripe.webhook) takes no settings"
+            ),
+            (.configure(source: "custom.key", settings: ["header": "X"], issuedBy: "t"), "unknown source key custom.key"),
+            (CommandRecord(kind: .configure, target: "hmac.acme", issuedBy: "t"), "carries no arguments.settings object"),
+        ]
+        for (command, reason) in cases {
+            let effect = SourceCommandEffect.of(command, entry: nil, plan: nil, sealer: sealer, now: now)
+            guard case .refuse(let message) = effect else {
+                Issue.record("\(command.target): \(effect) is not a refusal")
+                continue
+            }
+            #expect(message.contains(reason), "\(message)")
+        }
+    }
 }

@@ -48,6 +48,16 @@ struct DevJobsTests {
             dev.lines.contains { $0.contains("pong") && $0.contains("from the test") }
         }
 
+        // The executable's own `send` publishes its job's example (it finds dev the same way).
+        let own = try ChildProcess(
+            productURL("DevJobsProbe"), ["send", "probe.ping"], environment: Self.environment, directory: directory, errors: .merged)
+        try await eventually("DevJobsProbe send exits", timeout: .seconds(60)) { !own.isRunning }
+        own.waitUntilExit()
+        #expect(own.exitCode == 0, "\(own.lines)")
+        try await eventually("the hosted job ran on its example", timeout: .seconds(60)) {
+            dev.lines.contains { $0.contains("pong") && $0.contains("message=hello") }
+        }
+
         #expect(dev.terminate() == 0)
         #expect(!FileManager.default.fileExists(atPath: settings.path), "a clean stop removes the settings file")
 

@@ -87,3 +87,11 @@ func rejectsWhatIsNotRFC3339(_ text: String) {
     #expect(RFC3339.string(from: Date(timeIntervalSince1970: 1_795_983_631.25)) == "2026-11-29T20:20:31.250Z")
     #expect(RFC3339.string(from: Date(timeIntervalSince1970: -1)) == "1969-12-31T23:59:59Z")
 }
+
+/// Found by Tests/Fuzz: a number beyond Double's range parsed as infinity and printed back as `null`.
+@Test func numbersBeyondDoublesRangeAreRefused() throws {
+    for text in ["1e999", "-1e999", "[1, 2e400]"] {
+        #expect(throws: JSONParseError.self, "\(text)") { try JSON(parsing: text) }
+    }
+    #expect(try JSON(parsing: "1.7976931348623157e308").numberValue == Double.greatestFiniteMagnitude)
+}

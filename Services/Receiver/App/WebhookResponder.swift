@@ -64,7 +64,7 @@ struct WebhookResponder: Sendable {
             return Self.error(.contentTooLarge, "body is over the \(bodyLimit)-byte limit")
         }
         let sourceRequest = SourceRequest(
-            method: request.method.rawValue, path: request.uri.path,
+            method: request.method.rawValue, path: request.uri.path + (request.uri.query.map { "?" + $0 } ?? ""),
             headers: request.headers.map { (name: $0.name.canonicalName, value: $0.value) },
             body: Array(body.readableBytesView),
             url: publicURL.map { $0 + request.uri.path + (request.uri.query.map { "?" + $0 } ?? "") })

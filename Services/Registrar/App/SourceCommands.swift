@@ -14,7 +14,7 @@ import TributaryIntegrations
 /// not apply (e.g. the runners' `rewind`) are never queued and never answered.
 struct CommandQueue: Sendable, Hashable {
     /// The kinds the registrar applies.
-    static let handled: Set<CommandKind> = [.setSecret, .clearSecret, .reregister]
+    static let handled: Set<CommandKind> = [.setSecret, .clearSecret, .configure, .reregister]
 
     /// Whether the records that were on the topic when the term began have all been fed.
     private(set) var isCaughtUp = false
@@ -102,6 +102,32 @@ extension SourceCommandEffect {
             state.secret = nil
             state.updatedAt = now
             return .write(state, message: "secret cleared for \(key)")
+        case .configure:
+            guard let settings = command.arguments["settings"], settings.objectValue != nil else {
+                return .refuse("configure for \(key) carries no arguments.settings object; nothing was changed")
+            }
+            var state: SourceState
+            if let existing = entry?.state {
+                state = existing
+            } else if let plan {
+                state = SourceState(key: key, sourceId: plan.sourceId, version: plan.version, channel: plan.channel, params: plan.params)
+            } else {
+                do { state = try SourceKeys.newState(forKey: key) } catch { return .refuse("\(error); nothing was changed") }
+            }
+            guard GenericPresets.takesSettings(sourceId: state.sourceId) else {
+                return .refuse("source \(key) (\(state.sourceId)) takes no settings; nothing was changed")
+            }
+            let checked: JSON
+            do { checked = try GenericPresets.validate(sourceId: state.sourceId, settings: settings) } catch {
+                return .refuse("settings for \(key): \(error); nothing was changed")
+            }
+            if state.data["settings"] == checked { return .unchanged("\(key) already has these settings") }
+            var data = state.data.objectValue ?? [:]
+            data["settings"] = checked
+            state.data = .object(data)
+            state.updatedAt = now
+            return .write(
+                state, message: entry == nil ? "source \(key) created (\(state.sourceId)) with its settings" : "settings set for \(key)")
         case .reregister:
             guard plan != nil || entry != nil else {
                 return .refuse("there is no source \(key): no job declares it and it has no state; nothing was changed")

@@ -14,3 +14,8 @@ enum HMACSHA256 {
         return HMAC<SHA256>.isValidAuthenticationCode(candidate, authenticating: message, using: SymmetricKey(data: Array(key)))
     }
 }
+
+extension HMACSHA256 {
+    /// SHA-256 of `bytes`.
+    static func sha256(_ bytes: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: bytes)) }
+}

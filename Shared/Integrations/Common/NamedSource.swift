@@ -21,9 +21,11 @@ public struct NamedSourceParams: Codable, Sendable, Hashable {
 
 extension ExternalSource where Params == NamedSourceParams {
     /// A webhook source keyed `<prefix>.<name>` whose handler verifies with `scheme` and parses with
-    /// `parse`; without a secret it answers 503 telling the operator to set `secretName`.
+    /// `parse`; without a secret it answers 503 telling the operator to set `secretName`. `register`
+    /// defaults to keeping the operator's secret (a subscription made by hand at the provider).
     public static func named(
         id: String, prefix: String, secretName: String, scheme: any WebhookSignatureScheme,
+        register: Register? = nil,
         parse: @escaping WebhookHandler<NamedSourceParams>.Parse
     ) -> ExternalSource {
         .webhook(
@@ -36,7 +38,8 @@ extension ExternalSource where Params == NamedSourceParams {
             handler: WebhookHandler(
                 scheme: scheme,
                 missingSecret: { "no secret is configured for \($0.key); run `tributary sources set-secret \($0.key) <\(secretName)>`" },
-                parse: parse))
+                parse: parse),
+            register: register ?? { event, _, _ in .keepingOperatorSecret(event) })
     }
 }
 

@@ -24,6 +24,10 @@ public struct Provider: Sendable {
     /// tests and `tributary dev` set to the stateful fake of its API (`fake-providers`, whose
     /// `FakeProviderServer.providers` must list this id); nil for a provider without an API.
     public var apiBase: String?
+    /// Whether its sources still work without the credential, subscribed by hand at the provider with
+    /// the operator's secret (`sources set-secret`), rather than failing to register: true for providers
+    /// whose registration is a convenience (Shopify, Linear, Typeform), false for Stripe and GitHub.
+    public var subscribesByHandWithoutCredential: Bool
     /// How `tributary send --signed` makes a delivery of an event as the provider does (nil: the
     /// provider's deliveries cannot be made with the secret we hold, e.g. Discord's public key).
     public var signDelivery: DeliverySigner?
@@ -32,8 +36,9 @@ public struct Provider: Sendable {
     public init(
         id: String, name: String, summary: String, variables: [ProviderVariable] = [],
         sourceKeys: [SourceKeyRule] = [], events: [ProviderEvent] = [], apiBase: String? = nil,
-        signDelivery: DeliverySigner? = nil
+        subscribesByHandWithoutCredential: Bool = false, signDelivery: DeliverySigner? = nil
     ) {
+        self.subscribesByHandWithoutCredential = subscribesByHandWithoutCredential
         self.signDelivery = signDelivery
         self.id = id
         self.name = name

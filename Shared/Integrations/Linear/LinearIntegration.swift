@@ -1,26 +1,50 @@
+import AsyncHTTPClient
 import Foundation
+import Logging
 import Tributary
 
-/// Linear webhooks (verification; the webhook is made in Linear's settings for now):
-/// `$PUBLIC_URL/sources/linear.<team>`, its signing secret set with
-/// `tributary sources set-secret linear.<team> <signing secret>`. Each delivery becomes one event named
-/// by the payload's `type` (`Issue`, `Comment`…; filter on `action`: `create`, `update`, `remove`), with
-/// id `Linear-Delivery`; the payload is the whole body (`action`, `type`, `data`, `updatedFrom`, `url`…).
-public struct LinearIntegration: Sendable {
+/// Linear webhooks: `$PUBLIC_URL/sources/linear.<team key>`. With `LINEAR_API_KEY` the registrar makes
+/// the team's webhook itself (GraphQL `webhookCreate` / `webhookUpdate` / `webhookDelete`, with a
+/// signing secret it generates, see ``LinearRegistration``); without it the webhook is made in Linear's
+/// settings and its signing secret set with `tributary sources set-secret linear.<team> <signing secret>`.
+/// Each delivery becomes one event named by the payload's `type` (`Issue`, `Comment`…, Linear's resource
+/// types; filter on `action`: `create`, `update`, `remove`), with id `Linear-Delivery`; the payload is
+/// the whole body (`action`, `type`, `data`, `updatedFrom`, `url`…).
+public struct LinearIntegration: Integration {
     /// The CloudEvents source of Linear events.
     public static let eventSource = "linear.app"
 
+    /// `linear`; prefixes task keys.
+    public let id: String
+    /// Key, base URL and retries (an empty key: webhooks are made by hand).
+    public let configuration: LinearConfiguration
+    /// The GraphQL client.
+    public let client: LinearClient
     /// How the handler checks signatures (tolerance).
     public let signature: LinearSignature
 
-    /// The integration.
-    public init(signature: LinearSignature = LinearSignature()) {
+    /// The integration; without a key its sources keep the operator's secret and call nothing.
+    public init(
+        id: String = "linear", configuration: LinearConfiguration = LinearConfiguration(apiKey: ""),
+        signature: LinearSignature = LinearSignature(), httpClient: HTTPClient = .shared,
+        logger: Logger = Logger(label: "tributary.linear")
+    ) {
+        self.id = id
+        self.configuration = configuration
         self.signature = signature
+        self.client = LinearClient(configuration: configuration, httpClient: httpClient, logger: logger)
     }
 
     /// The `linear` external source, keys `linear.<team>`.
     public var source: ExternalSource<NamedSourceParams> {
-        .named(id: "linear", prefix: "linear", secretName: "signing secret", scheme: signature) { delivery, _ in try Self.parse(delivery) }
+        let registration = LinearRegistration(integration: self)
+        var register: ExternalSource<NamedSourceParams>.Register?
+        if !configuration.apiKey.isEmpty {
+            register = { event, io, _ in try await registration.register(event, io: io) }
+        }
+        return .named(id: "linear", prefix: "linear", secretName: "signing secret", scheme: signature, register: register) {
+            delivery, _ in try Self.parse(delivery)
+        }
     }
 
     /// A trigger on `event` from `team` (the source `linear.<team>`), for `actions` (all when empty).
@@ -53,15 +77,20 @@ public struct LinearIntegration: Sendable {
 }
 
 extension LinearIntegration: ProviderIntegration {
-    /// Linear: no variables in this version (the operator sets each webhook's signing secret); keys `linear.<team>`.
+    /// Linear: `LINEAR_API_KEY` (registration; without it webhooks are made by hand), `LINEAR_API_BASE`;
+    /// keys `linear.<team>`.
     public static let provider = Provider(
-        id: "linear", name: "Linear", summary: "Linear webhooks",
+        id: "linear", name: "Linear", summary: "Linear credentials",
+        variables: LinearConfiguration.variables,
         sourceKeys: [.named(prefix: "linear", sourceId: "linear", form: "team")],
-        events: LinearEvents.all.map(ProviderEvent.init))
+        events: LinearEvents.all.map(ProviderEvent.init), apiBase: LinearConfiguration.apiBaseVariable,
+        subscribesByHandWithoutCredential: true, signDelivery: SignedDelivery.linear)
 
-    /// Reads nothing.
+    /// Reads `LINEAR_API_KEY` and `LINEAR_API_BASE`.
     public static func build(from environment: ProviderEnvironment) throws(ConfigurationError) -> LinearIntegration {
-        LinearIntegration()
+        LinearIntegration(
+            configuration: try LinearConfiguration.build(from: environment), httpClient: environment.httpClient,
+            logger: environment.logger)
     }
 
     /// The `linear` source.

@@ -1,11 +1,14 @@
+import AsyncHTTPClient
 import Foundation
+import Logging
 import Tributary
 
-/// Shopify webhooks (verification; subscriptions are made in the app's settings or by the operator for
-/// now): `$PUBLIC_URL/sources/shopify.<shop>`, the app's client secret set with
-/// `tributary sources set-secret shopify.<shop> <app secret>`. Each delivery becomes one event named by
-/// its `X-Shopify-Topic` (`orders/create`…) with id `X-Shopify-Webhook-Id`; the payload is the body.
-public struct ShopifyIntegration: Sendable {
+/// Shopify webhooks: `$PUBLIC_URL/sources/shopify.<shop>`, the app's client secret set with
+/// `tributary sources set-secret shopify.<shop> <app secret>`. With `SHOPIFY_ACCESS_TOKEN` the registrar
+/// subscribes that address to each topic a trigger wants (see ``ShopifyRegistration``); without it the
+/// subscriptions are made by hand. Each delivery becomes one event named by its `X-Shopify-Topic`
+/// (`orders/create`…) with id `X-Shopify-Webhook-Id`; the payload is the body.
+public struct ShopifyIntegration: Integration {
     /// The CloudEvents source of Shopify events.
     public static let eventSource = "shopify.com"
     /// The header naming the topic.
@@ -13,17 +16,37 @@ public struct ShopifyIntegration: Sendable {
     /// The header carrying the delivery's id (the same on Shopify's retries).
     public static let webhookIdHeader = "X-Shopify-Webhook-Id"
 
+    /// `shopify`; prefixes task keys.
+    public let id: String
+    /// Token, base URL and retries (an empty token: subscriptions are made by hand).
+    public let configuration: ShopifyConfiguration
+    /// The Admin API client.
+    public let client: ShopifyClient
     /// How the handler checks signatures.
     public let signature: ShopifySignature
 
-    /// The integration.
-    public init(signature: ShopifySignature = ShopifySignature()) {
+    /// The integration; without a token its sources keep the operator's secret and call nothing.
+    public init(
+        id: String = "shopify", configuration: ShopifyConfiguration = ShopifyConfiguration(token: ""),
+        signature: ShopifySignature = ShopifySignature(), httpClient: HTTPClient = .shared,
+        logger: Logger = Logger(label: "tributary.shopify")
+    ) {
+        self.id = id
+        self.configuration = configuration
         self.signature = signature
+        self.client = ShopifyClient(configuration: configuration, httpClient: httpClient, logger: logger)
     }
 
     /// The `shopify` external source, keys `shopify.<shop>`.
     public var source: ExternalSource<NamedSourceParams> {
-        .named(id: "shopify", prefix: "shopify", secretName: "app secret", scheme: signature) { delivery, _ in try Self.parse(delivery) }
+        let registration = ShopifyRegistration(integration: self)
+        var register: ExternalSource<NamedSourceParams>.Register?
+        if !configuration.token.isEmpty {
+            register = { event, io, _ in try await registration.register(event, io: io) }
+        }
+        return .named(id: "shopify", prefix: "shopify", secretName: "app secret", scheme: signature, register: register) {
+            delivery, _ in try Self.parse(delivery)
+        }
     }
 
     /// A trigger on `event` from `shop` (the source `shopify.<shop>`).
@@ -51,15 +74,20 @@ public struct ShopifyIntegration: Sendable {
 }
 
 extension ShopifyIntegration: ProviderIntegration {
-    /// Shopify: no variables in this version (the operator sets each shop's app secret); keys `shopify.<shop>`.
+    /// Shopify: `SHOPIFY_ACCESS_TOKEN` (registration; without it subscriptions are made by hand),
+    /// `SHOPIFY_API_BASE`; keys `shopify.<shop>`.
     public static let provider = Provider(
-        id: "shopify", name: "Shopify", summary: "Shopify webhooks",
+        id: "shopify", name: "Shopify", summary: "Shopify credentials",
+        variables: ShopifyConfiguration.variables,
         sourceKeys: [.named(prefix: "shopify", sourceId: "shopify", form: "shop")],
-        events: ShopifyEvents.all.map(ProviderEvent.init))
+        events: ShopifyEvents.all.map(ProviderEvent.init), apiBase: ShopifyConfiguration.apiBaseVariable,
+        subscribesByHandWithoutCredential: true, signDelivery: SignedDelivery.shopify)
 
-    /// Reads nothing.
+    /// Reads `SHOPIFY_ACCESS_TOKEN` and `SHOPIFY_API_BASE`.
     public static func build(from environment: ProviderEnvironment) throws(ConfigurationError) -> ShopifyIntegration {
-        ShopifyIntegration()
+        ShopifyIntegration(
+            configuration: try ShopifyConfiguration.build(from: environment), httpClient: environment.httpClient,
+            logger: environment.logger)
     }
 
     /// The `shopify` source.

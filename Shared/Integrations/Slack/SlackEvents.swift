@@ -43,8 +43,73 @@ public enum SlackEvents {
         ],
         properties: properties)
 
+    /// `block_actions`: a user clicked a button or chose an option in a message or view (interactivity);
+    /// the payload is the interaction payload.
+    public static let blockActions = namedEvent(
+        "block_actions", title: "Block actions", source: SlackIntegration.eventSource, icon: "slack",
+        example: [
+            "type": "block_actions", "trigger_id": "7491233105.1216.3f8bb4b16c3d4e8e", "api_app_id": "A0MDYCDME",
+            "team": ["id": "T061EG9R6", "domain": "acme"], "user": ["id": "U061F7AUR", "username": "mona", "team_id": "T061EG9R6"],
+            "channel": ["id": "C0784AB2CDE", "name": "deploys"], "response_url": "https://hooks.slack.com/actions/T061EG9R6/1/abc",
+            "actions": [
+                [
+                    "type": "button", "action_id": "approve", "block_id": "deploy-42", "value": "deploy-42",
+                    "text": ["type": "plain_text", "text": "Approve"], "action_ts": "1721917800.000700",
+                ]
+            ],
+        ],
+        properties: interactionProperties)
+    /// `view_submission`: a user submitted a modal; the payload carries `view.state.values`.
+    public static let viewSubmission = namedEvent(
+        "view_submission", title: "View submission", source: SlackIntegration.eventSource, icon: "slack",
+        example: [
+            "type": "view_submission", "trigger_id": "7491233105.1216.9a1b2c3d4e5f", "api_app_id": "A0MDYCDME",
+            "team": ["id": "T061EG9R6", "domain": "acme"], "user": ["id": "U061F7AUR", "username": "mona"],
+            "view": [
+                "id": "V0784AB2XYZ", "type": "modal", "callback_id": "release-notes",
+                "state": ["values": ["notes": ["text": ["type": "plain_text_input", "value": "Faster checkout"]]]],
+            ],
+        ],
+        properties: interactionProperties)
+    /// `shortcut`: a user ran the app's global shortcut.
+    public static let shortcut = namedEvent(
+        "shortcut", title: "Shortcut", source: SlackIntegration.eventSource, icon: "slack",
+        example: [
+            "type": "shortcut", "callback_id": "open-incident", "trigger_id": "7491233105.1216.0f1e2d3c4b5a",
+            "team": ["id": "T061EG9R6", "domain": "acme"], "user": ["id": "U061F7AUR", "username": "mona"],
+            "action_ts": "1721917900.000800",
+        ],
+        properties: interactionProperties)
+    /// `slash_command`: a user ran one of the app's slash commands; the payload is the form's fields
+    /// (`command`, `text`, `user_id`, `channel_id`, `response_url`, `trigger_id`…).
+    public static let slashCommand = namedEvent(
+        "slash_command", title: "Slash command", source: SlackIntegration.eventSource, icon: "slack",
+        example: [
+            "command": "/deploy", "text": "web production", "team_id": "T061EG9R6", "team_domain": "acme", "channel_id": "C0784AB2CDE",
+            "channel_name": "deploys", "user_id": "U061F7AUR", "user_name": "mona", "api_app_id": "A0MDYCDME",
+            "response_url": "https://hooks.slack.com/commands/T061EG9R6/1/xyz", "trigger_id": "7491233105.1216.5e6f7a8b9c0d",
+        ],
+        properties: { payload in
+            [
+                RunProperty(label: "Command", text: "\(payload["command"]?.stringValue ?? "") \(payload["text"]?.stringValue ?? "")"),
+                RunProperty(label: "User", text: payload["user_name"]?.stringValue ?? payload["user_id"]?.stringValue ?? ""),
+            ]
+        })
+
     /// Every specification above.
-    public static let all = [message, appMention, reactionAdded, memberJoinedChannel, appHomeOpened]
+    public static let all = [
+        message, appMention, reactionAdded, memberJoinedChannel, appHomeOpened, blockActions, viewSubmission, shortcut, slashCommand,
+    ]
+
+    private static let interactionProperties: @Sendable (JSON) -> [RunProperty] = { payload in
+        [
+            RunProperty(label: "User", text: payload["user"]?["id"]?.stringValue ?? ""),
+            RunProperty(
+                label: "Action",
+                text: payload["actions"]?.arrayValue?.first?["action_id"]?.stringValue ?? payload["view"]?["callback_id"]?.stringValue
+                    ?? payload["callback_id"]?.stringValue ?? ""),
+        ]
+    }
 
     private static let properties: @Sendable (JSON) -> [RunProperty] = { payload in
         [

@@ -6,7 +6,10 @@ import Tributary
 /// `tributary sources set-secret slack.<app name> <signing secret>` first. The handler answers
 /// `url_verification` with its challenge and emits one event per `event_callback`, named by the inner
 /// event's `type` (`message`, `app_mention`…), with id `event_id`; its payload is the inner `event`.
-/// Interactivity and slash-command requests (form bodies, same signature) are refused with a 400 for now.
+/// Interactivity requests (a form body whose `payload` field is JSON) become one event named by the
+/// payload's `type` (`block_actions`, `view_submission`, `shortcut`…) and slash commands (a form body
+/// with `command`) one `slash_command` event whose payload is the form's fields; both are acknowledged
+/// with an empty 200 within Slack's 3 seconds, so a job answers through `response_url` or the Web API.
 public struct SlackIntegration: Sendable {
     /// The CloudEvents source of Slack events.
     public static let eventSource = "slack.com"
@@ -32,6 +35,8 @@ public struct SlackIntegration: Sendable {
     /// Parses one verified delivery: `url_verification` is answered with its challenge (nothing is
     /// published), `app_rate_limited` is acknowledged, `event_callback` becomes one event.
     static func parse(_ delivery: WebhookDelivery) throws -> HandlerResult {
+        let first = delivery.body.first { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\n") }
+        if let first, first != UInt8(ascii: "{"), first != UInt8(ascii: "[") { return try parseForm(delivery) }
         let envelope = try delivery.jsonObject()
         switch envelope["type"]?.stringValue ?? "" {
         case "url_verification":
@@ -65,12 +70,54 @@ public struct SlackIntegration: Sendable {
     }
 }
 
+extension SlackIntegration {
+    /// The empty 200 that acknowledges an interaction or a slash command.
+    static let acknowledgement = SourceResponse(status: 200, headers: [:], body: [])
+
+    /// Parses a form-encoded request: an interaction (`payload=<JSON>`) or a slash command (`command=…`).
+    static func parseForm(_ delivery: WebhookDelivery) throws -> HandlerResult {
+        var fields: [String: String] = [:]
+        for (name, value) in TwilioForm.parameters(delivery.body) where fields[name] == nil { fields[name] = value }
+        // Without an id from Slack, a hash of the body: the same on Slack's retries.
+        let bodyHash = "sha256-" + Hex.encode(HMACSHA256.sha256(delivery.body).prefix(16))
+        if let text = fields["payload"] {
+            let payload: JSON
+            do { payload = try JSON(parsing: Array(text.utf8)) } catch {
+                throw SourceRejection.malformedBody("the form field 'payload' is not JSON: \(error)")
+            }
+            guard let type = payload["type"]?.stringValue, !type.isEmpty else {
+                throw SourceRejection.malformedBody("the interaction payload has no string 'type'")
+            }
+            let id = payload["trigger_id"]?.stringValue ?? bodyHash
+            let context: JSON = [
+                "teamId": payload["team"]?["id"] ?? .null, "userId": payload["user"]?["id"] ?? .null,
+                "apiAppId": payload["api_app_id"] ?? .null,
+            ]
+            return HandlerResult(
+                events: [EventRecord(id: id, name: type, source: eventSource, timestamp: delivery.now, payload: payload, context: context)],
+                response: acknowledgement)
+        }
+        if let command = fields["command"], !command.isEmpty {
+            let id = fields["trigger_id"].flatMap { $0.isEmpty ? nil : $0 } ?? bodyHash
+            let payload = JSON.object(fields.mapValues(JSON.string))
+            let context: JSON = ["teamId": fields["team_id"].map(JSON.string) ?? .null, "command": .string(command)]
+            return HandlerResult(
+                events: [
+                    EventRecord(
+                        id: id, name: "slash_command", source: eventSource, timestamp: delivery.now, payload: payload, context: context)
+                ],
+                response: acknowledgement)
+        }
+        throw SourceRejection.malformedBody("a form body with neither 'payload' (an interaction) nor 'command' (a slash command)")
+    }
+}
+
 extension SlackIntegration: ProviderIntegration {
     /// Slack: no variables (the operator sets each app's signing secret); source keys `slack.<app name>`.
     public static let provider = Provider(
         id: "slack", name: "Slack", summary: "Slack Events API apps",
         sourceKeys: [.named(prefix: "slack", sourceId: "slack", form: "app name")],
-        events: SlackEvents.all.map(ProviderEvent.init))
+        events: SlackEvents.all.map(ProviderEvent.init), signDelivery: SignedDelivery.slack)
 
     /// Reads nothing.
     public static func build(from environment: ProviderEnvironment) throws(ConfigurationError) -> SlackIntegration {

@@ -6,7 +6,8 @@ import Tributary
 /// `tributary sources set-secret twilio.<name> <auth token>`, and `RECEIVER_PUBLIC_URL` set on the
 /// receiver (Twilio signs the URL). Each request becomes one event: `message.received`,
 /// `message.status`, `call.incoming` or `call.status`, its payload the form parameters as a JSON
-/// object of strings; the answer is an empty TwiML `<Response/>` (no reply message; a call ends), so a
+/// object of strings (or a JSON body, whose hash Twilio puts in the URL as `bodySHA256`: that object,
+/// named by `type` when it is not a message or call); the answer is an empty TwiML `<Response/>` (no reply message; a call ends), so a
 /// job replies through Twilio's API.
 public struct TwilioIntegration: Sendable {
     /// The CloudEvents source of Twilio events.
@@ -60,8 +61,25 @@ public struct TwilioIntegration: Sendable {
     /// Parses one verified request: a message (`MessageSid`) or a call (`CallSid`), incoming or a status callback.
     static func parse(_ delivery: WebhookDelivery) throws -> HandlerResult {
         var fields: [String: JSON] = [:]
-        for (name, value) in TwilioForm.parameters(delivery.body) where fields[name] == nil { fields[name] = .string(value) }
-        let (name, id) = try classify(fields)
+        let name: String
+        let id: String
+        if let url = delivery.request.url, !SecretRedaction.queryValues(TwilioSignature.bodyHashParameter, in: url).isEmpty {
+            // A JSON body (its hash in the signed URL): a message or call, or an event with `type` and `id`.
+            guard let object = try delivery.jsonObject().objectValue else {
+                throw SourceRejection.malformedBody("the body is not a JSON object")
+            }
+            fields = object
+            if object["MessageSid"] != nil || object["SmsSid"] != nil || object["CallSid"] != nil {
+                (name, id) = try classify(fields)
+            } else if let type = object["type"]?.stringValue, let eventId = object["id"]?.stringValue {
+                (name, id) = (type, eventId)
+            } else {
+                throw SourceRejection.malformedBody("a JSON body with neither MessageSid, CallSid nor a string 'type' and 'id'")
+            }
+        } else {
+            for (name, value) in TwilioForm.parameters(delivery.body) where fields[name] == nil { fields[name] = .string(value) }
+            (name, id) = try classify(fields)
+        }
         let context: JSON = ["accountSid": fields["AccountSid"] ?? .null, "url": delivery.request.url.map(JSON.string) ?? .null]
         return HandlerResult(
             events: [

@@ -17,10 +17,30 @@ public struct TwilioSignature: WebhookSignatureScheme {
     /// `X-Twilio-Signature`, the header a rejection names.
     public var signatureHeaderName: String { Self.signatureHeader }
 
-    /// Checks the request's signature against its URL, form parameters and the auth token `secret`.
+    /// The query parameter carrying the hex SHA-256 of a JSON body (Twilio then signs the URL alone).
+    public static let bodyHashParameter = "bodySHA256"
+
+    /// Checks the request's signature against its URL, form parameters and the auth token `secret`; a
+    /// request whose URL has `bodySHA256` (a JSON body) is signed over the URL alone, and its body must
+    /// hash to that value.
     public func verify(_ request: SourceRequest, secret: String, now: Date) throws {
         guard let url = request.url else { throw WebhookSignatureError.unusableSecret }
-        try verify(url: url, body: request.body, signature: request.header(Self.signatureHeader), authToken: secret)
+        let signature = request.header(Self.signatureHeader)
+        let hashes = SecretRedaction.queryValues(Self.bodyHashParameter, in: url)
+        guard let hash = hashes.first else {
+            try verify(url: url, body: request.body, signature: signature, authToken: secret)
+            return
+        }
+        try verify(url: url, body: [], signature: signature, authToken: secret)
+        guard hashes.count == 1, let expected = Hex.decode(hash) else {
+            throw WebhookSignatureError.malformedHeader("query parameter \(Self.bodyHashParameter)")
+        }
+        guard ConstantTime.equal(expected, HMACSHA256.sha256(request.body)) else { throw WebhookSignatureError.mismatch }
+    }
+
+    /// The URL Twilio posts a JSON `body` to: `url` with `bodySHA256=<hex SHA-256 of body>` added.
+    public static func url(_ url: String, withBodyHashOf body: [UInt8]) -> String {
+        url + (url.contains("?") ? "&" : "?") + bodyHashParameter + "=" + Hex.encode(HMACSHA256.sha256(body))
     }
 
     /// Checks `signature` against `url` and the form-encoded `body` under `authToken`.

@@ -1,25 +1,47 @@
+import AsyncHTTPClient
 import Foundation
+import Logging
 import Tributary
 
-/// Typeform webhooks (verification; the webhook is made in the form's Connect settings for now):
-/// `$PUBLIC_URL/sources/typeform.<form id>`, its secret set with
-/// `tributary sources set-secret typeform.<form id> <secret>`. Each delivery becomes one event named by
-/// `event_type` (`form_response`) with id `event_id`; the payload is the `form_response` object.
-public struct TypeformIntegration: Sendable {
+/// Typeform webhooks: `$PUBLIC_URL/sources/typeform.<form id>`. With `TYPEFORM_TOKEN` the registrar
+/// makes the form's webhook itself (`PUT /forms/{id}/webhooks/{tag}` with a secret it generates, see
+/// ``TypeformRegistration``); without it the webhook is made in the form's Connect settings and its
+/// secret set with `tributary sources set-secret typeform.<form id> <secret>`. Each delivery becomes one
+/// event named by `event_type` (`form_response`) with id `event_id`; the payload is the `form_response` object.
+public struct TypeformIntegration: Integration {
     /// The CloudEvents source of Typeform events.
     public static let eventSource = "typeform.com"
 
+    /// `typeform`; prefixes task keys.
+    public let id: String
+    /// Token, base URL and retries (an empty token: webhooks are made by hand).
+    public let configuration: TypeformConfiguration
+    /// The API client.
+    public let client: TypeformClient
     /// How the handler checks signatures.
     public let signature: TypeformSignature
 
-    /// The integration.
-    public init(signature: TypeformSignature = TypeformSignature()) {
+    /// The integration; without a token its sources keep the operator's secret.
+    public init(
+        id: String = "typeform", configuration: TypeformConfiguration = TypeformConfiguration(token: ""),
+        signature: TypeformSignature = TypeformSignature(), httpClient: HTTPClient = .shared,
+        logger: Logger = Logger(label: "tributary.typeform")
+    ) {
+        self.id = id
+        self.configuration = configuration
         self.signature = signature
+        self.client = TypeformClient(configuration: configuration, httpClient: httpClient, logger: logger)
     }
 
     /// The `typeform` external source, keys `typeform.<form id>`.
     public var source: ExternalSource<NamedSourceParams> {
-        .named(id: "typeform", prefix: "typeform", secretName: "webhook secret", scheme: signature) { delivery, _ in
+        let registration = TypeformRegistration(integration: self)
+        var register: ExternalSource<NamedSourceParams>.Register?
+        if !configuration.token.isEmpty {
+            register = { event, io, _ in try await registration.register(event, io: io) }
+        }
+        return .named(id: "typeform", prefix: "typeform", secretName: "webhook secret", scheme: signature, register: register) {
+            delivery, _ in
             try Self.parse(delivery)
         }
     }
@@ -50,15 +72,20 @@ public struct TypeformIntegration: Sendable {
 }
 
 extension TypeformIntegration: ProviderIntegration {
-    /// Typeform: no variables in this version (the operator sets each form's webhook secret); keys `typeform.<form id>`.
+    /// Typeform: `TYPEFORM_TOKEN` (registration; without it webhooks are made by hand), `TYPEFORM_API_BASE`;
+    /// keys `typeform.<form id>`.
     public static let provider = Provider(
-        id: "typeform", name: "Typeform", summary: "Typeform webhooks",
+        id: "typeform", name: "Typeform", summary: "Typeform credentials",
+        variables: TypeformConfiguration.variables,
         sourceKeys: [.named(prefix: "typeform", sourceId: "typeform", form: "form id")],
-        events: TypeformEvents.all.map(ProviderEvent.init))
+        events: TypeformEvents.all.map(ProviderEvent.init), apiBase: TypeformConfiguration.apiBaseVariable,
+        subscribesByHandWithoutCredential: true, signDelivery: SignedDelivery.typeform)
 
-    /// Reads nothing.
+    /// Reads `TYPEFORM_TOKEN` and `TYPEFORM_API_BASE`.
     public static func build(from environment: ProviderEnvironment) throws(ConfigurationError) -> TypeformIntegration {
-        TypeformIntegration()
+        TypeformIntegration(
+            configuration: try TypeformConfiguration.build(from: environment), httpClient: environment.httpClient,
+            logger: environment.logger)
     }
 
     /// The `typeform` source.

@@ -15,6 +15,9 @@ public struct CommandKind: RawRepresentable, Hashable, Sendable, Codable, Expres
     public static let setSecret: CommandKind = "set-secret"
     /// Registrar: remove a source's signing secret.
     public static let clearSecret: CommandKind = "clear-secret"
+    /// Registrar: set the settings of a source that takes them (the generic presets: `arguments.settings`,
+    /// a JSON object, checked before it is kept on the source's data).
+    public static let configure: CommandKind = "configure"
     /// Registrar: register the source with its provider now (check and repair it, like a resync), or poll it now.
     public static let reregister: CommandKind = "re-register"
     /// Runners: re-deliver a job's events from `arguments.to` (RFC 3339) on; each runner that consumes
@@ -63,6 +66,11 @@ public struct CommandRecord: Sendable, Hashable {
     /// `clear-secret` for a source key.
     public static func clearSecret(source: String, issuedBy: String) -> CommandRecord {
         CommandRecord(kind: .clearSecret, target: source, issuedBy: issuedBy)
+    }
+
+    /// `configure` for a source key: its settings (a JSON object; no secrets).
+    public static func configure(source: String, settings: JSON, issuedBy: String) -> CommandRecord {
+        CommandRecord(kind: .configure, target: source, arguments: ["settings": settings], issuedBy: issuedBy)
     }
 
     /// `re-register` for a source key.

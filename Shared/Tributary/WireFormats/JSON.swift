@@ -327,6 +327,8 @@ private struct JSONParser {
         if simple { return negative ? -Double(integer) : Double(integer) }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
         guard let d = Double(text) else { throw fail("invalid number") }
+        // 1e999 would become infinity, which JSON cannot write back (it would print as null).
+        guard d.isFinite else { throw fail("number out of range") }
         return d
     }
 }
