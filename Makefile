@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 VENV := .venv
 PYTHON ?= python3
 
-.PHONY: dev test test-fast test-slow setup setup-system setup-python bench-kafka format lint
+.PHONY: dev test test-fast test-slow setup setup-system setup-python setup-browser bench-kafka format lint
 
 # No Python needed: the system runs without it.
 dev: setup-system
@@ -29,7 +29,11 @@ test-fast: setup-system
 	swift build --build-tests
 	Tests/test-fast.sh
 
-setup: setup-system setup-python
+setup: setup-system setup-python setup-browser
+
+# Debian's Chromium and its driver, for the console's browser test (Tests/ConsoleTests/ConsoleBrowserTests.swift).
+setup-browser:
+	@[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver)
 
 # librdkafka (and its mock cluster header) from the distribution.
 setup-system:

@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "TributaryRunner", targets: ["TributaryRunner"]),
         .library(name: "TributaryDev", targets: ["TributaryDev"]),
         .executable(name: "runner", targets: ["Runner"]),
+        .library(name: "TributaryConsole", targets: ["TributaryConsole"]),
+        .executable(name: "console", targets: ["Console"]),
         .executable(name: "fake-providers", targets: ["fake-providers"]),
     ],
     dependencies: [
@@ -32,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         // OTLP/HTTP export only: the gRPC trait would build grpc-swift for nothing.
         .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // librdkafka (Debian: librdkafka-dev 2.0.2), seen only by the Kafka module's RdKafka/ folder.
@@ -214,6 +217,40 @@ let package = Package(
             ],
             path: "Services/Runner/Main"
         ),
+        // The console: the topics projected into SQLite (GRDB), served as pages, a JSON API and live
+        // updates behind a login (a library product, so tests, `tributary dev` and a user's own `@main`
+        // build it too).
+        .target(
+            name: "TributaryConsole",
+            dependencies: [
+                "TributaryKafka",
+                "Tributary",
+                "TributaryIntegrations",
+                "ServiceSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Services/Console/App"
+        ),
+        // `console`: reads configuration, builds the console, runs its services until SIGTERM/SIGINT.
+        .executableTarget(
+            name: "Console",
+            dependencies: [
+                "TributaryConsole",
+                "TributaryIntegrations",
+                "ExampleJobs",
+                "ServiceSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Console/Main"
+        ),
         // The whole system in one process (`dev`) with any jobs, and the `main` of your jobs' executable.
         .target(
             name: "TributaryDev",
@@ -225,6 +262,7 @@ let package = Package(
                 "TributaryReceiver",
                 "TributaryRegistrar",
                 "TributaryRunner",
+                "TributaryConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -242,6 +280,7 @@ let package = Package(
                 "TributaryReceiver",
                 "TributaryRegistrar",
                 "TributaryRunner",
+                "TributaryConsole",
                 "TributaryDev",
                 "ServiceSupport",
                 "Tributary",
@@ -274,6 +313,19 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Benchmarks/ReceiverBench"
+        ),
+        // The console's projection ingest from <p>.runs beside a raw read, and its runs page and /api/runs
+        // with 1,000,000 runs in the database (Benchmarks/console-bench.sh).
+        .executableTarget(
+            name: "ConsoleBench",
+            dependencies: [
+                "TributaryConsole", "Tributary", "TributaryKafka", "ServiceSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/ConsoleBench"
         ),
         // A runner process the runner tests start, kill and restart: test jobs with a side-effect sink.
         .executableTarget(
@@ -375,13 +427,30 @@ let package = Package(
             dependencies: [
                 "TestSupport",
                 "TributaryKafka", "Tributary", "TributaryIntegrations", "ServiceSupport",
-                "TributaryReceiver", "TributaryRegistrar", "TributaryRunner",
-                "TributaryTool", "Receiver", "Registrar", "Runner", "ExampleJobs",
+                "TributaryReceiver", "TributaryRegistrar", "TributaryRunner", "TributaryConsole",
+                "TributaryTool", "Receiver", "Registrar", "Runner", "Console", "ExampleJobs",
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/DeployTests"
         ),
         .testTarget(name: "TributaryTests", dependencies: ["Tributary"], path: "Tests/TributaryTests"),
+        // The console: projection, store, routes and auth in memory; live against the embedded broker;
+        // a headless Chromium driven by Selenium (Tests/Interop/console_browser.py).
+        .testTarget(
+            name: "ConsoleTests",
+            dependencies: [
+                "TestSupport",
+                "TributaryConsole", "TributaryRunner", "TributaryReceiver", "ExampleJobs",
+                "Tributary", "TributaryKafka", "ServiceSupport", "TributaryIntegrations",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/ConsoleTests"
+        ),
         .testTarget(
             name: "IntegrationsTests",
             dependencies: [

@@ -3,13 +3,13 @@
 set -e
 
 usage() {
-  echo "usage: <image> receiver|registrar|runner|tributary [arguments...]"
+  echo "usage: <image> receiver|registrar|runner|console|tributary [arguments...]"
   echo "Configuration comes from environment variables (the README's Configuration table)."
 }
 
 program="${1:-}"
 case "$program" in
-  receiver|registrar|runner|tributary)
+  receiver|registrar|runner|console|tributary)
     shift
     exec "/usr/local/bin/$program" "$@"
     ;;

@@ -11,6 +11,8 @@ public struct DevOptions: ParsableArguments, Sendable {
     @Option(help: "Port of the runner's /healthz, /readyz and /metrics (default: a free port, printed).") public var runnerAdminPort: Int?
     @Option(help: "Port of the registrar's /healthz, /readyz and /metrics (default: a free port, printed).")
     public var registrarAdminPort: Int?
+    @Option(help: "Port of the console, on 127.0.0.1 [CONSOLE_PORT] (default: a free port, printed with its login link).") public
+        var consolePort: Int?
     @Option(help: "A fixed port for Kafka's bootstrap (default: the embedded brokers' own, new each start).") public var kafkaPort: Int?
     @Flag(help: "Do not write the connection settings to .tributary/dev.env in the working directory.")
     public var noSettingsFile = false

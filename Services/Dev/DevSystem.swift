@@ -4,6 +4,7 @@ import NIOCore
 import ServiceLifecycle
 import ServiceSupport
 import Tributary
+import TributaryConsole
 import TributaryIntegrations
 import TributaryKafka
 import TributaryReceiver
@@ -11,7 +12,8 @@ import TributaryRegistrar
 import TributaryRunner
 
 /// The whole system in one process on an embedded Kafka cluster: the broker with Tributary's topics,
-/// the receiver, the registrar and a runner hosting `jobs`. It writes its connection settings to
+/// the receiver, the registrar, a runner hosting `jobs` and the console (on 127.0.0.1, its login
+/// link in the banner; its Testing UI offers `events`, by default every provider's events). It writes its connection settings to
 /// `.tributary/dev.env` (see ``DevSettings``) so that the tool started in the same directory needs no
 /// export. SIGINT or SIGTERM stops everything cleanly (runs drain, offsets commit, the producer
 /// flushes). `tributary dev` runs it with the example jobs; your own executable with yours:
@@ -22,7 +24,9 @@ import TributaryRunner
 /// }
 /// // swift run my-jobs dev
 /// ```
-public func runDevSystem(jobs: [RunnerJob], options: DevOptions, name: String = "tributary") async throws {
+public func runDevSystem(
+    jobs: [RunnerJob], options: DevOptions, name: String = "tributary", events: [ProviderEvent] = Providers.events
+) async throws {
     let environment = ServiceEnvironment()
     var logger = Logger(label: "tributary.dev")
     do { logger.logLevel = try environment.logLevel() } catch { throw DevError("\(error)") }
@@ -31,6 +35,13 @@ public func runDevSystem(jobs: [RunnerJob], options: DevOptions, name: String = 
     let runnerAdmin = try reservePort(options.runnerAdminPort, flag: "--runner-admin-port", what: "the runner's admin server")
     let registrarAdmin = try reservePort(
         options.registrarAdminPort, flag: "--registrar-admin-port", what: "the registrar's admin server")
+    // The console: on the port given (--console-port, CONSOLE_PORT), else on a free one like the admin
+    // servers (two devs, or tests side by side, never race for a fixed default), printed in the banner.
+    let consolePort: Int
+    do {
+        let asked = try environment.int("CONSOLE_PORT", override: options.consolePort, default: -1, range: -1...65535)
+        consolePort = try reservePort(asked >= 0 ? asked : nil, flag: "--console-port", what: "the console")
+    } catch let error as ConfigurationError { throw DevError("\(error)") }
     if let kafkaPort = options.kafkaPort { _ = try reservePort(kafkaPort, flag: "--kafka-port", what: "Kafka's bootstrap") }
 
     let cluster = try EmbeddedKafkaCluster(logger: logger)
@@ -80,8 +91,24 @@ public func runDevSystem(jobs: [RunnerJob], options: DevOptions, name: String = 
     receiverConfiguration.partitions = options.partitions
     receiverConfiguration.port = options.port
     receiverConfiguration.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+    // The console: on loopback, a fresh database in a temporary folder (the embedded broker forgets
+    // everything at exit), the password CONSOLE_PASSWORD or a generated one, shown as a login link.
+    var consoleConfiguration = ConsoleConfiguration(
+        kafka: kafka, password: environment.string("CONSOLE_PASSWORD") ?? ConsoleConfiguration.generatePassword())
+    consoleConfiguration.topicPrefix = options.topicPrefix
+    consoleConfiguration.partitions = options.partitions
+    consoleConfiguration.host = "127.0.0.1"
+    consoleConfiguration.port = consolePort
+    consoleConfiguration.sealer = sealer
+    let consoleFolder = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-dev-console-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: consoleFolder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: consoleFolder) }
+    consoleConfiguration.databasePath = consoleFolder.appendingPathComponent("console.sqlite").path
+    let console = try await buildConsole(configuration: consoleConfiguration, catalog: events, logger: logger)
+
     let banner = DevBanner(
         name: name, bootstrap: bootstrap, runnerAdminPort: runnerAdmin, registrarAdminPort: registrarAdmin,
+        consoleLogin: consoleLoginLink(host: "localhost", port: consolePort, password: consoleConfiguration.password),
         publicURL: publicURL, prefix: options.topicPrefix, secretKey: generatedKey ? secretKey : nil,
         settingsFile: settingsURL.map { _ in DevSettings.relativePath }, jobs: jobs.map(\.id),
         missing: catalog.missingCredentials)
@@ -104,7 +131,7 @@ public func runDevSystem(jobs: [RunnerJob], options: DevOptions, name: String = 
     // then the runner drains, the registrar stops, and the cluster goes last.
     let services: [any Service] =
         [EmbeddedBrokerService(cluster: cluster)] + (forwarder.map { [$0] } ?? [])
-        + registrar.services + runner.services + receiver.services
+        + registrar.services + runner.services + console.services + receiver.services
     try await ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     FileHandle.standardError.write(Data("\(name) dev stopped\n".utf8))
 }
@@ -122,6 +149,8 @@ struct DevBanner: Sendable {
     var bootstrap: String
     var runnerAdminPort: Int
     var registrarAdminPort: Int
+    /// The console's login link.
+    var consoleLogin: String
     var publicURL: String
     var prefix: String
     var secretKey: String?
@@ -135,9 +164,10 @@ struct DevBanner: Sendable {
             "Tributary is running (Ctrl-C stops it).",
             "  Kafka (embedded, in memory, bounded to ~5 MB per partition; dev only): \(bootstrap)",
             "  Webhooks: \(publicURL)/sources/<source key>, e.g. \(publicURL)/sources/stripe.webhook (listening on \(port))",
+            "  Console: \(consoleLogin)   (the link logs you in)",
             "  Runner admin: http://localhost:\(runnerAdminPort)/healthz, /readyz, /metrics",
             "  Registrar admin: http://localhost:\(registrarAdminPort)/healthz, /readyz, /metrics",
-            "  Topics: \(prefix).events, .sources, .triggers, .runs, .dlq, .registrar, .commands, .schedules",
+            "  Topics: \(prefix).events, .sources, .triggers, .runs, .dlq, .registrar, .commands, .schedules, .deliveries",
             "  Jobs: \(jobs.joined(separator: ", "))",
             "",
         ]

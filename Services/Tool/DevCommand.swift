@@ -19,7 +19,7 @@ struct DevCommand: AsyncParsableCommand {
     @OptionGroup var options: DevOptions
 
     func run() async throws {
-        do { try await runDevSystem(jobs: ExampleJobs.all, options: options) } catch let error as DevError {
+        do { try await runDevSystem(jobs: ExampleJobs.all, options: options, events: EventCatalog.all) } catch let error as DevError {
             throw ToolError(error.description)
         }
     }

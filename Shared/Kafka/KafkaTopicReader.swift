@@ -124,6 +124,9 @@ public final class KafkaTopicReader: AsyncSequence, Sendable {
     public struct AsyncIterator: AsyncIteratorProtocol {
         var base: MessageBufferIterator<KafkaTopicEvent>
         public mutating func next() async -> KafkaTopicEvent? { await base.next() }
+        /// Every event the reader has at hand (suspending until there is one): for a consumer that
+        /// writes in batches, e.g. one database transaction per batch. Nil once the reader stopped.
+        public mutating func nextBatch() async -> [KafkaTopicEvent]? { await base.nextBatch() }
     }
 
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: MessageBufferIterator(buffer: buffer)) }

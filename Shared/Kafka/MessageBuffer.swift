@@ -156,4 +156,23 @@ struct MessageBufferIterator<Element: Sendable> {
             generation = taken.generation
         }
     }
+    /// The rest of the batch at hand, or the next one (suspending until there is one): what a
+    /// consumer that writes in batches takes at once. Nil once finished and drained.
+    mutating func nextBatch() async -> [Element]? {
+        while true {
+            if index < batch.count {
+                let rest = batch[index...].filter { item in
+                    guard let partition = item.partition, buffer.generation != generation else { return true }
+                    return buffer.isCurrent(partition, takenAt: generation)
+                }
+                index = batch.count
+                if !rest.isEmpty { return rest.map(\.element) }
+                continue
+            }
+            guard let taken = await buffer.take() else { return nil }
+            batch = taken.items
+            index = 0
+            generation = taken.generation
+        }
+    }
 }

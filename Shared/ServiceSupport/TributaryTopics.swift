@@ -33,6 +33,12 @@ public struct TributaryTopics: Sendable {
     public var triggers: KafkaTopicSpecification { topic("triggers", partitions: 1, cleanup: "compact") }
     /// `<p>.dlq`: dead-lettered runs.
     public var deadLetters: KafkaTopicSpecification { topic("dlq", partitions: partitions, cleanup: "delete") }
+    /// `<p>.deliveries`: one record per request to the receiver's `POST /sources/<key>`
+    /// (`DeliveryRecord`, key: the source key), for the console. Short retention
+    /// (``deliveryRetention``): it shows what arrived lately, not an archive.
+    public var deliveries: KafkaTopicSpecification {
+        topic("deliveries", partitions: 1, cleanup: "delete", configs: ["retention.ms": "\(Int64(Self.deliveryRetention.milliseconds))"])
+    }
     /// `<p>.schedules`: the last tick the registrar's leader emitted per scheduled job (`ScheduleRecord`,
     /// key: job id), written in the same transaction as the tick's event on `<p>.events`.
     public var schedules: KafkaTopicSpecification { topic("schedules", partitions: 1, cleanup: "compact") }
@@ -65,6 +71,9 @@ public struct TributaryTopics: Sendable {
     /// How long `<p>.commands` keeps a command: 1 day.
     public static let commandRetention: Duration = .seconds(86_400)
 
+    /// How long `<p>.deliveries` keeps a delivery: 3 days.
+    public static let deliveryRetention: Duration = .seconds(3 * 86_400)
+
     /// The transactional id of the registrar leader's writes (`<p>.sources` and command results): one id
     /// for every registrar, so the broker fences a deposed leader once the new one initialises it.
     public var registrarTransactionalID: String { "\(prefix).registrar.sources" }
@@ -75,6 +84,6 @@ public struct TributaryTopics: Sendable {
 
     /// Every topic, as `tributary topics create`, `tributary broker` and `tributary dev` create them.
     public var all: [KafkaTopicSpecification] {
-        [events, runs, waits, flow, sources, triggers, deadLetters, registrarControl, commands, schedules, audit]
+        [events, runs, waits, flow, sources, triggers, deadLetters, registrarControl, commands, schedules, audit, deliveries]
     }
 }

@@ -4,6 +4,7 @@ import ServiceSupport
 import ExampleJobs
 import TestSupport
 import Testing
+import TributaryConsole
 import TributaryIntegrations
 import TributaryReceiver
 import TributaryRegistrar
@@ -30,8 +31,8 @@ import TributaryRunner
     @Test func theManifestsStartEveryService() throws {
         let compose = Set(try composeSettings().map(\.program))
         let kubernetes = Set(try kubernetesSettings().map(\.program))
-        #expect(compose == ["receiver", "registrar", "runner", "tributary"])
-        #expect(kubernetes == ["receiver", "registrar", "runner", "tributary"])
+        #expect(compose == ["receiver", "registrar", "runner", "console", "tributary"])
+        #expect(kubernetes == ["receiver", "registrar", "runner", "console", "tributary"])
     }
 
     @Test func everyVariableSetIsOneTheProgramReads() throws {
@@ -56,6 +57,7 @@ import TributaryRunner
         #expect(Set(reference.required(by: "registrar")) == ["KAFKA_BROKERS", "TRIBUTARY_SECRET_KEY", "PUBLIC_URL"])
         #expect(Set(reference.required(by: "receiver")) == ["KAFKA_BROKERS", "TRIBUTARY_SECRET_KEY"])
         #expect(Set(reference.required(by: "runner")) == ["KAFKA_BROKERS"])
+        #expect(Set(reference.required(by: "console")) == ["KAFKA_BROKERS", "TRIBUTARY_SECRET_KEY", "CONSOLE_PASSWORD"])
         for setting in try allSettings() {
             for variable in reference.required(by: setting.program) {
                 let given = setting.environment[variable].map { !$0.isEmpty } ?? false
@@ -80,6 +82,10 @@ import TributaryRunner
                     _ = try IntegrationCatalog.fromEnvironment(environment)
                 case "runner":
                     port = try RunnerConfiguration.fromEnvironment(ServiceEnvironment(environment)).adminPort
+                case "console":
+                    let console = try ConsoleConfiguration.fromEnvironment(ServiceEnvironment(environment))
+                    #expect(!console.generatedPassword, "\(setting): the console must get CONSOLE_PASSWORD")
+                    port = console.port
                 default:
                     var withFlag = environment
                     if let index = setting.arguments.firstIndex(of: "--brokers"), index + 1 < setting.arguments.count {
@@ -97,7 +103,7 @@ import TributaryRunner
                     check.port == port,
                     "\(setting): health check on port \(check.port), program listens on \(port.map { "\($0)" } ?? "none")")
             }
-            if ["receiver", "registrar", "runner"].contains(setting.program) {
+            if ["receiver", "registrar", "runner", "console"].contains(setting.program) {
                 #expect(setting.healthChecks.contains { $0.path == "/readyz" }, "\(setting): no /readyz check")
             }
         }
@@ -109,7 +115,7 @@ import TributaryRunner
         let built = try #require(firstMatch(#"ARG PRODUCTS="([^"]+)""#, in: dockerfile)).split(separator: " ").map(String.init)
         let entrypoint = try repositoryText("deploy/entrypoint.sh")
         let dispatched = try #require(firstMatch(#"\n\s*([a-z|-]+)\)\n\s*shift"#, in: entrypoint)).split(separator: "|").map(String.init)
-        #expect(Set(built) == ["receiver", "registrar", "runner", "tributary"])
+        #expect(Set(built) == ["receiver", "registrar", "runner", "console", "tributary"])
         #expect(Set(dispatched) == Set(built), "entrypoint.sh dispatches \(dispatched), the Dockerfile builds \(built)")
         for program in built { #expect(products.contains(program), "\(program) is no executable product of Package.swift") }
         #expect(dockerfile.contains("COPY deploy/entrypoint.sh"))

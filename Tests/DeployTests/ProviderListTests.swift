@@ -69,7 +69,7 @@ import TributaryIntegrations
             try yamlDocuments("deploy/k8s/secrets.yaml").first { $0.kind == "Secret" && $0.name == "tributary-secrets" })
         let keys = Set(((secret.root["stringData"] as? [AnyHashable: Any]) ?? [:]).keys.map { "\($0)" })
         #expect(
-            keys == Set(["TRIBUTARY_SECRET_KEY"] + Self.credentials),
+            keys == Set(["TRIBUTARY_SECRET_KEY", "CONSOLE_PASSWORD"] + Self.credentials),
             "deploy/k8s/secrets.yaml holds \(keys.sorted()), Providers.all has \(Self.credentials)")
         let readme = try repositoryText("README.md")
         let line = readme.split(separator: "\n").first { $0.hasPrefix("| `secrets.yaml` |") } ?? ""

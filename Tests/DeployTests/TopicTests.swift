@@ -10,7 +10,7 @@ import Testing
         #expect(
             topics.all.map(\.name) == [
                 "p.events", "p.runs", "p.waits", "p.flow", "p.sources", "p.triggers", "p.dlq", "p.registrar", "p.commands", "p.schedules",
-                "p.audit",
+                "p.audit", "p.deliveries",
             ])
         #expect(topics.all.allSatisfy { $0.replicationFactor == 3 })
         let commands = topics.commands
@@ -20,6 +20,8 @@ import Testing
         #expect(topics.schedulerTransactionalID == "p.registrar.schedules")
         #expect(topics.schedules.partitions == 1 && topics.schedules.configs == ["cleanup.policy": "compact"])
         #expect(topics.audit.partitions == 1 && topics.audit.configs == ["cleanup.policy": "delete", "retention.ms": "31536000000"])
+        #expect(
+            topics.deliveries.partitions == 1 && topics.deliveries.configs == ["cleanup.policy": "delete", "retention.ms": "259200000"])
     }
 
     @Test func theREADMEsTopicTableListsEveryTopic() throws {

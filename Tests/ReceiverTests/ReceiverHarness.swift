@@ -65,6 +65,22 @@ struct ReceiverHarness: Sendable {
         return messages
     }
 
+    /// Every record on `<p>.deliveries` now, decoded and as text.
+    func deliveries() async throws -> [(record: DeliveryRecord, raw: String)] {
+        let reader = try KafkaTopicReader(configuration: cluster.configuration, topic: topics.deliveries.name)
+        var records: [(record: DeliveryRecord, raw: String)] = []
+        for await event in reader {
+            switch event {
+            case .message(let message):
+                records.append((try DeliveryRecord(record: WireRecord(message)), String(decoding: message.value ?? [], as: UTF8.self)))
+            case .caughtUp:
+                await reader.close()
+                return records
+            }
+        }
+        return records
+    }
+
     static let stripeSecret = "whsec_receivertestsecret"
 
     static let stripeState = SourceState(

@@ -124,6 +124,30 @@ struct ReceiverTests {
             #expect(metrics.contains(#"tributary_receiver_requests_total{source="stripe.webhook",outcome="accepted"} 1"#))
             #expect(metrics.contains(#"tributary_receiver_signature_failures_total{source="stripe.webhook"} 4"#))
             #expect(metrics.contains("tributary_receiver_events_published_total 1"))
+
+            // Each request is on <p>.deliveries (written after the answer, so waited for), with its
+            // outcome and reason; the accepted one with its event id and body; none with a secret or header.
+            var deliveries: [(record: DeliveryRecord, raw: String)] = []
+            try await eventually("the eight deliveries are recorded") {
+                deliveries = try await harness.deliveries()
+                return deliveries.count >= 8
+            }
+            let outcomes = deliveries.map(\.record.outcome.rawValue)
+            #expect(
+                outcomes == [
+                    "unknown-source", "too-large", "bad-signature", "bad-signature", "bad-signature", "stale", "malformed", "accepted",
+                ])
+            #expect(deliveries.map(\.record.status) == [404, 413, 401, 401, 401, 401, 400, 200])
+            #expect(deliveries[0].record.reason == "unknown source key no.such.source")
+            #expect(deliveries[5].record.reason?.contains("signed timestamp") == true)
+            let acceptedRecord = deliveries[7].record
+            #expect(acceptedRecord.eventIds == ["evt_price_1"] && acceptedRecord.reason == nil)
+            #expect(acceptedRecord.body == String(decoding: body, as: UTF8.self) && acceptedRecord.size == body.count)
+            #expect(deliveries.allSatisfy { $0.record.outcome == .accepted || $0.record.body == nil }, "a refused body was recorded")
+            for delivery in deliveries {
+                #expect(
+                    !delivery.raw.contains(ReceiverHarness.stripeSecret) && !delivery.raw.contains("v1="), "a secret or signature leaked")
+            }
         }
     }
 

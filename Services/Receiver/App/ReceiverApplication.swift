@@ -31,7 +31,7 @@ public func buildReceiver(
 ) async throws -> BuiltService<ReceiverParts> {
     configuration.kafka.logSkippedVariables(to: logger)
     let topics = configuration.topics
-    try await topics.ensure([topics.events, topics.sources], configuration: configuration.kafka, logger: logger)
+    try await topics.ensure([topics.events, topics.sources, topics.deliveries], configuration: configuration.kafka, logger: logger)
 
     var producerSettings = KafkaProducerConfiguration()
     producerSettings.deliveryTimeout = configuration.publishTimeout
@@ -41,9 +41,14 @@ public func buildReceiver(
         configuration: configuration.kafka, topic: topics.sources.name, sealer: configuration.sealer,
         sources: sources, logger: logger)
     let metrics = ReceiverMetrics()
+    // The deliveries log has a producer of its own, so that it never queues before the events.
+    let deliveryProducer = try KafkaProducer(configuration: configuration.kafka, logger: logger)
+    let deliveries = DeliveryRecorder(
+        producer: deliveryProducer, topic: topics.deliveries.name, bodyLimit: configuration.deliveryBodyLimit, logger: logger)
     let webhooks = WebhookResponder(
         directory: directory, producer: producer, eventsTopic: topics.events.name,
-        bodyLimit: configuration.bodyLimit, publicURL: configuration.publicURL, metrics: metrics, logger: logger)
+        bodyLimit: configuration.bodyLimit, publicURL: configuration.publicURL, metrics: metrics, logger: logger,
+        deliveries: deliveries)
 
     let router = Router()
     let admin = AdminRoutes(metrics: metrics.registry) {
@@ -85,8 +90,9 @@ public func buildReceiver(
     // Shut down in reverse order: the server stops taking webhooks, the view stops, the producer flushes.
     return BuiltService(
         name: "receiver", parts: ReceiverParts(application: application),
-        services: [ProducerService(producer: producer), TableViewService(view: directory.view)] + (adminServer.map { [$0] } ?? [])
-            + [application],
+        services: [
+            ProducerService(producer: producer), ProducerService(producer: deliveryProducer), TableViewService(view: directory.view),
+        ] + (adminServer.map { [$0] } ?? []) + [application],
         admin: admin, adminHost: configuration.adminHost ?? configuration.host, adminPort: configuration.adminPort ?? configuration.port)
 }
 

@@ -23,6 +23,8 @@ public struct ReceiverConfiguration: Sendable {
     public var sealer: SecretSealer
     /// `RECEIVER_BODY_LIMIT`, default 1 MiB: larger bodies get 413.
     public var bodyLimit: Int = 1 << 20
+    /// The most of an accepted body recorded on `<p>.deliveries` (64 KiB; larger ones are cut and say so).
+    public var deliveryBodyLimit: Int = 64 << 10
     /// `RECEIVER_PUBLISH_TIMEOUT`, default 10 s: longer without the broker's acknowledgement is a 503.
     public var publishTimeout: Duration = .seconds(10)
     /// `TRIBUTARY_PARTITIONS`, default 12: partitions of `<p>.events` when the receiver creates it.

@@ -22,24 +22,38 @@ struct WebhookResponder: Sendable {
     var publicURL: String? = nil
     let metrics: ReceiverMetrics
     let logger: Logger
+    /// Records each request on `<p>.deliveries` (nil: not recorded), after the answer is made and
+    /// without waiting for the broker.
+    var deliveries: DeliveryRecorder? = nil
 
     /// Seconds a provider should wait before retrying after a 503.
     static let retryAfterSeconds = 5
 
     func respond(to request: Request, sourceKey: String) async throws -> Response {
+        var note = DeliveryNote()
+        let response = try await respond(to: request, sourceKey: sourceKey, noting: &note)
+        deliveries?.record(note, sourceKey: sourceKey, status: Int(response.status.code))
+        return response
+    }
+
+    /// The answer to a request, with what the deliveries log should say about it in `note`.
+    private func respond(to request: Request, sourceKey: String, noting note: inout DeliveryNote) async throws -> Response {
         var logger = logger
         logger[metadataKey: LogKey.sourceKey] = "\(sourceKey)"
         guard let entry = directory.entry(sourceKey) else {
             metrics.request(source: "unknown", outcome: "unknown_source")
+            note.refuse(.unknownSource, "unknown source key \(sourceKey)")
             return Self.error(.notFound, "unknown source key \(sourceKey)")
         }
         guard case .ready(var state, let source) = entry else {
             metrics.request(source: sourceKey, outcome: "unusable_source")
+            note.refuse(.unavailable, "source \(sourceKey) cannot be served right now")
             logger.error("webhook for an unusable source; the provider will retry")
             return Self.error(.serviceUnavailable, "source \(sourceKey) cannot be served right now", retryAfter: 30)
         }
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > bodyLimit {
             metrics.request(source: sourceKey, outcome: "too_large")
+            note.refuse(.tooLarge, "body of \(length) bytes is over the \(bodyLimit)-byte limit", size: length)
             return Self.error(.contentTooLarge, "body of \(length) bytes is over the \(bodyLimit)-byte limit")
         }
         let body: ByteBuffer
@@ -47,6 +61,7 @@ struct WebhookResponder: Sendable {
             body = try await request.body.collect(upTo: bodyLimit)
         } catch {
             metrics.request(source: sourceKey, outcome: "too_large")
+            note.refuse(.tooLarge, "body is over the \(bodyLimit)-byte limit")
             return Self.error(.contentTooLarge, "body is over the \(bodyLimit)-byte limit")
         }
         let sourceRequest = SourceRequest(
@@ -62,11 +77,13 @@ struct WebhookResponder: Sendable {
         } catch let rejection as SourceRejection {
             let outcome = rejection.reason == .badSignature ? "bad_signature" : "rejected"
             if rejection.reason == .badSignature { metrics.signatureFailure(source: sourceKey) }
+            note.refuse(DeliveryNote.outcome(of: rejection), rejection.message, size: body.readableBytes)
             metrics.request(source: sourceKey, outcome: outcome)
             logger.warning("webhook rejected", metadata: [LogKey.outcome: "\(outcome)", LogKey.error: "\(rejection.message)"])
             return Self.error(HTTPResponse.Status(code: rejection.status), rejection.message)
         } catch {
             metrics.request(source: sourceKey, outcome: "handler_error")
+            note.refuse(.handlerError, "the source handler failed", size: body.readableBytes)
             logger.error("source handler failed", metadata: [LogKey.error: "\(error)"])
             return Self.error(.internalServerError, "the source handler failed")
         }
@@ -92,6 +109,7 @@ struct WebhookResponder: Sendable {
                 span?.recordError(error)
                 span?.setStatus(SpanStatus(code: .error, message: "not acknowledged"))
                 metrics.request(source: sourceKey, outcome: "unavailable")
+                note.refuse(.unavailable, "the events could not be stored; retry later", size: body.readableBytes)
                 logger.warning(
                     "events not acknowledged; answering 503 so the provider retries",
                     metadata: [LogKey.error: "\(error)", LogKey.traceparent: "\(traceparent)"])
@@ -102,6 +120,7 @@ struct WebhookResponder: Sendable {
             metrics.eventsPublished.increment(by: Int64(messages.count))
         }
         metrics.request(source: sourceKey, outcome: "accepted")
+        note.accept(body: body.readableBytesView, eventIds: result.events.map(\.id))
         if let custom = result.response {
             var headers = HTTPFields()
             for (name, value) in custom.headers.sorted(by: { $0.key < $1.key }) {

@@ -101,17 +101,25 @@ public struct ProviderEvent: Sendable {
     public var source: String
     /// Its examples (payloads).
     public var examples: [EventExample]
+    /// The specification's title, e.g. "On price created" (the console's Testing UI shows it).
+    public var title: String?
+    /// The specification's icon name, e.g. `stripe`.
+    public var icon: String?
 
     /// An entry.
-    public init(names: [String], source: String, examples: [EventExample]) {
+    public init(names: [String], source: String, examples: [EventExample], title: String? = nil, icon: String? = nil) {
         self.names = names
         self.source = source
         self.examples = examples
+        self.title = title
+        self.icon = icon
     }
 
     /// The entry of a specification.
     public init<Payload>(_ specification: EventSpecification<Payload>) {
-        self.init(names: specification.names, source: specification.source, examples: specification.examples)
+        self.init(
+            names: specification.names, source: specification.source, examples: specification.examples,
+            title: specification.title, icon: specification.icon)
     }
 }
 
