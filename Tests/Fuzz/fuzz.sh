@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# libFuzzer over the signature-header parsers and the JSON parser, outside the test suite:
+# libFuzzer over the signature-header parsers, the JSON parser, the CloudEvents decoder and the filter evaluator, outside the test suite:
 #   Tests/Fuzz/fuzz.sh [RUNS]      (default 1000000 each; needs `swift build` first, for the modules it links)
 # Builds the parsers from their sources with -sanitize=fuzzer (coverage-guided; the signature harness
 # links the prebuilt Tributary, Logging and Crypto objects of .build/debug) and runs RUNS inputs of
@@ -24,7 +24,8 @@ SOURCES=(
     $INTEGRATIONS/Generic/GenericSignatures.swift $INTEGRATIONS/Generic/SecretRedaction.swift
 )
 OBJECTS=$(find "$BUILD/Tributary.build" "$BUILD/Logging.build" "$BUILD/Crypto.build" "$BUILD/CryptoBoringWrapper.build" \
-    "$BUILD/CCryptoBoringSSL.build" "$BUILD/CCryptoBoringSSLShims.build" -name '*.o')
+    "$BUILD/CCryptoBoringSSL.build" "$BUILD/CCryptoBoringSSLShims.build" "$BUILD/Tracing.build" "$BUILD/Instrumentation.build" \
+    "$BUILD/ServiceContextModule.build" -name '*.o')
 swiftc -sanitize=fuzzer -parse-as-library -module-name FuzzSignatures -O -I "$BUILD/Modules" \
     "${SOURCES[@]}" $OBJECTS -o "$OUT/fuzz-signatures"
 # Each scheme alone (0 Stripe, 1 GitHub, 2 Shopify, 3 Typeform, 4 Linear, 5 Slack, 6 Standard Webhooks,
@@ -40,3 +41,20 @@ swiftc -sanitize=fuzzer -parse-as-library -module-name FuzzJSON -O \
 echo "json:"
 "$OUT/fuzz-json" -runs="$RUNS" -timeout=5 -max_len=4096 "$OUT/json-corpus" 2>&1 | grep -E "DONE|Done|ERROR|Fatal|SUMMARY" || true
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "json failed"; exit 1; }
+# The CloudEvents decoder and the filter evaluator, each alone, RUNS inputs each (linking the prebuilt Tributary module).
+TRIBUTARY_OBJECTS=$(find "$BUILD/Tributary.build" "$BUILD/Logging.build" "$BUILD/Crypto.build" "$BUILD/CryptoBoringWrapper.build" \
+    "$BUILD/CCryptoBoringSSL.build" "$BUILD/CCryptoBoringSSLShims.build" "$BUILD/Tracing.build" "$BUILD/Instrumentation.build" \
+    "$BUILD/ServiceContextModule.build" -name '*.o')
+swiftc -sanitize=fuzzer -parse-as-library -module-name FuzzEvents -O -I "$BUILD/Modules" \
+    Tests/Fuzz/FuzzEvents.swift $TRIBUTARY_OBJECTS -o "$OUT/fuzz-events"
+mkdir -p "$OUT/corpus-cloudevents" "$OUT/corpus-filter"
+# Seeds: a binary-mode CloudEvent (key, value, then header name/value pairs) and a filter with a subject.
+printf 'x%s\0%s\0ce_specversion\0001.0\0ce_id\0evt_1\0ce_source\0stripe.com\0ce_type\0price.created\0ce_time\0002026-01-01T00:00:00Z\0content-type\0application/json' \
+    'stripe.com/evt_1' '{"id":"price_1","currency":"usd"}' > "$OUT/corpus-cloudevents/seed"
+printf 'y%s\0%s' '{"payload":{"currency":["usd"],"amount":[{"$gte":100}],"name":[{"$startsWith":"a"}]}}' \
+    '{"payload":{"currency":"usd","amount":120,"name":"ab"}}' > "$OUT/corpus-filter/seed"
+for target in cloudevents filter; do
+    echo "$target:"
+    FUZZ_TARGET=$target "$OUT/fuzz-events" -runs="$RUNS" -timeout=5 -max_len=4096 "$OUT/corpus-$target" 2>&1 | grep -E "DONE|Done|ERROR|Fatal|SUMMARY" || true
+    [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "$target failed"; exit 1; }
+done
