@@ -167,7 +167,7 @@ struct DevBanner: Sendable {
             "  Console: \(consoleLogin)   (the link logs you in)",
             "  Runner admin: http://localhost:\(runnerAdminPort)/healthz, /readyz, /metrics",
             "  Registrar admin: http://localhost:\(registrarAdminPort)/healthz, /readyz, /metrics",
-            "  Topics: \(prefix).events, .sources, .triggers, .runs, .dlq, .registrar, .commands, .schedules, .deliveries",
+            "  Topics: " + TributaryTopics(prefix: prefix).all.map(\.name).joined(separator: ", "),
             "  Jobs: \(jobs.joined(separator: ", "))",
             "",
         ]

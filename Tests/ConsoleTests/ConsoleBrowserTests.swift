@@ -20,7 +20,7 @@ struct ConsoleBrowserTests {
         }
         let check = Python.process(["-c", "import selenium"])
         try check.run()
-        check.waitUntilExit()
+        _ = await waitForExit(check)
         guard check.terminationStatus == 0 else {
             Issue.record("\(Python.name) lacks selenium: \(Python.installHint)")
             return
@@ -39,8 +39,8 @@ struct ConsoleBrowserTests {
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        // Off the cooperative pool: the browser talks to the console's handlers in this process.
+        let message = String(decoding: await waitForExit(process, reading: [errors])[0], as: UTF8.self)
         #expect(process.terminationStatus == 0, "the browser test failed: \(message)")
         for page in ["login", "catalog", "runs", "run", "dlq", "dlq-replayed"] {
             let data = try? Data(contentsOf: shots.appendingPathComponent("\(page).png"))

@@ -60,7 +60,7 @@ struct ConsoleSystem: Sendable {
         }
         let group = ServiceGroup(services: services, logger: logger)
         let running = Task { try await group.run() }
-        try await eventually("the servers listen and the runner consumes") {
+        try await eventually("the servers listen and the runner consumes", timeout: .seconds(90)) {
             let listening = ports.withLock { $0["console"] != nil && (!withReceiverAndRunner || $0["receiver"] != nil) }
             return listening && (runnerService?.isReady ?? true) && console.parts.projection.isCaughtUp
         }

@@ -31,9 +31,8 @@ enum PythonInterop {
         let input = (try? JSONSerialization.data(withJSONObject: request)) ?? Data("{}".utf8)
         stdin.fileHandleForWriting.write(input)
         try? stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let read = await waitForExit(process, reading: [stdout, stderr])
+        let output = read[0], errors = read[1]
         guard process.terminationStatus == 0 else {
             let message = String(decoding: errors, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             let why = process.terminationStatus == 127 ? "python3 is not installed" : message

@@ -26,14 +26,13 @@ struct InteropTests {
         }
     }
 
-    static func publish(_ bootstrap: String, topic: String, mode: String, id: String, total: Double) throws {
+    static func publish(_ bootstrap: String, topic: String, mode: String, id: String, total: Double) async throws {
         let process = Python.process([interop.appendingPathComponent("publish_cloudevent.py").path, bootstrap, topic, mode, id, "\(total)"])
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice  // one line per event sent: not for the test output
         try process.run()
-        process.waitUntilExit()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let message = String(decoding: await waitForExit(process, reading: [errors])[0], as: UTF8.self)
         #expect(process.terminationStatus == 0, "the Python publisher failed: \(message)")
     }
 
@@ -52,10 +51,10 @@ struct InteropTests {
             let runner = try RunningRunner(cluster.configuration, extraTopics: ["shop.orders"], jobs: [RunnerJob(job)])
             try await runner.waitUntilAssigned(8)
             let runs = try TopicCollector(cluster.configuration, topic: topics.runs.name)
-            try Self.publish(cluster.bootstrapServers, topic: "shop.orders", mode: "binary", id: "py-1", total: 42.5)
-            try Self.publish(cluster.bootstrapServers, topic: "shop.orders", mode: "structured", id: "py-2", total: 99)
-            try Self.publish(cluster.bootstrapServers, topic: topics.events.name, mode: "binary", id: "py-3", total: 11)
-            try Self.publish(cluster.bootstrapServers, topic: "shop.orders", mode: "binary", id: "py-small", total: 1)
+            try await Self.publish(cluster.bootstrapServers, topic: "shop.orders", mode: "binary", id: "py-1", total: 42.5)
+            try await Self.publish(cluster.bootstrapServers, topic: "shop.orders", mode: "structured", id: "py-2", total: 99)
+            try await Self.publish(cluster.bootstrapServers, topic: topics.events.name, mode: "binary", id: "py-3", total: 11)
+            try await Self.publish(cluster.bootstrapServers, topic: "shop.orders", mode: "binary", id: "py-small", total: 1)
             try await eventually("the three matching Python events ran") { sink.all.count == 3 }
             #expect(Set(sink.all) == ["py-1 42.5 python.shop", "py-2 99.0 python.shop", "py-3 11.0 python.shop"])
             try await eventually("their runs are recorded") { runs.runs.filter { $0.status == .succeeded }.count == 3 }

@@ -52,7 +52,8 @@ final class RunningRunner: Sendable {
 
     /// Waits until the runner holds partitions.
     func waitUntilAssigned(_ count: Int = 1) async throws {
-        try await eventually("the runner holds \(count) partition(s)", timeout: .seconds(30)) {
+        // A group join and the history restore: seconds on a quiet machine, much longer with the whole suite running.
+        try await eventually("the runner holds \(count) partition(s)", timeout: .seconds(90)) {
             service.assignedPartitions.count >= count
         }
     }

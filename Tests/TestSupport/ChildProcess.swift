@@ -164,3 +164,28 @@ public func freePort() throws -> Int {
     guard bound == 0 else { throw WaitTimeout(what: "a free port", timeout: .zero) }
     return Int(UInt16(bigEndian: address.sin_port))
 }
+
+/// Reads `pipes` to their end and waits for `process` to exit on threads of their own, never on the
+/// cooperative pool: it has one thread per core (two here), and a test blocked reading a child's
+/// output there for seconds starves every other test in the process, including the servers the
+/// child may be talking to. Returns each pipe's bytes, in order.
+public func waitForExit(_ process: Process, reading pipes: [Pipe] = []) async -> [Data] {
+    await withCheckedContinuation { (continuation: CheckedContinuation<[Data], Never>) in
+        let results = Mutex<[Int: Data]>([:])
+        let group = DispatchGroup()
+        for (index, pipe) in pipes.enumerated() {
+            group.enter()
+            Thread.detachNewThread {
+                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                results.withLock { $0[index] = data }
+                group.leave()
+            }
+        }
+        Thread.detachNewThread {
+            group.wait()
+            process.waitUntilExit()
+            let all = results.withLock { state in pipes.indices.map { state[$0] ?? Data() } }
+            continuation.resume(returning: all)
+        }
+    }
+}
