@@ -136,7 +136,7 @@ guard jobs.count == chosen.count else {
 }
 
 var logger = Logger(label: "probe.\(name)")
-logger.logLevel = .notice
+logger.logLevel = options["log"].flatMap { Logger.Level(rawValue: $0) } ?? .notice
 let configuration = RunnerConfiguration(
     kafka: KafkaConfiguration(bootstrapServers: bootstrap), topicPrefix: prefix,
     groupID: options["group"], adminPort: 0, adminHost: "127.0.0.1", drainTimeout: .seconds(5),

@@ -92,9 +92,17 @@ struct RunnerProcessTests {
             }
             try await eventually("the run is recorded waiting") { runs.runs.contains { $0.status == .waiting && $0.eventId == "w1" } }
             first.kill()
-            let second = try ChildProcess(probe, [cluster.bootstrapServers, "p", sink, "second", "/nonexistent"] + options)
-            try await eventually("the second runner resumed the run", timeout: .seconds(60)) {
-                Self.sinkLines(sink).contains("after second w1")
+            let second = try ChildProcess(probe, [cluster.bootstrapServers, "p", sink, "second", "/nonexistent"] + options + ["log=info"])
+            do {
+                try await eventually("the second runner resumed the run", timeout: .seconds(90)) {
+                    Self.sinkLines(sink).contains("after second w1")
+                }
+            } catch {
+                let records = runs.runs.filter { $0.eventId == "w1" }.map { "\($0.status) attempt \($0.attempt) \($0.tasks.map(\.key))" }
+                Issue.record(
+                    "sink \(Self.sinkLines(sink)); w1's records \(records); the second runner's output:\n\((second.lines + second.errorLines).suffix(60).joined(separator: "\n"))"
+                )
+                throw error
             }
             try await eventually("the run succeeded") { runs.runs.contains { $0.eventId == "w1" && $0.status == .succeeded } }
             let lines = Self.sinkLines(sink)

@@ -133,7 +133,10 @@ struct TracingSystemTests {
         let (liveMedian, stuckMedian) = (median(live), median(stuck))
         #expect(
             stuckMedian < liveMedian * 3 + .milliseconds(20), "median with a hung collector \(stuckMedian), with a live one \(liveMedian)")
-        #expect(stuck.max()! < .seconds(1), "slowest webhook with a hung collector: \(stuck.max()!)")
+        // The hung collector's export times out after 30 s: a webhook that waited on it would take that long.
+        // (An absolute bound near 1 s fails on a loaded machine, where either receiver can stall that long.)
+        #expect(
+            stuck.max()! < .seconds(5), "slowest webhook with a hung collector: \(stuck.max()!), with a live one \(live.max()!)")
     }
 
     @Test(
