@@ -16,7 +16,8 @@ struct EraseCommand: AsyncParsableCommand {
             errors and the run properties; status, attempts and timings stay, so a finished run is still not \
             run again. Refused, erasing nothing, while one of its runs is not finished (cancel it first). The \
             event itself on <p>.events and a dead letter on <p>.dlq (delete topics) go at their retention: \
-            see the retention table in the README. Recorded on <p>.audit.
+            see the retention table in the README. Recorded on <p>.audit, where the console reads it and \
+            erases its own copy (runs, delivery bodies, dead letters).
             """)
     @OptionGroup var cluster: ClusterOptions
     @Option(help: "The event id (ce_id), e.g. evt_1Nabc.") var event: String
@@ -82,6 +83,7 @@ struct EraseCommand: AsyncParsableCommand {
             "erase", target: eventKey, outcome: .ok, message: message,
             details: [
                 "runs": .array(plan.redacted.map { .string($0.key) }), "alreadyErased": .array(plan.alreadyErased.map(JSON.string)),
+                "eventId": .string(event), "source": .string(sources.first!),
             ], cluster: cluster)
         print(message)
         note(

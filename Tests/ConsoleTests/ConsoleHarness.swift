@@ -91,11 +91,13 @@ extension TestClientProtocol {
         }
     }
 
-    /// Logs in with the API (`POST /login` with JSON): the cookie and the CSRF token.
-    func login(_ password: String = ConsoleHarness.password) async throws -> ConsoleLogin {
-        try await execute(
+    /// Logs in with the API (`POST /login` with JSON), as `user` when given: the cookie and the CSRF token.
+    func login(_ password: String = ConsoleHarness.password, user: String? = nil) async throws -> ConsoleLogin {
+        var fields: [String: JSON] = ["password": .string(password)]
+        if let user { fields["user"] = .string(user) }
+        return try await execute(
             uri: "/login", method: .post, headers: [.contentType: "application/json"],
-            body: ByteBuffer(string: #"{"password":"\#(password)"}"#)
+            body: ByteBuffer(string: JSON.object(fields).jsonString)
         ) { response in
             let setCookie = response.headers[.setCookie] ?? ""
             let cookie = String(setCookie.split(separator: ";").first ?? "")

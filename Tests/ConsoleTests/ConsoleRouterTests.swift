@@ -348,7 +348,7 @@ struct ConsoleRouterTests {
         try Self.seed(parts.store, sealer: try SecretSealer(base64Key: SecretSealer.generateKey()))
         try await app.test(.router) { client in
             try await client.waitUntilReady()
-            let session = try await client.login()
+            let session = try await client.login(user: "alice")
             let replayed = try await client.postForm("/dlq/replay?only=1:0", [], as: session)
             #expect(replayed.status == .seeOther)
             #expect(
@@ -373,6 +373,16 @@ struct ConsoleRouterTests {
                 headers: [.cookie: session.cookie, HTTPField.Name("X-CSRF-Token")!: session.csrf]
             ) { $0 }
             #expect(final.status == .conflict)
+
+            // Each action is on the audit trail under the login's name, and the Audit page shows it.
+            let audit = try await harness.messages(harness.topics.audit.name).map { try AuditRecord(record: WireRecord($0)) }
+            #expect(audit.map(\.action) == ["replay", "replay", "cancel"], "\(audit)")
+            #expect(audit.allSatisfy { $0.actor == "alice@console" && $0.outcome == .ok })
+            #expect(audit.last?.target == "run_live")
+            try await eventually("the Audit page lists the three entries") {
+                let page = String(buffer: try await client.get("/audit", as: session).body)
+                return page.components(separatedBy: "alice@console").count - 1 == 3
+            }
         }
     }
 }

@@ -51,23 +51,36 @@ public struct ConsoleActions: Sendable {
     /// Sends a source command to the registrar's leader, as `tributary sources` does, and returns its
     /// answer as a line (`error:` first when refused, or when no leader answered in time: the command
     /// then stays queued for the next leader).
-    public func send(_ command: SourceCommand, source key: String, timeout: Duration = .seconds(5)) async throws -> String {
+    /// `actor` is the console login that asked (``ConsoleSession/actor``): the registrar's leader records
+    /// the command under it on `<p>.audit`; a command nobody answered is recorded here.
+    public func send(
+        _ command: SourceCommand, source key: String, by actor: String = "console", timeout: Duration = .seconds(5)
+    ) async throws -> String {
         let record: CommandRecord
         switch command {
         case .setSecret(let secret):
             guard let sealer else { throw ConsoleRequestError("the console has no TRIBUTARY_SECRET_KEY: it cannot seal a secret") }
             guard !secret.isEmpty else { throw ConsoleRequestError("give the secret to set") }
-            record = .setSecret(source: key, sealedSecret: try sealer.seal(secret), issuedBy: "console")
-        case .clearSecret: record = .clearSecret(source: key, issuedBy: "console")
-        case .reregister: record = .reregister(source: key, issuedBy: "console")
+            record = .setSecret(source: key, sealedSecret: try sealer.seal(secret), issuedBy: actor)
+        case .clearSecret: record = .clearSecret(source: key, issuedBy: actor)
+        case .reregister: record = .reregister(source: key, issuedBy: actor)
         }
         do {
             let result = try await commands.send(record, timeout: timeout)
             return result.ok ? result.message : "error: \(result.message) (answered by \(result.by))"
         } catch let timeout as CommandTimeout {
-            return
-                "error: no registrar leader answered within \(timeout.timeout); the \(record.kind) command stays on \(commands.topic) for a day and the next leader applies it"
+            let message =
+                "no registrar leader answered within \(timeout.timeout); the \(record.kind) command stays on \(commands.topic) for a day and the next leader applies it"
+            try await audit(
+                AuditRecord(
+                    actor: actor, action: record.kind.rawValue, target: key, outcome: .unanswered, message: message, commandId: record.id))
+            return "error: " + message
         }
+    }
+
+    /// Records an action the console carried out itself (or a command nobody answered) on `<p>.audit`.
+    func audit(_ entry: AuditRecord) async throws {
+        _ = try await producer.send(KafkaProducerMessage(topic: topics.audit.name, record: try entry.record()))
     }
 
     /// A run's event from its partition of `<p>.events` (the same partition number as its run), as
@@ -113,22 +126,32 @@ public struct ConsoleActions: Sendable {
         return event
     }
 
-    /// Replays dead letters; returns a line per letter (what was published, or why not).
-    public func replay(_ letters: [DeadLetterRow], at time: Date = Date()) async throws -> [String] {
+    /// Replays dead letters for `actor`; returns a line per letter (what was published, or why not).
+    /// Each is recorded on `<p>.audit`, as `tributary replay` records it.
+    public func replay(_ letters: [DeadLetterRow], by actor: String = "console", at time: Date = Date()) async throws -> [String] {
         var lines: [String] = []
         for row in letters {
+            let letter = row.letter
+            let target = letter.runId ?? letter.original.keyString ?? row.id
             do {
-                let record = try Replay.record(for: row.letter, at: time)
+                let record = try Replay.record(for: letter, at: time)
                 _ = try await producer.send(KafkaProducerMessage(topic: topics.events.name, record: record))
-                lines.append("replayed \(row.letter.runId ?? row.id) as \(record.keyString ?? "?")")
+                lines.append("replayed \(letter.runId ?? row.id) as \(record.keyString ?? "?")")
+                try await audit(
+                    AuditRecord(
+                        actor: actor, action: "replay", target: target, outcome: .ok,
+                        message: "replayed \(letter.original.keyString ?? "?") for \(letter.jobId ?? "?") as \(record.keyString ?? "?")",
+                        details: ["event": .string(letter.original.keyString ?? ""), "replay": .string(record.keyString ?? "")]))
             } catch let refusal as Replay.Refusal {
-                lines.append("error: \(row.letter.original.keyString ?? row.id) not replayed: \(refusal)")
+                lines.append("error: \(letter.original.keyString ?? row.id) not replayed: \(refusal)")
+                try await audit(AuditRecord(actor: actor, action: "replay", target: target, outcome: .refused, message: "\(refusal)"))
             }
         }
         return lines
     }
 
-    /// Asks the runner that owns a run to cancel it; returns what was done.
+    /// Asks the runner that owns a run to cancel it for `who` (a console login's actor); returns what was
+    /// done, recorded on `<p>.audit`.
     public func cancel(_ detail: RunDetail, by who: String) async throws -> String {
         let run = detail.record
         guard !run.status.isFinal else { return "error: \(run.runId) is already \(run.status.rawValue); nothing to cancel" }
@@ -137,6 +160,11 @@ public struct ConsoleActions: Sendable {
             task: WaitRecord.cancelRequestTask, runsPartition: detail.partition, reason: "cancelled by \(who) (console)")
         _ = try await producer.send(
             KafkaProducerMessage(topic: topics.waits.name, partition: detail.partition, record: try request.record()))
-        return "cancel requested for \(run.runId); its runner records it cancelled"
+        let message = "cancel requested for \(run.runId); its runner records it cancelled"
+        try await audit(
+            AuditRecord(
+                actor: who, action: "cancel", target: run.runId, outcome: .ok, message: message,
+                details: ["job": .string(run.jobId), "event": .string(run.eventKey), "status": .string(run.status.rawValue)]))
+        return message
     }
 }

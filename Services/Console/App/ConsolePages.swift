@@ -14,6 +14,7 @@ enum ConsolePages {
             body: """
                 <form class="login" method="post" action="/login"><h1>Log in</h1>\(message)
                 <label for="password">Password</label><input type="password" id="password" name="password" autofocus required>
+                <label for="user">Your name <span class="muted">(the audit trail records it)</span></label><input type="text" id="user" name="user" maxlength="64" autocomplete="username">
                 <input type="hidden" name="next" value="\(H.escape(next))"><button type="submit" id="login">Log in</button>
                 <p class="muted">The password is <code>CONSOLE_PASSWORD</code>; <code>tributary dev</code> prints a login link.</p></form>
                 """)
@@ -280,6 +281,30 @@ enum ConsolePages {
                 <tbody id="deliveries-body">\(deliveryRows(rows))</tbody></table>
                 """,
             script: H.liveScript(channel: .deliveries, target: "deliveries-body", fragment: "/deliveries/rows"))
+    }
+
+    static func audit(_ rows: [AuditRecord], csrf: String) -> String {
+        H.page(
+            title: "Audit", active: "/audit", csrf: csrf,
+            body: """
+                <h1>Audit trail</h1><p class="muted">Who changed what, newest first: commands the registrar applied, and the replays, cancellations, rewinds and erasures the tool and this console carried out. No entry holds a secret.</p>
+                <table><thead><tr><th>When</th><th>Who</th><th>Action</th><th>Target</th><th>Outcome</th><th>Message</th></tr></thead>
+                <tbody id="audit-body">\(auditRows(rows))</tbody></table>
+                """,
+            script: H.liveScript(channel: .audit, target: "audit-body", fragment: "/audit/rows"))
+    }
+
+    /// The audit table's rows (the page's live refresh fetches them alone).
+    static func auditRows(_ rows: [AuditRecord]) -> String {
+        guard !rows.isEmpty else { return "<tr><td colspan=\"6\" class=\"muted\">No audit entries.</td></tr>" }
+        return rows.map { entry in
+            let outcome = entry.outcome == .ok ? "succeeded" : (entry.outcome == .unanswered ? "waiting" : "failed")
+            return """
+                <tr data-action="\(H.escape(entry.action))"><td>\(H.time(entry.at))</td><td class="mono">\(H.escape(entry.actor))</td>
+                <td>\(H.escape(entry.action))</td><td class="mono">\(H.escape(entry.target))</td>
+                <td><span class="status status-\(outcome)">\(H.escape(entry.outcome.rawValue))</span></td><td>\(H.escape(entry.message))</td></tr>
+                """
+        }.joined()
     }
 
     /// The deliveries table's rows (the page's live refresh fetches them alone).

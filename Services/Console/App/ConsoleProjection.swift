@@ -8,12 +8,14 @@ import TributaryKafka
 /// is a ``ProjectionChange/skip(_:)`` with the reason: its offset is still stored, so it is not read
 /// again, and the rest of the topic goes on.
 public struct ConsoleProjection: Sendable {
-    /// The topics followed: `<p>.runs`, `<p>.triggers`, `<p>.sources`, `<p>.dlq`, `<p>.deliveries`.
+    /// The topics followed: `<p>.runs`, `<p>.triggers`, `<p>.sources`, `<p>.dlq`, `<p>.deliveries`,
+    /// `<p>.audit`.
     public let runs: String
     public let triggers: String
     public let sources: String
     public let deadLetters: String
     public let deliveries: String
+    public let audit: String
 
     /// The projection of the topics under `topics`' prefix.
     public init(topics: TributaryTopics) {
@@ -22,10 +24,11 @@ public struct ConsoleProjection: Sendable {
         sources = topics.sources.name
         deadLetters = topics.deadLetters.name
         deliveries = topics.deliveries.name
+        audit = topics.audit.name
     }
 
     /// Every topic followed.
-    public var topics: [String] { [runs, triggers, sources, deadLetters, deliveries] }
+    public var topics: [String] { [runs, triggers, sources, deadLetters, deliveries, audit] }
 
     /// What `message` changes.
     public func change(for message: KafkaMessage) -> ProjectionChange {
@@ -54,6 +57,8 @@ public struct ConsoleProjection: Sendable {
                     ProjectedDeadLetter(letter: try DLQRecord(record: record), partition: message.partition, offset: message.offset))
             case deliveries:
                 return .delivery(try DeliveryRecord(record: record))
+            case audit:
+                return .audit(try AuditRecord(record: record))
             default:
                 return .skip("not a topic the console follows: \(message.topic)")
             }

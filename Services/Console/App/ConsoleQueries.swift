@@ -248,4 +248,20 @@ extension ConsoleStore {
             }
         }
     }
+
+    /// The newest audit entries (of `target`, of `action` when given), at most `limit`.
+    public func audit(target: String? = nil, action: String? = nil, limit: Int = 200) throws -> [AuditRecord] {
+        var clauses: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let target, !target.isEmpty { clauses.append("target = ?"); arguments.append(target) }
+        if let action, !action.isEmpty { clauses.append("action = ?"); arguments.append(action) }
+        arguments.append(limit)
+        let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        return try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT record FROM audit \(whereClause) ORDER BY at DESC, id DESC LIMIT ?",
+                arguments: StatementArguments(arguments)
+            ).compactMap { row in try? AuditRecord(record: WireRecord(key: nil, value: Array(row["record"] as Data))) }
+        }
+    }
 }

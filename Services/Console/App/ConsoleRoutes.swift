@@ -40,16 +40,20 @@ struct ConsoleRoutes: Sendable {
             let body = try await request.collectBody(upTo: 64 << 10)
             let isJSON = request.headers[.contentType]?.hasPrefix("application/json") == true
             let password: String?
+            let user: String?
             let next: String
             if isJSON {
-                password = (try? JSON(parsing: Array(body.readableBytesView)))?["password"]?.stringValue
+                let json = try? JSON(parsing: Array(body.readableBytesView))
+                password = json?["password"]?.stringValue
+                user = json?["user"]?.stringValue
                 next = "/runs"
             } else {
                 let form = FormFields(String(buffer: body))
                 password = form["password"]
+                user = form["user"]
                 next = Self.safeNext(form["next"])
             }
-            return Self.login(sessions, password: password ?? "", next: next, api: isJSON)
+            return Self.login(sessions, password: password ?? "", user: user, next: next, api: isJSON)
         }
         router.post("/logout") { _, context in
             if let session = context.session { sessions.logout(session.token) }
@@ -61,8 +65,8 @@ struct ConsoleRoutes: Sendable {
 
     /// Logs in with `password`: a session cookie and a redirect to `next` (or, for the API, the
     /// session's CSRF token as JSON); a wrong password 401, too many lately 429 with `Retry-After`.
-    static func login(_ sessions: ConsoleSessions, password: String, next: String, api: Bool) -> Response {
-        switch sessions.login(password: password) {
+    static func login(_ sessions: ConsoleSessions, password: String, user: String? = nil, next: String, api: Bool) -> Response {
+        switch sessions.login(password: password, user: user) {
         case .loggedIn(let session):
             var response = api ? ConsoleResponse.json(["csrf": session.csrf]) : ConsoleResponse.redirect(next)
             response.setCookie(
@@ -147,13 +151,13 @@ struct ConsoleRoutes: Sendable {
                     "/runs/\(HTML.query(id))?flash=\(HTML.query("error: \(id) has no dead letter: only dead-lettered runs can be replayed"))"
                 )
             }
-            let lines = try await actions.replay([letter])
+            let lines = try await actions.replay([letter], by: context.actor)
             return ConsoleResponse.redirect("/runs/\(HTML.query(id))?flash=\(HTML.query(lines.joined(separator: "; ")))")
         }
         router.post("/runs/:id/cancel") { _, context in
             let id = try context.parameters.require("id")
             guard let detail = try store.run(id) else { return ConsoleResponse.redirect("/runs") }
-            let line = try await actions.cancel(detail, by: "console")
+            let line = try await actions.cancel(detail, by: context.actor)
             return ConsoleResponse.redirect("/runs/\(HTML.query(id))?flash=\(HTML.query(line))")
         }
     }
@@ -189,7 +193,7 @@ struct ConsoleRoutes: Sendable {
                     return ConsoleResponse.redirect("/sources?flash=\(HTML.query("error: give the source key"))")
                 }
                 do {
-                    let line = try await actions.send(make(context.form), source: key)
+                    let line = try await actions.send(make(context.form), source: key, by: context.actor)
                     return ConsoleResponse.redirect("/sources?flash=\(HTML.query(line))")
                 } catch let error as ConsoleRequestError {
                     return ConsoleResponse.redirect("/sources?flash=\(HTML.query("error: \(error)"))")
@@ -205,6 +209,15 @@ struct ConsoleRoutes: Sendable {
             ConsoleResponse.html(
                 ConsolePages.deliveryRows(try store.deliveries(refusedOnly: FormFields(request.uri.query)["refused"] != nil)))
         }
+        router.get("/audit") { request, context in
+            let query = FormFields(request.uri.query)
+            return ConsoleResponse.html(
+                ConsolePages.audit(try store.audit(target: query["target"], action: query["action"]), csrf: context.csrf))
+        }
+        router.get("/audit/rows") { request, _ in
+            let query = FormFields(request.uri.query)
+            return ConsoleResponse.html(ConsolePages.auditRows(try store.audit(target: query["target"], action: query["action"])))
+        }
         router.get("/dlq") { request, context in
             ConsoleResponse.html(
                 ConsolePages.deadLetters(try store.deadLetters(), csrf: context.csrf, flash: FormFields(request.uri.query)["flash"]))
@@ -212,7 +225,7 @@ struct ConsoleRoutes: Sendable {
         router.post("/dlq/replay") { request, context in
             let ids = FormFields(request.uri.query)["only"].map { [$0] } ?? context.form.all("id")
             guard !ids.isEmpty else { return ConsoleResponse.redirect("/dlq?flash=\(HTML.query("error: select a dead letter to replay"))") }
-            let lines = try await actions.replay(try store.deadLetters(ids: ids))
+            let lines = try await actions.replay(try store.deadLetters(ids: ids), by: context.actor)
             return ConsoleResponse.redirect(
                 "/dlq?flash=\(HTML.query(lines.isEmpty ? "error: no such dead letter" : lines.joined(separator: "; ")))")
         }
@@ -251,4 +264,6 @@ struct ConsoleRoutes: Sendable {
 extension ConsoleRequestContext {
     /// The session's CSRF token (empty on the open routes).
     var csrf: String { session?.csrf ?? "" }
+    /// Who the session's actions are recorded as on `<p>.audit`.
+    var actor: String { session?.actor ?? "console" }
 }

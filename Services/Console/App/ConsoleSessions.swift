@@ -7,6 +7,18 @@ public struct ConsoleSession: Sendable, Hashable {
     public var token: String
     public var csrf: String
     public var expires: Date
+    /// The name given at login (the console has one password; the name says who used it), if any.
+    public var user: String? = nil
+
+    /// Who this session's actions are recorded as on `<p>.audit`: `<name>@console`, or `console`.
+    public var actor: String { user.map { "\($0)@console" } ?? "console" }
+
+    /// `name` as a login name: letters, digits and `._-` kept, at most 64 of them; nil when none is left.
+    public static func userName(_ name: String?) -> String? {
+        let kept = (name ?? "").unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0) }
+        let text = String(String.UnicodeScalarView(kept.prefix(64)))
+        return text.isEmpty ? nil : text
+    }
 }
 
 /// The console's logins: checks the password (rate-limited by ``LoginThrottle``), issues sessions
@@ -41,8 +53,8 @@ public final class ConsoleSessions: Sendable {
     /// How long a session lasts, in seconds.
     public var lifetimeSeconds: Int { Int(lifetime) }
 
-    /// Tries `attempt` as the password.
-    public func login(password attempt: String, now: Date = Date()) -> LoginResult {
+    /// Tries `attempt` as the password; the session is `user`'s (see ``ConsoleSession/userName(_:)``).
+    public func login(password attempt: String, user: String? = nil, now: Date = Date()) -> LoginResult {
         state.withLock { state in
             let admitted = state.throttle.admit(at: now)
             guard admitted.allowed else { return .throttled(retryAfter: admitted.retryAfter) }
@@ -51,7 +63,9 @@ public final class ConsoleSessions: Sendable {
                 return .wrongPassword
             }
             state.sessions = state.sessions.filter { $0.value.expires > now }
-            let session = ConsoleSession(token: Self.randomToken(), csrf: Self.randomToken(), expires: now.addingTimeInterval(lifetime))
+            let session = ConsoleSession(
+                token: Self.randomToken(), csrf: Self.randomToken(), expires: now.addingTimeInterval(lifetime),
+                user: ConsoleSession.userName(user))
             state.sessions[session.token] = session
             return .loggedIn(session)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import Tributary
 
 /// One projected record with where it came from: its change and its topic, partition and offset.
@@ -19,17 +20,33 @@ public struct ProjectedRecord: Sendable {
 /// sources, dead letters and deliveries, and per topic partition the next offset to read. A batch of
 /// changes and its offsets commit in one transaction, so a restart resumes exactly where the last
 /// commit ended, and a deleted file is rebuilt from the topics' beginnings.
+///
+/// An event erased with `tributary erase` (a completed `erase` on `<p>.audit`) is erased here too:
+/// its runs' records (every attempt's) lose the payload and logs, its deliveries their bodies, its dead
+/// letters go; and whatever of it arrives later (a rebuild reads the topics again) is stored erased.
+/// The database deletes securely (`secure_delete`), so erased bytes do not linger in free pages.
 public final class ConsoleStore: Sendable {
     let pool: DatabasePool
+    /// The erased events, as `erased_events` holds them (checked on every record, so kept in memory).
+    private let erased: Mutex<ErasedEvents>
 
     /// Opens (or creates) the database at `path` and brings its schema up to date.
     public init(path: String) throws {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
+        erased = Mutex(
+            try pool.read { db in
+                var events = ErasedEvents()
+                for row in try Row.fetchAll(db, sql: "SELECT event_key, event_id FROM erased_events") {
+                    events.insert(key: row["event_key"], id: row["event_id"])
+                }
+                return events
+            })
     }
 
     static var migrator: DatabaseMigrator {
@@ -76,6 +93,16 @@ public final class ConsoleStore: Sendable {
                       PRIMARY KEY (topic, partition));
                     """)
         }
+        migrator.registerMigration("v2: audit trail, erased events") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE audit (
+                      id TEXT PRIMARY KEY, at REAL NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL,
+                      outcome TEXT NOT NULL, message TEXT NOT NULL, record BLOB NOT NULL);
+                    CREATE INDEX audit_by_time ON audit(at DESC);
+                    CREATE TABLE erased_events (event_key TEXT PRIMARY KEY, event_id TEXT NOT NULL, erased_at REAL NOT NULL);
+                    """)
+        }
         return migrator
     }
 
@@ -93,10 +120,14 @@ public final class ConsoleStore: Sendable {
     /// Applies a batch of records and stores each partition's next offset, in one transaction.
     public func apply(_ batch: [ProjectedRecord]) throws {
         guard !batch.isEmpty else { return }
+        var erased = self.erased.withLock { $0 }
+        let erasing = batch.contains {
+            if case .audit(let entry) = $0.change { entry.action == "erase" && entry.outcome == .ok } else { false }
+        }
         try pool.write { db in
             var next: [String: [Int32: Int64]] = [:]
             for item in batch {
-                try Self.apply(item.change, in: db)
+                try Self.apply(item.change, in: db, erased: &erased)
                 next[item.topic, default: [:]][item.partition] = max(next[item.topic]?[item.partition] ?? 0, item.offset + 1)
             }
             for (topic, partitions) in next {
@@ -110,12 +141,18 @@ public final class ConsoleStore: Sendable {
                 }
             }
         }
+        self.erased.withLock { $0 = erased }
+        // The write-ahead log still holds the pages as they were before the erasure: fold it into the
+        // file (whose freed bytes `secure_delete` zeroes) and empty it. With readers active the log is
+        // emptied at a later checkpoint.
+        if erasing { _ = try? pool.writeWithoutTransaction { try $0.checkpoint(.truncate) } }
     }
 
-    static func apply(_ change: ProjectionChange, in db: Database) throws {
+    static func apply(_ change: ProjectionChange, in db: Database, erased: inout ErasedEvents) throws {
         switch change {
         case .run(let projected):
-            let run = projected
+            var run = projected
+            if erased.contains(key: run.eventKey) { run.json = try Self.erasing(run.json) }
             let updated = (run.finishedAt ?? run.startedAt).timeIntervalSince1970
             try db.cachedStatement(
                 sql: """
@@ -133,7 +170,7 @@ public final class ConsoleStore: Sendable {
                     run.runId, RunRecord.key(eventKey: run.eventKey, jobId: run.jobId), run.jobId, run.jobVersion, run.eventId,
                     run.eventKey, run.eventName, run.source, run.status.rawValue, run.attempt, run.startedAt.timeIntervalSince1970,
                     run.startedAt.timeIntervalSince1970, run.finishedAt?.timeIntervalSince1970, updated, run.error, run.reason,
-                    projected.partition, Data(projected.json),
+                    run.partition, Data(run.json),
                 ])
             try db.cachedStatement(
                 sql: """
@@ -145,7 +182,7 @@ public final class ConsoleStore: Sendable {
             ).execute(
                 arguments: [
                     run.runId, run.attempt, run.status.rawValue, run.startedAt.timeIntervalSince1970,
-                    run.finishedAt?.timeIntervalSince1970, run.error, Data(projected.json),
+                    run.finishedAt?.timeIntervalSince1970, run.error, Data(run.json),
                 ])
         case .job(let jobId, let name, let version, let declaration):
             try db.execute(
@@ -178,6 +215,7 @@ public final class ConsoleStore: Sendable {
             try db.execute(sql: "DELETE FROM sources WHERE key = ?", arguments: [key])
         case .deadLetter(let projected):
             let letter = projected.letter
+            if let key = letter.original.keyString, erased.contains(key: key) { return }
             try db.execute(
                 sql: """
                     INSERT OR REPLACE INTO dead_letters (partition, "offset", event_key, job_id, run_id, reason, attempts, failed_at, record)
@@ -187,7 +225,8 @@ public final class ConsoleStore: Sendable {
                     projected.partition, projected.offset, letter.original.keyString ?? "", letter.jobId, letter.runId, letter.reason,
                     letter.attempts, letter.failedAt.timeIntervalSince1970, try JSONEncoder().encode(letter),
                 ])
-        case .delivery(let delivery):
+        case .delivery(var delivery):
+            if delivery.body != nil, delivery.eventIds.contains(where: erased.contains(id:)) { delivery.body = nil }
             let ids = String(decoding: try JSONEncoder().encode(delivery.eventIds), as: UTF8.self)
             try db.cachedStatement(
                 sql: """
@@ -199,13 +238,61 @@ public final class ConsoleStore: Sendable {
                     delivery.receivedAt.timeIntervalSince1970, delivery.sourceKey, delivery.outcome.rawValue, delivery.reason,
                     delivery.status, delivery.size, ids, delivery.body, delivery.bodyTruncated, delivery.unrecorded,
                 ])
+        case .audit(let entry):
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO audit (id, at, actor, action, target, outcome, message, record)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    entry.id, entry.at.timeIntervalSince1970, entry.actor, entry.action, entry.target, entry.outcome.rawValue,
+                    entry.message, Data(try entry.record().value ?? []),
+                ])
+            if entry.action == "erase", entry.outcome == .ok { try erase(entry, in: db, erased: &erased) }
         case .skip:
             break
         }
     }
 
+    /// Erases the console's copy of the event a completed `erase` names (its target is the event key).
+    private static func erase(_ entry: AuditRecord, in db: Database, erased: inout ErasedEvents) throws {
+        let key = entry.target
+        let stored = try String.fetchOne(db, sql: "SELECT event_id FROM runs WHERE event_key = ? LIMIT 1", arguments: [key])
+        let id = entry.details?["eventId"]?.stringValue ?? stored ?? String(key.split(separator: "/").last ?? Substring(key))
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO erased_events (event_key, event_id, erased_at) VALUES (?, ?, ?)",
+            arguments: [key, id, entry.at.timeIntervalSince1970])
+        erased.insert(key: key, id: id)
+        for row in try Row.fetchAll(db, sql: "SELECT run_id, record FROM runs WHERE event_key = ?", arguments: [key]) {
+            let runId: String = row["run_id"]
+            let record: Data = row["record"]
+            try db.execute(
+                sql: "UPDATE runs SET record = ? WHERE run_id = ?", arguments: [Data(try erasing(Array(record))), runId])
+            for attempt in try Row.fetchAll(db, sql: "SELECT attempt, record FROM run_attempts WHERE run_id = ?", arguments: [runId]) {
+                let json: Data = attempt["record"]
+                try db.execute(
+                    sql: "UPDATE run_attempts SET record = ? WHERE run_id = ? AND attempt = ?",
+                    arguments: [Data(try erasing(Array(json))), runId, attempt["attempt"] as Int])
+            }
+        }
+        try db.execute(
+            sql: """
+                UPDATE deliveries SET body = NULL
+                WHERE body IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(deliveries.event_ids) WHERE json_each.value = ?)
+                """, arguments: [id])
+        try db.execute(sql: "DELETE FROM dead_letters WHERE event_key = ?", arguments: [key])
+    }
+
+    /// A run record's JSON without the payload, logs, outputs and errors (``RunRecord/erasingPayload()``);
+    /// a record this code cannot read is dropped to its columns' `{}` rather than kept whole.
+    static func erasing(_ json: [UInt8]) throws -> [UInt8] {
+        guard let run = try? RunRecord(record: WireRecord(key: nil, value: json)) else { return Array("{}".utf8) }
+        return try run.erasingPayload().record().value ?? []
+    }
+
     /// Deletes runs last changed, dead letters failed and deliveries received before `cutoff`;
-    /// returns how many rows went.
+    /// returns how many rows went. The audit trail and the erased events stay (few rows; an erased
+    /// event must stay erased when a rebuild reads it again).
     @discardableResult
     public func prune(before cutoff: Date) throws -> Int {
         try pool.write { db in
@@ -221,4 +308,22 @@ public final class ConsoleStore: Sendable {
             return removed
         }
     }
+}
+
+/// The events erased so far, by event key and by event id (deliveries name their events by id only).
+struct ErasedEvents: Sendable {
+    private var keys: Set<String> = []
+    private var ids: Set<String> = []
+
+    /// Adds an erased event.
+    mutating func insert(key: String, id: String) {
+        keys.insert(key)
+        ids.insert(id)
+    }
+
+    /// Whether the event under `key` was erased.
+    func contains(key: String) -> Bool { !keys.isEmpty && keys.contains(key) }
+
+    /// Whether an event with this id was erased.
+    func contains(id: String) -> Bool { !ids.isEmpty && ids.contains(id) }
 }

@@ -32,7 +32,7 @@ enum HTML {
     /// The pages in the navigation: path and label.
     static let navigation: [(path: String, label: String)] = [
         ("/runs", "Runs"), ("/jobs", "Jobs"), ("/catalog", "Testing"), ("/sources", "Sources"), ("/deliveries", "Deliveries"),
-        ("/dlq", "Dead letters"),
+        ("/dlq", "Dead letters"), ("/audit", "Audit"),
     ]
 
     /// A whole page: the navigation (with `active` marked), a logout button carrying the CSRF token,

@@ -20,6 +20,8 @@ public enum ProjectionChange: Sendable, Equatable {
     case deadLetter(ProjectedDeadLetter)
     /// A delivery the receiver recorded.
     case delivery(DeliveryRecord)
+    /// An entry of the audit trail; a completed `erase` also erases the console's copy of the event.
+    case audit(AuditRecord)
     /// A record the console cannot read (the reason); only its offset is kept.
     case skip(String)
 
@@ -31,6 +33,7 @@ public enum ProjectionChange: Sendable, Equatable {
         case .source, .removeSource: .sources
         case .deadLetter: .deadLetters
         case .delivery: .deliveries
+        case .audit: .audit
         case .skip: nil
         }
     }
@@ -48,6 +51,8 @@ public enum ConsoleChannel: String, Sendable, Hashable, CaseIterable {
     case deadLetters = "dlq"
     /// The deliveries page.
     case deliveries
+    /// The audit page.
+    case audit
 }
 
 /// A run record as the runs table keeps it: the columns the list filters and sorts by, and the
