@@ -114,7 +114,11 @@ public struct KafkaConfiguration: Sendable, Hashable {
 
     /// The properties for one client: ours first, then the user's passthrough, then the client's own.
     func librdkafkaSettings(extra: [String: String]) -> [(key: String, value: String, origin: String?)] {
-        var settings: [(String, String, String?)] = [("bootstrap.servers", bootstrapServers, "KAFKA_BROKERS")]
+        // TCP_NODELAY, as Kafka's own clients set it: a client's small requests (several produce requests on
+        // one connection) must not wait for the broker's delayed ACKs. `KAFKA_PROPERTIES` may still say otherwise.
+        var settings: [(String, String, String?)] = [
+            ("bootstrap.servers", bootstrapServers, "KAFKA_BROKERS"), ("socket.nagle.disable", "true", nil),
+        ]
         for key in properties.keys.sorted() {
             settings.append((key, properties[key]!, origins[key]))
         }

@@ -14,6 +14,7 @@ import os
 import sys
 
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
@@ -36,6 +37,31 @@ def main():
 
     def shot(name):
         driver.save_screenshot(os.path.join(shots, name + ".png"))
+
+    def fresh(selector, check=None):
+        """The element `selector` finds (once `check` holds for it), found again whenever a live update
+        replaced it meanwhile."""
+
+        def found(d):
+            try:
+                element = d.find_element(By.CSS_SELECTOR, selector)
+                return element if check is None or check(element) else False
+            except (NoSuchElementException, StaleElementReferenceException):
+                return False
+
+        return wait.until(found)
+
+    def click(selector):
+        """Clicks what `selector` finds, again if a live update replaced it before the click."""
+
+        def clicked(d):
+            try:
+                d.find_element(By.CSS_SELECTOR, selector).click()
+                return True
+            except (NoSuchElementException, StaleElementReferenceException):
+                return False
+
+        wait.until(clicked)
 
     try:
         step = "a page without a session redirects to the login"
@@ -63,14 +89,13 @@ def main():
         card.find_element(By.CSS_SELECTOR, "form button.run-test").click()
         wait.until(ec.url_contains("/runs?event="))
         assert driver.find_element(By.TAG_NAME, "body").get_attribute("data-live") in (None, "open")
-        row = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, '#runs-body tr[data-status="succeeded"]')))
-        assert "stripe-on-price" in row.text, row.text
+        succeeded = '#runs-body tr[data-status="succeeded"]'
+        fresh(succeeded, lambda row: "stripe-on-price" in row.text)
         shot("runs")
 
         step = "the run page shows the log line price created!"
-        row.find_element(By.CSS_SELECTOR, "a").click()
-        logs = wait.until(ec.presence_of_element_located((By.ID, "logs")))
-        assert "price created!" in logs.text, logs.text
+        click(succeeded + " a")
+        fresh("#logs", lambda logs: "price created!" in logs.text)
 
         step = "the run's payload loads from the events topic"
         driver.find_element(By.ID, "load-payload").click()
@@ -90,10 +115,9 @@ def main():
 
         step = "the dead letters page lists it and Replay republishes it"
         driver.get(base + "/dlq")
-        letter = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "tr[data-letter]")))
-        assert "stripe-on-price" in letter.text, letter.text
+        fresh("tr[data-letter]", lambda letter: "stripe-on-price" in letter.text)
         shot("dlq")
-        letter.find_element(By.CSS_SELECTOR, "button.replay-one").click()
+        click("tr[data-letter] button.replay-one")
         flash = wait.until(ec.presence_of_element_located((By.ID, "flash")))
         assert flash.text.startswith("replayed"), flash.text
         shot("dlq-replayed")

@@ -67,6 +67,7 @@ let twoStep = Job(
     }
 }
 
+let pauseSeconds = Int64(options["pause"] ?? "") ?? 2
 let waiter = Job(
     id: "probe-wait", name: "Wait", version: "1",
     trigger: Trigger(event: EventSpecification<JSON>(name: "wait.step", title: "Wait", source: "probe.test"))
@@ -75,7 +76,7 @@ let waiter = Job(
         sink(sinkPath, "before \(name) \(ctx.event.id)")
         return "done"
     }
-    try await io.wait("pause", for: .seconds(2))
+    try await io.wait("pause", for: .seconds(pauseSeconds))
     sink(sinkPath, "after \(name) \(ctx.event.id)")
 }
 

@@ -143,10 +143,14 @@ struct FlowControlTests {
             try await runner.waitUntilAssigned(12)
             let publisher = try Publisher(cluster.configuration, topic: topics.events.name)
             for n in 0..<12 { try await publisher.send(Self.event("b\(n)", key: "a", n: n)) }
-            try await eventually("three batches ran", timeout: .seconds(30)) { sizes.all.count == 3 }
+            let count = { sizes.all.map { Int($0.split(separator: " ")[1])! } }
+            try await eventually("the 12 events ran in batches", timeout: .seconds(30)) { count().reduce(0, +) == 12 }
             // The events of a key come from several partitions of <p>.events, so which ones share a
-            // batch follows the order they reach the key's owner; each batch lists them by arrival.
-            #expect(sizes.all.map { $0.split(separator: " ")[1] } == ["5", "5", "2"])
+            // batch follows the order they reach the key's owner; each batch lists them by arrival. A
+            // batch's 2 s count from its first event's time on <p>.events: on a machine so loaded that the
+            // runner takes that event later than that, it runs with what it has (then 1, 5, 5, 1).
+            let batchSizes = count()
+            #expect(batchSizes.allSatisfy { (1...5).contains($0) } && batchSizes.filter { $0 == 5 }.count >= 2, "\(batchSizes)")
             let members = sizes.all.flatMap { line in
                 line.split(separator: "[")[1].dropLast().split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces))! }
             }
@@ -161,7 +165,7 @@ struct FlowControlTests {
                 "the folded events are recorded skipped: \(Self.latest(runs, job: "batched").map { "\($0.eventId) \($0.status.rawValue) \($0.reason ?? "")" }.sorted())"
             ) {
                 Self.latest(runs, job: "batched").filter { $0.status == .skipped && $0.reason?.hasPrefix("batched into run") == true }.count
-                    == 9
+                    == 12 - batchSizes.count
             }
             try await runner.stop()
             await runs.close()

@@ -73,13 +73,15 @@ struct RunnerProcessTests {
         }
     }
 
-    @Test("a run waiting 2 s whose runner is killed (SIGKILL) resumes once, on another runner, without repeating its first task")
+    @Test("a run waiting 10 s whose runner is killed (SIGKILL) resumes once, on another runner, without repeating its first task")
     func killedRunnersWaitingRunResumesElsewhere() async throws {
         try await withTributaryCluster(prefix: "p") { cluster, topics in
             let sink = Self.temporaryPath("sink")
             defer { try? FileManager.default.removeItem(atPath: sink) }
             let probe = productURL("RunnerProbe")
-            let options = ["jobs=probe-wait"]
+            // 10 s: the kill must come while the run waits, also when a loaded machine takes seconds to show
+            // the waiting record (a 2 s wait could end first, and the first runner would rightly finish it).
+            let options = ["jobs=probe-wait", "pause=10"]
             let first = try ChildProcess(probe, [cluster.bootstrapServers, "p", sink, "first", "/nonexistent"] + options)
             try await eventually("the first runner holds every partition", timeout: .seconds(30)) {
                 Self.assignment(first.lines) == [0, 1, 2, 3]
@@ -92,6 +94,8 @@ struct RunnerProcessTests {
             }
             try await eventually("the run is recorded waiting") { runs.runs.contains { $0.status == .waiting && $0.eventId == "w1" } }
             first.kill()
+            let before = Self.sinkLines(sink)
+            try #require(before == ["before first w1"], "the first runner went on before the kill: \(before)")
             let second = try ChildProcess(probe, [cluster.bootstrapServers, "p", sink, "second", "/nonexistent"] + options + ["log=info"])
             do {
                 try await eventually("the second runner resumed the run", timeout: .seconds(90)) {

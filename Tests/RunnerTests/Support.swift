@@ -94,11 +94,39 @@ final class TopicCollector: Sendable {
 
     var all: [KafkaMessage] { records.all }
 
+    /// Records decoded so far (tests read `runs` in every check of a wait: each record is decoded once).
+    private struct Decoded {
+        var runsSeen = 0
+        var runs: [RunRecord] = []
+        var lettersSeen = 0
+        var letters: [DLQRecord] = []
+    }
+
+    private let decoded = Mutex(Decoded())
+
     /// The run records read so far.
-    var runs: [RunRecord] { all.compactMap { try? RunRecord(record: WireRecord($0)) } }
+    var runs: [RunRecord] {
+        let all = records.all
+        return decoded.withLock { decoded in
+            for message in all.dropFirst(decoded.runsSeen) {
+                if let run = try? RunRecord(record: WireRecord(message)) { decoded.runs.append(run) }
+            }
+            decoded.runsSeen = all.count
+            return decoded.runs
+        }
+    }
 
     /// The dead letters read so far.
-    var deadLetters: [DLQRecord] { all.compactMap { try? DLQRecord(record: WireRecord($0)) } }
+    var deadLetters: [DLQRecord] {
+        let all = records.all
+        return decoded.withLock { decoded in
+            for message in all.dropFirst(decoded.lettersSeen) {
+                if let letter = try? DLQRecord(record: WireRecord(message)) { decoded.letters.append(letter) }
+            }
+            decoded.lettersSeen = all.count
+            return decoded.letters
+        }
+    }
 
     func close() async { await reader.close() }
 }

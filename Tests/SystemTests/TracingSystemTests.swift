@@ -1,4 +1,5 @@
 import Foundation
+import ServiceSupport
 import Testing
 import Tributary
 import TributaryIntegrations
@@ -91,6 +92,51 @@ struct TracingSystemTests {
             return registrar.contains { $0.name == "register stripe.webhook" }
                 && registrar.contains { $0.kind == .client && $0.attributes["tributary.integration"] == .string("stripe") }
         }
+
+        // A run that waits and is resumed by a later event stays in its event's trace: the resumption's
+        // span is a child of the first attempt's run span.
+        let sentTrace = "4bf92f3577b34da6a3ce929d0e0e4736"
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: system.bootstrap))
+        var placed = CloudEvent.encode(
+            EventRecord(id: "evt_trace_order", name: "order.placed", source: "shop.example", payload: ["orderId": "ord_trace"]))
+        placed.headers.append(WireHeader("traceparent", "00-\(sentTrace)-00f067aa0ba902b7-01"))
+        _ = try await producer.send(KafkaProducerMessage(topic: "\(Self.prefix).events", record: placed))
+        try await eventually("the order run waits for its shipment", timeout: .seconds(60)) {
+            try await SystemTests.runRecords(system.bootstrap, prefix: Self.prefix).contains {
+                $0.eventId == "evt_trace_order" && $0.status == .waiting
+            }
+        }
+        let shipped = CloudEvent.encode(
+            EventRecord(
+                id: "evt_trace_shipped", name: "order.shipped", source: "shop.example", payload: ["orderId": "ord_trace", "carrier": "dhl"])
+        )
+        _ = try await producer.send(KafkaProducerMessage(topic: "\(Self.prefix).events", record: shipped))
+        await producer.shutdown()
+        var orderSpans: [CollectedSpan] = []
+        do {
+            try await eventually("the resumed order run's span reached the collector in the event's trace", timeout: .seconds(60)) {
+                orderSpans = collector.spans.filter {
+                    $0.traceId == sentTrace && $0.kind == .consumer && $0.attributes["tributary.job.id"] == .string("order-fulfilment")
+                }
+                return orderSpans.count >= 2
+            }
+            try await eventually("the order run succeeded", timeout: .seconds(30)) {
+                try await SystemTests.runRecords(system.bootstrap, prefix: Self.prefix).contains {
+                    $0.eventId == "evt_trace_order" && $0.status == .succeeded
+                }
+            }
+        } catch {
+            let records = try await SystemTests.runRecords(system.bootstrap, prefix: Self.prefix).filter { $0.jobId == "order-fulfilment" }
+            let spans = collector.spans.filter { $0.attributes["tributary.job.id"] == .string("order-fulfilment") }
+            Issue.record(
+                "order runs: \(records.map { "\($0.eventId) \($0.status) \($0.traceparent ?? "-")" }); spans: \(spans.map { "\($0.name) \($0.traceId) \($0.spanId)<-\($0.parentSpanId)" })"
+            )
+            throw error
+        }
+        let firstOrderSpan = orderSpans.first { $0.parentSpanId == "00f067aa0ba902b7" }
+        #expect(firstOrderSpan != nil, "the first attempt is a child of the event's traceparent: \(orderSpans.map(\.parentSpanId))")
+        #expect(
+            orderSpans.contains { $0.parentSpanId == firstOrderSpan?.spanId }, "the resumption is a child of the first run span")
 
         // A forgery: its warning is one JSON line with the request span's trace id.
         let forged = SystemTests.priceCreated(id: "evt_trace_forged", secret: "whsec_not_the_secret")

@@ -102,7 +102,7 @@ struct RunAttempts: Sendable {
         defer { runSpan?.end() }
         let traceparent =
             runSpan.flatMap { MessageTracing.traceparent(of: $0.context) }
-            ?? work.message?.headers.first(named: "traceparent")?.stringValue
+            ?? work.message?.headers.first(named: "traceparent")?.stringValue ?? work.restored?.traceparent
         var attempt = firstAttempt
         var metadata: Logger.Metadata = [
             LogKey.jobId: "\(job.id)", LogKey.eventKey: "\(event.key)",
@@ -239,11 +239,15 @@ struct RunAttempts: Sendable {
         }
     }
 
-    /// The process span of a run: a child of the trace context its event's headers carry (a
-    /// resumed run, which has no event record at hand, starts a trace of its own).
+    /// The process span of a run: a child of the trace context its event's headers carry (a resumed
+    /// run, which has no event record at hand, a child of the run span its `traceparent` names).
     private func startRunSpan(_ work: RunDispatcher.Work) -> any Span {
         let topic = work.message?.topic ?? configuration.runsTopic
-        let parent = work.message.map { MessageTracing.context(of: $0.headers) } ?? .topLevel
+        // A resumed run (after a wait, or on another runner) stays in its trace: the parent is the run span
+        // its first attempt recorded.
+        let parent =
+            work.message.map { MessageTracing.context(of: $0.headers) }
+            ?? work.restored?.traceparent.map { MessageTracing.context(ofTraceparent: $0) } ?? .topLevel
         let span = startSpan("process \(topic)", context: parent, ofKind: .consumer)
         span.updateAttributes { attributes in
             if let message = work.message {
@@ -303,7 +307,8 @@ struct RunAttempts: Sendable {
             ])
         history.suspend(work.runKey, runsPartition: work.runsPartition)
         let entry = RunHistory.Entry(
-            attempt: record.attempt, tasks: record.tasks, status: .waiting, event: work.event, wait: wait)
+            attempt: record.attempt, tasks: record.tasks, status: .waiting, event: work.event, wait: wait,
+            traceparent: record.traceparent)
         settle(.suspended(wait, entry))
     }
 

@@ -28,6 +28,8 @@ final class RunHistory: Sendable {
         var wait: RunRecord.Wait?
         /// A flow-controlled run's key.
         var flowKey: String?
+        /// The run's `traceparent` (a run that has waited): a resumption's span joins that trace.
+        var traceparent: String?
     }
 
     /// What a run key's history says.
@@ -305,7 +307,7 @@ public struct RunHistoryFold: Sendable {
     private static func entry(_ run: RunRecord.Summary) -> RunHistory.Entry {
         RunHistory.Entry(
             attempt: run.attempt, tasks: (try? run.decodeTasks()) ?? [], status: run.status,
-            event: try? run.decodeEvent(), wait: try? run.decodeWait(), flowKey: run.flowKey)
+            event: try? run.decodeEvent(), wait: try? run.decodeWait(), flowKey: run.flowKey, traceparent: run.traceparent)
     }
 
     /// What is known of a run key at `now` (a finished run older than the window counts as unknown).

@@ -191,6 +191,8 @@ public struct RunRecord: Sendable, Hashable, Codable {
         public var encodedWait: [UInt8]?
         /// A flow-controlled run's key.
         public var flowKey: String?
+        /// The run's `traceparent`, kept for a run that has waited (its resumption joins the trace).
+        public var traceparent: String?
 
         /// Reads the summary of a `<p>.runs` record; throws for a tombstone, invalid JSON, another
         /// version, or a missing or mistyped `v`, `status`, `attempt`, `startedAt`, `finishedAt`,
@@ -229,7 +231,10 @@ public struct RunRecord: Sendable, Hashable, Codable {
             self.finishedAt = finishedAt
             self.isFinal = RunRecord.isFinal(status, lastLog: lastLog)
             self.encodedTasks = JSON.array(tasks).encoded()
-            if let event = fields["event"], !event.isNull { self.encodedEvent = event.encoded() }
+            if let event = fields["event"], !event.isNull {
+                self.encodedEvent = event.encoded()
+                self.traceparent = fields["traceparent"]?.stringValue
+            }
             self.flowKey = fields["flowKey"]?.stringValue
             if let wait = fields["wait"], !wait.isNull {
                 guard let until = wait["until"]?.stringValue.flatMap(RFC3339.date(from:)) else {
