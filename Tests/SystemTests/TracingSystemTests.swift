@@ -23,6 +23,16 @@ struct TracingSystemTests {
             receiver: tracing.merging(["LOG_FORMAT": "json"]) { $1 }, runner: tracing, registrar: tracing)
         // A second receiver, exporting to a collector that never answers.
         let slowPort = try freePort()
+        // The console, traced too.
+        let consolePort = try freePort()
+        let consoleDatabase = FileManager.default.temporaryDirectory.appendingPathComponent("traced-console-\(UUID().uuidString).sqlite")
+            .path
+        let console = try ServiceProcess(
+            "traced-console", "console",
+            environment: system.common.merging(tracing) { $1 }.merging([
+                "CONSOLE_HOST": "127.0.0.1", "CONSOLE_PORT": "\(consolePort)", "CONSOLE_PASSWORD": "traced-console-password",
+                "CONSOLE_DATABASE": consoleDatabase,
+            ]) { $1 })
         let slowReceiver = try ServiceProcess(
             "traced-receiver-hung", "receiver",
             environment: system.common.merging([
@@ -30,6 +40,8 @@ struct TracingSystemTests {
                 "OTEL_EXPORTER_OTLP_ENDPOINT": hungEndpoint, "OTEL_BSP_SCHEDULE_DELAY": "100", "OTEL_EXPORTER_OTLP_TIMEOUT": "30000",
             ]) { $1 })
         defer {
+            console.terminate()
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: consoleDatabase + suffix) }
             slowReceiver.terminate()
             system.stop()
             collector.stop()
@@ -92,6 +104,16 @@ struct TracingSystemTests {
             return registrar.contains { $0.name == "register stripe.webhook" }
                 && registrar.contains { $0.kind == .client && $0.attributes["tributary.integration"] == .string("stripe") }
         }
+
+        // The console's page requests are server spans of its own service (its admin endpoints are not traced).
+        try await eventually("the console answers its login page", timeout: .seconds(60)) {
+            _ = try? await HTTP.get("http://127.0.0.1:\(consolePort)/readyz")
+            return (try? await HTTP.get("http://127.0.0.1:\(consolePort)/login").status) == 200
+        }
+        try await eventually("the console's request span reached the collector", timeout: .seconds(30)) {
+            collector.spans.contains { $0.service == "tributary-console" && $0.kind == .server && $0.name.contains("/login") }
+        }
+        #expect(!collector.spans.contains { $0.service == "tributary-console" && $0.name.contains("/readyz") })
 
         // A run that waits and is resumed by a later event stays in its event's trace: the resumption's
         // span is a child of the first attempt's run span.

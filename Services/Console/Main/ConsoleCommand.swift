@@ -22,7 +22,9 @@ struct ConsoleCommand: AsyncParsableCommand {
         let (configuration, logger) = try loadServiceConfiguration(label: "tributary.console", level: \.logLevel) {
             try ConsoleConfiguration.fromEnvironment(flags: flags)
         }
+        // Traces first: the group stops it last, so it exports the spans the others ended.
+        let tracing = try bootstrapServiceTracing(service: "console", logger: logger)
         let console = try await buildConsole(configuration: configuration, catalog: Providers.events + ExampleJobs.events, logger: logger)
-        try await ServiceGroup(services: console.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
+        try await ServiceGroup(services: tracing + console.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     }
 }
