@@ -44,8 +44,14 @@ run() { # name, extra environment...
   # Warm up (and let the receiver's view hold the source), then measure.
   wrk -t2 -c$CONNECTIONS -d2s -s $OUT/post.lua http://127.0.0.1:$PORT/sources/stripe.webhook >/dev/null
   local before; before=$(cpu_ticks $RECEIVER)
+  local perf=""
+  if [ -n "${PERF_RECORD:-}" ]; then # PERF_RECORD=1: a call-graph profile of the measured window, $OUT/perf-<name>.data
+    perf record -g -p $RECEIVER -o $OUT/perf-$name.data -- sleep "$SECONDS_" >/dev/null 2>&1 &
+    perf=$!
+  fi
   wrk -t2 -c$CONNECTIONS -d${SECONDS_}s --latency -s $OUT/post.lua http://127.0.0.1:$PORT/sources/stripe.webhook >$OUT/wrk-$name.txt
   local after; after=$(cpu_ticks $RECEIVER)
+  [ -z "$perf" ] || wait $perf
   local requests; requests=$(awk '/^requests:/ {print $2}' $OUT/wrk-$name.txt)
   local rps; rps=$(awk '/Requests\/sec/ {print $2}' $OUT/wrk-$name.txt)
   local p99; p99=$(awk '$1 == "99%" {print $2}' $OUT/wrk-$name.txt)
