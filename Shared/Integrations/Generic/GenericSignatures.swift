@@ -44,7 +44,7 @@ public struct GenericHMACSignature: WebhookSignatureScheme, Hashable {
     public func verify(body: [UInt8], signature: String?, timestamp: String?, secret: String, now: Date) throws(WebhookSignatureError) {
         guard !secret.isEmpty else { throw .unusableSecret }
         guard let signature, !signature.isEmpty else { throw .missingHeader(header) }
-        let value = signature.trimmingCharacters(in: .whitespaces)
+        let value = HeaderText.trimmed(Substring(signature))
         guard value.hasPrefix(prefix) else { throw .noSignatureOfScheme(prefix) }
         let encoded = value.dropFirst(prefix.count)
         let candidate: [UInt8]?
@@ -56,7 +56,7 @@ public struct GenericHMACSignature: WebhookSignatureScheme, Hashable {
         var seconds: Int64?
         if let timestampHeader {
             guard let timestamp, !timestamp.isEmpty else { throw .missingHeader(timestampHeader) }
-            guard let parsed = Int64(timestamp.trimmingCharacters(in: .whitespaces)) else { throw .malformedHeader(timestampHeader) }
+            guard let parsed = Int64(HeaderText.trimmed(Substring(timestamp))) else { throw .malformedHeader(timestampHeader) }
             seconds = parsed
         }
         let message = signedBytes(body: body, timestamp: seconds)

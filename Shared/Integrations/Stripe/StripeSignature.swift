@@ -27,8 +27,8 @@ public struct StripeSignature: Sendable {
         var signatures: [[UInt8]] = []
         for item in header.split(separator: ",") {
             guard let equals = item.firstIndex(of: "=") else { continue }
-            let key = item[..<equals].trimmingCharacters(in: .whitespaces)
-            let value = item[item.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            let key = HeaderText.trimmed(item[..<equals])
+            let value = HeaderText.trimmed(item[item.index(after: equals)...])
             switch key {
             case "t":
                 guard timestamp == nil, let parsed = Int64(value) else { throw .malformedHeader(Self.headerName) }
@@ -43,7 +43,11 @@ public struct StripeSignature: Sendable {
         guard let timestamp else { throw .malformedHeader(Self.headerName) }
         guard !signatures.isEmpty else { throw .noSignatureOfScheme("v1") }
         try TimestampWindow(tolerance: tolerance).check(timestamp, now: now)
-        let message = Array("\(timestamp).".utf8) + body
+        var message: [UInt8] = []
+        message.reserveCapacity(body.count + 21)
+        message.append(contentsOf: String(timestamp).utf8)
+        message.append(UInt8(ascii: "."))
+        message.append(contentsOf: body)
         let key = Array(secret.utf8)
         guard signatures.contains(where: { HMACSHA256.isValid($0, key: key, message: message) }) else {
             throw .mismatch

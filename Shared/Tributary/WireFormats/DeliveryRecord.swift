@@ -102,9 +102,19 @@ public struct DeliveryRecord: Sendable, Hashable, Codable {
         unrecorded = try c.decodeIfPresent(Int.self, forKey: .unrecorded) ?? 0
     }
 
-    /// The `<p>.deliveries` record (key: the source key).
+    /// The `<p>.deliveries` record (key: the source key). Written with Tributary's own JSON writer (the
+    /// receiver writes one per request; Foundation's `JSONEncoder` took 7% of its CPU): the same fields
+    /// as the `Codable` form, keys sorted, absent optionals left out.
     public func record() throws -> WireRecord {
-        WireRecord(key: Array(sourceKey.utf8), value: Array(try JSONCoding.encoder.encode(self)))
+        var fields: [String: JSON] = [
+            "v": .number(Double(v)), "receivedAt": .string(RFC3339.string(from: receivedAt)), "sourceKey": .string(sourceKey),
+            "outcome": .string(outcome.rawValue), "status": .number(Double(status)), "size": .number(Double(size)),
+            "eventIds": .array(eventIds.map(JSON.string)), "bodyTruncated": .bool(bodyTruncated),
+            "unrecorded": .number(Double(unrecorded)),
+        ]
+        if let reason { fields["reason"] = .string(reason) }
+        if let body { fields["body"] = .string(body) }
+        return WireRecord(key: Array(sourceKey.utf8), value: JSON.object(fields).encoded())
     }
 
     /// Reads a `<p>.deliveries` record; throws for a tombstone, invalid JSON or another version.

@@ -1,0 +1,26 @@
+import Foundation
+import Testing
+import Tributary
+
+/// `<p>.deliveries` records: written by hand (not `JSONEncoder`), read by the `Codable` reader that
+/// older consoles run.
+@Suite struct DeliveryRecordTests {
+    @Test("a delivery record round-trips through the Codable reader, with and without its optional fields")
+    func roundTrip() throws {
+        let full = DeliveryRecord(
+            receivedAt: Date(timeIntervalSince1970: 1_800_000_000.5), sourceKey: "acme/website", outcome: .badSignature,
+            reason: "no v1 signature matches \"é\" \\ /", status: 401, size: 1234, eventIds: ["evt_1", "evt_2"],
+            body: "{\"a\":\"line\\nbreak\u{1}\"}", bodyTruncated: true, unrecorded: 7)
+        let bare = DeliveryRecord(
+            receivedAt: Date(timeIntervalSince1970: 1_800_000_000), sourceKey: "stripe.webhook", outcome: .accepted, status: 200, size: 0)
+        for record in [full, bare] {
+            let wire = try record.record()
+            #expect(wire.keyString == record.sourceKey)
+            let read = try DeliveryRecord(record: wire)
+            #expect(read == record)
+            let json = try JSON(parsing: wire.value ?? [])
+            #expect(json["v"]?.numberValue == 1)
+            #expect((json["reason"] == nil) == (record.reason == nil), "an absent optional is left out")
+        }
+    }
+}
