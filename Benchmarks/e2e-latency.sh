@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end latency: a Stripe-signed webhook POSTed to the receiver until its job starts in a runner,
 # at a fixed rate, beside the same runner's latency from a direct Kafka publish (no HTTP, no receiver)
-# in the same run, on one embedded broker.
+# and a bare consumer's (the ceiling), in the same run, on one embedded broker.
 #   Benchmarks/e2e-latency.sh [rate] [seconds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,3 +28,6 @@ echo "== publish -> job start (the runner alone, events published straight to Ka
 .build/release/RunnerBench latency "$BOOT" e2e "$RATE" "$SECONDS_"
 echo "== webhook POST -> job start (receiver + runner)"
 .build/release/RunnerBench webhook-latency "$BOOT" e2e "$RATE" "$SECONDS_" "http://127.0.0.1:$PORT/sources/stripe.webhook" whsec_benchmarksecret
+# Last, on the warmed-up broker (run first, its first events wait for the broker's first produce).
+echo "== ceiling: publish -> a bare KafkaConsumer receives (no runner, no receiver)"
+.build/release/RunnerBench latency-ceiling "$BOOT" e2e "$RATE" "$SECONDS_"
