@@ -95,37 +95,31 @@ final class TopicCollector: Sendable {
     var all: [KafkaMessage] { records.all }
 
     /// Records decoded so far (tests read `runs` in every check of a wait: each record is decoded once).
-    private struct Decoded {
-        var runsSeen = 0
-        var runs: [RunRecord] = []
-        var lettersSeen = 0
-        var letters: [DLQRecord] = []
+    private struct Decoded<Value> {
+        var seen = 0
+        var values: [Value] = []
+
+        /// The values of `all`, decoding only the messages not seen before.
+        mutating func update(_ all: [KafkaMessage], _ decode: (KafkaMessage) -> Value?) -> [Value] {
+            values += all.dropFirst(seen).compactMap(decode)
+            seen = all.count
+            return values
+        }
     }
 
-    private let decoded = Mutex(Decoded())
+    private let decodedRuns = Mutex(Decoded<RunRecord>())
+    private let decodedLetters = Mutex(Decoded<DLQRecord>())
 
     /// The run records read so far.
     var runs: [RunRecord] {
         let all = records.all
-        return decoded.withLock { decoded in
-            for message in all.dropFirst(decoded.runsSeen) {
-                if let run = try? RunRecord(record: WireRecord(message)) { decoded.runs.append(run) }
-            }
-            decoded.runsSeen = all.count
-            return decoded.runs
-        }
+        return decodedRuns.withLock { $0.update(all) { try? RunRecord(record: WireRecord($0)) } }
     }
 
     /// The dead letters read so far.
     var deadLetters: [DLQRecord] {
         let all = records.all
-        return decoded.withLock { decoded in
-            for message in all.dropFirst(decoded.lettersSeen) {
-                if let letter = try? DLQRecord(record: WireRecord(message)) { decoded.letters.append(letter) }
-            }
-            decoded.lettersSeen = all.count
-            return decoded.letters
-        }
+        return decodedLetters.withLock { $0.update(all) { try? DLQRecord(record: WireRecord($0)) } }
     }
 
     func close() async { await reader.close() }
