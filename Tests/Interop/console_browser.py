@@ -76,6 +76,7 @@ def main():
 
         step = "the password logs in and lands on the runs page"
         driver.find_element(By.ID, "password").send_keys(password)
+        driver.find_element(By.ID, "user").send_keys("browser")
         driver.find_element(By.ID, "login").click()
         wait.until(ec.presence_of_element_located((By.ID, "runs-body")))
 
@@ -121,6 +122,11 @@ def main():
         flash = wait.until(ec.presence_of_element_located((By.ID, "flash")))
         assert flash.text.startswith("replayed"), flash.text
         shot("dlq-replayed")
+
+        step = "the Audit page lists the replay under the login's name"
+        driver.get(base + "/audit")
+        fresh('#audit-body tr[data-action="replay"]', lambda row: "browser@console" in row.text)
+        shot("audit")
 
         step = "logging out ends the session"
         driver.find_element(By.ID, "logout").click()
