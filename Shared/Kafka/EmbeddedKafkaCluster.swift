@@ -34,7 +34,9 @@ public final class EmbeddedKafkaCluster: Sendable {
             replicationFactor: min(specification.replicationFactor, Int32(brokerCount)))
     }
 
-    /// Takes a broker down: its connections close and it refuses new ones.
+    /// Takes a broker down: its connections close and it refuses new ones. librdkafka re-binds the
+    /// broker's port meanwhile and aborts the process if that fails (seen once under a busy test run):
+    /// tests hold responses instead (``holdAllResponses(for:)``).
     public func setBrokerDown(_ id: Int32) { cluster.setBroker(id, up: false) }
     /// Brings a broker back.
     public func setBrokerUp(_ id: Int32) { cluster.setBroker(id, up: true) }
@@ -42,6 +44,16 @@ public final class EmbeddedKafkaCluster: Sendable {
     public func setAllBrokersDown() { for id in 1...Int32(brokerCount) { setBrokerDown(id) } }
     /// Brings every broker back.
     public func setAllBrokersUp() { for id in 1...Int32(brokerCount) { setBrokerUp(id) } }
+    /// An outage that keeps the brokers' listeners: every broker holds each response for `delay` (a
+    /// producer's sends time out, a readiness check fails), or, with nil, answers at once again (the
+    /// held responses follow within `delay`). Tests use it instead of ``setAllBrokersDown()``: taking a
+    /// mock broker down re-binds its port, which now and then fails on a busy machine, and librdkafka
+    /// then aborts the whole process.
+    public func holdAllResponses(for delay: Duration?) {
+        let milliseconds = Int32(clamping: delay?.wholeMilliseconds ?? 0)
+        for id in 1...Int32(brokerCount) { setRoundTripTime(broker: id, milliseconds: milliseconds) }
+    }
+
     /// Adds a round-trip delay to every request a broker answers.
     public func setRoundTripTime(broker id: Int32, milliseconds: Int32) {
         cluster.setRoundTripTime(broker: id, milliseconds: milliseconds)

@@ -151,7 +151,7 @@ struct ReceiverTests {
         }
     }
 
-    @Test("brokers down: 503 with Retry-After and nothing acknowledged; after they return the retry is accepted")
+    @Test("brokers silent: 503 with Retry-After and nothing acknowledged; once they answer again the retry is accepted")
     func brokersDown() async throws {
         let harness = try ReceiverHarness()
         defer { harness.cluster.shutdown() }
@@ -161,13 +161,14 @@ struct ReceiverTests {
             try await client.waitUntilReady()
             let (body, signature) = ReceiverHarness.stripePriceCreated(id: "evt_during_outage")
 
-            harness.cluster.setAllBrokersDown()
+            // Brokers that answer nothing within the publish timeout (2 s): 4 s per response.
+            harness.cluster.holdAllResponses(for: .seconds(4))
             let refused = try await client.postWebhook("stripe.webhook", body: body, headers: [Self.stripeHeader: signature])
             #expect(refused.status == .serviceUnavailable)
             #expect(refused.headers[.retryAfter] != nil)
             #expect(try await client.execute(uri: "/readyz", method: .get) { $0.status } == .serviceUnavailable)
 
-            harness.cluster.setAllBrokersUp()
+            harness.cluster.holdAllResponses(for: nil)
             try await eventually("the provider's retry is accepted") {
                 let retried = try await client.postWebhook("stripe.webhook", body: body, headers: [Self.stripeHeader: signature])
                 return retried.status == .ok
