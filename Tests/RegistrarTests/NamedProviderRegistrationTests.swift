@@ -22,10 +22,21 @@ import TributaryRegistrar
             try await h.declare(job: "on-response", events: ["form_response"], source: Self.typeform, eventSource: "typeform.com")
             try await h.declare(job: "on-issue", events: ["Issue"], source: Self.linear, eventSource: "linear.app")
             let registrar = try await h.start(h.configuration(resync: .seconds(1)), catalog: h.catalog(stripeAttempts: 2))
-            try await eventually("both sources are active") {
-                let typeform = try await h.state("typeform.lT4Z3j")
-                let linear = try await h.state("linear.ENG")
-                return typeform?.active == true && linear?.active == true
+            // 60 s: the first election and the first pass share a test process with the whole suite.
+            do {
+                try await eventually("both sources are active", timeout: .seconds(60)) {
+                    let typeform = try await h.state("typeform.lT4Z3j")
+                    let linear = try await h.state("linear.ENG")
+                    return typeform?.active == true && linear?.active == true
+                }
+            } catch {
+                let states = [try await h.state("typeform.lT4Z3j"), try await h.state("linear.ENG")].map {
+                    "\($0?.active.description ?? "no state") \($0?.lastError?.message ?? "")"
+                }
+                Issue.record(
+                    "leads: \(registrar.isLeader); states \(states); Typeform calls \(h.fakes.typeform.requests); Linear calls \(h.fakes.linear.requests)"
+                )
+                throw error
             }
             let form = try #require(h.fakes.typeform.webhooks.first)
             #expect(h.fakes.typeform.webhooks.count == 1 && form.url == RegistrarHarness.publicURL + "/sources/typeform.lT4Z3j")
