@@ -19,7 +19,7 @@ struct ConsoleBrowserTests {
             return
         }
         let check = Python.process(["-c", "import selenium"])
-        try check.run()
+        try launch(check)
         _ = await waitForExit(check)
         guard check.terminationStatus == 0 else {
             Issue.record("\(Python.name) lacks selenium: \(Python.installHint)")
@@ -38,7 +38,7 @@ struct ConsoleBrowserTests {
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        try launch(process)
         // Off the cooperative pool: the browser talks to the console's handlers in this process.
         let message = String(decoding: await waitForExit(process, reading: [errors])[0], as: UTF8.self)
         #expect(process.terminationStatus == 0, "the browser test failed: \(message)")

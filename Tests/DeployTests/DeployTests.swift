@@ -306,7 +306,7 @@ func runProduct(_ name: String, _ arguments: [String]) throws -> (Int32, String)
     let output = Pipe()
     process.standardOutput = output
     process.standardError = output
-    try process.run()
+    try launch(process)
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))

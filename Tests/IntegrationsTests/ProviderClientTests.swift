@@ -99,7 +99,7 @@ import Tributary
         process.arguments = ["--port", "0", "--stripe-key", "sk_test_proc"]
         let stdout = Pipe()
         process.standardOutput = stdout
-        try process.run()
+        try launch(process)
         defer { process.terminate(); process.waitUntilExit() }
         let lines = AsyncStream<String> { continuation in
             Thread.detachNewThread {

@@ -23,7 +23,7 @@ enum PythonInterop {
         process.standardOutput = stdout
         process.standardError = stderr
         do {
-            try process.run()
+            try launch(process)
         } catch {
             Issue.record("cannot start \(Python.name) (\(error)); install Python 3 and \(hint)", sourceLocation: sourceLocation)
             return nil

@@ -15,7 +15,7 @@ struct InteropTests {
     static func requirePython() throws {
         let check = Python.process(["-c", "import cloudevents, confluent_kafka"])
         check.standardError = FileHandle.nullDevice
-        do { try check.run() } catch {
+        do { try launch(check) } catch {
             Issue.record("\(Python.name) is not available: install Python 3, then \(Python.installHint)")
             throw error
         }
@@ -31,7 +31,7 @@ struct InteropTests {
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice  // one line per event sent: not for the test output
-        try process.run()
+        try launch(process)
         let message = String(decoding: await waitForExit(process, reading: [errors])[0], as: UTF8.self)
         #expect(process.terminationStatus == 0, "the Python publisher failed: \(message)")
     }

@@ -45,7 +45,7 @@ func runToCompletion(_ executable: String, _ arguments: [String], environment: [
     let stdout = Pipe()
     process.standardOutput = stdout
     process.standardError = FileHandle.nullDevice
-    try process.run()
+    try launch(process)
     let data = stdout.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return String(decoding: data, as: UTF8.self)

@@ -66,7 +66,7 @@ public final class ChildProcess: Sendable {
             }
         }
         self.collected = readers.map(\.1)
-        try process.run()
+        try launch(process)
         self.process = process
     }
 
@@ -189,3 +189,10 @@ public func waitForExit(_ process: Process, reading pipes: [Pipe] = []) async ->
         }
     }
 }
+
+/// Starts `process` while no other test in this process starts one. Foundation's `Process.run()` on
+/// Linux is not safe to call from several threads at once: a fresh-clone run crashed inside it (a
+/// memcpy of a bad pointer) while tests launched children in parallel.
+public func launch(_ process: Process) throws { try launchLock.withLock { try process.run() } }
+
+private let launchLock = NSLock()
