@@ -207,18 +207,27 @@ public final class KafkaConsumer: AsyncSequence, Sendable {
     /// librdkafka still fetches the group's committed offsets: it answers `__STATE` or
     /// `__UNKNOWN_PARTITION`); had the seek been dropped, the fetcher would
     /// start from those offsets and the rewind would re-deliver nothing. Such partitions are sought
-    /// again, backing off, until they take the seek or `timeout` passes (then this throws).
-    public func seek(_ offsets: [KafkaTopicPartition: Int64], timeout: Duration = .seconds(10)) async throws(KafkaError) {
+    /// again, backing off, until they take the seek or `timeout` passes (then this throws). A seek the
+    /// fetcher did not confirm in time (a busy machine: `__TIMED_OUT`) is sought again too: seeking
+    /// the same offset twice is harmless.
+    public func seek(_ offsets: [KafkaTopicPartition: Int64], timeout: Duration = .seconds(15)) async throws(KafkaError) {
         guard lifecycle.enter() else { throw KafkaError.shutDownError }
         defer { lifecycle.leave() }
         let client = client
         let deadline = ContinuousClock.now + timeout
+        let retried: Set<KafkaError.Code> = [.state, .unknownPartition, .timedOut]
         var pending = offsets
         var backoff = Duration.milliseconds(10)
         while !pending.isEmpty {
             let sought = pending
-            let failed = try await blocking.run { () throws(KafkaError) in try client.seek(sought, timeoutMs: 10_000) }
-            if let other = failed.values.first(where: { $0.code != .state && $0.code != .unknownPartition }) { throw other }
+            let callTimeout = Int32(Swift.max(Swift.min((deadline - ContinuousClock.now).wholeMilliseconds, 3_000), 100))
+            let failed: [KafkaTopicPartition: KafkaError]
+            do {
+                failed = try await blocking.run { () throws(KafkaError) in try client.seek(sought, timeoutMs: callTimeout) }
+            } catch  where error.code == .timedOut {
+                failed = sought.mapValues { _ in error }
+            }
+            if let other = failed.values.first(where: { !retried.contains($0.code) }) { throw other }
             pending = pending.filter { failed[$0.key] != nil }
             guard !pending.isEmpty else { break }
             guard ContinuousClock.now + backoff < deadline else { throw failed.values.first! }

@@ -49,6 +49,8 @@ import Tributary
         var throttled = FlowGate<String>(flow: FlowControl(throttle: .init(2, per: .seconds(10))))
         let first = Self.started(throttled.received("t0", key: "", idempotencyKey: nil, now: Self.t0))
         let second = Self.started(throttled.received("t1", key: "", idempotencyKey: nil, now: Self.t0))
+        throttled.started(key: "", at: Self.t0)
+        throttled.started(key: "", at: Self.t0)
         let third = Self.held(throttled.received("t2", key: "", idempotencyKey: nil, now: Self.t0.addingTimeInterval(1)))
         let fourth = Self.held(throttled.received("t3", key: "", idempotencyKey: nil, now: Self.t0.addingTimeInterval(1)))
         let fifth = Self.held(throttled.received("t4", key: "", idempotencyKey: nil, now: Self.t0.addingTimeInterval(1)))
@@ -58,8 +60,43 @@ import Tributary
         #expect(throttled.next == Self.t0.addingTimeInterval(10))
         let early = throttled.due(now: Self.t0.addingTimeInterval(9))
         let due = Self.started(throttled.due(now: Self.t0.addingTimeInterval(10)))
+        throttled.started(key: "", at: Self.t0.addingTimeInterval(10))
+        throttled.started(key: "", at: Self.t0.addingTimeInterval(10))
         let later = Self.started(throttled.due(now: Self.t0.addingTimeInterval(20)))
         #expect(early.isEmpty && due == ["t2", "t3"] && later == ["t4"])
+    }
+
+    @Test func throttledEventsReleasedLateStartNoMoreThanTheLimitPerPeriodFromTheirRelease() {
+        // Slots at 2 s and 4 s, but the timer fires only at 7 s (a busy machine): two start then, and
+        // the other two 2 s later, not all four at once.
+        var gate = FlowGate<String>(flow: FlowControl(throttle: .init(2, per: .seconds(2))))
+        for name in ["a", "b"] { _ = gate.received(name, key: "", idempotencyKey: nil, now: Self.t0) }
+        gate.started(key: "", at: Self.t0)
+        gate.started(key: "", at: Self.t0)
+        let held = ["c", "d", "e", "f"].flatMap { Self.held(gate.received($0, key: "", idempotencyKey: nil, now: Self.t0)) }
+        #expect(held.map(\.1) == [2, 2, 4, 4].map { Self.t0.addingTimeInterval($0) })
+        let late = Self.started(gate.due(now: Self.t0.addingTimeInterval(7)))
+        #expect(late == ["c", "d"])
+        #expect(gate.next == Self.t0.addingTimeInterval(9))
+        gate.started(key: "", at: Self.t0.addingTimeInterval(7))
+        gate.started(key: "", at: Self.t0.addingTimeInterval(7))
+        #expect(Self.started(gate.due(now: Self.t0.addingTimeInterval(8.9))).isEmpty)
+        #expect(Self.started(gate.due(now: Self.t0.addingTimeInterval(9))) == ["e", "f"])
+    }
+
+    @Test func aThrottledEventWaitsForRunsReleasedButNotStartedYetAndNotForOnesThatNeverStart() {
+        var gate = FlowGate<String>(flow: FlowControl(throttle: .init(2, per: .seconds(2))))
+        for name in ["a", "b"] { _ = gate.received(name, key: "", idempotencyKey: nil, now: Self.t0) }
+        _ = gate.received("c", key: "", idempotencyKey: nil, now: Self.t0)
+        // a and b were decided at 0 s and still wait for a permit at 2 s: they start at 2 s at the
+        // earliest, so c (slot 2 s) waits for 4 s.
+        #expect(Self.started(gate.due(now: Self.t0.addingTimeInterval(2))).isEmpty)
+        #expect(gate.next == Self.t0.addingTimeInterval(4))
+        // a starts at 2.5 s; b never does (a duplicate found finished): only a counts, and c runs at 4 s.
+        gate.started(key: "", at: Self.t0.addingTimeInterval(2.5))
+        gate.started(key: "", at: nil)
+        #expect(Self.started(gate.due(now: Self.t0.addingTimeInterval(4))) == ["c"])
+        #expect(gate.heldCount == 0)
     }
 
     @Test func aThrottledEventWaitsLongerWhenTheRunsBeforeItReallyStartedLate() {

@@ -114,7 +114,7 @@ struct FlowGate<Item: Sendable>: Sendable {
             }
         }
         if let limit = flow.throttle {
-            let times = starts[key, default: []]
+            let times = throttleStarts(key, now: now)
             if times.count >= limit.count {
                 let slot = max(now, times[times.count - limit.count].addingTimeInterval(limit.period.seconds))
                 if slot > now {
@@ -177,32 +177,55 @@ struct FlowGate<Item: Sendable>: Sendable {
             // Checked again against the starts as they really happened (a run decided at once may
             // have started later than its decision): a window still full waits for its next slot.
             if let limit = flow.throttle {
-                var others = starts[entry.key] ?? []
-                if let own = others.firstIndex(of: entry.until) { others.remove(at: own) }
-                let window = others.filter { $0 > now.addingTimeInterval(-limit.period.seconds) && $0 <= now }.sorted()
+                let own = starts[entry.key]?.firstIndex(of: entry.until)
+                if let own { starts[entry.key]!.remove(at: own) }
+                let window = throttleStarts(entry.key, now: now).filter { $0 > now.addingTimeInterval(-limit.period.seconds) && $0 <= now }
                 if window.count >= limit.count {
                     let slot = window[window.count - limit.count].addingTimeInterval(limit.period.seconds)
-                    if let own = starts[entry.key]?.firstIndex(of: entry.until) { starts[entry.key]![own] = slot }
+                    starts[entry.key, default: []].append(slot)
+                    starts[entry.key]!.sort()
                     delayed.append((entry.key, entry.item, slot))
                     continue
                 }
-                unconfirmed[entry.key, default: []].append(entry.until)
+                // Released late (a busy timer), it counts from now, not from its slot: four released
+                // together would otherwise all start at once.
+                starts[entry.key, default: []].append(now)
+                starts[entry.key]!.sort()
+                unconfirmed[entry.key, default: []].append(now)
             }
             actions += admit(entry.item, key: entry.key)
         }
         return actions
     }
 
-    /// A run of `key` counted for the rate limit or throttle really started at `at`: its oldest
-    /// unconfirmed decision time is replaced by it.
-    mutating func started(key: String, at: Date) {
+    /// A run of `key` counted for the rate limit or throttle really started at `at` (nil: it will
+    /// not start, a duplicate found finished): its oldest unconfirmed decision time is replaced by
+    /// it (or dropped).
+    mutating func started(key: String, at: Date?) {
         guard var waiting = unconfirmed[key], !waiting.isEmpty else { return }
         let decided = waiting.removeFirst()
         unconfirmed[key] = waiting.isEmpty ? nil : waiting
         if let index = starts[key]?.firstIndex(of: decided) {
-            starts[key]![index] = max(decided, at)
-            starts[key]!.sort()
+            if let at {
+                starts[key]![index] = max(decided, at)
+                starts[key]!.sort()
+            } else {
+                starts[key]!.remove(at: index)
+            }
         }
+    }
+
+    /// The starts of `key` the throttle counts at `now`, oldest first: a run decided but not started
+    /// yet (waiting for a permit on a busy runner) starts at `now` at the earliest, so it counts as
+    /// `now`; runs released together would otherwise all start inside one period.
+    private func throttleStarts(_ key: String, now: Date) -> [Date] {
+        var times = starts[key] ?? []
+        // One unconfirmed for longer than five minutes is taken for lost, not for ever about to start.
+        let lost = now.addingTimeInterval(-300 - (flow.throttle?.period.seconds ?? 0))
+        for decided in unconfirmed[key] ?? [] where decided < now && decided > lost {
+            if let index = times.firstIndex(of: decided) { times[index] = now }
+        }
+        return times.sorted()
     }
 
     // MARK: Restoring (a runner taking the partition over)
@@ -237,6 +260,7 @@ struct FlowGate<Item: Sendable>: Sendable {
     private mutating func prune(_ key: String, now: Date) {
         let horizon = max(flow.rateLimit?.period.seconds ?? 0, flow.throttle?.period.seconds ?? 0)
         starts[key]?.removeAll { $0 <= now.addingTimeInterval(-horizon) }
+        unconfirmed[key]?.removeAll { $0 <= now.addingTimeInterval(-300 - horizon) }
         if let idempotency = flow.idempotency, seen.count > 10_000 {
             seen = seen.filter { now.timeIntervalSince($0.value) < idempotency.window.seconds }
         }

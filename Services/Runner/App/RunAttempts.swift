@@ -67,7 +67,7 @@ struct RunAttempts: Sendable {
     /// with how it ended. It returns when the lane may take its next run, which can be before the
     /// final record is acked.
     func execute(
-        _ work: RunDispatcher.Work, cancellation: RunCancellation, started: @Sendable (Date) -> Void = { _ in },
+        _ work: RunDispatcher.Work, cancellation: RunCancellation, started: @Sendable (Date?) -> Void = { _ in },
         settle: @escaping @Sendable (Ending) -> Void
     ) async {
         let job = work.job
@@ -91,6 +91,7 @@ struct RunAttempts: Sendable {
                 metrics.count(job: job.id, .skipped)
                 logger.debug(
                     "run finished meanwhile; duplicate skipped", metadata: [LogKey.jobId: "\(job.id)", LogKey.eventKey: "\(event.key)"])
+                started(nil)
                 return settle(.finished)
             case .unknown, .unfinished:
                 break
@@ -112,6 +113,7 @@ struct RunAttempts: Sendable {
             await permits.acquire()
             if Task.isCancelled {
                 permits.release()
+                if attempt == firstAttempt { started(nil) }
                 return settle(.givenUp)
             }
             let context = RunContext(job: job.job, event: event, attempt: attempt)

@@ -873,7 +873,7 @@ final class RunDispatcher: Sendable {
             return state.pendingCancels.removeValue(forKey: work.runKey)
         }
         if let pending { cancellation.cancel(reason: pending) }
-        let flowStarted: @Sendable (Date) -> Void = { [self] at in
+        let flowStarted: @Sendable (Date?) -> Void = { [self] at in
             guard let key = work.flowKey else { return }
             state.withLock { state in state.gates[work.runsPartition]?.started(key: key, at: at) }
         }
