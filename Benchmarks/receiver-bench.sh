@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Signed webhooks per second through the receiver (Stripe price.created, ~1 KB, verified, published
 # with acks=all, 200 only after the acknowledgement), side by side with the same server's /healthz
-# ceiling, on the embedded broker, with wrk on loopback; then p50/p99 latency at a fixed rate.
+# ceiling, on the embedded broker, with wrk on loopback; then p50/p99 latency at a fixed rate; then
+# the same webhooks through a Python receiver (Benchmarks/python/receiver.py: aiohttp on uvloop, the
+# official stripe package, confluent-kafka with acks=all and idempotence), the other ceiling.
+# CPU per request is the receiver's CPU time (utime + stime from /proc) over the requests it served.
 #   Benchmarks/receiver-bench.sh [seconds] [connections] [fixed-rate]
+#   PYTHON_CEILING=0 leaves the Python receiver out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_=${1:-10}
@@ -15,7 +19,21 @@ OUT=.build/bench/receiver
 mkdir -p $OUT
 .build/debug/tributary broker --topic-prefix bench >$OUT/broker.out 2>/dev/null &
 BROKER=$!
-trap 'kill $RECEIVER $BROKER 2>/dev/null || true' EXIT
+PYRECEIVER=
+trap 'kill $RECEIVER $BROKER $PYRECEIVER 2>/dev/null || true' EXIT
+cpu_ticks() { awk '{print $14 + $15}' /proc/$1/stat; }
+# wrk_cpu <pid> <label> <wrk arguments...>: wrk's rate and latency, and the server's CPU per request
+wrk_cpu() {
+  local pid=$1 label=$2; shift 2
+  local before after out requests
+  before=$(cpu_ticks "$pid")
+  out=$(wrk "$@")
+  after=$(cpu_ticks "$pid")
+  echo "$out" | grep -E "Requests/sec|50%|99%|non-2xx"
+  requests=$(echo "$out" | awk '/requests in/ {print $1}')
+  awk -v t=$((after - before)) -v n="$requests" -v hz="$(getconf CLK_TCK)" -v l="$label" \
+    'BEGIN { if (n > 0) printf "  %s CPU per request: %.0f us (%d requests)\n", l, t / hz / n * 1e6, n }'
+}
 for _ in $(seq 100); do [ -s $OUT/broker.out ] && break; sleep 0.1; done
 BOOT=$(head -1 $OUT/broker.out)
 KEY=$(head -c 32 /dev/urandom | base64)
@@ -36,9 +54,20 @@ done = function(summary, latency, requests)
 end
 LUA
 echo "== ceiling: GET /healthz, wrk -t2 -c$CONNECTIONS -d${SECONDS_}s"
-wrk -t2 -c$CONNECTIONS -d${SECONDS_}s --latency http://127.0.0.1:$PORT/healthz | grep -E "Requests/sec|50%|99%"
+wrk_cpu $RECEIVER receiver -t2 -c$CONNECTIONS -d${SECONDS_}s --latency http://127.0.0.1:$PORT/healthz
 echo "== signed Stripe webhooks: POST /sources/stripe.webhook, wrk -t2 -c$CONNECTIONS -d${SECONDS_}s"
-wrk -t2 -c$CONNECTIONS -d${SECONDS_}s --latency -s $OUT/post.lua http://127.0.0.1:$PORT/sources/stripe.webhook | grep -E "Requests/sec|50%|99%|non-2xx"
+wrk_cpu $RECEIVER receiver -t2 -c$CONNECTIONS -d${SECONDS_}s --latency -s $OUT/post.lua http://127.0.0.1:$PORT/sources/stripe.webhook
+echo "== one connection (a provider's serial deliveries): wrk -t1 -c1 -d${SECONDS_}s"
+wrk_cpu $RECEIVER receiver -t1 -c1 -d${SECONDS_}s --latency -s $OUT/post.lua http://127.0.0.1:$PORT/sources/stripe.webhook
 echo "== signed Stripe webhooks at a fixed rate"
 .build/release/ReceiverBench rate http://127.0.0.1:$PORT/sources/stripe.webhook $RATE 10 $OUT
 curl -s http://127.0.0.1:$PORT/metrics | grep -E "^tributary_receiver_(requests_total|events_published_total)" || true
+if [ "${PYTHON_CEILING:-1}" != 0 ]; then
+  PY=$(Benchmarks/python/venv.sh)
+  PYPORT=18081
+  $PY Benchmarks/python/receiver.py "$BOOT" bench.events $PYPORT whsec_benchmarksecret >$OUT/python-receiver.log 2>&1 &
+  PYRECEIVER=$!
+  for _ in $(seq 200); do curl -sf http://127.0.0.1:$PYPORT/healthz >/dev/null && break; sleep 0.1; done
+  echo "== ceiling: the same webhooks through the Python receiver (aiohttp, uvloop, stripe, confluent-kafka), wrk -t2 -c$CONNECTIONS -d${SECONDS_}s"
+  wrk_cpu $PYRECEIVER "python receiver" -t2 -c$CONNECTIONS -d${SECONDS_}s --latency -s $OUT/post.lua http://127.0.0.1:$PYPORT/sources/stripe.webhook
+fi

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runner throughput (one runner hosting 1, 4 and 16 jobs on the same events, then two runners with
 # one job) and publish-to-job-start latency, beside the ceiling: the raw consume rate of the same
-# events with KafkaBench, on the same embedded broker, in the same run.
+# events with KafkaBench, and a null runner (Benchmarks/python/null_runner.py: one confluent-kafka
+# consumer that writes two ~300-byte records per event with acks=all, waits for their reports, then
+# commits), on the same embedded broker, in the same run.
 #   Benchmarks/runner-bench.sh [events] [latency-rate] [latency-seconds]
-#   JOBS="1 4 16" (job counts of the one-runner throughput)
+#   JOBS="1 4 16" (job counts of the one-runner throughput); NULL_RUNNER=0 leaves the null runner out
 # (The webhook-POST-to-job-start latency needs the receiver; it is left for when the receiver lands.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +24,7 @@ swift build -c release --product RunnerBench 2>/dev/null | tail -1
 swift build -c release --product KafkaBench 2>/dev/null | tail -1
 swift build --product tributary 2>/dev/null | tail -1
 mkdir -p .build/bench
+[ "${NULL_RUNNER:-1}" = 0 ] || PY=$(Benchmarks/python/venv.sh)
 BENCH=.build/release/RunnerBench
 KBENCH=.build/release/KafkaBench
 PIDS=()     # brokers
@@ -76,6 +79,9 @@ throughput() {  # <runners> <prefix> <jobs per runner> <events>
   echo "  $($BENCH produce "$boot" "$prefix" "$count")"
   echo "  runner x$runners, $jobs job(s): $($BENCH measure "$boot" "$prefix" "$count" "jobs=$jobs")"
   echo "  ceiling (KafkaBench raw consume of the same events): $($KBENCH "$boot" "$prefix.events" consume "$count")"
+  if [ "$runners" = 1 ] && [ "$jobs" = 1 ] && [ "${NULL_RUNNER:-1}" != 0 ]; then
+    echo "  ceiling (null runner, Python confluent-kafka, the same events): $($PY Benchmarks/python/null_runner.py "$boot" "$prefix.events" "$prefix.nullruns" null "$count")"
+  fi
   stop_runners
 }
 
