@@ -6,7 +6,8 @@
 # official stripe package, confluent-kafka with acks=all and idempotence), the other ceiling.
 # CPU per request is the receiver's CPU time (utime + stime from /proc) over the requests it served.
 #   Benchmarks/receiver-bench.sh [seconds] [connections] [fixed-rate]
-#   PYTHON_CEILING=0 leaves the Python receiver out.
+#   PYTHON_CEILING=0 leaves the Python receiver out; COMPARE_LINGER=2ms repeats the webhook loads with
+#   RECEIVER_PUBLISH_LINGER=2ms (the default is 0.5ms).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_=${1:-10}
@@ -62,6 +63,17 @@ wrk_cpu $RECEIVER receiver -t1 -c1 -d${SECONDS_}s --latency -s $OUT/post.lua htt
 echo "== signed Stripe webhooks at a fixed rate"
 .build/release/ReceiverBench rate http://127.0.0.1:$PORT/sources/stripe.webhook $RATE 10 $OUT
 curl -s http://127.0.0.1:$PORT/metrics | grep -E "^tributary_receiver_(requests_total|events_published_total)" || true
+if [ -n "${COMPARE_LINGER:-}" ]; then # COMPARE_LINGER=2ms: the same two loads with RECEIVER_PUBLISH_LINGER at that value
+  kill $RECEIVER; wait $RECEIVER 2>/dev/null || true
+  KAFKA_BROKERS=$BOOT TRIBUTARY_SECRET_KEY=$KEY TRIBUTARY_TOPIC_PREFIX=bench RECEIVER_PORT=$PORT RECEIVER_HOST=127.0.0.1 \
+    RECEIVER_PUBLISH_LINGER=$COMPARE_LINGER LOG_LEVEL=warning .build/release/receiver >$OUT/receiver-linger.log 2>&1 &
+  RECEIVER=$!
+  for _ in $(seq 200); do curl -sf http://127.0.0.1:$PORT/readyz >/dev/null && break; sleep 0.1; done
+  echo "== RECEIVER_PUBLISH_LINGER=$COMPARE_LINGER: signed Stripe webhooks, wrk -t2 -c$CONNECTIONS -d${SECONDS_}s"
+  wrk_cpu $RECEIVER receiver -t2 -c$CONNECTIONS -d${SECONDS_}s --latency -s $OUT/post.lua http://127.0.0.1:$PORT/sources/stripe.webhook
+  echo "== RECEIVER_PUBLISH_LINGER=$COMPARE_LINGER: one connection, wrk -t1 -c1 -d${SECONDS_}s"
+  wrk_cpu $RECEIVER receiver -t1 -c1 -d${SECONDS_}s --latency -s $OUT/post.lua http://127.0.0.1:$PORT/sources/stripe.webhook
+fi
 if [ "${PYTHON_CEILING:-1}" != 0 ]; then
   PY=$(Benchmarks/python/venv.sh)
   PYPORT=18081

@@ -19,7 +19,8 @@ public struct KafkaProducerConfiguration: Sendable, Hashable {
         var result = [
             "enable.idempotence": "true",
             "acks": "all",
-            "linger.ms": "\(linger.wholeMilliseconds)",
+            // librdkafka takes fractions of a millisecond here ("0.5").
+            "linger.ms": "\(Double(linger.wholeMicroseconds) / 1000)",
             "message.timeout.ms": "\(max(1, deliveryTimeout.wholeMilliseconds))",
             "queue.buffering.max.messages": "\(maximumQueuedMessages)",
             "queue.buffering.max.kbytes": "1048576",
@@ -200,6 +201,12 @@ public final class KafkaProducer: Sendable {
 }
 
 extension Duration {
+    /// Whole microseconds, rounded down.
+    var wholeMicroseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+    }
+
     /// Whole milliseconds, rounded down.
     var wholeMilliseconds: Int64 {
         let (seconds, attoseconds) = components

@@ -44,22 +44,30 @@ public struct ServiceEnvironment: Sendable {
     }
 
     /// A duration written as `250ms`, `10s`, `5m`, `1h` or a plain number of seconds.
-    public func duration(_ name: String, override: String? = nil, default fallback: Duration) throws(ConfigurationError) -> Duration {
+    public func duration(
+        _ name: String, override: String? = nil, default fallback: Duration, allowZero: Bool = false
+    ) throws(ConfigurationError) -> Duration {
         guard let text = string(name, override: override) else { return fallback }
-        guard let parsed = Self.parseDuration(text), parsed > .zero else {
+        guard let parsed = Self.parseDuration(text), parsed > .zero || (allowZero && parsed == .zero) else {
             throw ConfigurationError("\(name)=\(text) is not a duration (examples: 250ms, 10s, 5m, 7d)", variable: name)
         }
         return parsed
     }
 
-    /// Parses `250ms`, `10s`, `5m`, `1h`, `7d` or a plain number of seconds.
+    /// `seconds` to the nearest microsecond (`0.5ms` is half a millisecond, not zero).
+    private static func microseconds(_ seconds: Double) -> Duration? {
+        guard seconds.isFinite, abs(seconds) < 1e12 else { return nil }
+        return .microseconds(Int64((seconds * 1e6).rounded()))
+    }
+
+    /// Parses `250ms`, `0.5ms`, `10s`, `5m`, `1h`, `7d` or a plain number of seconds.
     public static func parseDuration(_ text: String) -> Duration? {
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
         for (suffix, seconds) in units where text.hasSuffix(suffix) {
             guard let number = Double(text.dropLast(suffix.count)) else { continue }
-            return Duration(seconds: number * seconds)
+            return microseconds(number * seconds)
         }
-        return Double(text).map { Duration(seconds: $0) }
+        return Double(text).flatMap { microseconds($0) }
     }
 }
 

@@ -14,7 +14,18 @@ import TributaryReceiver
         #expect(configuration.topicPrefix == "tributary" && configuration.topics.events.name == "tributary.events")
         #expect(configuration.host == "0.0.0.0" && configuration.port == 8080 && configuration.logLevel == .info)
         #expect(configuration.bodyLimit == 1 << 20 && configuration.publishTimeout == .seconds(10))
-        #expect(configuration.publicURL == nil)
+        #expect(configuration.publicURL == nil && configuration.publishLinger == .microseconds(500))
+    }
+
+    @Test func publishLingerTakesFractionsOfAMillisecondAndZero() throws {
+        var environment = base
+        environment["RECEIVER_PUBLISH_LINGER"] = "0.25ms"
+        let linger = try ReceiverConfiguration.fromEnvironment(ServiceEnvironment(environment)).publishLinger
+        #expect(linger == .microseconds(250))
+        environment["RECEIVER_PUBLISH_LINGER"] = "0"
+        #expect(try ReceiverConfiguration.fromEnvironment(ServiceEnvironment(environment)).publishLinger == .zero)
+        environment["RECEIVER_PUBLISH_LINGER"] = "-1ms"
+        #expect(throws: ConfigurationError.self) { try ReceiverConfiguration.fromEnvironment(ServiceEnvironment(environment)) }
     }
 
     @Test func publicURLLosesItsTrailingSlash() throws {
@@ -39,7 +50,7 @@ import TributaryReceiver
         #expect(configuration.bodyLimit == 4096 && configuration.publishTimeout == .seconds(2))
     }
 
-    @Test(arguments: ["LOG_LEVEL", "RECEIVER_PORT", "RECEIVER_PUBLISH_TIMEOUT", "RECEIVER_PUBLIC_URL"])
+    @Test(arguments: ["LOG_LEVEL", "RECEIVER_PORT", "RECEIVER_PUBLISH_TIMEOUT", "RECEIVER_PUBLISH_LINGER", "RECEIVER_PUBLIC_URL"])
     func errorsNameTheVariable(variable: String) {
         var environment = base
         environment[variable] = "loud"

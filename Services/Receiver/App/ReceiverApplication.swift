@@ -35,6 +35,7 @@ public func buildReceiver(
 
     var producerSettings = KafkaProducerConfiguration()
     producerSettings.deliveryTimeout = configuration.publishTimeout
+    producerSettings.linger = configuration.publishLinger
     let producer = try KafkaProducer(
         configuration: configuration.kafka, producerConfiguration: producerSettings, logger: logger)
     let directory = try SourceDirectory(

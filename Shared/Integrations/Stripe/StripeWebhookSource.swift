@@ -31,7 +31,10 @@ struct StripeWebhookSource: Sendable {
         ]
         if let account = event["account"] { context["account"] = account }
         return HandlerResult(events: [
-            EventRecord(id: id, name: type, source: StripeEvents.source, timestamp: created, payload: object, context: .object(context))
+            // The payload is data.object: its bytes as they came, so the event is not written again from the tree.
+            EventRecord(
+                id: id, name: type, source: StripeEvents.source, timestamp: created, payload: object, context: .object(context),
+                payloadBytes: JSON.valueRange(of: ["data", "object"], in: delivery.body).map { Array(delivery.body[$0]) })
         ])
     }
 
