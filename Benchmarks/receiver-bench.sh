@@ -7,7 +7,7 @@
 # CPU per request is the receiver's CPU time (utime + stime from /proc) over the requests it served.
 #   Benchmarks/receiver-bench.sh [seconds] [connections] [fixed-rate]
 #   PYTHON_CEILING=0 leaves the Python receiver out; COMPARE_LINGER=2ms repeats the webhook loads with
-#   RECEIVER_PUBLISH_LINGER=2ms (the default is 0.5ms).
+#   RECEIVER_PUBLISH_LINGER=2ms (the default is 0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_=${1:-10}

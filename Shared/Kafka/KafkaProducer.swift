@@ -10,6 +10,10 @@ public struct KafkaProducerConfiguration: Sendable, Hashable {
     public var linger: Duration = .milliseconds(2)
     /// The most records waiting in the local queue before a send fails with `queueFull`.
     public var maximumQueuedMessages: Int = 1_000_000
+    /// Produce requests in flight per broker connection (`max.in.flight.requests.per.connection`; at
+    /// most 5 with idempotence). 1 with no linger batches by load: a lone record goes at once, and
+    /// records that come while a request is in flight go together in the next.
+    public var maximumInFlight: Int = 5
     /// Extra librdkafka properties for this producer only.
     public var properties: [String: String] = [:]
 
@@ -23,6 +27,7 @@ public struct KafkaProducerConfiguration: Sendable, Hashable {
             "linger.ms": "\(Double(linger.wholeMicroseconds) / 1000)",
             "message.timeout.ms": "\(max(1, deliveryTimeout.wholeMilliseconds))",
             "queue.buffering.max.messages": "\(maximumQueuedMessages)",
+            "max.in.flight.requests.per.connection": "\(maximumInFlight)",
             "queue.buffering.max.kbytes": "1048576",
             // A down broker is retried at most every second, so queued records time out on time too.
             "reconnect.backoff.max.ms": "1000",

@@ -14,7 +14,7 @@ import TributaryReceiver
         #expect(configuration.topicPrefix == "tributary" && configuration.topics.events.name == "tributary.events")
         #expect(configuration.host == "0.0.0.0" && configuration.port == 8080 && configuration.logLevel == .info)
         #expect(configuration.bodyLimit == 1 << 20 && configuration.publishTimeout == .seconds(10))
-        #expect(configuration.publicURL == nil && configuration.publishLinger == .microseconds(500))
+        #expect(configuration.publicURL == nil && configuration.publishLinger == .zero)
     }
 
     @Test func publishLingerTakesFractionsOfAMillisecondAndZero() throws {
