@@ -97,6 +97,12 @@ import Tributary
         gate.started(key: "", at: nil)
         #expect(Self.started(gate.due(now: Self.t0.addingTimeInterval(4))) == ["c"])
         #expect(gate.heldCount == 0)
+
+        // Two decided at 0 s and not started by 3 s still count when an event comes then.
+        var busy = FlowGate<String>(flow: FlowControl(throttle: .init(2, per: .seconds(2))))
+        for name in ["a", "b"] { _ = busy.received(name, key: "", idempotencyKey: nil, now: Self.t0) }
+        let late = Self.held(busy.received("c", key: "", idempotencyKey: nil, now: Self.t0.addingTimeInterval(3)))
+        #expect(late.first?.1 == Self.t0.addingTimeInterval(5))
     }
 
     @Test func aThrottledEventWaitsLongerWhenTheRunsBeforeItReallyStartedLate() {

@@ -259,8 +259,10 @@ struct FlowGate<Item: Sendable>: Sendable {
 
     private mutating func prune(_ key: String, now: Date) {
         let horizon = max(flow.rateLimit?.period.seconds ?? 0, flow.throttle?.period.seconds ?? 0)
-        starts[key]?.removeAll { $0 <= now.addingTimeInterval(-horizon) }
         unconfirmed[key]?.removeAll { $0 <= now.addingTimeInterval(-300 - horizon) }
+        // A start decided but not confirmed yet stays: it still counts (as starting now).
+        let pending = unconfirmed[key] ?? []
+        starts[key]?.removeAll { $0 <= now.addingTimeInterval(-horizon) && !pending.contains($0) }
         if let idempotency = flow.idempotency, seen.count > 10_000 {
             seen = seen.filter { now.timeIntervalSince($0.value) < idempotency.window.seconds }
         }
