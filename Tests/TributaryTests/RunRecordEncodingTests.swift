@@ -56,3 +56,27 @@ import Testing
         }
     }
 }
+
+/// The formats a run record's fields are written in, written without intermediate strings.
+@Suite struct RunRecordFieldFormatTests {
+    @Test func rfc3339FormatsUTCWithMillisecondsWhenThereAreAny() {
+        #expect(RFC3339.string(from: Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00Z")
+        #expect(RFC3339.string(from: Date(timeIntervalSince1970: 1_764_547_200.25)) == "2025-12-01T00:00:00.250Z")
+        #expect(RFC3339.string(from: Date(timeIntervalSince1970: 1_764_547_259.9996)) == "2025-12-01T00:01:00Z", "rounds up a whole second")
+        #expect(RFC3339.string(from: Date(timeIntervalSince1970: -1.5)) == "1969-12-31T23:59:58.500Z")
+        #expect(RFC3339.string(from: Date(timeIntervalSince1970: 253_402_300_800)) == "10000-01-01T00:00:00Z")
+        for seconds in [0.0, 1_000_000_000.007, 1_764_547_200.123, 4_102_444_799.999] {
+            let date = Date(timeIntervalSince1970: seconds)
+            let back = RFC3339.date(from: RFC3339.string(from: date))!
+            #expect(abs(back.timeIntervalSince(date)) < 0.0006)
+        }
+    }
+
+    @Test func runIdsAreTheHexOfTheFirstHalfOfTheDigest() {
+        let id = RunContext.runId(eventKey: "stripe/evt_1", jobId: "job")
+        #expect(id == "run_d5d829491a0150c1ff4f06bfd02e9fda", "SHA-256 of the event key, a zero byte and the job id")
+        #expect(id.dropFirst(4).allSatisfy { "0123456789abcdef".contains($0) })
+        #expect(id == RunContext.runId(eventKey: "stripe/evt_1", jobId: "job"))
+        #expect(id != RunContext.runId(eventKey: "stripe/evt_1", jobId: "job2"))
+    }
+}

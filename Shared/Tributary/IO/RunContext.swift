@@ -35,11 +35,18 @@ public struct RunContext: Sendable, Hashable, Codable {
         h.update(data: Array(eventKey.utf8))
         h.update(data: [0])
         h.update(data: Array(jobId.utf8))
-        let hex = h.finalize().prefix(16).map { b in
-            let s = String(b, radix: 16)
-            return b < 16 ? "0" + s : s
-        }.joined()
-        return "run_" + hex
+        let digest = h.finalize()
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 36) { out in
+            for (index, byte) in "run_".utf8.enumerated() { out[index] = byte }
+            var index = 4
+            for byte in digest.prefix(16) {
+                out[index] = digits.utf8Start[Int(byte >> 4)]
+                out[index + 1] = digits.utf8Start[Int(byte & 0xF)]
+                index += 2
+            }
+            return index
+        }
     }
 }
 

@@ -19,6 +19,32 @@ public enum RFC3339 {
         var rem = secs % 86400
         if rem < 0 { rem += 86400; days -= 1 }
         let (y, m, d) = civil(fromDays: days)
+        // Years 0 to 9999 in a fixed layout, written into the string's own storage.
+        guard (0...9999).contains(y) else { return slowString(y, m, d, rem, millis) }
+        return String(unsafeUninitializedCapacity: 24) { out in
+            var index = 0
+            func put(_ value: Int64, _ width: Int) {
+                var value = value
+                for position in stride(from: index + width - 1, through: index, by: -1) {
+                    out[position] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+                index += width
+            }
+            func put(_ byte: Unicode.Scalar) {
+                out[index] = UInt8(ascii: byte)
+                index += 1
+            }
+            put(y, 4); put("-"); put(m, 2); put("-"); put(d, 2); put("T")
+            put(rem / 3600, 2); put(":"); put(rem % 3600 / 60, 2); put(":"); put(rem % 60, 2)
+            if millis != 0 { put("."); put(millis, 3) }
+            put("Z")
+            return index
+        }
+    }
+
+    /// The same layout for a year outside 0...9999 (a negative or five-digit year).
+    private static func slowString(_ y: Int64, _ m: Int64, _ d: Int64, _ rem: Int64, _ millis: Int64) -> String {
         func pad(_ v: Int64, _ n: Int) -> String {
             let s = String(v)
             return s.count >= n ? s : String(repeating: "0", count: n - s.count) + s
