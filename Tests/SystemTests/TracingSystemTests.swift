@@ -211,7 +211,7 @@ struct TracingSystemTests {
         "with no OTEL endpoint set, nothing is exported (not even to the default localhost:4318) and the run carries the event's traceparent"
     )
     func tracingOff() async throws {
-        // The collector listens where swift-otel would send by default.
+        // The collector listens where an OTLP exporter sends by default.
         let collector = try Collector(["--port", "4318"])
         _ = try await collector.start()
         let system = try await TracedSystem.start(prefix: "untraced", name: "untraced", receiver: [:], runner: [:], registrar: [:])

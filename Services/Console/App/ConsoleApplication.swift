@@ -67,7 +67,7 @@ public func buildConsole(
     admin.add(to: router)
     // With tracing on, a server span per request to the pages and the API (not the admin endpoints
     // above: middleware applies to the routes added after it).
-    if ServiceTracing.isEnabled { router.add(middleware: TracingMiddleware()) }
+    if ServiceTracing.isEnabled { router.add(middleware: RequestSpanMiddleware()) }
     ConsoleRoutes(store: store, sessions: sessions, actions: actions, updates: updates, logger: logger).add(to: router)
 
     let generated = configuration.generatedPassword ? configuration.password : nil

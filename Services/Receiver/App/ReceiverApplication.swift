@@ -74,7 +74,8 @@ public func buildReceiver(
     }
     // With tracing on, each webhook request is a server span (its parent the request's own
     // `traceparent`, if any); the admin routes get none.
-    let webhookRoutes = ServiceTracing.isEnabled ? router.group("/sources").add(middleware: TracingMiddleware()) : router.group("/sources")
+    let webhookRoutes =
+        ServiceTracing.isEnabled ? router.group("/sources").add(middleware: RequestSpanMiddleware()) : router.group("/sources")
     webhookRoutes.post("**") { request, context in
         // A key with `/` (GitHub's `owner/repo`) arrives as `owner/repo` or as one segment `owner%2Frepo`.
         guard let key = sourceKey(fromCatchAll: context.parameters.getCatchAll()) else {

@@ -25,6 +25,8 @@ struct WebhookResponder: Sendable {
     /// Records each request on `<p>.deliveries` (nil: not recorded), after the answer is made and
     /// without waiting for the broker.
     var deliveries: DeliveryRecorder? = nil
+    /// The tracer of the publish spans (nil: tracing off), read when the responder is made.
+    var tracer: (any Tracer)? = ServiceTracing.installedTracer
 
     /// Seconds a provider should wait before retrying after a 503.
     static let retryAfterSeconds = 5
@@ -90,7 +92,7 @@ struct WebhookResponder: Sendable {
         if let kept = result.metadata { directory.keep(metadata: kept, for: sourceKey) }
 
         if !result.events.isEmpty {
-            let span = ServiceTracing.isEnabled ? publishSpan(sourceKey: sourceKey, count: result.events.count) : nil
+            let span = tracer.map { publishSpan($0, sourceKey: sourceKey, count: result.events.count) }
             defer { span?.end() }
             // The publish span's context when tracing is on; otherwise the request's or a new one.
             let traceparent =
@@ -134,16 +136,16 @@ struct WebhookResponder: Sendable {
     }
 
     /// The producer span of publishing a webhook's events (a child of the request's span).
-    private func publishSpan(sourceKey: String, count: Int) -> any Span {
-        let span = startSpan("publish \(eventsTopic)", ofKind: .producer)
-        span.updateAttributes { attributes in
-            attributes[MessageTracing.Attribute.messagingSystem] = "kafka"
-            attributes[MessageTracing.Attribute.operationType] = "publish"
-            attributes[MessageTracing.Attribute.operationName] = "publish"
-            attributes[MessageTracing.Attribute.destination] = eventsTopic
-            attributes[MessageTracing.Attribute.batchCount] = count
-            attributes[MessageTracing.Attribute.sourceKey] = sourceKey
-        }
+    private func publishSpan(_ tracer: any Tracer, sourceKey: String, count: Int) -> any Span {
+        let span = tracer.startSpan("publish \(eventsTopic)", context: ServiceContext.current ?? .topLevel, ofKind: .producer)
+        var attributes = SpanAttributes()
+        attributes[MessageTracing.Attribute.messagingSystem] = "kafka"
+        attributes[MessageTracing.Attribute.operationType] = "publish"
+        attributes[MessageTracing.Attribute.operationName] = "publish"
+        attributes[MessageTracing.Attribute.destination] = eventsTopic
+        attributes[MessageTracing.Attribute.batchCount] = count
+        attributes[MessageTracing.Attribute.sourceKey] = sourceKey
+        span.attributes = attributes
         return span
     }
 

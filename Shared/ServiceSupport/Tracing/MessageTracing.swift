@@ -9,6 +9,7 @@ import TributaryKafka
 public enum MessageTracing {
     /// The W3C `traceparent` of `context`'s span (nil when no tracer is installed or no span is current).
     public static func traceparent(of context: ServiceContext) -> String? {
+        if let spanContext = context.spanContext { return spanContext.traceparent }  // OTLPTracer's span: no carrier needed
         var carrier: [String: String] = [:]
         InstrumentationSystem.instrument.inject(context, into: &carrier, using: DictionaryInjector())
         return carrier["traceparent"]

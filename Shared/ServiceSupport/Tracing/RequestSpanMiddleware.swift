@@ -1,0 +1,66 @@
+import HTTPTypes
+import Hummingbird
+import Instrumentation
+import ServiceContextModule
+import Tracing
+
+/// A server span per HTTP request, as the OpenTelemetry HTTP conventions name it: `<method> <route>`
+/// with `http.request.method`, `url.path`, `http.route`, `http.response.status_code`,
+/// `user_agent.original` and `http.request.body.size`; its parent is the request's `traceparent`, if
+/// any; a 5xx answer or a thrown error marks it failed.
+///
+/// The span ends when the handler has answered, before the response is written, so the response
+/// keeps its body as it is (Hummingbird's `TracingMiddleware` wraps the body to end the span after
+/// the write, which makes a one-buffer response three writes and costs a fifth of the receiver's
+/// throughput).
+public struct RequestSpanMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The process's tracer, read once (`InstrumentationSystem.tracer` takes a lock on each read).
+    private let tracer: any Tracer
+
+    /// A middleware for the routes added after it, with the tracer installed now.
+    public init() {
+        tracer = InstrumentationSystem.tracer
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var parent = ServiceContext.current ?? .topLevel
+        tracer.extract(request.headers, into: &parent, using: RequestHeaderExtractor())
+        let span = tracer.startSpan(request.method.rawValue, context: parent, ofKind: .server)
+        defer { span.end() }
+        do {
+            let response = try await ServiceContext.$current.withValue(span.context) { try await next(request, context) }
+            record(span, request: request, route: context.endpointPath, status: Int(response.status.code))
+            return response
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            record(span, request: request, route: context.endpointPath, status: status)
+            span.recordError(error)
+            throw error
+        }
+    }
+
+    private func record(_ span: any Span, request: Request, route: String?, status: Int) {
+        guard span.isRecording else { return }
+        if let route { span.operationName = "\(request.method.rawValue) \(route)" }
+        var attributes = SpanAttributes()
+        attributes["http.request.method"] = request.method.rawValue
+        attributes["url.path"] = request.uri.path
+        if let route { attributes["http.route"] = route }
+        attributes["http.response.status_code"] = status
+        if let agent = request.headers[.userAgent] { attributes["user_agent.original"] = agent }
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }) { attributes["http.request.body.size"] = length }
+        if let span = span as? OTLPSpan {
+            span.merge(attributes)
+        } else {
+            span.updateAttributes { $0.merge(attributes) }
+        }
+        if status >= 500 { span.setStatus(SpanStatus(code: .error)) }
+    }
+}
+
+/// Reads trace headers from an HTTP request's fields.
+struct RequestHeaderExtractor: Extractor {
+    func extract(key: String, from carrier: HTTPFields) -> String? {
+        HTTPField.Name(key).flatMap { carrier[$0] }
+    }
+}
