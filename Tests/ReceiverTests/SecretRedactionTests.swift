@@ -12,7 +12,7 @@ import TributaryKafka
 /// A `url-token.<name>` source's token (`?token=`) through the live receiver: accepted when right,
 /// 401 publishing nothing when wrong or missing, and never in a log line (at trace level, the HTTP
 /// server's included) or a metrics label. The key is read from the path only, so a key with `/` and a
-/// token do not mix. (Trace attributes and the deliveries log call `SecretRedaction.redact`.)
+/// token do not mix. (A request span records the path without its query, so no token reaches a trace.)
 @Suite("receiver: the secret token in the URL", .serialized)
 struct SecretRedactionTests {
     static let token = "tok3n-0123456789abcdef"
