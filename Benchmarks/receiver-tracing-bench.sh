@@ -46,6 +46,7 @@ run() { # name, extra environment...
   # Warm up (and let the receiver's view hold the source), then measure.
   wrk -t2 -c$CONNECTIONS -d2s -s $OUT/post.lua http://127.0.0.1:$PORT/sources/stripe.webhook >/dev/null
   local before; before=$(cpu_ticks $RECEIVER)
+  local sink_before; sink_before=$(cpu_ticks $SINK)
   local perf=""
   if [ -n "${PERF_RECORD:-}" ]; then # PERF_RECORD=1: a call-graph profile of the measured window, $OUT/perf-<name>.data
     perf record -g -p $RECEIVER -o $OUT/perf-$name.data -- sleep "$SECONDS_" >/dev/null 2>&1 &
@@ -53,13 +54,14 @@ run() { # name, extra environment...
   fi
   wrk -t2 -c$CONNECTIONS -d${SECONDS_}s --latency -s $OUT/post.lua http://127.0.0.1:$PORT/sources/stripe.webhook >$OUT/wrk-$name.txt
   local after; after=$(cpu_ticks $RECEIVER)
+  local sink_after; sink_after=$(cpu_ticks $SINK)
   [ -z "$perf" ] || wait $perf
   local requests; requests=$(awk '/^requests:/ {print $2}' $OUT/wrk-$name.txt)
   local rps; rps=$(awk '/Requests\/sec/ {print $2}' $OUT/wrk-$name.txt)
   local p99; p99=$(awk '$1 == "99%" {print $2}' $OUT/wrk-$name.txt)
   local errors; errors=$(awk '/^non-2xx:/ {print $2}' $OUT/wrk-$name.txt)
   local tick; tick=$(getconf CLK_TCK)
-  echo "$name: $rps webhooks/s, p99 $p99, non-2xx $errors, receiver CPU $(awk -v t=$((after - before)) -v r=$requests -v k=$tick 'BEGIN {printf "%.1f", t / k * 1e6 / r}') µs per webhook"
+  echo "$name: $rps webhooks/s, p99 $p99, non-2xx $errors, receiver CPU $(awk -v t=$((after - before)) -v r=$requests -v k=$tick 'BEGIN {printf "%.1f", t / k * 1e6 / r}') µs per webhook, sink CPU $(awk -v t=$((sink_after - sink_before)) -v r=$requests -v k=$tick 'BEGIN {printf "%.1f", t / k * 1e6 / r}') µs"
   echo "$requests $((after - before))" >>$OUT/totals-${name%%-*}
   kill $RECEIVER; wait $RECEIVER 2>/dev/null || true
   RECEIVER=""

@@ -138,13 +138,15 @@ struct WebhookResponder: Sendable {
     /// The producer span of publishing a webhook's events (a child of the request's span).
     private func publishSpan(_ tracer: any Tracer, sourceKey: String, count: Int) -> any Span {
         let span = tracer.startSpan("publish \(eventsTopic)", context: ServiceContext.current ?? .topLevel, ofKind: .producer)
+        // `set(_:value:)`, not the subscript: the subscript boxes each value in an existential.
         var attributes = SpanAttributes()
-        attributes[MessageTracing.Attribute.messagingSystem] = "kafka"
-        attributes[MessageTracing.Attribute.operationType] = "publish"
-        attributes[MessageTracing.Attribute.operationName] = "publish"
-        attributes[MessageTracing.Attribute.destination] = eventsTopic
-        attributes[MessageTracing.Attribute.batchCount] = count
-        attributes[MessageTracing.Attribute.sourceKey] = sourceKey
+        attributes.reserveCapacity(8)
+        attributes.set(MessageTracing.Attribute.messagingSystem, value: .string("kafka"))
+        attributes.set(MessageTracing.Attribute.operationType, value: .string("publish"))
+        attributes.set(MessageTracing.Attribute.operationName, value: .string("publish"))
+        attributes.set(MessageTracing.Attribute.destination, value: .string(eventsTopic))
+        attributes.set(MessageTracing.Attribute.batchCount, value: .int64(Int64(count)))
+        attributes.set(MessageTracing.Attribute.sourceKey, value: .string(sourceKey))
         span.attributes = attributes
         return span
     }

@@ -42,13 +42,17 @@ public struct RequestSpanMiddleware<Context: RequestContext>: RouterMiddleware {
     private func record(_ span: any Span, request: Request, route: String?, status: Int) {
         guard span.isRecording else { return }
         if let route { span.operationName = "\(request.method.rawValue) \(route)" }
+        // `set(_:value:)`, not the subscript: the subscript boxes each value in an existential.
         var attributes = SpanAttributes()
-        attributes["http.request.method"] = request.method.rawValue
-        attributes["url.path"] = request.uri.path
-        if let route { attributes["http.route"] = route }
-        attributes["http.response.status_code"] = status
-        if let agent = request.headers[.userAgent] { attributes["user_agent.original"] = agent }
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }) { attributes["http.request.body.size"] = length }
+        attributes.reserveCapacity(8)
+        attributes.set("http.request.method", value: .string(request.method.rawValue))
+        attributes.set("url.path", value: .string(request.uri.path))
+        if let route { attributes.set("http.route", value: .string(route)) }
+        attributes.set("http.response.status_code", value: .int64(Int64(status)))
+        if let agent = request.headers[.userAgent] { attributes.set("user_agent.original", value: .string(agent)) }
+        if let length = request.headers[.contentLength].flatMap({ Int64($0) }) {
+            attributes.set("http.request.body.size", value: .int64(length))
+        }
         if let span = span as? OTLPSpan {
             span.merge(attributes)
         } else {
