@@ -5,7 +5,9 @@
 # consumer that writes two ~300-byte records per event with acks=all, waits for their reports, then
 # commits), on the same embedded broker, in the same run.
 #   Benchmarks/runner-bench.sh [events] [latency-rate] [latency-seconds]
-#   JOBS="1 4 16" (job counts of the one-runner throughput); NULL_RUNNER=0 leaves the null runner out
+#   JOBS="1 4 16" (job counts of the one-runner throughput); NULL_RUNNER=0 leaves the null runner out;
+#   PERF_RECORD=1 records a call-graph profile of the one runner with one job while it runs the events
+#   (.build/bench/perf-runner.data)
 # (The webhook-POST-to-job-start latency needs the receiver; it is left for when the receiver lands.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -76,8 +78,14 @@ throughput() {  # <runners> <prefix> <jobs per runner> <events>
   done
   wait_assigned "$PARTITIONS" "${logs[@]}"
   sleep 1
+  local perf=""
+  if [ -n "${PERF_RECORD:-}" ] && [ "$runners" = 1 ] && [ "$jobs" = 1 ]; then
+    perf record -g -p "${RUNNERS[0]}" -o .build/bench/perf-runner.data >/dev/null 2>&1 &
+    perf=$!
+  fi
   echo "  $($BENCH produce "$boot" "$prefix" "$count")"
   echo "  runner x$runners, $jobs job(s): $($BENCH measure "$boot" "$prefix" "$count" "jobs=$jobs")"
+  if [ -n "$perf" ]; then kill -INT "$perf"; wait "$perf" 2>/dev/null || true; fi
   echo "  ceiling (KafkaBench raw consume of the same events): $($KBENCH "$boot" "$prefix.events" consume "$count")"
   if [ "$runners" = 1 ] && [ "$jobs" = 1 ] && [ "${NULL_RUNNER:-1}" != 0 ]; then
     echo "  ceiling (null runner, Python confluent-kafka, the same events): $($PY Benchmarks/python/null_runner.py "$boot" "$prefix.events" "$prefix.nullruns" null "$count")"

@@ -40,6 +40,11 @@ struct ConfigurationTests {
             ServiceEnvironment(["KAFKA_BROKERS": "k:9092", "LOG_LEVEL": "error"]), flags: flags)
         #expect(read.kafka.bootstrapServers == "b:9092" && read.topicPrefix == "acme" && read.logLevel == .debug)
         #expect(read.eventsTopic == "acme.events" && read.runsTopic == "acme.runs" && read.deadLetterTopic == "acme.dlq")
+        // The names the runner writes by are the names of the topics the tool creates.
+        let topics = read.topics
+        #expect(
+            [read.eventsTopic, read.runsTopic, read.triggersTopic, read.deadLetterTopic, read.waitsTopic, read.flowTopic]
+                == [topics.events, topics.runs, topics.triggers, topics.deadLetters, topics.waits, topics.flow].map(\.name))
         #expect(read.adminHost == "127.0.0.1" && read.adminPort == 0 && read.groupID == "g")
         #expect(read.maxConcurrentRuns == 3 && read.drainTimeout == .seconds(2) && read.extraTopics == ["orders"])
 

@@ -209,3 +209,20 @@ func cloudEventDecodingRejectsWithAReason(_ c: RejectCase) {
     #expect(j == ["key": "AP8=", "value": "dg==", "headers": [["name": "h", "value": "AQI="]]])
     #expect(try j.decode(as: WireRecord.self) == r)
 }
+
+@Test func binaryModeContentTypesAreReadAsMediaTypes() throws {
+    let event = EventRecord(id: "ct-1", name: "order.paid", source: "shop", payload: ["total": 3])
+    func decoded(_ contentType: String) throws -> EventRecord {
+        var record = CloudEvent.encode(event)
+        record.headers.removeAll { $0.name == "content-type" }
+        record.headers.append(WireHeader("content-type", contentType))
+        return try CloudEvent.decode(record)
+    }
+    // JSON in any case, with parameters and blanks, and any `+json` type.
+    for json in ["application/json", " Application/JSON ; charset=utf-8", "text/json", "application/vnd.shop+json", "APPLICATION/JSON\t"] {
+        #expect(try decoded(json).payload == ["total": 3], "\(json)")
+    }
+    for other in ["text/plain", "application/jsonx", "application/xml; charset=json", ""] {
+        #expect(throws: WireFormatError.self, "\(other)") { try decoded(other) }
+    }
+}

@@ -212,16 +212,18 @@ public struct RunnerConfiguration: Sendable {
     /// The topics under the prefix (names only: the runner creates none, it checks that `<p>.events`
     /// and `<p>.runs` exist and are co-partitioned).
     public var topics: TributaryTopics { TributaryTopics(prefix: topicPrefix) }
+    // The names as `TributaryTopics` makes them (`<p>.<suffix>`), without building each topic's
+    // specification: the dispatcher reads some of them for every record.
     /// `<p>.events`.
-    public var eventsTopic: String { topics.events.name }
+    public var eventsTopic: String { "\(topicPrefix).events" }
     /// `<p>.runs`.
-    public var runsTopic: String { topics.runs.name }
+    public var runsTopic: String { "\(topicPrefix).runs" }
     /// `<p>.triggers`.
-    public var triggersTopic: String { topics.triggers.name }
+    public var triggersTopic: String { "\(topicPrefix).triggers" }
     /// `<p>.dlq`.
-    public var deadLetterTopic: String { topics.deadLetters.name }
+    public var deadLetterTopic: String { "\(topicPrefix).dlq" }
     /// `<p>.waits`.
-    public var waitsTopic: String { topics.waits.name }
+    public var waitsTopic: String { "\(topicPrefix).waits" }
     /// `<p>.flow`.
-    public var flowTopic: String { topics.flow.name }
+    public var flowTopic: String { "\(topicPrefix).flow" }
 }

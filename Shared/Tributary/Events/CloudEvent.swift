@@ -138,7 +138,14 @@ public enum CloudEvent {
     }
 
     private static func isJSON(_ contentType: String) -> Bool {
-        let base = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        if contentType == "application/json" { return true }  // what nearly every record says
+        // The media type before any `;` parameters, without surrounding blanks, in any case.
+        var utf8 = Substring(contentType).utf8
+        if let semicolon = utf8.firstIndex(of: UInt8(ascii: ";")) { utf8 = utf8[..<semicolon] }
+        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        while let first = utf8.first, isBlank(first) { utf8 = utf8.dropFirst() }
+        while let last = utf8.last, isBlank(last) { utf8 = utf8.dropLast() }
+        let base = String(decoding: utf8.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 }, as: UTF8.self)
         return base == "application/json" || base.hasSuffix("+json") || base == "text/json"
     }
 }
