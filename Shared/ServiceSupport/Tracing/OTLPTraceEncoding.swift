@@ -1,4 +1,5 @@
 import Tracing
+import Tributary
 
 /// The OTLP/HTTP request body of a batch of spans: an `ExportTraceServiceRequest`
 /// (opentelemetry-proto `collector/trace/v1`) with one resource and one instrumentation scope,
@@ -246,24 +247,7 @@ struct JSONTextWriter {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
-    mutating func string(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): raw("\\\"")
-            case UInt8(ascii: "\\"): raw("\\\\")
-            case 0x0A: raw("\\n")
-            case 0x0D: raw("\\r")
-            case 0x09: raw("\\t")
-            case 0..<0x20:
-                raw("\\u00")
-                bytes.append(Hex.digits[Int(byte >> 4)])
-                bytes.append(Hex.digits[Int(byte & 0xF)])
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
-    }
+    mutating func string(_ value: String) { JSON.writeString(value, to: &bytes) }
 
     /// A number written as a JSON string (OTLP/JSON's 64-bit integers).
     mutating func quoted(_ number: UInt64) {

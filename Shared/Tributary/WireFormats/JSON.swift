@@ -398,7 +398,9 @@ extension JSON {
         }
     }
 
-    static func writeString(_ s: String, to out: inout [UInt8]) {
+    /// Appends `s` as a JSON string literal (quoted, escaped) to `out`: the one string writer of the
+    /// hand-written encoders (run records, the OTLP/JSON exporter).
+    public static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { b in
