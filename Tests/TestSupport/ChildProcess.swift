@@ -190,9 +190,35 @@ public func waitForExit(_ process: Process, reading pipes: [Pipe] = []) async ->
     }
 }
 
-/// Starts `process` while no other test in this process starts one. Foundation's `Process.run()` on
-/// Linux is not safe to call from several threads at once: a fresh-clone run crashed inside it (a
-/// memcpy of a bad pointer) while tests launched children in parallel.
-public func launch(_ process: Process) throws { try launchLock.withLock { try process.run() } }
+/// Starts `process` while no other test in this process starts one, with room in the heap after the
+/// directory buffer `Process.run()` reads `/proc/self/fd` into.
+///
+/// Foundation's `Process.run()` on Linux (Swift 6.3.1) finds the highest open descriptor by copying
+/// each directory entry's whole 256-byte `d_name`, which reads past the end of an entry at the end of
+/// glibc's 32 KiB buffer (swift-corelibs-foundation #5472). With more than ~1,350 open descriptors
+/// the buffer fills up to its end (this test process holds 2,700 while the suite runs: embedded
+/// clusters and clients), and when the buffer was carved from the very end of the thread's heap the
+/// copy faults: two fresh-clone runs crashed there (a memcpy of a bad pointer in `Process.run`).
+/// Freeing a 96 KiB block just before, with trimming off, leaves the top of this thread's heap large,
+/// so the buffer that comes from it is followed by mapped memory.
+public func launch(_ process: Process) throws {
+    try launchLock.withLock {
+        #if canImport(Glibc)
+            heapRoomOnce
+            free(malloc(96 << 10))
+        #endif
+        try process.run()
+    }
+}
+
+#if canImport(Glibc)
+    /// Keeps freed memory at the top of a heap from being returned (so the block freed above stays mapped).
+    /// (`mallopt` is in `<malloc.h>`, which the Glibc module leaves out: it is looked up; `M_TRIM_THRESHOLD` is -1.)
+    private let heapRoomOnce: Void = {
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
+        _ = unsafeBitCast(symbol, to: Mallopt.self)(-1, 512 << 20)
+    }()
+#endif
 
 private let launchLock = NSLock()
