@@ -124,4 +124,16 @@ struct OTLPExporterTests {
             #expect(requests.count == 2 && requests[0].bytes > 50 * requests[1].bytes, "1,000 spans, then 10")
         }
     }
+
+    @Test("cancelled (its service group failed), the exporter stops at once", .timeLimit(.minutes(1)))
+    func cancellation() async throws {
+        let environment = ServiceEnvironment(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9", "OTEL_BSP_SCHEDULE_DELAY": "3600000"])
+        let configuration = try #require(try ServiceTracing.fromEnvironment(environment, service: "test").exporter)
+        let (_, service) = ServiceTracing(enabled: true, serviceName: "test", exporter: configuration)
+            .makeTracer(configuration, logger: TestLogging.logger("otlp-exporter-cancel"))
+        let running = Task { try await service.run() }
+        // Cancelled while it waits for its hour-long schedule: it returns (the time limit fails a hang).
+        running.cancel()
+        try await running.value
+    }
 }

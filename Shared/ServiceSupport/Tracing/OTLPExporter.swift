@@ -36,7 +36,8 @@ struct OTLPExporter: Service {
                     await export(spans[start..<end], client: client)
                     start = end
                 }
-                if closed, queue.count == 0 { break }
+                // Shutdown: once the queue is drained. Cancelled (the group failed): at once.
+                if (closed && queue.count == 0) || Task.isCancelled { break }
             }
         } onGracefulShutdown: {
             queue.close()

@@ -40,8 +40,16 @@ final class SpanQueue: Sendable {
         waiter?.resume()
     }
 
-    /// Suspends until a batch is ready, `delay` has passed, or the queue closes.
+    /// Suspends until a batch is ready, `delay` has passed, the queue closes, or the task is cancelled.
     func waitForBatch(atMost delay: Duration) async {
+        await withTaskCancellationHandler {
+            await waitForBatchOrTimer(delay)
+        } onCancel: {
+            wake()
+        }
+    }
+
+    private func waitForBatchOrTimer(_ delay: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 guard (try? await Task.sleep(for: delay)) != nil else { return }
