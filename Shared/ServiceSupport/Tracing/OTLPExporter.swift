@@ -6,8 +6,8 @@ import ServiceLifecycle
 
 /// The background service that exports ``OTLPTracer``'s spans over OTLP/HTTP: every
 /// `OTEL_BSP_SCHEDULE_DELAY`, or as soon as a batch (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`) is queued, it
-/// encodes up to one batch and POSTs it to the collector, one request at a time, each bounded by the
-/// export timeout. A collector that fails, answers slowly or not at all costs queued spans (dropped
+/// takes what is queued and POSTs it to the collector a batch per request, one request at a time,
+/// each bounded by the export timeout. A collector that fails, answers slowly or not at all costs queued spans (dropped
 /// when the queue is full, and logged), never a caller's time. At graceful shutdown it exports what
 /// is queued, then stops.
 struct OTLPExporter: Service {
@@ -45,8 +45,8 @@ struct OTLPExporter: Service {
         try? await client.shutdown()
     }
 
-    /// POSTs one batch; a failure is logged and the batch dropped (a 429 or 5xx answer is tried
-    /// again once after a second, within the export timeout).
+    /// POSTs one batch; a failure is logged and the batch dropped (a 429, 502, 503 or 504 answer is
+    /// tried again once after a second, within the export timeout).
     private func export(_ spans: ArraySlice<RecordedSpan>, client: HTTPClient) async {
         let body = configuration.json ? encoding.json(spans) : encoding.protobuf(spans)
         var request = HTTPClientRequest(url: configuration.url)
