@@ -65,9 +65,7 @@ final class JobSubscription: Sendable {
         self.writer = writer
         self.permits = permits
         self.metrics = metrics
-        var quiet = logger
-        quiet.logLevel = max(logger.logLevel, .error)
-        self.lookup = KafkaOffsetLookup(configuration: configuration.kafka, logger: quiet)
+        self.lookup = KafkaOffsetLookup(configuration: configuration.kafka, logger: logger)
         self.history = RunHistory(jobId: job.id, window: configuration.dedupWindow)
         self.gate = VersionGate(jobId: job.id, version: job.job.version, runnerId: configuration.runnerId)
         self.directory = directory
@@ -302,6 +300,7 @@ final class JobSubscription: Sendable {
         let rest = partitions.filter { result[$0] == nil }
         guard !rest.isEmpty else { return result }
         let position = declaration.startPosition ?? .latest
+        let began = ContinuousClock.now
         do {
             switch position {
             case .latest:
@@ -320,6 +319,7 @@ final class JobSubscription: Sendable {
                 "job starts from its declared position",
                 metadata: [
                     "position": "\(position)", "partitions": "\(rest.sorted().map { "\($0.partition)@\(result[$0] ?? -1)" })",
+                    "took": "\(ContinuousClock.now - began)",
                 ])
         } catch {
             // Left to `auto.offset.reset` (earliest): more runs, never fewer; the dedup window skips finished ones.

@@ -33,9 +33,7 @@ final class LookbackScanner: Sendable {
     /// A scanner reading with `configuration` and writing matches through `deliver`.
     init(configuration: KafkaConfiguration, logger: Logger, deliver: @escaping @Sendable (WaitRecord) async throws -> Void) {
         self.configuration = configuration
-        var quiet = logger
-        quiet.logLevel = max(logger.logLevel, .error)
-        self.lookup = KafkaOffsetLookup(configuration: configuration, logger: quiet)
+        self.lookup = KafkaOffsetLookup(configuration: configuration, logger: logger)
         self.deliver = deliver
         self.logger = logger
     }
