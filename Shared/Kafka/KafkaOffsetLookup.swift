@@ -98,8 +98,10 @@ public final class KafkaOffsetLookup: Sendable {
         while low < high {
             let middle = low + (high - low) / 2
             // The first record at or after `middle` (a compacted topic has gaps).
-            guard let (offset, timestamp) = try firstRecord(
-                client, partition, from: middle, before: high, timeoutMs: timeoutMs, logger: logger) else {
+            guard
+                let (offset, timestamp) = try firstRecord(
+                    client, partition, from: middle, before: high, timeoutMs: timeoutMs, logger: logger)
+            else {
                 high = middle
                 continue
             }
@@ -141,9 +143,11 @@ public final class KafkaOffsetLookup: Sendable {
                 }
             }
             if clock.now - quietSince > .seconds(1) {
-                logger.warning("no record or partition end within 1 s of assigning; assigning again", metadata: [
-                    "partition": "\(partition)", "offset": "\(offset)",
-                ])
+                logger.warning(
+                    "no record or partition end within 1 s of assigning; assigning again",
+                    metadata: [
+                        "partition": "\(partition)", "offset": "\(offset)",
+                    ])
                 try client.assign([])
                 try client.assign([(partition, offset)])
                 quietSince = clock.now

@@ -54,15 +54,20 @@ public final class ChildProcess: Sendable {
             FileManager.default.createFile(atPath: path, contents: nil)
             process.standardError = FileHandle(forWritingAtPath: path)
         }
+        // Each pipe is read by a thread of its own with blocking reads, not by `readabilityHandler`:
+        // that handler's dispatch source can outlive the descriptor it watches (closed when the
+        // handle goes, its number reused by a socket), and libdispatch's event loop then crashes on
+        // the stale registration (seen once under load, in `_dispatch_event_loop_drain`).
         for (handle, collector) in readers {
-            handle.readabilityHandler = { handle in
-                let data = handle.availableData
-                if data.isEmpty {
-                    handle.readabilityHandler = nil
-                    collector.end()
-                } else {
-                    collector.append(data)
+            Thread.detachNewThread {
+                var buffer = [UInt8](repeating: 0, count: 1 << 16)
+                while true {
+                    let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+                    if count < 0 && errno == EINTR { continue }
+                    guard count > 0 else { break }
+                    collector.append(Data(buffer[0..<count]))
                 }
+                collector.end()
             }
         }
         self.collected = readers.map(\.1)
