@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Testing
 
 /// A built executable of this package, next to the test bundle.
 public func productURL(_ name: String) -> URL {
@@ -104,12 +105,28 @@ public final class ChildProcess: Sendable {
         process.waitUntilExit()
     }
 
-    /// SIGTERM, then waits for the exit; returns the exit status.
+    /// SIGTERM, then waits for the exit; returns the exit status. A process still running
+    /// `killAfter` seconds later is killed (SIGKILL) and an issue is recorded: a graceful shutdown
+    /// that hangs fails its test instead of holding the whole suite.
     @discardableResult
-    public func terminate() -> Int32 {
+    public func terminate(killAfter: TimeInterval = 60) -> Int32 {
         if process.isRunning { process.terminate() }
+        let exited = DispatchSemaphore(value: 0)
+        let pid = process.processIdentifier
+        let killed = Mutex(false)
+        Thread.detachNewThread {
+            guard exited.wait(timeout: .now() + killAfter) == .timedOut else { return }
+            killed.withLock { $0 = true }
+            Foundation.kill(pid, SIGKILL)
+        }
         process.waitUntilExit()
+        exited.signal()
         collectRest()
+        if killed.withLock({ $0 }) {
+            let name = process.executableURL?.lastPathComponent ?? "a child process"
+            Issue.record(
+                "\(name) (pid \(pid)) did not exit within \(Int(killAfter)) s of SIGTERM: killed. Its last lines: \(lines.suffix(20))")
+        }
         return process.terminationStatus
     }
 

@@ -182,7 +182,7 @@ struct RunAttempts: Sendable {
             }
             if let suspension = io.pendingSuspension {
                 runSpan?.attributes[MessageTracing.Attribute.outcome] = "waiting"
-                return await suspend(record, io: io, at: suspension, work, settle: settle)
+                return suspend(record, io: io, at: suspension, work, settle: settle)
             }
             guard let failure else {
                 record.status = .succeeded
@@ -267,12 +267,18 @@ struct RunAttempts: Sendable {
     }
 
     /// Records a run as waiting (with its event, so it resumes without `<p>.events`), registers
-    /// its event wait and, on its first wait, its cancellation condition on `<p>.waits`; all durable
-    /// before the run settles, so its event's offset may pass.
+    /// its event wait and, on its first wait, its cancellation condition on `<p>.waits`; settles the
+    /// run once all of it is durable, so its event's offset may pass.
+    ///
+    /// Like a final record, it is handed to the writer without waiting: the lane goes on to its next
+    /// run meanwhile (a partition's waiting runs no longer take one acknowledgement each, one after
+    /// another). The registrations are handed over once the waiting record is durable, as before.
+    /// The run counts as suspended in the history at once, so that a copy of its event behind it in
+    /// the lane finds it there and is skipped.
     private func suspend(
         _ started: RunRecord, io: IO, at suspension: RunSuspended, _ work: RunDispatcher.Work,
         settle: @escaping @Sendable (Ending) -> Void
-    ) async {
+    ) {
         var record = started
         let wait = RunRecord.Wait(task: suspension.task, until: suspension.until, events: suspension.events)
         record.status = .waiting
@@ -294,24 +300,53 @@ struct RunAttempts: Sendable {
                     runsPartition: work.runsPartition,
                     wait: EventWait(options: [cancel], since: record.startedAt, deadline: .distantFuture)))
         }
+        let runMessage: KafkaProducerMessage
+        let registrationMessages: [KafkaProducerMessage]
         do {
-            try await writer.write(try runMessage(record, work))
-            for registration in registrations { try await writer.write(try waitMessage(registration)) }
+            runMessage = try self.runMessage(record, work)
+            registrationMessages = try registrations.map { try waitMessage($0) }
         } catch {
+            logger.error(
+                "a waiting run's records could not be encoded", metadata: [LogKey.runId: "\(record.runId)", LogKey.error: "\(error)"])
             return settle(.givenUp)
         }
-        metrics.count(job: work.job.id, .suspended)
-        logger.debug(
-            "run waits",
-            metadata: [
-                LogKey.jobId: "\(work.job.id)", LogKey.runId: "\(record.runId)", "task": "\(suspension.task)",
-                "until": "\(RFC3339.string(from: suspension.until))",
-            ])
         history.suspend(work.runKey, runsPartition: work.runsPartition)
         let entry = RunHistory.Entry(
             attempt: record.attempt, tasks: record.tasks, status: .waiting, event: work.event, wait: wait,
             traceparent: record.traceparent)
-        settle(.suspended(wait, entry))
+        let metrics = metrics
+        let logger = logger
+        let runId = record.runId
+        let suspended: @Sendable () -> Void = {
+            metrics.count(job: work.job.id, .suspended)
+            logger.debug(
+                "run waits",
+                metadata: [
+                    LogKey.jobId: "\(work.job.id)", LogKey.runId: "\(runId)", "task": "\(suspension.task)",
+                    "until": "\(RFC3339.string(from: suspension.until))",
+                ])
+            settle(.suspended(wait, entry))
+        }
+        let writer = writer
+        writer.enqueue(runMessage) { result in
+            guard (try? result.get()) != nil else { return settle(.givenUp) }
+            guard !registrationMessages.isEmpty else { return suspended() }
+            let left = Mutex((count: registrationMessages.count, failed: false))
+            for message in registrationMessages {
+                writer.enqueue(message) { result in
+                    let done = left.withLock { left -> Bool? in
+                        left.count -= 1
+                        if (try? result.get()) == nil { left.failed = true }
+                        return left.count == 0 ? !left.failed : nil
+                    }
+                    switch done {
+                    case true?: suspended()
+                    case false?: settle(.givenUp)
+                    case nil: break
+                    }
+                }
+            }
+        }
     }
 
     /// Writes a run's final record without waiting for it; settles the run when it is acked.
