@@ -55,6 +55,12 @@ struct OTLPEncodingInteropTests {
         server.addEvent(SpanEvent(name: "received", at: DefaultTracerClock.now, attributes: ["bytes": 42]))
         let publish = tracer.startSpan(
             "publish t.events", context: server.context, ofKind: .producer, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+        publish.append([
+            OTLPAttribute("messaging.system", .string("kafka")), OTLPAttribute("messaging.batch.message_count", .int64(3)),
+            OTLPAttribute("listed.double", .double(1.5)), OTLPAttribute("listed.flag", .bool(false)),
+            OTLPAttribute("overridden", .string("by the list")),
+        ])
+        publish.updateAttributes { $0["overridden"] = "by the dictionary" }
         publish.addLink(SpanLink(context: remote, attributes: ["why": "cause"]))
         publish.setStatus(SpanStatus(code: .error, message: "not acknowledged"))
         publish.end()
@@ -94,6 +100,10 @@ struct OTLPEncodingInteropTests {
         #expect(events.first?["name"] as? String == "received" && (events.first?["attributes"] as? [String: Int]) == ["bytes": 42])
         #expect(publish["parentSpanId"] as? String == serverContext.spanIdHex)
         #expect(publish["flags"] as? Int == 0x101, "sampled, its parent local")
+        let listed = try #require(publish["attributes"] as? [String: Any])
+        #expect(listed["messaging.system"] as? String == "kafka" && listed["messaging.batch.message_count"] as? Int == 3)
+        #expect(listed["listed.double"] as? Double == 1.5 && listed["listed.flag"] as? Bool == false)
+        #expect(listed["overridden"] as? String == "by the dictionary" && listed.count == 5, "each key once: \(listed)")
         let links = try #require(publish["links"] as? [[String: Any]])
         #expect(
             links.first?["spanId"] as? String == "00f067aa0ba902b7" && (links.first?["attributes"] as? [String: String]) == ["why": "cause"]

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import ServiceContextModule
 import Testing
 import Tracing
@@ -70,6 +71,56 @@ struct OTLPTracerTests {
         #expect(recorded.status == SpanStatus(code: .error, message: "not acknowledged"))
         #expect(recorded.events.map(\.name) == ["exception"])
         #expect(recorded.endNanoseconds >= recorded.startNanoseconds && recorded.kind == .producer)
+    }
+
+    @Test("appended attributes are the span's attributes too; the dictionary's value of a key wins; setting all replaces them")
+    func appendedAttributes() {
+        let tracer = Self.tracer()
+        let span = tracer.startSpan("s", context: .topLevel, ofKind: .server, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+        span.append([OTLPAttribute("url.path", .string("/a")), OTLPAttribute("http.response.status_code", .int64(200))])
+        span.append([OTLPAttribute("late", .bool(true))])
+        span.merge(["url.path": "/b"])
+        #expect(span.attributes.get("url.path") == .string("/b") && span.attributes.get("http.response.status_code") == .int64(200))
+        #expect(span.attributes.get("late") == .bool(true))
+        span.end()
+        let recorded = tracer.queue.take().spans[0]
+        #expect(recorded.list.map(\.key) == ["url.path", "http.response.status_code", "late"])
+        var listed: [String] = []
+        recorded.forEachListed { key, _ in listed.append(key) }
+        #expect(listed == ["http.response.status_code", "late"], "url.path is the dictionary's")
+
+        let replaced = tracer.startSpan(
+            "r", context: .topLevel, ofKind: .server, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+        replaced.append([OTLPAttribute("gone", .string("x"))])
+        replaced.attributes = ["kept": "y"]
+        #expect(replaced.attributes.get("gone") == nil && replaced.attributes.get("kept") == .string("y"))
+
+        let moved = tracer.startSpan("m", context: .topLevel, ofKind: .server, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+        moved.append([OTLPAttribute("listed", .string("x"))])
+        moved.attributes["added"] = "y"
+        moved.end()
+        let all = tracer.queue.take().spans[0]
+        #expect(all.list.isEmpty && all.attributes.get("listed") == .string("x") && all.attributes.get("added") == .string("y"))
+
+        let unsampled = Self.tracer(.alwaysOff).startSpan(
+            "u", context: .topLevel, ofKind: .server, at: DefaultTracerClock.now, function: "", file: "", line: 0)
+        unsampled.append([OTLPAttribute("ignored", .int64(1))])
+        #expect(unsampled.attributes.get("ignored") == nil)
+    }
+
+    @Test("request headers: the first value of a name; traceparent by its static name; several tracestate fields are one list")
+    func requestHeaders() throws {
+        var fields = HTTPFields()
+        fields.append(HTTPField(name: .contentLength, value: "12"))
+        fields.append(HTTPField(name: .contentLength, value: "13"))
+        fields.append(HTTPField(name: .traceparent, value: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"))
+        fields.append(HTTPField(name: .tracestate, value: "a=1"))
+        fields.append(HTTPField(name: .tracestate, value: "b=2"))
+        #expect(fields.first(.contentLength) == "12" && fields.first(.userAgent) == nil)
+        var context = ServiceContext.topLevel
+        Self.tracer().extract(fields, into: &context, using: RequestHeaderExtractor())
+        let extracted = try #require(context.spanContext)
+        #expect(extracted.spanIdHex == "00f067aa0ba902b7" && extracted.traceState == "a=1, b=2" && extracted.isRemote)
     }
 
     @Test("ok is final; error replaces unset")

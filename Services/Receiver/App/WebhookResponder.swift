@@ -28,6 +28,25 @@ struct WebhookResponder: Sendable {
     /// The tracer of the publish spans (nil: tracing off), read when the responder is made.
     var tracer: (any Tracer)? = ServiceTracing.installedTracer
 
+    /// The publish span's name, `publish <topic>` (made once, not per request).
+    let publishSpanName: String
+
+    /// A responder publishing to `eventsTopic` (the tracer is read now).
+    init(
+        directory: SourceDirectory, producer: KafkaProducer, eventsTopic: String, bodyLimit: Int, publicURL: String? = nil,
+        metrics: ReceiverMetrics, logger: Logger, deliveries: DeliveryRecorder? = nil
+    ) {
+        self.directory = directory
+        self.producer = producer
+        self.eventsTopic = eventsTopic
+        self.bodyLimit = bodyLimit
+        self.publicURL = publicURL
+        self.metrics = metrics
+        self.logger = logger
+        self.deliveries = deliveries
+        publishSpanName = "publish \(eventsTopic)"
+    }
+
     /// Seconds a provider should wait before retrying after a 503.
     static let retryAfterSeconds = 5
 
@@ -53,7 +72,7 @@ struct WebhookResponder: Sendable {
             logger.error("webhook for an unusable source; the provider will retry")
             return Self.error(.serviceUnavailable, "source \(sourceKey) cannot be served right now", retryAfter: 30)
         }
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > bodyLimit {
+        if let length = request.headers.first(.contentLength).flatMap({ Int($0) }), length > bodyLimit {
             metrics.request(source: sourceKey, outcome: "too_large")
             note.refuse(.tooLarge, "body of \(length) bytes is over the \(bodyLimit)-byte limit", size: length)
             return Self.error(.contentTooLarge, "body of \(length) bytes is over the \(bodyLimit)-byte limit")
@@ -96,8 +115,8 @@ struct WebhookResponder: Sendable {
             defer { span?.end() }
             // The publish span's context when tracing is on; otherwise the request's or a new one.
             let traceparent =
-                span.flatMap { MessageTracing.traceparent(of: $0.context) }
-                ?? TraceParent.carryOrStart(request.headers[HTTPField.Name("traceparent")!])
+                span.flatMap { MessageTracing.traceparent(of: $0) }
+                ?? TraceParent.carryOrStart(request.headers.first(.traceparent))
             let traceHeader = WireHeader("traceparent", traceparent)
             let messages = result.events.map { event in
                 var record = CloudEvent.encode(event)
@@ -137,17 +156,15 @@ struct WebhookResponder: Sendable {
 
     /// The producer span of publishing a webhook's events (a child of the request's span).
     private func publishSpan(_ tracer: any Tracer, sourceKey: String, count: Int) -> any Span {
-        let span = tracer.startSpan("publish \(eventsTopic)", context: ServiceContext.current ?? .topLevel, ofKind: .producer)
-        // `set(_:value:)`, not the subscript: the subscript boxes each value in an existential.
-        var attributes = SpanAttributes()
-        attributes.reserveCapacity(8)
-        attributes.set(MessageTracing.Attribute.messagingSystem, value: .string("kafka"))
-        attributes.set(MessageTracing.Attribute.operationType, value: .string("publish"))
-        attributes.set(MessageTracing.Attribute.operationName, value: .string("publish"))
-        attributes.set(MessageTracing.Attribute.destination, value: .string(eventsTopic))
-        attributes.set(MessageTracing.Attribute.batchCount, value: .int64(Int64(count)))
-        attributes.set(MessageTracing.Attribute.sourceKey, value: .string(sourceKey))
-        span.attributes = attributes
+        let span = tracer.startSpan(publishSpanName, context: ServiceContext.current ?? .topLevel, ofKind: .producer)
+        span.append([
+            OTLPAttribute(MessageTracing.Attribute.messagingSystem, .string("kafka")),
+            OTLPAttribute(MessageTracing.Attribute.operationType, .string("publish")),
+            OTLPAttribute(MessageTracing.Attribute.operationName, .string("publish")),
+            OTLPAttribute(MessageTracing.Attribute.destination, .string(eventsTopic)),
+            OTLPAttribute(MessageTracing.Attribute.batchCount, .int64(Int64(count))),
+            OTLPAttribute(MessageTracing.Attribute.sourceKey, .string(sourceKey)),
+        ])
         return span
     }
 

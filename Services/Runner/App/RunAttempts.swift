@@ -102,7 +102,7 @@ struct RunAttempts: Sendable {
         let runSpan = ServiceTracing.isEnabled ? startRunSpan(work) : nil
         defer { runSpan?.end() }
         let traceparent =
-            runSpan.flatMap { MessageTracing.traceparent(of: $0.context) }
+            runSpan.flatMap { MessageTracing.traceparent(of: $0) }
             ?? work.message?.headers.first(named: "traceparent")?.stringValue ?? work.restored?.traceparent
         var attempt = firstAttempt
         var metadata: Logger.Metadata = [

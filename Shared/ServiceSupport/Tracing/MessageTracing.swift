@@ -15,6 +15,12 @@ public enum MessageTracing {
         return carrier["traceparent"]
     }
 
+    /// The W3C `traceparent` of `span` (an ``OTLPSpan``'s read from it, without making its context).
+    public static func traceparent(of span: any Span) -> String? {
+        if let span = span as? OTLPSpan { return span.spanContext.traceparent }
+        return traceparent(of: span.context)
+    }
+
     /// The context carried by a record's headers (`traceparent`, `tracestate`), on top of `base`.
     public static func context(of headers: [KafkaHeader], base: ServiceContext = .topLevel) -> ServiceContext {
         var context = base

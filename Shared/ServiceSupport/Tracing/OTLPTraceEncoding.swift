@@ -19,7 +19,7 @@ struct OTLPTraceEncoding: Sendable {
         writer.message(1) { resourceSpans in  // ExportTraceServiceRequest.resource_spans
             resourceSpans.message(1) { resource in  // ResourceSpans.resource
                 for (key, value) in self.resource {
-                    resource.message(1) { $0.keyValue(key, .string(value)) }  // Resource.attributes
+                    resource.message(1) { $0.keyValue(key, SpanAttribute.string(value)) }  // Resource.attributes
                 }
             }
             resourceSpans.message(2) { scopeSpans in  // ResourceSpans.scope_spans
@@ -138,24 +138,21 @@ struct ProtobufWriter {
         for value in values { withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) } }
     }
 
-    /// A nested message: its body, then its length put in front of it.
+    /// A nested message: its body, then its length put in front of it. One byte is kept for the
+    /// length, which is enough for the small messages (attributes, values) that most are; a longer
+    /// body moves once to make room.
     mutating func message(_ field: UInt64, _ body: (inout ProtobufWriter) -> Void) {
         tag(field, 2)
         bytes.append(0)
-        bytes.append(0)  // two bytes kept for the length, the common case
         let start = bytes.count
         body(&self)
         let length = bytes.count - start
         if length < 0x80 {
-            bytes[start - 2] = UInt8(length)
-            bytes.remove(at: start - 1)
-        } else if length < 0x4000 {
-            bytes[start - 2] = UInt8(truncatingIfNeeded: length) | 0x80
-            bytes[start - 1] = UInt8(length >> 7)
+            bytes[start - 1] = UInt8(length)
         } else {
             var prefix = ProtobufWriter()
             prefix.varint(UInt64(length))
-            bytes.replaceSubrange((start - 2)..<start, with: prefix.bytes)
+            bytes.replaceSubrange((start - 1)..<start, with: prefix.bytes)
         }
     }
 
@@ -163,6 +160,23 @@ struct ProtobufWriter {
     mutating func keyValue(_ key: String, _ value: SpanAttribute) {
         string(1, key)
         message(2) { $0.anyValue(value) }
+    }
+
+    /// A `KeyValue` body of a listed attribute.
+    mutating func keyValue(_ key: String, _ value: OTLPAttribute.Value) {
+        string(1, key)
+        message(2) { anyValue in
+            switch value {
+            case .string(let text): anyValue.string(1, text)
+            case .bool(let flag):
+                anyValue.tag(2, 0)
+                anyValue.varint(flag ? 1 : 0)
+            case .int64(let number):
+                anyValue.tag(3, 0)
+                anyValue.varint(UInt64(bitPattern: number))
+            case .double(let number): anyValue.double(4, number)
+            }
+        }
     }
 
     /// An `AnyValue` body.
@@ -211,6 +225,7 @@ struct ProtobufWriter {
         uint(6, span.kind.otlpNumber)
         fixed64(7, span.startNanoseconds)
         fixed64(8, span.endNanoseconds)
+        span.forEachListed { key, value in message(9) { $0.keyValue(key, value) } }
         attributes(9, span.attributes)
         for event in span.events {
             message(11) { event_ in
@@ -328,6 +343,23 @@ struct JSONTextWriter {
         raw("]")
     }
 
+    /// A span's attributes, its list's and its dictionary's.
+    mutating func attributes(of span: RecordedSpan) {
+        raw("[")
+        var first = true
+        span.forEachListed { key, value in
+            if !first { raw(",") }
+            first = false
+            keyValue(key, value.spanAttribute)
+        }
+        span.attributes.forEach { key, value in
+            if !first { raw(",") }
+            first = false
+            keyValue(key, value)
+        }
+        raw("]")
+    }
+
     mutating func span(_ span: RecordedSpan) {
         raw("{\"traceId\":")
         hexIds(span.context.traceIdHigh, span.context.traceIdLow)
@@ -352,7 +384,7 @@ struct JSONTextWriter {
         raw(",\"endTimeUnixNano\":")
         quoted(span.endNanoseconds)
         raw(",\"attributes\":")
-        attributes(span.attributes)
+        attributes(of: span)
         raw(",\"events\":[")
         for (index, event) in span.events.enumerated() {
             if index > 0 { raw(",") }

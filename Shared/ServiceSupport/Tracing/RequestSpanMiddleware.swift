@@ -42,22 +42,22 @@ public struct RequestSpanMiddleware<Context: RequestContext>: RouterMiddleware {
     private func record(_ span: any Span, request: Request, route: String?, status: Int) {
         guard span.isRecording else { return }
         if let route { span.operationName = "\(request.method.rawValue) \(route)" }
-        // `set(_:value:)`, not the subscript: the subscript boxes each value in an existential.
-        var attributes = SpanAttributes()
-        attributes.reserveCapacity(8)
-        attributes.set("http.request.method", value: .string(request.method.rawValue))
-        attributes.set("url.path", value: .string(request.uri.path))
-        if let route { attributes.set("http.route", value: .string(route)) }
-        attributes.set("http.response.status_code", value: .int64(Int64(status)))
-        if let agent = request.headers[.userAgent] { attributes.set("user_agent.original", value: .string(agent)) }
-        if let length = request.headers[.contentLength].flatMap({ Int64($0) }) {
-            attributes.set("http.request.body.size", value: .int64(length))
+        // A list, not `SpanAttributes`: no hashing and no dictionary on every request.
+        var attributes: [OTLPAttribute] = []
+        attributes.reserveCapacity(6)
+        attributes.append(OTLPAttribute("http.request.method", .string(request.method.rawValue)))
+        attributes.append(OTLPAttribute("url.path", .string(request.uri.path)))
+        if let route { attributes.append(OTLPAttribute("http.route", .string(route))) }
+        attributes.append(OTLPAttribute("http.response.status_code", .int64(Int64(status))))
+        var agent: String?
+        var length: Int64?
+        for field in request.headers {  // one pass for both (the subscript is a generic join per name)
+            if field.name == .userAgent, agent == nil { agent = field.value }
+            if field.name == .contentLength, length == nil { length = Int64(field.value) }
         }
-        if let span = span as? OTLPSpan {
-            span.merge(attributes)
-        } else {
-            span.updateAttributes { $0.merge(attributes) }
-        }
+        if let agent { attributes.append(OTLPAttribute("user_agent.original", .string(agent))) }
+        if let length { attributes.append(OTLPAttribute("http.request.body.size", .int64(length))) }
+        span.append(attributes)
         if status >= 500 { span.setStatus(SpanStatus(code: .error)) }
     }
 }
@@ -65,6 +65,10 @@ public struct RequestSpanMiddleware<Context: RequestContext>: RouterMiddleware {
 /// Reads trace headers from an HTTP request's fields.
 struct RequestHeaderExtractor: Extractor {
     func extract(key: String, from carrier: HTTPFields) -> String? {
-        HTTPField.Name(key).flatMap { carrier[$0] }
+        switch key {
+        case "traceparent": carrier.first(.traceparent)
+        case "tracestate": carrier[.tracestate]  // several are one list
+        default: HTTPField.Name(key).flatMap { carrier.first($0) }
+        }
     }
 }
