@@ -11,6 +11,7 @@ A body that does not decode is answered 400 and reported as {"error": ...}.
 """
 import json
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -23,6 +24,18 @@ ARGUMENTS = sys.argv[1:]
 DISCARD = "--discard" in ARGUMENTS
 HANG = "--hang" in ARGUMENTS
 PORT = int(ARGUMENTS[ARGUMENTS.index("--port") + 1]) if "--port" in ARGUMENTS else 0
+
+
+# Requests are handled on threads of their own; one print is two writes (the text, then its end),
+# so two threads printing at once can put two JSON objects on one line. Every output goes through
+# `emit`: one write of whole lines under a lock.
+OUTPUT_LOCK = threading.Lock()
+
+
+def emit(*lines):
+    with OUTPUT_LOCK:
+        sys.stdout.write("".join(line + "\n" for line in lines))
+        sys.stdout.flush()
 
 
 def value_of(any_value):
@@ -40,14 +53,14 @@ class Handler(BaseHTTPRequestHandler):
         if HANG:
             time.sleep(3600)
         if not DISCARD:
-            print(json.dumps({"request": self.path, "bytes": len(body)}), flush=True)
+            emit(json.dumps({"request": self.path, "bytes": len(body)}))
         if self.path != "/v1/traces":
             return self.answer(404, b"")
         if not DISCARD:
             try:
                 request = ExportTraceServiceRequest.FromString(body)
             except Exception as error:  # noqa: BLE001 - reported, then refused
-                print(json.dumps({"error": str(error)}), flush=True)
+                emit(json.dumps({"error": str(error)}))
                 return self.answer(400, b"")
             lines = []
             for resource_spans in request.resource_spans:
@@ -65,7 +78,7 @@ class Handler(BaseHTTPRequestHandler):
                             "status": span.status.code,
                         }))
             if lines:
-                print("\n".join(lines), flush=True)
+                emit(*lines)
         self.answer(200, ExportTraceServiceResponse().SerializeToString())
 
     def answer(self, status, payload):
@@ -81,5 +94,5 @@ class Handler(BaseHTTPRequestHandler):
 
 ThreadingHTTPServer.daemon_threads = True
 server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
-print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
+emit(f"http://127.0.0.1:{server.server_address[1]}")
 server.serve_forever()
