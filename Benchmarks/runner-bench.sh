@@ -6,6 +6,8 @@
 # commits), on the same embedded broker, in the same run.
 #   Benchmarks/runner-bench.sh [events] [latency-rate] [latency-seconds]
 #   JOBS="1 4 16" (job counts of the one-runner throughput); NULL_RUNNER=0 leaves the null runner out;
+#   TWO_RUNNERS=0 and LATENCY=0 leave those parts out; RUNNER_BENCH=<path> runs another build of
+#   RunnerBench (to set two builds side by side in one run);
 #   PERF_RECORD=1 records a call-graph profile of the one runner with one job while it runs the events
 #   (.build/bench/perf-runner.data)
 # (The webhook-POST-to-job-start latency needs the receiver; it is left for when the receiver lands.)
@@ -27,7 +29,7 @@ swift build -c release --product KafkaBench 2>/dev/null | tail -1
 swift build --product tributary 2>/dev/null | tail -1
 mkdir -p .build/bench
 [ "${NULL_RUNNER:-1}" = 0 ] || PY=$(Benchmarks/python/venv.sh)
-BENCH=.build/release/RunnerBench
+BENCH=${RUNNER_BENCH:-.build/release/RunnerBench}
 KBENCH=.build/release/KafkaBench
 PIDS=()     # brokers
 RUNNERS=()  # runner processes: stopped (SIGTERM, then SIGKILL) before their broker goes
@@ -67,6 +69,12 @@ wait_assigned() {  # <total partitions> <log files...>
   echo "runners did not get the partitions" >&2; return 1
 }
 
+runner_ticks() {  # CPU clock ticks (user + system) the running runner processes have used so far
+  local sum=0
+  for pid in "${RUNNERS[@]}"; do sum=$((sum + $(awk '{print $14 + $15}' /proc/"$pid"/stat))); done
+  echo "$sum"
+}
+
 throughput() {  # <runners> <prefix> <jobs per runner> <events>
   local runners=$1 prefix=$2 jobs=$3 count=$4 boot logs=()
   start_broker "$prefix"
@@ -83,8 +91,11 @@ throughput() {  # <runners> <prefix> <jobs per runner> <events>
     perf record -g -p "${RUNNERS[0]}" -o .build/bench/perf-runner.data >/dev/null 2>&1 &
     perf=$!
   fi
+  local before; before=$(runner_ticks)
   echo "  $($BENCH produce "$boot" "$prefix" "$count")"
   echo "  runner x$runners, $jobs job(s): $($BENCH measure "$boot" "$prefix" "$count" "jobs=$jobs")"
+  local after; after=$(runner_ticks)
+  echo "  runners' CPU: $(awk -v t=$((after - before)) -v n=$((count * jobs)) -v k="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / k * 1e6 / n}') us per run (user + system, from /proc/<pid>/stat, over the produce and the measure)"
   if [ -n "$perf" ]; then kill -INT "$perf"; wait "$perf" 2>/dev/null || true; fi
   echo "  ceiling (KafkaBench raw consume of the same events): $($KBENCH "$boot" "$prefix.events" consume "$count")"
   if [ "$runners" = 1 ] && [ "$jobs" = 1 ] && [ "${NULL_RUNNER:-1}" != 0 ]; then
@@ -99,9 +110,13 @@ for jobs in $JOBS; do
   echo "-- one runner, $jobs job(s) on the same $events events (one consumer group each)"
   throughput 1 "benchone$jobs" "$jobs" "$events"
 done
-echo "-- two runners, one job"
-throughput 2 benchtwo 1 "$COUNT"
-echo "-- latency: publish (producer send) -> job start, one runner, $RATE events/s for $SECONDS_ s"
-start_broker benchlat
-echo "  ceiling: $($BENCH latency-ceiling "$BOOT" benchlat "$RATE" "$SECONDS_" 2>/dev/null)"
-echo "  runner:  $($BENCH latency "$BOOT" benchlat "$RATE" "$SECONDS_" 2>/dev/null)"
+if [ "${TWO_RUNNERS:-1}" != 0 ]; then
+  echo "-- two runners, one job"
+  throughput 2 benchtwo 1 "$COUNT"
+fi
+if [ "${LATENCY:-1}" != 0 ]; then
+  echo "-- latency: publish (producer send) -> job start, one runner, $RATE events/s for $SECONDS_ s"
+  start_broker benchlat
+  echo "  ceiling: $($BENCH latency-ceiling "$BOOT" benchlat "$RATE" "$SECONDS_" 2>/dev/null)"
+  echo "  runner:  $($BENCH latency "$BOOT" benchlat "$RATE" "$SECONDS_" 2>/dev/null)"
+fi
