@@ -5,6 +5,10 @@
 #   Benchmarks/receiver-tracing-bench.sh [seconds] [connections]
 # ROUNDS=n (default 2) alternates off and on n times, so a machine that slows down mid-run weighs on
 # both; the ratio is of the summed requests and of the summed CPU.
+# TOGETHER=1 runs the two receivers at the same time instead (ports 18081 and 18082, one wrk of
+# -t1 -c<connections/2> each, ROUNDS times): both share the machine's speed of the moment, so its
+# changes between rounds (±30% on a shared machine) fall out of the ratio; the receiver that costs
+# more CPU per webhook answers fewer of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_=${1:-10}
@@ -66,13 +70,57 @@ run() { # name, extra environment...
   kill $RECEIVER; wait $RECEIVER 2>/dev/null || true
   RECEIVER=""
 }
+start_receiver() { # port, log name, extra environment...; sets STARTED to its pid
+  local port=$1 name=$2; shift 2
+  env KAFKA_BROKERS=$BOOT TRIBUTARY_SECRET_KEY=$KEY TRIBUTARY_TOPIC_PREFIX=bench RECEIVER_PORT=$port RECEIVER_HOST=127.0.0.1 \
+    LOG_LEVEL=warning "$@" .build/release/receiver >$OUT/receiver-$name.log 2>&1 &
+  STARTED=$!
+  for _ in $(seq 200); do curl -sf http://127.0.0.1:$port/readyz >/dev/null && break; sleep 0.1; done
+}
+together() { # round
+  local round=$1 half=$((CONNECTIONS / 2)) tick; tick=$(getconf CLK_TCK)
+  start_receiver $PORT off-together-$round; local off=$STARTED
+  start_receiver $((PORT + 1)) on-together-$round OTEL_EXPORTER_OTLP_ENDPOINT=$SINK_URL OTEL_TRACES_SAMPLER=always_on; local on=$STARTED
+  RECEIVER="$off $on"
+  wrk -t1 -c$half -d2s -s $OUT/post.lua http://127.0.0.1:$PORT/sources/stripe.webhook >/dev/null &
+  local load=$!
+  wrk -t1 -c$half -d2s -s $OUT/post.lua http://127.0.0.1:$((PORT + 1))/sources/stripe.webhook >/dev/null
+  wait $load
+  local off_before on_before; off_before=$(cpu_ticks $off); on_before=$(cpu_ticks $on)
+  if [ -n "${PERF_RECORD:-}" ]; then # call-graph profiles of both, $OUT/perf-{off,on}-together-<round>.data
+    perf record -g -p $off -o $OUT/perf-off-together-$round.data -- sleep "$SECONDS_" >/dev/null 2>&1 &
+    perf record -g -p $on -o $OUT/perf-on-together-$round.data -- sleep "$SECONDS_" >/dev/null 2>&1 &
+  fi
+  wrk -t1 -c$half -d${SECONDS_}s -s $OUT/post.lua http://127.0.0.1:$PORT/sources/stripe.webhook >$OUT/wrk-off-together-$round.txt &
+  load=$!
+  wrk -t1 -c$half -d${SECONDS_}s -s $OUT/post.lua http://127.0.0.1:$((PORT + 1))/sources/stripe.webhook >$OUT/wrk-on-together-$round.txt
+  wait $load
+  local off_after on_after; off_after=$(cpu_ticks $off); on_after=$(cpu_ticks $on)
+  local name
+  for name in off on; do
+    local requests errors before after
+    requests=$(awk '/^requests:/ {print $2}' $OUT/wrk-$name-together-$round.txt)
+    errors=$(awk '/^non-2xx:/ {print $2}' $OUT/wrk-$name-together-$round.txt)
+    if [ $name = off ]; then before=$off_before after=$off_after; else before=$on_before after=$on_after; fi
+    echo "$name-$round (together): $requests webhooks in ${SECONDS_} s, non-2xx $errors, receiver CPU $(awk -v t=$((after - before)) -v r=$requests -v k=$tick 'BEGIN {printf "%.1f", t / k * 1e6 / r}') µs per webhook"
+    echo "$requests $((after - before))" >>$OUT/totals-$name
+  done
+  kill $off $on; wait $off $on 2>/dev/null || true
+  RECEIVER=""
+}
 ROUNDS=${ROUNDS:-2}
+if [ "${TOGETHER:-0}" = 1 ]; then
+  echo "== signed Stripe webhooks, tracing off and on at the same time (always_on, OTLP/HTTP to a discarding sink): wrk -t1 -c$((CONNECTIONS / 2)) -d${SECONDS_}s on each, $ROUNDS rounds"
+  rm -f $OUT/totals-off $OUT/totals-on
+  for round in $(seq "$ROUNDS"); do together "$round"; done
+else
 echo "== signed Stripe webhooks, wrk -t2 -c$CONNECTIONS -d${SECONDS_}s, tracing off then on (always_on, OTLP/HTTP to a discarding sink), $ROUNDS rounds"
 rm -f $OUT/totals-off $OUT/totals-on
 for round in $(seq "$ROUNDS"); do
   run off-$round
   run on-$round OTEL_EXPORTER_OTLP_ENDPOINT=$SINK_URL OTEL_TRACES_SAMPLER=always_on
 done
+fi
 read -r off_requests off_ticks < <(awk '{r += $1; t += $2} END {print r, t}' $OUT/totals-off)
 read -r on_requests on_ticks < <(awk '{r += $1; t += $2} END {print r, t}' $OUT/totals-on)
 awk -v r0="$off_requests" -v t0="$off_ticks" -v r1="$on_requests" -v t1="$on_ticks" -v k="$(getconf CLK_TCK)" 'BEGIN {
