@@ -36,7 +36,9 @@ final class DeliveryRecorder: Sendable {
         let producer = producer
         let topic = topic
         let logger = logger
-        Task {
+        // Detached: the send needs none of the request's task-local values (its trace context), and
+        // a plain `Task` would copy them for every webhook.
+        Task.detached {
             do {
                 _ = try await producer.send(KafkaProducerMessage(topic: topic, record: try record.record()))
             } catch {

@@ -131,11 +131,20 @@ struct ProtobufWriter {
         }
     }
 
-    /// A bytes field of big-endian 64-bit ids (a span id, or a trace id's two halves).
-    mutating func ids(_ field: UInt64, _ values: UInt64...) {
+    /// A bytes field of one big-endian 64-bit id (a span id).
+    mutating func ids(_ field: UInt64, _ value: UInt64) {
         tag(field, 2)
-        varint(UInt64(8 * values.count))
-        for value in values { withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) } }
+        varint(8)
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    /// A bytes field of two big-endian 64-bit halves (a trace id); not variadic, which would make an
+    /// array per call.
+    mutating func ids(_ field: UInt64, _ high: UInt64, _ low: UInt64) {
+        tag(field, 2)
+        varint(16)
+        withUnsafeBytes(of: high.bigEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: low.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
     /// A nested message: its body, then its length put in front of it. One byte is kept for the
@@ -150,9 +159,20 @@ struct ProtobufWriter {
         if length < 0x80 {
             bytes[start - 1] = UInt8(length)
         } else {
-            var prefix = ProtobufWriter()
-            prefix.varint(UInt64(length))
-            bytes.replaceSubrange((start - 1)..<start, with: prefix.bytes)
+            // The varint in a word on the stack (a length needs at most 5 of its bytes), not an array.
+            var prefix: UInt64 = 0
+            var count = 0
+            var rest = UInt64(length)
+            while rest >= 0x80 {
+                prefix |= (rest & 0x7f | 0x80) << (8 * UInt64(count))
+                rest >>= 7
+                count += 1
+            }
+            prefix |= rest << (8 * UInt64(count))
+            count += 1
+            withUnsafeBytes(of: prefix.littleEndian) { word in
+                bytes.replaceSubrange((start - 1)..<start, with: word.prefix(count))
+            }
         }
     }
 
