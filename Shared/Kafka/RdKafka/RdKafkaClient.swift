@@ -48,13 +48,17 @@ final class RdKafkaClient: @unchecked Sendable {
         var headers: OpaquePointer? = nil
         if !message.headers.isEmpty {
             headers = rd_kafka_headers_new(message.headers.count)
+            // `withCString`, not the String passed as a `const char *`: that bridging copies the name into
+            // a new array for every header of every message.
             for header in message.headers {
-                if let value = header.value {
-                    value.withUnsafeBytes { bytes in
-                        _ = rd_kafka_header_add(headers, header.name, -1, bytes.baseAddress ?? emptyBytePointer, bytes.count)
+                header.name.withCString { name in
+                    if let value = header.value {
+                        value.withUnsafeBytes { bytes in
+                            _ = rd_kafka_header_add(headers, name, -1, bytes.baseAddress ?? emptyBytePointer, bytes.count)
+                        }
+                    } else {
+                        _ = rd_kafka_header_add(headers, name, -1, nil, 0)
                     }
-                } else {
-                    _ = rd_kafka_header_add(headers, header.name, -1, nil, 0)
                 }
             }
         }

@@ -47,6 +47,15 @@ public struct SpanContext: Sendable, Hashable {
         }
     }
 
+    /// A new root context (a new trace id and span id, no parent), sampled or not; ids from the
+    /// process's ``SpanIdGenerator`` (no system call).
+    public static func root(sampled: Bool) -> SpanContext {
+        SpanContext(
+            traceIdHigh: rootIds.next(), traceIdLow: rootIds.next(), spanId: rootIds.next(), flags: sampled ? 1 : 0)
+    }
+
+    private static let rootIds = SpanIdGenerator()
+
     /// The context of a W3C `traceparent` value (version 00; any later version read by its first four
     /// fields, as the specification says), or nil when it is malformed or an id is all zeros.
     public init?(traceparent: String, traceState: String = "") {

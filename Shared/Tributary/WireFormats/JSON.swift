@@ -149,6 +149,9 @@ private struct JSONParser {
     let b: UnsafeRawBufferPointer
     var i = 0
     let end: Int
+    /// The members of the objects being read, innermost last: an object's dictionary is made once,
+    /// at its size, when it closes (inserting one member at a time grew it about four times).
+    var members: [(String, JSON)] = []
     init(_ b: UnsafeRawBufferPointer) { self.b = b; end = b.count }
 
     func fail(_ r: String) -> JSONParseError { JSONParseError(reason: r, offset: i) }
@@ -184,9 +187,9 @@ private struct JSONParser {
 
     mutating func object(depth: Int) throws(JSONParseError) -> JSON {
         i += 1
-        var o = [String: JSON]()
         skipSpace()
-        if i < end, b[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
+        if i < end, b[i] == UInt8(ascii: "}") { i += 1; return .object([:]) }
+        let first = members.count
         while true {
             skipSpace()
             guard i < end, b[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
@@ -195,11 +198,18 @@ private struct JSONParser {
             guard i < end, b[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             i += 1
             skipSpace()
-            o[k] = try value(depth: depth + 1)
+            let v = try value(depth: depth + 1)
+            members.append((k, v))
             skipSpace()
             guard i < end else { throw fail("unexpected end") }
             if b[i] == UInt8(ascii: ",") { i += 1; continue }
-            if b[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
+            if b[i] == UInt8(ascii: "}") {
+                i += 1
+                // A repeated key keeps its last value, as assigning one member at a time did.
+                let o = Dictionary(members[first...], uniquingKeysWith: { _, last in last })
+                members.removeSubrange(first...)
+                return .object(o)
+            }
             throw fail("expected ',' or '}'")
         }
     }
