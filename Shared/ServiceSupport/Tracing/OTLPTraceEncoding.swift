@@ -355,11 +355,7 @@ struct JSONTextWriter {
     mutating func attributes(_ attributes: SpanAttributes) {
         raw("[")
         var first = true
-        attributes.forEach { key, value in
-            if !first { raw(",") }
-            first = false
-            keyValue(key, value)
-        }
+        members(attributes, &first)
         raw("]")
     }
 
@@ -368,16 +364,25 @@ struct JSONTextWriter {
         raw("[")
         var first = true
         span.forEachListed { key, value in
-            if !first { raw(",") }
-            first = false
+            separate(&first)
             keyValue(key, value.spanAttribute)
         }
-        span.attributes.forEach { key, value in
-            if !first { raw(",") }
-            first = false
+        members(span.attributes, &first)
+        raw("]")
+    }
+
+    /// The `KeyValue` objects of `attributes`, each after a comma but the first of the array.
+    private mutating func members(_ attributes: SpanAttributes, _ first: inout Bool) {
+        attributes.forEach { key, value in
+            separate(&first)
             keyValue(key, value)
         }
-        raw("]")
+    }
+
+    /// A comma, unless this is the array's first item.
+    private mutating func separate(_ first: inout Bool) {
+        if !first { raw(",") }
+        first = false
     }
 
     mutating func span(_ span: RecordedSpan) {
