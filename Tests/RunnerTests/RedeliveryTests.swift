@@ -67,7 +67,9 @@ struct RedeliveryTests {
                 runs.runs.contains { $0.eventId == "d2" && $0.status == .succeeded }
             }
             #expect(sink.count("d1") == 1, "the duplicate ran again")
-            #expect(runs.runs.filter { $0.eventId == "d1" && $0.status == .started }.count == 1)
+            // One start at most (the final record may have replaced it in the runner's queue), one success.
+            #expect(runs.runs.filter { $0.eventId == "d1" && $0.status == .started }.count <= 1)
+            #expect(runs.runs.filter { $0.eventId == "d1" && $0.status == .succeeded }.count == 1)
             await runs.close()
             await producer.shutdown()
             try await runner.stop()

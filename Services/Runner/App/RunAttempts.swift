@@ -144,8 +144,12 @@ struct RunAttempts: Sendable {
                     permits.release()
                     return settle(.givenUp)
                 }
-            } else if let message = try? runMessage(record, work) {
-                writer.enqueue(message) { _ in }
+            } else {
+                // Made and written only if the run's final record does not come first (see RecordWriter).
+                let started = record
+                writer.enqueueStarted(work.runSlot) {
+                    KafkaProducerMessage(topic: runsTopic, partition: runsPartition, record: try started.record())
+                }
             }
             let spanContext = attemptSpan?.context
             let failure = await cancellation.run {
@@ -204,7 +208,7 @@ struct RunAttempts: Sendable {
             if retriable && attempt < lastAttempt {
                 let delay = job.retry.delay(afterAttempt: min(attempt, max(job.retry.limit - 1, 1))) ?? job.retry.minTimeout
                 record.logs = io.log.lines
-                if let message = try? runMessage(record, work) { writer.enqueue(message) { _ in } }
+                if let message = try? runMessage(record, work) { writer.enqueue(message, replacing: work.runSlot) { _ in } }
                 metrics.count(job: job.id, .retried)
                 var retryMetadata = metadata
                 retryMetadata[LogKey.error] = "\(failure)"
@@ -328,7 +332,7 @@ struct RunAttempts: Sendable {
             settle(.suspended(wait, entry))
         }
         let writer = writer
-        writer.enqueue(runMessage) { result in
+        writer.enqueue(runMessage, replacing: work.runSlot) { result in
             guard (try? result.get()) != nil else { return settle(.givenUp) }
             guard !registrationMessages.isEmpty else { return suspended() }
             let left = Mutex((count: registrationMessages.count, failed: false))
@@ -355,7 +359,7 @@ struct RunAttempts: Sendable {
             removeWait(runKey: work.runKey, task: WaitRecord.cancelTask, runsPartition: work.runsPartition)
         }
         do {
-            writer.enqueue(try runMessage(record, work)) { result in
+            writer.enqueue(try runMessage(record, work), replacing: work.runSlot) { result in
                 settle((try? result.get()) != nil ? .finished : .givenUp)
             }
         } catch {

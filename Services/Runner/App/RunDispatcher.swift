@@ -51,6 +51,8 @@ final class RunDispatcher: Sendable {
         var partition: KafkaTopicPartition
         var runKey: String
         var runsPartition: Int32
+        /// Where the run's records go on `<p>.runs`.
+        var runSlot: RecordWriter.RunSlot { RecordWriter.RunSlot(partition: runsPartition, key: runKey) }
         var restored: RunHistory.Entry?
         var kind: Kind = .run
         /// The flow-control key of a flow-controlled run (it holds a slot of its key's gate while it runs).
