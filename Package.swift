@@ -371,6 +371,7 @@ let package = Package(
             dependencies: [
                 "TestSupport", "TributaryRunner", "Tributary", "TributaryKafka", "ServiceSupport", "RunnerProbe", "ExampleJobs",
                 "DevJobsProbe", "TributaryDev", "TributaryIntegrations",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -42,23 +42,28 @@ public func runDevSystem(
         let asked = try environment.int("CONSOLE_PORT", override: options.consolePort, default: -1, range: -1...65535)
         consolePort = try reservePort(asked >= 0 ? asked : nil, flag: "--console-port", what: "the console")
     } catch let error as ConfigurationError { throw DevError("\(error)") }
-    if let kafkaPort = options.kafkaPort { _ = try reservePort(kafkaPort, flag: "--kafka-port", what: "Kafka's bootstrap") }
+    // --kafka-port listens now, before the cluster's brokers bind their ephemeral ports: a port
+    // checked and let go could be given to one of them.
+    var forwarder: KafkaPortForwarder?
+    if let kafkaPort = options.kafkaPort {
+        _ = try reservePort(kafkaPort, flag: "--kafka-port", what: "Kafka's bootstrap")
+        do { forwarder = try await KafkaPortForwarder(port: kafkaPort) } catch {
+            throw DevError("cannot listen on port \(kafkaPort) (Kafka's bootstrap, --kafka-port): \(error)")
+        }
+    }
 
     let cluster = try EmbeddedKafkaCluster(logger: logger)
     let topics = TributaryTopics(prefix: options.topicPrefix, partitions: options.partitions)
     for topic in topics.all { try cluster.createTopic(topic) }
     let kafka = cluster.configuration
     var bootstrap = cluster.bootstrapServers
-    var forwarder: KafkaPortForwarder?
-    if let kafkaPort = options.kafkaPort {
+    if let forwarder, let kafkaPort = options.kafkaPort {
         let first = bootstrap.split(separator: ",")[0]
         guard let colon = first.lastIndex(of: ":"), let brokerPort = Int(first[first.index(after: colon)...]) else {
             throw DevError("cannot read the embedded broker's address \(first)")
         }
         let target = try SocketAddress(ipAddress: String(first[..<colon]), port: brokerPort)
-        do { forwarder = try await KafkaPortForwarder(port: kafkaPort, target: target, logger: logger) } catch {
-            throw DevError("cannot listen on port \(kafkaPort) (Kafka's bootstrap, --kafka-port): \(error)")
-        }
+        try forwarder.relay(to: target)
         bootstrap = "127.0.0.1:\(kafkaPort)"
     }
 
