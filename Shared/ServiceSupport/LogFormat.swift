@@ -3,7 +3,7 @@ import Synchronization
 import Tributary
 
 /// How a service prints its log lines (`LOG_FORMAT`): `text` (swift-log's stream format, the
-/// default) or `json` (one ``JSONLogHandler`` object per line). Both carry the same metadata keys,
+/// default, by ``TextLogHandler``) or `json` (one ``JSONLogHandler`` object per line). Both carry the same metadata keys,
 /// trace and span ids included while a span is current.
 public enum LogFormat: String, Sendable, CaseIterable {
     /// `2026-01-01T00:00:00+0000 info tributary.receiver: source.key=stripe [TributaryReceiver] webhook rejected`.
@@ -23,7 +23,7 @@ public enum LogFormat: String, Sendable, CaseIterable {
         switch self {
         case .text:
             LoggingSystem.bootstrap(
-                { label, provider in StreamLogHandler.standardError(label: label, metadataProvider: provider) }, metadataProvider: provider)
+                { label, provider in TextLogHandler(label: label, metadataProvider: provider) }, metadataProvider: provider)
         case .json:
             LoggingSystem.bootstrap(
                 { label, provider in JSONLogHandler(label: label, metadataProvider: provider) }, metadataProvider: provider)

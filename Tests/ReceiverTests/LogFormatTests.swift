@@ -39,6 +39,45 @@ struct LogFormatTests {
         #expect(RFC3339.date(from: timestamp) != nil, "\(timestamp)")
     }
 
+    /// Collects what a stream log handler writes.
+    final class Text: TextOutputStream, Sendable {
+        let text = Mutex("")
+        func write(_ string: String) { text.withLock { $0 += string } }
+    }
+
+    @Test("LOG_FORMAT=text: swift-log's stream format, line for line (but the timestamp), the latest metadata")
+    func textLines() throws {
+        let provider = Logger.MetadataProvider { [LogKey.traceId: "0af7651916cd43dd8448eb211c80319c"] }
+        let ours = Text()
+        let theirs = Text()
+        var logger = Logger(label: "tributary.test") { TextLogHandler(label: $0, metadataProvider: provider, stream: ours) }
+        var reference = Logger(label: "tributary.test") { StreamLogHandler(label: $0, stream: theirs, metadataProvider: provider) }
+        for index in 0..<3 {
+            logger[metadataKey: "hb.request.id"] = "\(index)"
+            reference[metadataKey: "hb.request.id"] = "\(index)"
+        }
+        logger[metadataKey: LogKey.sourceKey] = "stripe.webhook"
+        reference[metadataKey: LogKey.sourceKey] = "stripe.webhook"
+        logger.warning("webhook rejected", metadata: [LogKey.outcome: "bad_signature"])
+        reference.warning("webhook rejected", metadata: [LogKey.outcome: "bad_signature"])
+        logger.debug("below the level: not printed")
+        logger.logLevel = .debug
+        logger.debug("now printed")
+        reference.logLevel = .debug
+        reference.debug("now printed")
+        let printed = ours.text.withLock { $0 }
+        let expected = theirs.text.withLock { $0 }
+        #expect(printed.split(separator: "\n").count == 2, "\(printed)")
+        #expect(
+            printed.contains("hb.request.id=2 outcome=bad_signature source.key=stripe.webhook trace_id=0af7651916cd43dd8448eb211c80319c"),
+            "\(printed)")
+        // The same lines but for their timestamps (to the second, which may tick between the two).
+        let withoutTimes = { (text: String) in
+            text.split(separator: "\n").map { $0.split(separator: " ").dropFirst().joined(separator: " ") }
+        }
+        #expect(withoutTimes(printed) == withoutTimes(expected))
+    }
+
     @Test("LOG_FORMAT: text (default) or json, any case; anything else names the variable")
     func parsing() throws {
         #expect(try ServiceEnvironment([:]).logFormat() == .text)

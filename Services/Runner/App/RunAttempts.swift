@@ -105,10 +105,14 @@ struct RunAttempts: Sendable {
             runSpan.flatMap { MessageTracing.traceparent(of: $0) }
             ?? work.message?.headers.first(named: "traceparent")?.stringValue ?? work.restored?.traceparent
         var attempt = firstAttempt
-        var metadata: Logger.Metadata = [
-            LogKey.jobId: "\(job.id)", LogKey.eventKey: "\(event.key)",
-            LogKey.eventName: "\(event.name)",
-        ]
+        var runId = ""
+        // Made only for a line that is logged (most runs log none).
+        var metadata: Logger.Metadata {
+            [
+                LogKey.jobId: "\(job.id)", LogKey.eventKey: "\(event.key)", LogKey.eventName: "\(event.name)",
+                LogKey.runId: "\(runId)", LogKey.attempt: "\(attempt)",
+            ]
+        }
         while true {
             await permits.acquire()
             if Task.isCancelled {
@@ -120,8 +124,7 @@ struct RunAttempts: Sendable {
             let attemptSpan = runSpan.map { startSpan("attempt \(attempt)", context: $0.context) }
             attemptSpan?.attributes[MessageTracing.Attribute.attempt] = attempt
             runSpan?.attributes[MessageTracing.Attribute.runId] = context.runId
-            metadata[LogKey.runId] = "\(context.runId)"
-            metadata[LogKey.attempt] = "\(attempt)"
+            runId = context.runId
             let io = IO(
                 runId: context.runId, attempt: attempt, store: store, print: configuration.printRunLogs,
                 logLimit: configuration.logLimit, suspension: SuspensionPolicy(minimumSuspension: configuration.minimumSuspension),

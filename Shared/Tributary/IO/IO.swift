@@ -10,8 +10,22 @@ public final class IO: Sendable {
     public let runId: String
     /// The attempt, from 1.
     public let attempt: Int
-    /// The run's logger: each line is recorded in `log` and printed.
-    public let logger: Logger
+    /// The run's logger: each line is recorded in `log` and printed. Made on first use: most runs of
+    /// a trivial job never log, and a logger with its handlers and metadata was 3% of such a run.
+    public var logger: Logger {
+        madeLogger.withLock { made in
+            if let made { return made }
+            let log = log
+            let (print, now) = (printLines, now)
+            var logger = Logger(label: "tributary.run") { label in
+                RunLogHandler(log: log, forward: print ? StreamLogHandler.standardError(label: label) : nil, now: now)
+            }
+            logger.logLevel = logLevel
+            logger[metadataKey: "run"] = "\(runId)"
+            made = logger
+            return logger
+        }
+    }
     /// The recorded log lines of this attempt.
     public let log: RunLog
     /// The task store.
@@ -25,6 +39,9 @@ public final class IO: Sendable {
     private let now: @Sendable () -> Date
     private let random: @Sendable () -> Double
     private let usedKeys = Mutex<Set<String>>([])
+    private let madeLogger = Mutex<Logger?>(nil)
+    private let logLevel: Logger.Level
+    private let printLines: Bool
 
     /// Creates the `io` of one attempt of a run.
     /// - Parameters:
@@ -48,14 +65,9 @@ public final class IO: Sendable {
         self.sleep = sleep
         self.now = now
         self.random = random
-        let log = RunLog(limit: logLimit)
-        self.log = log
-        var logger = Logger(label: "tributary.run") { label in
-            RunLogHandler(log: log, forward: print ? StreamLogHandler.standardError(label: label) : nil, now: now)
-        }
-        logger.logLevel = logLevel
-        logger[metadataKey: "run"] = "\(runId)"
-        self.logger = logger
+        self.log = RunLog(limit: logLimit)
+        self.logLevel = logLevel
+        self.printLines = print
     }
 
     /// Runs `body` as the task `key`: if the key completed in an earlier attempt its recorded output

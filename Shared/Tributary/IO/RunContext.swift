@@ -32,9 +32,10 @@ public struct RunContext: Sendable, Hashable, Codable {
     /// The deterministic run id of a job on an event: `run_` + 32 hex digits of SHA-256(event key, job id).
     public static func runId(eventKey: String, jobId: String) -> String {
         var h = SHA256()
-        h.update(data: Array(eventKey.utf8))
-        h.update(data: [0])
-        h.update(data: Array(jobId.utf8))
+        var (eventKey, jobId) = (eventKey, jobId)
+        eventKey.withUTF8 { h.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        withUnsafeBytes(of: UInt8(0)) { h.update(bufferPointer: $0) }
+        jobId.withUTF8 { h.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         let digest = h.finalize()
         let digits: StaticString = "0123456789abcdef"
         return String(unsafeUninitializedCapacity: 36) { out in
