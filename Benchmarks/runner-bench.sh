@@ -9,7 +9,9 @@
 #   TWO_RUNNERS=0 and LATENCY=0 leave those parts out; RUNNER_BENCH=<path> runs another build of
 #   RunnerBench (to set two builds side by side in one run);
 #   PERF_RECORD=1 records a call-graph profile of the one runner with one job while it runs the events
-#   (.build/bench/perf-runner.data)
+#   (.build/bench/perf-runner.data); PERF_EVENT=<event> records that event instead of CPU cycles
+#   (e.g. page-faults: where the runner touches new memory); BENCH_MAX_PENDING_EVENTS=<n> sets the
+#   runner's read-ahead (received events not finished; default 50,000: the whole topic here)
 # (The webhook-POST-to-job-start latency needs the receiver; it is left for when the receiver lands.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,6 +77,12 @@ runner_ticks() {  # CPU clock ticks (user + system) the running runner processes
   echo "$sum"
 }
 
+runner_faults() {  # minor page faults (memory the kernel had to map and zero) of the running runners so far
+  local sum=0
+  for pid in "${RUNNERS[@]}"; do sum=$((sum + $(awk '{print $10}' /proc/"$pid"/stat))); done
+  echo "$sum"
+}
+
 throughput() {  # <runners> <prefix> <jobs per runner> <events>
   local runners=$1 prefix=$2 jobs=$3 count=$4 boot logs=()
   start_broker "$prefix"
@@ -88,14 +96,16 @@ throughput() {  # <runners> <prefix> <jobs per runner> <events>
   sleep 1
   local perf=""
   if [ -n "${PERF_RECORD:-}" ] && [ "$runners" = 1 ] && [ "$jobs" = 1 ]; then
-    perf record -g -p "${RUNNERS[0]}" -o .build/bench/perf-runner.data >/dev/null 2>&1 &
+    perf record -g ${PERF_EVENT:+-e "$PERF_EVENT"} -p "${RUNNERS[0]}" -o .build/bench/perf-runner.data >/dev/null 2>&1 &
     perf=$!
   fi
   local before; before=$(runner_ticks)
+  local faults_before; faults_before=$(runner_faults)
   echo "  $($BENCH produce "$boot" "$prefix" "$count")"
   echo "  runner x$runners, $jobs job(s): $($BENCH measure "$boot" "$prefix" "$count" "jobs=$jobs")"
   local after; after=$(runner_ticks)
-  echo "  runners' CPU: $(awk -v t=$((after - before)) -v n=$((count * jobs)) -v k="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / k * 1e6 / n}') us per run (user + system, from /proc/<pid>/stat, over the produce and the measure)"
+  local faults_after; faults_after=$(runner_faults)
+  echo "  runners' CPU: $(awk -v t=$((after - before)) -v n=$((count * jobs)) -v k="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / k * 1e6 / n}') us per run (user + system, from /proc/<pid>/stat, over the produce and the measure); $(awk -v f=$((faults_after - faults_before)) -v n=$((count * jobs)) 'BEGIN {printf "%.2f", f / n}') minor page faults per run"
   if [ -n "$perf" ]; then kill -INT "$perf"; wait "$perf" 2>/dev/null || true; fi
   echo "  ceiling (KafkaBench raw consume of the same events): $($KBENCH "$boot" "$prefix.events" consume "$count")"
   if [ "$runners" = 1 ] && [ "$jobs" = 1 ] && [ "${NULL_RUNNER:-1}" != 0 ]; then

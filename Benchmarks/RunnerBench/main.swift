@@ -82,6 +82,10 @@ func configuration(adminPort: Int = 0) -> RunnerConfiguration {
     var configuration = RunnerConfiguration(
         kafka: kafka, topicPrefix: prefix, adminPort: adminPort, adminHost: "127.0.0.1",
         printRunLogs: false)
+    // BENCH_MAX_PENDING_EVENTS: the runner's bound on received events not finished (its read-ahead).
+    if let pending = ProcessInfo.processInfo.environment["BENCH_MAX_PENDING_EVENTS"].flatMap(Int.init) {
+        configuration.maxPendingEvents = pending
+    }
     for (name, value) in ProcessInfo.processInfo.environment where name.hasPrefix("BENCH_CONSUMER_") {
         configuration.consumerProperties[name.dropFirst("BENCH_CONSUMER_".count).lowercased().replacingOccurrences(of: "_", with: ".")] =
             value
