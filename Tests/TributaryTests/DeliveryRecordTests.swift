@@ -21,6 +21,16 @@ import Tributary
             let json = try JSON(parsing: wire.value ?? [])
             #expect(json["v"]?.numberValue == 1)
             #expect((json["reason"] == nil) == (record.reason == nil), "an absent optional is left out")
+            // Byte for byte what the tree of the same fields encodes to (keys sorted, compact).
+            var fields: [String: JSON] = [
+                "v": .number(1), "receivedAt": .string(RFC3339.string(from: record.receivedAt)), "sourceKey": .string(record.sourceKey),
+                "outcome": .string(record.outcome.rawValue), "status": .number(Double(record.status)),
+                "size": .number(Double(record.size)), "eventIds": .array(record.eventIds.map(JSON.string)),
+                "bodyTruncated": .bool(record.bodyTruncated), "unrecorded": .number(Double(record.unrecorded)),
+            ]
+            if let reason = record.reason { fields["reason"] = .string(reason) }
+            if let body = record.body { fields["body"] = .string(body) }
+            #expect(wire.value == JSON.object(fields).encoded(), "\(String(decoding: wire.value ?? [], as: UTF8.self))")
         }
     }
 }

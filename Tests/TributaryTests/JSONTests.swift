@@ -28,6 +28,21 @@ import Tributary
 }
 
 @Test(arguments: [
+    "", "plain text, nothing to escape", "\"", "\\", "a\"b\\c\nd\re\tf\u{0}g\u{1f}h\u{7f}",
+    String((0..<128).map { Character(Unicode.Scalar(UInt8($0))) }), "é ü 日本 🎉 \"quoted\"",
+    String(repeating: #"{"key":"value","n":1}"#, count: 100),
+])
+func writeStringIsAValidLiteralOfTheSameText(_ text: String) throws {
+    var out: [UInt8] = [0x5B]  // written after what is there
+    JSON.writeString(text, to: &out)
+    out.append(0x5D)
+    #expect(try JSON(parsing: out) == [.string(text)])
+    let foundation = try JSONSerialization.jsonObject(with: Data(out)) as? [String]
+    #expect(foundation == [text], "another parser reads the same text")
+    #expect(!out.contains { $0 < 0x20 }, "no raw control character")
+}
+
+@Test(arguments: [
     "", "{", "[1,]", "{\"a\" 1}", "{\"a\":1,}", "tru", "nul", "01", "1.", "-", "1e", "\"abc", "\"\\x\"",
     "\"\u{01}\"", "\"\\ud800\"", "[1] 2", "{a:1}", "NaN",
 ])
