@@ -30,17 +30,20 @@ public func runDevSystem(
     let environment = ServiceEnvironment()
     var logger = Logger(label: "tributary.dev")
     do { logger.logLevel = try environment.logLevel() } catch { throw DevError("\(error)") }
-    // Every port first, so that a busy one is named at once (not after the system started).
-    _ = try reservePort(options.port, flag: "--port", what: "the receiver")
-    let runnerAdmin = try reservePort(options.runnerAdminPort, flag: "--runner-admin-port", what: "the runner's admin server")
+    // Every port first, so that a busy one is named at once (not after the system started), held
+    // until the embedded cluster has bound its own.
+    let reservations = PortReservations()
+    _ = try reservePort(options.port, flag: "--port", what: "the receiver", held: reservations)
+    let runnerAdmin = try reservePort(
+        options.runnerAdminPort, flag: "--runner-admin-port", what: "the runner's admin server", held: reservations)
     let registrarAdmin = try reservePort(
-        options.registrarAdminPort, flag: "--registrar-admin-port", what: "the registrar's admin server")
+        options.registrarAdminPort, flag: "--registrar-admin-port", what: "the registrar's admin server", held: reservations)
     // The console: on the port given (--console-port, CONSOLE_PORT), else on a free one like the admin
     // servers (two devs, or tests side by side, never race for a fixed default), printed in the banner.
     let consolePort: Int
     do {
         let asked = try environment.int("CONSOLE_PORT", override: options.consolePort, default: -1, range: -1...65535)
-        consolePort = try reservePort(asked >= 0 ? asked : nil, flag: "--console-port", what: "the console")
+        consolePort = try reservePort(asked >= 0 ? asked : nil, flag: "--console-port", what: "the console", held: reservations)
     } catch let error as ConfigurationError { throw DevError("\(error)") }
     // --kafka-port listens now, before the cluster's brokers bind their ephemeral ports: a port
     // checked and let go could be given to one of them.
@@ -53,6 +56,7 @@ public func runDevSystem(
     }
 
     let cluster = try EmbeddedKafkaCluster(logger: logger)
+    reservations.release()
     let topics = TributaryTopics(prefix: options.topicPrefix, partitions: options.partitions)
     for topic in topics.all { try cluster.createTopic(topic) }
     let kafka = cluster.configuration
@@ -201,10 +205,10 @@ struct DevBanner: Sendable {
 
 /// Checks that `port` (on every address) is free by binding it, or with nil finds a free one, and
 /// returns it; a port in use is an error naming the port, what wanted it and the flag that moves it.
-func reservePort(_ port: Int?, flag: String, what: String) throws -> Int {
+/// With `held`, the bound socket stays open (not listening) until ``PortReservations/release()``.
+func reservePort(_ port: Int?, flag: String, what: String, held: PortReservations? = nil) throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw DevError("cannot open a socket to check \(flag): \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
     var yes: Int32 = 1
     _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
     var address = sockaddr_in()
@@ -219,13 +223,32 @@ func reservePort(_ port: Int?, flag: String, what: String) throws -> Int {
         }
     }
     if let failure {
+        close(fd)
         let reason = String(cString: strerror(failure))
         if failure == EADDRINUSE {
             throw DevError("port \(port ?? 0) is in use (\(what), \(flag)): stop what listens there, or pass \(flag) with another port")
         }
         throw DevError("cannot listen on port \(port ?? 0) (\(what), \(flag)): \(reason)")
     }
+    if let held { held.keep(fd) } else { close(fd) }
     return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// The ports dev checked free, each still bound (not listening) while the embedded cluster's brokers
+/// bind their ephemeral ports, so that the kernel cannot hand one of them to a broker; released
+/// before the servers bind them.
+final class PortReservations {
+    private var sockets: [Int32] = []
+
+    func keep(_ fd: Int32) { sockets.append(fd) }
+
+    /// Closes the held sockets (the ports are free for their servers).
+    func release() {
+        for fd in sockets { close(fd) }
+        sockets = []
+    }
+
+    deinit { release() }
 }
 
 /// Keeps the embedded cluster up until graceful shutdown, then stops it.

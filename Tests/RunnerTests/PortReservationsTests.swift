@@ -1,0 +1,53 @@
+import Testing
+
+@testable import TributaryDev
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// dev's port checks: a port checked free stays bound until the embedded cluster has bound its own.
+@Suite("dev's port reservations")
+struct PortReservationsTests {
+    /// Binds `port` on every address without SO_REUSEADDR; returns errno, or 0 when it could.
+    static func bindError(_ port: Int) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return result == 0 ? 0 : errno
+    }
+
+    @Test("a held port cannot be bound by anyone else until released; one not held is let go at once; one listened on is named as busy")
+    func heldUntilReleased() throws {
+        let reservations = PortReservations()
+        let held = try reservePort(nil, flag: "--port", what: "the receiver", held: reservations)
+        #expect(Self.bindError(held) == EADDRINUSE, "the port stays bound while held")
+        reservations.release()
+        #expect(Self.bindError(held) == 0, "released, it is free for its server")
+
+        let checked = try reservePort(nil, flag: "--port", what: "the receiver")
+        #expect(Self.bindError(checked) == 0, "a check without a hold lets the port go")
+
+        // A port something listens on is named as busy.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(checked).bigEndian
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(bound == 0 && listen(listener, 1) == 0)
+        do {
+            _ = try reservePort(checked, flag: "--console-port", what: "the console", held: PortReservations())
+            Issue.record("a port in use was taken")
+        } catch let error as DevError {
+            #expect(error.description.contains("port \(checked) is in use (the console, --console-port)"), "\(error)")
+        }
+    }
+}
