@@ -9,18 +9,36 @@ import Testing
 /// dev's port checks: a port checked free stays bound until the embedded cluster has bound its own.
 @Suite("dev's port reservations")
 struct PortReservationsTests {
-    /// Binds `port` on every address without SO_REUSEADDR; returns errno, or 0 when it could.
-    static func bindError(_ port: Int) -> Int32 {
+    /// A socket bound to `port` on every address without SO_REUSEADDR, or the errno of the bind (the
+    /// socket then closed).
+    static func bind(_ port: Int) -> Result<Int32, Errno> {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        return result == 0 ? 0 : errno
+        guard result == 0 else {
+            let error = Errno(code: errno)
+            close(fd)
+            return .failure(error)
+        }
+        return .success(fd)
     }
+
+    /// The errno of binding `port` (0 when it could; the socket is closed again).
+    static func bindError(_ port: Int) -> Int32 {
+        switch bind(port) {
+        case .success(let fd):
+            close(fd)
+            return 0
+        case .failure(let error): return error.code
+        }
+    }
+
+    /// An errno as an error.
+    struct Errno: Error { var code: Int32 }
 
     @Test("a held port cannot be bound by anyone else until released; one not held is let go at once; one listened on is named as busy")
     func heldUntilReleased() throws {
@@ -34,15 +52,9 @@ struct PortReservationsTests {
         #expect(Self.bindError(checked) == 0, "a check without a hold lets the port go")
 
         // A port something listens on is named as busy.
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let listener = try Self.bind(checked).get()
         defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(checked).bigEndian
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(bound == 0 && listen(listener, 1) == 0)
+        try #require(listen(listener, 1) == 0)
         do {
             _ = try reservePort(checked, flag: "--console-port", what: "the console", held: PortReservations())
             Issue.record("a port in use was taken")
