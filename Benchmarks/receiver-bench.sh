@@ -7,7 +7,8 @@
 # CPU per request is the receiver's CPU time (utime + stime from /proc) over the requests it served.
 #   Benchmarks/receiver-bench.sh [seconds] [connections] [fixed-rate]
 #   PYTHON_CEILING=0 leaves the Python receiver out; COMPARE_LINGER=2ms repeats the webhook loads with
-#   RECEIVER_PUBLISH_LINGER=2ms (the default is 0).
+#   RECEIVER_PUBLISH_LINGER=2ms (the default is 0); RECEIVER_BIN=<path> runs another receiver binary
+#   (an earlier build, to compare two in the same conditions).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_=${1:-10}
@@ -17,6 +18,7 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2
 swift build -c release --product receiver --product ReceiverBench >/dev/null
 swift build --product tributary >/dev/null
 OUT=.build/bench/receiver
+RECEIVER_BIN=${RECEIVER_BIN:-.build/release/receiver}
 mkdir -p $OUT
 .build/debug/tributary broker --topic-prefix bench >$OUT/broker.out 2>/dev/null &
 BROKER=$!
@@ -41,7 +43,7 @@ KEY=$(head -c 32 /dev/urandom | base64)
 .build/release/ReceiverBench setup "$BOOT" bench "$KEY" $OUT
 PORT=18080
 KAFKA_BROKERS=$BOOT TRIBUTARY_SECRET_KEY=$KEY TRIBUTARY_TOPIC_PREFIX=bench RECEIVER_PORT=$PORT RECEIVER_HOST=127.0.0.1 \
-  LOG_LEVEL=warning .build/release/receiver >$OUT/receiver.log 2>&1 &
+  LOG_LEVEL=warning $RECEIVER_BIN >$OUT/receiver.log 2>&1 &
 RECEIVER=$!
 for _ in $(seq 200); do curl -sf http://127.0.0.1:$PORT/readyz >/dev/null && break; sleep 0.1; done
 cat >$OUT/post.lua <<LUA
@@ -66,7 +68,7 @@ curl -s http://127.0.0.1:$PORT/metrics | grep -E "^tributary_receiver_(requests_
 if [ -n "${COMPARE_LINGER:-}" ]; then # COMPARE_LINGER=2ms: the same two loads with RECEIVER_PUBLISH_LINGER at that value
   kill $RECEIVER; wait $RECEIVER 2>/dev/null || true
   KAFKA_BROKERS=$BOOT TRIBUTARY_SECRET_KEY=$KEY TRIBUTARY_TOPIC_PREFIX=bench RECEIVER_PORT=$PORT RECEIVER_HOST=127.0.0.1 \
-    RECEIVER_PUBLISH_LINGER=$COMPARE_LINGER LOG_LEVEL=warning .build/release/receiver >$OUT/receiver-linger.log 2>&1 &
+    RECEIVER_PUBLISH_LINGER=$COMPARE_LINGER LOG_LEVEL=warning $RECEIVER_BIN >$OUT/receiver-linger.log 2>&1 &
   RECEIVER=$!
   for _ in $(seq 200); do curl -sf http://127.0.0.1:$PORT/readyz >/dev/null && break; sleep 0.1; done
   echo "== RECEIVER_PUBLISH_LINGER=$COMPARE_LINGER: signed Stripe webhooks, wrk -t2 -c$CONNECTIONS -d${SECONDS_}s"

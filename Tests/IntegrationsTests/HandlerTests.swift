@@ -94,6 +94,26 @@ private var now: Int64 { Int64(Date().timeIntervalSince1970) }
             try await send(notEvent, header: StripeSignature.header(body: notEvent, secrets: [secret], timestamp: now))
         }
         #expect(r2?.reason == .malformedBody)
+        // data.object is checked, not built: a flaw only there is still the body's, and a 400.
+        let badObject = Array(#"{"id":"evt_1","type":"price.created","data":{"object":{"id":"price_1","note":"\q"}}}"#.utf8)
+        let r3 = await rejection {
+            try await send(badObject, header: StripeSignature.header(body: badObject, secrets: [secret], timestamp: now))
+        }
+        #expect(r3?.reason == .malformedBody && r3?.message.hasPrefix("the body is not JSON") == true)
+        let objectNotObject = Array(#"{"id":"evt_1","type":"price.created","data":{"object":[1]}}"#.utf8)
+        let r4 = await rejection {
+            try await send(objectNotObject, header: StripeSignature.header(body: objectNotObject, secrets: [secret], timestamp: now))
+        }
+        #expect(r4?.reason == .malformedBody && r4?.message.hasPrefix("not a Stripe event") == true)
+    }
+
+    @Test func thePublishedPayloadIsDataObjectAsItCame() async throws {
+        let result = try await send(body, header: StripeSignature.header(body: body, secrets: [secret], timestamp: now))
+        let event = try #require(result.events.first)
+        let published = CloudEvent.encode(event).value
+        let text = String(decoding: try #require(published), as: UTF8.self)
+        #expect(text == #"{"id":"price_1","object":"price","active":true,"currency":"usd","type":"one_time","unit_amount":500}"#)
+        #expect(try CloudEvent.decode(CloudEvent.encode(event)).payload == event.payload)
     }
 
     @Test func noSecretYetAsksStripeToRetry() async throws {
@@ -168,6 +188,13 @@ private var now: Int64 { Int64(Date().timeIntervalSince1970) }
         let bad = Array("{not json".utf8)
         let r = await rejection { try await send(bad, signature: GitHubSignature.header(body: bad, secret: secret)) }
         #expect(r?.reason == .malformedBody && r?.status == 400)
+        // The payload is checked, not built: a flaw deep inside it is still a 400, as is a body that is not an object.
+        let deep = Array(#"{"ref":"refs/heads/main","commits":[{"message":"a lone \udc00 surrogate"}]}"#.utf8)
+        let r2 = await rejection { try await send(deep, signature: GitHubSignature.header(body: deep, secret: secret)) }
+        #expect(r2?.reason == .malformedBody && r2?.message.hasPrefix("the body is not JSON") == true)
+        let list = Array("[1, 2]".utf8)
+        let r3 = await rejection { try await send(list, signature: GitHubSignature.header(body: list, secret: secret)) }
+        #expect(r3?.message == "the body is not a JSON object")
         let signed = GitHubSignature.header(body: body, secret: secret)
         #expect(await rejection { try await send(body, event: nil, signature: signed) }?.reason == .malformedBody)
         #expect(await rejection { try await send(body, signature: signed, delivery: nil) }?.reason == .malformedBody)

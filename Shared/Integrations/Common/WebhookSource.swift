@@ -40,6 +40,17 @@ public struct WebhookDelivery: Sendable {
     public func json() throws -> JSON {
         do { return try JSON(parsing: request.body) } catch { throw SourceRejection.malformedBody("the body is not JSON: \(error)") }
     }
+
+    /// The body as JSON with the value at `path` checked but not built (see `JSON.parse(_:deferring:)`):
+    /// the tree, with `null` there, and that value's text (nil when the path is not in the body); or a
+    /// 400 `the body is not JSON: …`. A parser whose payload is a part of the body publishes that text.
+    public func json(deferring path: [String]) throws -> (tree: JSON, deferred: [UInt8]?) {
+        let body = request.body
+        do {
+            let (tree, range) = try JSON.parse(body, deferring: path)
+            return (tree, range.map { Array(body[$0]) })
+        } catch { throw SourceRejection.malformedBody("the body is not JSON: \(error)") }
+    }
 }
 
 /// "Verify a signature, parse, emit events": the handler of a webhook source. It answers 503 while the

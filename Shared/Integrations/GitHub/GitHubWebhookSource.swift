@@ -26,8 +26,10 @@ struct GitHubWebhookSource: Sendable {
             throw SourceRejection.malformedBody(
                 "form-encoded deliveries are not supported; set the hook's content type to application/json")
         }
-        let payload = try delivery.json()
-        guard payload.objectValue != nil else { throw SourceRejection.malformedBody("the body is not a JSON object") }
+        // The whole body is the payload: checked, not built; its text is published as it came.
+        guard let payload = try delivery.json(deferring: []).deferred, payload.first == UInt8(ascii: "{") else {
+            throw SourceRejection.malformedBody("the body is not a JSON object")
+        }
         if name == "ping" {
             return HandlerResult(
                 events: [],
@@ -39,8 +41,8 @@ struct GitHubWebhookSource: Sendable {
         if let targetId = delivery.header("X-GitHub-Hook-Installation-Target-ID") { context["targetId"] = .string(targetId) }
         return HandlerResult(events: [
             EventRecord(
-                id: id, name: name, source: GitHubEvents.source, timestamp: delivery.now, payload: payload,
-                context: .object(context), payloadBytes: delivery.body)
+                id: id, name: name, source: GitHubEvents.source, timestamp: delivery.now, payloadText: payload,
+                context: .object(context))
         ])
     }
 

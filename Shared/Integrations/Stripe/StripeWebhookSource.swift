@@ -18,9 +18,10 @@ struct StripeWebhookSource: Sendable {
     /// Turns a verified delivery into one event: id, type, `data.object`, `created`, and the api
     /// version, livemode, request, previous attributes and account as context.
     static func parse(_ delivery: WebhookDelivery) throws -> HandlerResult {
-        let event = try delivery.json()
+        // data.object is the payload: checked, not built; its text is published as it came.
+        let (event, object) = try delivery.json(deferring: ["data", "object"])
         guard let id = event["id"]?.stringValue, let type = event["type"]?.stringValue,
-            let object = event["data"]?["object"], object.objectValue != nil
+            let object, object.first == UInt8(ascii: "{")
         else { throw SourceRejection.malformedBody("not a Stripe event: id, type or data.object is missing") }
         let created = event["created"]?.numberValue.map { Date(timeIntervalSince1970: $0) } ?? delivery.now
         var context: [String: JSON] = [
@@ -31,10 +32,8 @@ struct StripeWebhookSource: Sendable {
         ]
         if let account = event["account"] { context["account"] = account }
         return HandlerResult(events: [
-            // The payload is data.object: its bytes as they came, so the event is not written again from the tree.
             EventRecord(
-                id: id, name: type, source: StripeEvents.source, timestamp: created, payload: object, context: .object(context),
-                payloadBytes: JSON.valueRange(of: ["data", "object"], in: delivery.body).map { Array(delivery.body[$0]) })
+                id: id, name: type, source: StripeEvents.source, timestamp: created, payloadText: object, context: .object(context))
         ])
     }
 

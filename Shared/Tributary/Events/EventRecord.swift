@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One event as it travels on `<p>.events`: what a source handler produces and what the runner
 /// matches jobs against.
@@ -11,8 +12,17 @@ public struct EventRecord: Sendable, Hashable {
     public var source: String
     /// When the event happened.
     public var timestamp: Date
-    /// The payload.
-    public var payload: JSON
+    /// The payload (parsed on first read when the event was made from its text, ``init(id:name:source:timestamp:payloadText:context:sourceKey:)``).
+    public var payload: JSON {
+        get {
+            switch storedPayload {
+            case .tree(let tree): return tree
+            case .text(let text): return text.value
+            }
+        }
+        set { storedPayload = .tree(newValue) }
+    }
+    private var storedPayload: StoredPayload
     /// Context about the event (e.g. Stripe's `account`, `livemode`).
     public var context: JSON
     /// The key of the external source (subscription) it came through, e.g. `stripe.webhook`.
@@ -27,7 +37,19 @@ public struct EventRecord: Sendable, Hashable {
         context: JSON = .object([:]), sourceKey: String? = nil, payloadBytes: [UInt8]? = nil
     ) {
         self.id = id; self.name = name; self.source = source; self.timestamp = timestamp
-        self.payload = payload; self.context = context; self.sourceKey = sourceKey; self.payloadBytes = payloadBytes
+        self.storedPayload = .tree(payload); self.context = context; self.sourceKey = sourceKey; self.payloadBytes = payloadBytes
+    }
+
+    /// Creates an event whose payload is the JSON text `payloadText`, already checked to be well formed
+    /// (``JSON/isWellFormed(_:)``, ``JSON/parse(_:deferring:)``): it is kept as `payloadBytes` and parsed
+    /// only if `payload` is read (a receiver publishes the text and never reads the tree).
+    public init(
+        id: String, name: String, source: String, timestamp: Date = Date(), payloadText: [UInt8],
+        context: JSON = .object([:]), sourceKey: String? = nil
+    ) {
+        self.id = id; self.name = name; self.source = source; self.timestamp = timestamp
+        self.storedPayload = .text(DeferredJSON(payloadText)); self.context = context; self.sourceKey = sourceKey
+        self.payloadBytes = payloadText
     }
 
     /// The Kafka key of the event: `<source>/<event id>`.
@@ -67,5 +89,31 @@ extension EventRecord: Codable {
         try c.encode(payload, forKey: .payload)
         try c.encode(context, forKey: .context)
         try c.encodeIfPresent(sourceKey, forKey: .sourceKey)
+    }
+}
+
+/// An event's payload: its tree, or its checked text to be parsed on first read.
+private enum StoredPayload: Sendable {
+    case tree(JSON)
+    case text(DeferredJSON)
+}
+
+/// Well-formed JSON text parsed once, on first read, and kept.
+private final class DeferredJSON: Sendable {
+    let text: [UInt8]
+    private let parsed = Mutex<JSON?>(nil)
+
+    init(_ text: [UInt8]) { self.text = text }
+
+    var value: JSON {
+        if let tree = parsed.withLock({ $0 }) { return tree }
+        let tree: JSON
+        do { tree = try JSON(parsing: text) } catch {
+            // The text was checked by the same parser's rules when the event was made.
+            assertionFailure("a deferred payload that is not JSON: \(error)")
+            tree = .null
+        }
+        parsed.withLock { $0 = tree }
+        return tree
     }
 }

@@ -131,17 +131,43 @@ extension JSON {
         self = try result.get()
     }
 
+    /// Parses UTF-8 JSON bytes as ``init(parsing:)`` does, except that the value at `path` (object
+    /// keys from the top) is checked, not built: the tree holds `null` in its place and `deferred` is
+    /// where its text is in `bytes` (nil when the path is not there). A webhook handler whose payload
+    /// is a part of the body keeps that part's bytes and parses it only if something reads it. A
+    /// repeated key keeps its last value, in the tree and in `deferred` alike.
+    public static func parse(
+        _ bytes: [UInt8], deferring path: [String]
+    ) throws(JSONParseError) -> (
+        tree: JSON, deferred: Range<Int>?
+    ) {
+        let result = bytes.withUnsafeBytes { buf -> Result<(JSON, Range<Int>?), JSONParseError> in
+            var p = JSONParser(buf)
+            return p.document { p throws(JSONParseError) in try p.value(depth: 0, deferring: path[...]) }.map { ($0, p.deferred) }
+        }
+        let (tree, deferred) = try result.get()
+        return (tree, deferred)
+    }
+
+    /// Whether `bytes` is one well-formed JSON value, by the rules ``init(parsing:)`` applies, without
+    /// building it.
+    public static func isWellFormed(_ bytes: some Collection<UInt8>) -> Bool {
+        let check: (UnsafeRawBufferPointer) -> Bool = { buf in
+            var p = JSONParser(buf)
+            if case .success = p.document({ p throws(JSONParseError) in
+                try p.skipValue(depth: 0); return .null
+            }) {
+                return true
+            }
+            return false
+        }
+        return bytes.withContiguousStorageIfAvailable { check(UnsafeRawBufferPointer($0)) }
+            ?? Array(bytes).withUnsafeBytes(check)
+    }
+
     private static func parse(_ buf: UnsafeRawBufferPointer) -> Result<JSON, JSONParseError> {
         var p = JSONParser(buf)
-        do throws(JSONParseError) {
-            p.skipSpace()
-            let v = try p.value(depth: 0)
-            p.skipSpace()
-            if p.i != p.end { throw JSONParseError(reason: "unexpected trailing data", offset: p.i) }
-            return .success(v)
-        } catch {
-            return .failure(error)
-        }
+        return p.document { p throws(JSONParseError) in try p.value(depth: 0) }
     }
 }
 
@@ -152,9 +178,24 @@ private struct JSONParser {
     /// The members of the objects being read, innermost last: an object's dictionary is made once,
     /// at its size, when it closes (inserting one member at a time grew it about four times).
     var members: [(String, JSON)] = []
+    /// Where the value a ``value(depth:deferring:)`` skipped is (the last one, for a repeated key).
+    var deferred: Range<Int>?
     init(_ b: UnsafeRawBufferPointer) { self.b = b; end = b.count }
 
     func fail(_ r: String) -> JSONParseError { JSONParseError(reason: r, offset: i) }
+
+    /// One whole text: `read` takes its value, with only whitespace around it.
+    mutating func document(_ read: (inout JSONParser) throws(JSONParseError) -> JSON) -> Result<JSON, JSONParseError> {
+        do throws(JSONParseError) {
+            skipSpace()
+            let v = try read(&self)
+            skipSpace()
+            if i != end { throw fail("unexpected trailing data") }
+            return .success(v)
+        } catch {
+            return .failure(error)
+        }
+    }
 
     mutating func skipSpace() {
         while i < end {
@@ -178,6 +219,72 @@ private struct JSONParser {
         }
     }
 
+    /// A value on the way to the deferred path's end: objects are read member by member, the value at
+    /// the end is skipped (see ``JSON/parse(_:deferring:)``), anything else off the path is built.
+    mutating func value(depth: Int, deferring path: ArraySlice<String>) throws(JSONParseError) -> JSON {
+        guard !path.isEmpty else {
+            let start = i
+            try skipValue(depth: depth)
+            deferred = start..<i
+            return .null
+        }
+        guard depth < 512, i < end, b[i] == UInt8(ascii: "{") else { return try value(depth: depth) }
+        return try object(depth: depth, deferring: path)
+    }
+
+    /// Checks a value by the same rules as ``value(depth:)`` and moves past it, building nothing.
+    mutating func skipValue(depth: Int) throws(JSONParseError) {
+        guard depth < 512 else { throw fail("nesting too deep") }
+        guard i < end else { throw fail("unexpected end") }
+        switch b[i] {
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let close = b[i] == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+            let isObject = close == UInt8(ascii: "}")
+            i += 1
+            skipSpace()
+            if i < end, b[i] == close { i += 1; return }
+            while true {
+                skipSpace()
+                if isObject {
+                    guard i < end, b[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+                    try skipString()
+                    skipSpace()
+                    guard i < end, b[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                    i += 1
+                    skipSpace()
+                }
+                try skipValue(depth: depth + 1)
+                skipSpace()
+                guard i < end else { throw fail("unexpected end") }
+                if b[i] == UInt8(ascii: ",") { i += 1; continue }
+                if b[i] == close { i += 1; return }
+                throw fail(isObject ? "expected ',' or '}'" : "expected ',' or ']'")
+            }
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try number()
+        default: throw fail("unexpected character")
+        }
+    }
+
+    /// Checks a string and moves past it; one with an escape is decoded, so that its escapes are
+    /// checked by the same code that reads them.
+    mutating func skipString() throws(JSONParseError) {
+        let start = i
+        i += 1
+        while i < end {
+            let c = b[i]
+            if c == UInt8(ascii: "\"") { i += 1; return }
+            if c == UInt8(ascii: "\\") { break }
+            if c < 0x20 { throw fail("control character in string") }
+            i += 1
+        }
+        i = start
+        _ = try string()
+    }
+
     mutating func literal(_ word: String) throws(JSONParseError) {
         for c in word.utf8 {
             guard i < end, b[i] == c else { throw fail("invalid literal") }
@@ -185,7 +292,8 @@ private struct JSONParser {
         }
     }
 
-    mutating func object(depth: Int) throws(JSONParseError) -> JSON {
+    /// An object; the member whose key is `path`'s first is read towards the deferred value.
+    mutating func object(depth: Int, deferring path: ArraySlice<String>? = nil) throws(JSONParseError) -> JSON {
         i += 1
         skipSpace()
         if i < end, b[i] == UInt8(ascii: "}") { i += 1; return .object([:]) }
@@ -198,7 +306,13 @@ private struct JSONParser {
             guard i < end, b[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             i += 1
             skipSpace()
-            let v = try value(depth: depth + 1)
+            let v: JSON
+            if let path, k == path.first {
+                deferred = nil  // a repeated key: only its last value counts
+                v = try value(depth: depth + 1, deferring: path.dropFirst())
+            } else {
+                v = try value(depth: depth + 1)
+            }
             members.append((k, v))
             skipSpace()
             guard i < end else { throw fail("unexpected end") }
