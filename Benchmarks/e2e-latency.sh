@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RATE=${1:-1000}
 SECONDS_=${2:-10}
-swift build -c release --product receiver --product ReceiverBench --product RunnerBench >/dev/null
+# swift build takes one --product (the last one given): one call per product.
+for product in receiver ReceiverBench RunnerBench; do swift build -c release --product $product >/dev/null; done
 swift build --product tributary >/dev/null
 OUT=.build/bench/e2e
 mkdir -p $OUT

@@ -15,7 +15,8 @@ SECONDS_=${1:-10}
 CONNECTIONS=${2:-64}
 RATE=${3:-1000}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
-swift build -c release --product receiver --product ReceiverBench >/dev/null
+# swift build takes one --product (the last one given): one call per product.
+for product in receiver ReceiverBench; do swift build -c release --product $product >/dev/null; done
 swift build --product tributary >/dev/null
 OUT=.build/bench/receiver
 RECEIVER_BIN=${RECEIVER_BIN:-.build/release/receiver}
