@@ -5,6 +5,7 @@
 #   Benchmarks/receiver-tracing-bench.sh [seconds] [connections]
 # ROUNDS=n (default 2) alternates off and on n times, so a machine that slows down mid-run weighs on
 # both; the ratio is of the summed requests and of the summed CPU.
+# RECEIVER_BIN=<path> runs another receiver binary.
 # TOGETHER=1 runs the two receivers at the same time instead (ports 18081 and 18082, one wrk of
 # -t1 -c<connections/2> each, ROUNDS times): both share the machine's speed of the moment, so its
 # changes between rounds (±30% on a shared machine) fall out of the ratio; the receiver that costs
@@ -18,6 +19,7 @@ make setup-python >/dev/null
 swift build -c release --product receiver >/dev/null && swift build -c release --product ReceiverBench >/dev/null
 swift build --product tributary >/dev/null
 OUT=.build/bench/receiver-tracing
+RECEIVER_BIN=${RECEIVER_BIN:-.build/release/receiver} # another build, to profile or compare it in the same conditions
 mkdir -p $OUT
 RECEIVER=""
 .build/debug/tributary broker --topic-prefix bench >$OUT/broker.out 2>/dev/null &
@@ -44,7 +46,7 @@ cpu_ticks() { awk '{print $14 + $15}' /proc/$1/stat; }
 run() { # name, extra environment...
   local name=$1; shift
   env KAFKA_BROKERS=$BOOT TRIBUTARY_SECRET_KEY=$KEY TRIBUTARY_TOPIC_PREFIX=bench RECEIVER_PORT=$PORT RECEIVER_HOST=127.0.0.1 \
-    LOG_LEVEL=warning "$@" .build/release/receiver >$OUT/receiver-$name.log 2>&1 &
+    LOG_LEVEL=warning "$@" $RECEIVER_BIN >$OUT/receiver-$name.log 2>&1 &
   RECEIVER=$!
   for _ in $(seq 200); do curl -sf http://127.0.0.1:$PORT/readyz >/dev/null && break; sleep 0.1; done
   # Warm up (and let the receiver's view hold the source), then measure.
@@ -73,7 +75,7 @@ run() { # name, extra environment...
 start_receiver() { # port, log name, extra environment...; sets STARTED to its pid
   local port=$1 name=$2; shift 2
   env KAFKA_BROKERS=$BOOT TRIBUTARY_SECRET_KEY=$KEY TRIBUTARY_TOPIC_PREFIX=bench RECEIVER_PORT=$port RECEIVER_HOST=127.0.0.1 \
-    LOG_LEVEL=warning "$@" .build/release/receiver >$OUT/receiver-$name.log 2>&1 &
+    LOG_LEVEL=warning "$@" $RECEIVER_BIN >$OUT/receiver-$name.log 2>&1 &
   STARTED=$!
   for _ in $(seq 200); do curl -sf http://127.0.0.1:$port/readyz >/dev/null && break; sleep 0.1; done
 }
