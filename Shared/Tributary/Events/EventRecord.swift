@@ -41,7 +41,7 @@ public struct EventRecord: Sendable, Hashable {
     }
 
     /// Creates an event whose payload is the JSON text `payloadText`, already checked to be well formed
-    /// (``JSON/isWellFormed(_:)``, ``JSON/parse(_:deferring:)``): it is kept as `payloadBytes` and parsed
+    /// (by ``JSON/parse(_:deferring:)``): it is kept as `payloadBytes` and parsed
     /// only if `payload` is read (a receiver publishes the text and never reads the tree).
     public init(
         id: String, name: String, source: String, timestamp: Date = Date(), payloadText: [UInt8],

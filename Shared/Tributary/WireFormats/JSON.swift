@@ -149,22 +149,6 @@ extension JSON {
         return (tree, deferred)
     }
 
-    /// Whether `bytes` is one well-formed JSON value, by the rules ``init(parsing:)`` applies, without
-    /// building it.
-    public static func isWellFormed(_ bytes: some Collection<UInt8>) -> Bool {
-        let check: (UnsafeRawBufferPointer) -> Bool = { buf in
-            var p = JSONParser(buf)
-            if case .success = p.document({ p throws(JSONParseError) in
-                try p.skipValue(depth: 0); return .null
-            }) {
-                return true
-            }
-            return false
-        }
-        return bytes.withContiguousStorageIfAvailable { check(UnsafeRawBufferPointer($0)) }
-            ?? Array(bytes).withUnsafeBytes(check)
-    }
-
     private static func parse(_ buf: UnsafeRawBufferPointer) -> Result<JSON, JSONParseError> {
         var p = JSONParser(buf)
         return p.document { p throws(JSONParseError) in try p.value(depth: 0) }
