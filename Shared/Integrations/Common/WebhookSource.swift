@@ -48,7 +48,8 @@ public struct WebhookDelivery: Sendable {
         let body = request.body
         do {
             let (tree, range) = try JSON.parse(body, deferring: path)
-            return (tree, range.map { Array(body[$0]) })
+            // The whole body (no whitespace around it) is shared, not copied.
+            return (tree, range.map { $0 == body.indices ? body : Array(body[$0]) })
         } catch { throw SourceRejection.malformedBody("the body is not JSON: \(error)") }
     }
 }
