@@ -62,8 +62,10 @@ struct DevJobsTests {
         #expect(!FileManager.default.fileExists(atPath: settings.path), "a clean stop removes the settings file")
 
         // A file a killed dev left behind: the tool says where the brokers came from.
-        try DevSettings(values: ["KAFKA_BROKERS": "127.0.0.1:\(try freePort())"]).write(to: settings)
+        let closed = try ClosedPort()
+        try DevSettings(values: ["KAFKA_BROKERS": "127.0.0.1:\(closed.port)"]).write(to: settings)
         let stale = try await Self.tool(["runs"], in: directory)
+        withExtendedLifetime(closed) {}
         let output = stale.lines.joined(separator: "\n")
         #expect(stale.exitCode != 0)
         #expect(output.contains("cannot reach Kafka") && output.contains(DevSettings.relativePath), "\(output)")

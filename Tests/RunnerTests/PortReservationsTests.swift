@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import TributaryDev
@@ -37,6 +38,20 @@ struct PortReservationsTests {
         }
     }
 
+    /// The errno of connecting to `port` on loopback (0 when it connected; the socket is closed again).
+    static func connectError(_ port: Int) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return result == 0 ? 0 : errno
+    }
+
     /// An errno as an error.
     struct Errno: Error { var code: Int32 }
 
@@ -61,5 +76,15 @@ struct PortReservationsTests {
         } catch let error as DevError {
             #expect(error.description.contains("port \(checked) is in use (the console, --console-port)"), "\(error)")
         }
+    }
+
+    @Test("the tests' ClosedPort refuses connections and cannot be bound by anyone else while it lives")
+    func closedPortStaysClosed() throws {
+        var closed: ClosedPort? = try ClosedPort()
+        let port = try #require(closed?.port)
+        #expect(Self.connectError(port) == ECONNREFUSED)
+        #expect(Self.bindError(port) == EADDRINUSE, "a server of a test alongside cannot take it")
+        closed = nil
+        #expect(Self.bindError(port) == 0, "gone, it is free again")
     }
 }

@@ -31,7 +31,9 @@ struct ToolErrorTests {
 
     @Test("with Kafka unreachable every command fails within seconds, naming the brokers, and exits non-zero")
     func unreachableKafka() async throws {
-        let brokers = "127.0.0.1:\(try freePort())"  // nothing listens there
+        let closed = try ClosedPort()  // nothing listens there, nor can while the test runs
+        defer { withExtendedLifetime(closed) {} }
+        let brokers = "127.0.0.1:\(closed.port)"
         let commands: [[String]] = [
             ["runs"], ["runs", "--follow"], ["runs", "show", "run_x"], ["runs", "cancel", "run_x"], ["send", "price.created"],
             ["jobs"], ["jobs", "rm", "some-job"], ["sources"], ["replay", "--dlq"], ["replay", "--dlq", "--all"], ["topics", "list"],

@@ -169,22 +169,40 @@ public final class LineCollector: Sendable {
 }
 
 /// A loopback port nobody listens on right now.
-public func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
-            guard bind(fd, pointer, length) == 0 else { return -1 }
-            return getsockname(fd, pointer, &length)
+public func freePort() throws -> Int { try ClosedPort().port }
+
+/// A loopback port that refuses connections for as long as this value lives: its socket is bound
+/// (without `SO_REUSEADDR`) and never listens, so no other server or ephemeral port of a test running
+/// alongside can take it meanwhile. `freePort()` only says the port was free when it was asked; a
+/// "nothing listens there" test that a parallel server's port lands on waits for timeouts instead.
+public final class ClosedPort: Sendable {
+    /// The port.
+    public let port: Int
+    private let fd: Int32
+
+    /// Binds a free loopback port and holds it.
+    public init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
+                guard bind(fd, pointer, length) == 0 else { return -1 }
+                return getsockname(fd, pointer, &length)
+            }
         }
+        guard fd >= 0, bound == 0 else {
+            if fd >= 0 { close(fd) }
+            throw WaitTimeout(what: "a port to hold closed", timeout: .zero)
+        }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
     }
-    guard bound == 0 else { throw WaitTimeout(what: "a free port", timeout: .zero) }
-    return Int(UInt16(bigEndian: address.sin_port))
+
+    deinit { close(fd) }
 }
 
 /// Reads `pipes` to their end and waits for `process` to exit on threads of their own, never on the
