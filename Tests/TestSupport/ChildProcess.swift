@@ -73,8 +73,17 @@ public final class ChildProcess: Sendable {
         }
         self.collected = readers.map(\.1)
         try launch(process)
+        self.launchedAt = .now
         self.process = process
     }
+
+    /// When the process was started.
+    private let launchedAt: ContinuousClock.Instant
+
+    /// How long the process ran: from its start until its standard output closed (at its exit, unless
+    /// a child of it holds the pipe); nil while it is open. Taken on the pipe reader's own thread, so a
+    /// test whose tasks wait for a busy cooperative pool does not count the wait.
+    public var runTime: Duration? { output.endedAt.map { $0 - launchedAt } }
 
     /// The collectors reading the process's pipes.
     private let collected: [LineCollector]
@@ -142,13 +151,19 @@ public final class ChildProcess: Sendable {
 
 /// Splits bytes arriving in pieces into lines.
 public final class LineCollector: Sendable {
-    private let state = Mutex<(lines: [String], partial: String)>(([], ""))
+    private let state = Mutex<(lines: [String], partial: String, endedAt: ContinuousClock.Instant?)>(([], "", nil))
     private let ended = DispatchSemaphore(value: 0)
 
     public init() {}
 
     /// The writer closed its end (end of file).
-    public func end() { ended.signal() }
+    public func end() {
+        state.withLock { $0.endedAt = .now }
+        ended.signal()
+    }
+
+    /// When ``end()`` was called, once it was.
+    public var endedAt: ContinuousClock.Instant? { state.withLock { $0.endedAt } }
 
     /// Waits until ``end()`` was called, at most `timeout` seconds (later calls return at once).
     public func waitForEnd(timeout: TimeInterval) {
