@@ -178,7 +178,9 @@ struct WaitTests {
         }
     }
 
-    @Test("cancelOn cancels a waiting run on a matching event, and a cancel request cancels a waiting and a running run")
+    @Test(
+        "cancelOn cancels a waiting run on a matching event, a cancel request cancels a waiting and a running run, and the run queued behind the running one then runs"
+    )
     func cancellation() async throws {
         try await withTributaryCluster { cluster, topics in
             let job = Job(
@@ -201,10 +203,13 @@ struct WaitTests {
             try await Self.send(producer, events, Shop.order("c1", total: 1), partition: 0)
             try await Self.send(producer, events, Shop.order("c2", total: 1), partition: 1)
             try await Self.send(producer, events, Shop.order("c3", total: 999), partition: 2)
+            // Queued behind c3 in its partition's lane: it starts only once c3 is over.
+            try await Self.send(producer, events, Shop.order("c4", total: 1), partition: 2)
             try await eventually("c1 and c2 wait, c3 runs") {
                 let waiting = Set(runs.runs.filter { $0.status == .waiting }.map(\.eventId))
                 return waiting == ["c1", "c2"] && runs.runs.contains { $0.eventId == "c3" && $0.status == .started }
             }
+            #expect(!runs.runs.contains { $0.eventId == "c4" })
             // By an event, on another partition.
             try await Self.send(
                 producer, events, EventRecord(id: "x1", name: "order.cancelled", source: "test.shop", payload: ["orderId": "c1"]),
@@ -223,6 +228,8 @@ struct WaitTests {
             ) {
                 Set(runs.runs.filter { $0.status == .cancelled }.map(\.eventId)) == ["c1", "c2", "c3"]
             }
+            // c3 was cancelled in the lane's worker task, which stays cancelled: a fresh worker runs c4.
+            try await eventually("c4 runs after c3 and waits") { runs.runs.contains { $0.eventId == "c4" && $0.status == .waiting } }
             let reasons = Dictionary(runs.runs.filter { $0.status == .cancelled }.map { ($0.eventId, $0.reason ?? "") }) { a, _ in a }
             #expect(reasons["c1"] == "cancelled by event order.cancelled x1")
             #expect(reasons["c2"] == "cancelled by the test" && reasons["c3"] == "cancelled by the test")

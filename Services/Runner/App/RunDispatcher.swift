@@ -827,11 +827,7 @@ final class RunDispatcher: Sendable {
             for start in starts {
                 switch start {
                 case .laneWorker(let job):
-                    spawn(partition) { [self] in
-                        while let next = state.withLock({ $0.machine.laneNext(partition, lane: job) }) {
-                            await run(next)
-                        }
-                    }
+                    startLaneWorker(partition, lane: job)
                 case .concurrent(let work):
                     spawn(partition) { [self] in
                         guard state.withLock({ $0.machine.beginConcurrent(partition) }) else { return }
@@ -842,9 +838,25 @@ final class RunDispatcher: Sendable {
         }
     }
 
+    /// Starts the worker of a job's lane of `partition`: it takes the lane's runs one after another
+    /// until there are none. A run cancelled while its body ran leaves the worker's task cancelled
+    /// (``RunCancellation``): that worker hands the lane to a fresh one and ends.
+    private func startLaneWorker(_ partition: KafkaTopicPartition, lane job: String) {
+        spawn(partition) { [self] in
+            while let next = state.withLock({ $0.machine.laneNext(partition, lane: job) }) {
+                if await run(next) {
+                    startLaneWorker(partition, lane: job)
+                    return
+                }
+            }
+        }
+    }
+
     /// Runs a started run's attempts (or a resumption, or writes wait matches); the settling of a
     /// received record's run goes back to the state machine, a suspension to the wait timers.
-    private func run(_ work: Work) async {
+    /// Returns whether the run's cancellation cancelled the calling task (it stays cancelled).
+    @discardableResult
+    private func run(_ work: Work) async -> Bool {
         let offset = work.message?.offset
         if case .forward(let routed) = work.kind {
             do {
@@ -853,12 +865,12 @@ final class RunDispatcher: Sendable {
             } catch {
                 if let offset { settle(work.partition, offset, finished: false) }
             }
-            return
+            return false
         }
         if case .flowRecord(let pending) = work.kind {
             let durable = await pending.value()
             if let offset { settle(work.partition, offset, finished: durable) }
-            return
+            return false
         }
         if case .deliver(let matches) = work.kind {
             do {
@@ -867,7 +879,7 @@ final class RunDispatcher: Sendable {
             } catch {
                 if let offset { settle(work.partition, offset, finished: false) }
             }
-            return
+            return false
         }
         let cancellation = RunCancellation()
         let pending = state.withLock { state -> String? in
@@ -913,6 +925,7 @@ final class RunDispatcher: Sendable {
         // The run's body is over (its final record may still be on its way): its key's next
         // queued run may start.
         if let key = work.flowKey { flowFinished(key, partition: work.runsPartition) }
+        return cancellation.cancelledItsTask
     }
 
     /// Starts a worker task for `partition` (unless it is gone), counted until it ends.
