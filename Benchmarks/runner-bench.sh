@@ -6,7 +6,8 @@
 # commits), on the same embedded broker, in the same run.
 #   Benchmarks/runner-bench.sh [events] [latency-rate] [latency-seconds]
 #   JOBS="1 4 16" (job counts of the one-runner throughput); NULL_RUNNER=0 leaves the null runner out;
-#   TWO_RUNNERS=0 and LATENCY=0 leave those parts out; RUNNER_BENCH=<path> runs another build of
+#   TWO_RUNNERS=0 and LATENCY=0 leave those parts out; BACKLOG=1 produces the events before the runners
+#   start (the null runner's conditions: nothing is produced while they run); RUNNER_BENCH=<path> runs another build of
 #   RunnerBench (to set two builds side by side in one run);
 #   PERF_RECORD=1 records a call-graph profile of the one runner with one job while it runs the events
 #   (.build/bench/perf-runner.data); PERF_EVENT=<event> records that event instead of CPU cycles
@@ -87,25 +88,35 @@ throughput() {  # <runners> <prefix> <jobs per runner> <events>
   local runners=$1 prefix=$2 jobs=$3 count=$4 boot logs=()
   start_broker "$prefix"
   boot=$BOOT
+  # BACKLOG=1: the events are on the topic before the runners start, as the null runner finds them.
+  [ "${BACKLOG:-0}" = 0 ] || echo "  $($BENCH produce "$boot" "$prefix" "$count") (before the runners start)"
   for i in $(seq "$runners"); do
     $BENCH run "$boot" "$prefix" "r$i" "jobs=$jobs" >.build/bench/$prefix-r$i.out 2>.build/bench/$prefix-r$i.err &
     RUNNERS+=($!)
     logs+=(.build/bench/$prefix-r$i.out)
   done
+  local perf="" before faults_before
+  start_counting() {  # the runners' CPU and faults from now on, and the profile
+    if [ -n "${PERF_RECORD:-}" ] && [ "$runners" = 1 ] && [ "$jobs" = 1 ]; then
+      perf record -g ${PERF_EVENT:+-e "$PERF_EVENT"} -p "${RUNNERS[0]}" -o .build/bench/perf-runner.data >/dev/null 2>&1 &
+      perf=$!
+    fi
+    before=$(runner_ticks)
+    faults_before=$(runner_faults)
+  }
+  # With a backlog the runs begin as soon as the partitions are held: counted from the runners' start
+  # (their start-up, a few ms of CPU, is in it).
+  [ "${BACKLOG:-0}" = 0 ] || start_counting
   wait_assigned "$PARTITIONS" "${logs[@]}"
-  sleep 1
-  local perf=""
-  if [ -n "${PERF_RECORD:-}" ] && [ "$runners" = 1 ] && [ "$jobs" = 1 ]; then
-    perf record -g ${PERF_EVENT:+-e "$PERF_EVENT"} -p "${RUNNERS[0]}" -o .build/bench/perf-runner.data >/dev/null 2>&1 &
-    perf=$!
+  if [ "${BACKLOG:-0}" = 0 ]; then
+    sleep 1
+    start_counting
   fi
-  local before; before=$(runner_ticks)
-  local faults_before; faults_before=$(runner_faults)
-  echo "  $($BENCH produce "$boot" "$prefix" "$count")"
+  [ "${BACKLOG:-0}" != 0 ] || echo "  $($BENCH produce "$boot" "$prefix" "$count")"
   echo "  runner x$runners, $jobs job(s): $($BENCH measure "$boot" "$prefix" "$count" "jobs=$jobs")"
   local after; after=$(runner_ticks)
   local faults_after; faults_after=$(runner_faults)
-  echo "  runners' CPU: $(awk -v t=$((after - before)) -v n=$((count * jobs)) -v k="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / k * 1e6 / n}') us per run (user + system, from /proc/<pid>/stat, over the produce and the measure); $(awk -v f=$((faults_after - faults_before)) -v n=$((count * jobs)) 'BEGIN {printf "%.2f", f / n}') minor page faults per run"
+  echo "  runners' CPU: $(awk -v t=$((after - before)) -v n=$((count * jobs)) -v k="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / k * 1e6 / n}') us per run (user + system, from /proc/<pid>/stat, over the $([ "${BACKLOG:-0}" = 0 ] && echo "produce and the measure" || echo "runners' start and the measure")); $(awk -v f=$((faults_after - faults_before)) -v n=$((count * jobs)) 'BEGIN {printf "%.2f", f / n}') minor page faults per run"
   if [ -n "$perf" ]; then kill -INT "$perf"; wait "$perf" 2>/dev/null || true; fi
   echo "  ceiling (KafkaBench raw consume of the same events): $($KBENCH "$boot" "$prefix.events" consume "$count")"
   if [ "$runners" = 1 ] && [ "$jobs" = 1 ] && [ "${NULL_RUNNER:-1}" != 0 ]; then

@@ -4,6 +4,7 @@
 //       a runner process hosting N trivial jobs (1 by default; `bench-trivial-<i>`, all on `bench.tick`
 //       from `bench.test`, each its own subscriber: consumer group `<group>.bench-trivial-<i>`); prints
 //       `assigned <n>` whenever the number of partitions every job holds changes; SIGTERM stops it.
+//       The jobs start from the topic's earliest offset (events produced before the runner runs too).
 //   RunnerBench produce <bootstrap> <prefix> <count>
 //       publishes <count> `bench.tick` CloudEvents to <prefix>.events in batches of 10,000.
 //   RunnerBench measure <bootstrap> <prefix> <count> [jobs=N]
@@ -181,7 +182,8 @@ case "run":
     let jobs = (1...jobCount(from: 5)).map { index in
         RunnerJob(
             Job(id: "bench-trivial-\(index)", name: "Trivial \(index)", version: "1", trigger: Trigger(event: tick)) { _, _, _ in },
-            concurrentRuns: concurrent)
+            // From the topic's start: events produced before the runner starts (BACKLOG=1) run too.
+            concurrentRuns: concurrent, startPosition: .earliest)
     }
     var logger = Logger(label: "bench.runner.\(arguments.count > 4 ? arguments[4] : "")")
     logger.logLevel = .warning
