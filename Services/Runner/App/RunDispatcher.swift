@@ -43,22 +43,123 @@ final class RunDispatcher: Sendable {
             case flowRecord(PendingWrite)
         }
 
-        var job: RunnerJob
-        var event: EventRecord
+        /// The fields, in one box shared by copies until one of them changes (copy on write): a
+        /// `Work` moves through the lanes, the attempts and their closures, and copying its fields
+        /// one by one (about twenty references) was a tenth of a trivial run's CPU.
+        private final class Fields: Sendable {
+            let job: RunnerJob
+            let event: EventRecord
+            let message: KafkaMessage?
+            let partition: KafkaTopicPartition
+            let runKey: String
+            let runsPartition: Int32
+            let restored: RunHistory.Entry?
+            let kind: Kind
+            let flowKey: String?
+            let idempotencyKey: String?
+
+            init(
+                job: RunnerJob, event: EventRecord, message: KafkaMessage?, partition: KafkaTopicPartition, runKey: String,
+                runsPartition: Int32, restored: RunHistory.Entry?, kind: Kind, flowKey: String?, idempotencyKey: String?
+            ) {
+                self.job = job
+                self.event = event
+                self.message = message
+                self.partition = partition
+                self.runKey = runKey
+                self.runsPartition = runsPartition
+                self.restored = restored
+                self.kind = kind
+                self.flowKey = flowKey
+                self.idempotencyKey = idempotencyKey
+            }
+
+            /// A copy with one field changed.
+            func with(_ change: (inout Values) -> Void) -> Fields {
+                var values = Values(
+                    job: job, event: event, message: message, partition: partition, runKey: runKey, runsPartition: runsPartition,
+                    restored: restored, kind: kind, flowKey: flowKey, idempotencyKey: idempotencyKey)
+                change(&values)
+                return Fields(
+                    job: values.job, event: values.event, message: values.message, partition: values.partition, runKey: values.runKey,
+                    runsPartition: values.runsPartition, restored: values.restored, kind: values.kind, flowKey: values.flowKey,
+                    idempotencyKey: values.idempotencyKey)
+            }
+        }
+
+        /// The fields as values, to change one.
+        private struct Values {
+            var job: RunnerJob
+            var event: EventRecord
+            var message: KafkaMessage?
+            var partition: KafkaTopicPartition
+            var runKey: String
+            var runsPartition: Int32
+            var restored: RunHistory.Entry?
+            var kind: Kind
+            var flowKey: String?
+            var idempotencyKey: String?
+        }
+
+        private var fields: Fields
+
+        /// A run (or other work) of `job` on `event`.
+        init(
+            job: RunnerJob, event: EventRecord, message: KafkaMessage?, partition: KafkaTopicPartition, runKey: String,
+            runsPartition: Int32, restored: RunHistory.Entry? = nil, kind: Kind = .run, flowKey: String? = nil,
+            idempotencyKey: String? = nil
+        ) {
+            fields = Fields(
+                job: job, event: event, message: message, partition: partition, runKey: runKey, runsPartition: runsPartition,
+                restored: restored, kind: kind, flowKey: flowKey, idempotencyKey: idempotencyKey)
+        }
+
+        var job: RunnerJob {
+            get { fields.job }
+            set { fields = fields.with { $0.job = newValue } }
+        }
+        var event: EventRecord {
+            get { fields.event }
+            set { fields = fields.with { $0.event = newValue } }
+        }
         /// The received record (nil for a resumption).
-        var message: KafkaMessage?
+        var message: KafkaMessage? {
+            get { fields.message }
+            set { fields = fields.with { $0.message = newValue } }
+        }
         /// The partition the work counts against (drained on revocation).
-        var partition: KafkaTopicPartition
-        var runKey: String
-        var runsPartition: Int32
+        var partition: KafkaTopicPartition {
+            get { fields.partition }
+            set { fields = fields.with { $0.partition = newValue } }
+        }
+        var runKey: String {
+            get { fields.runKey }
+            set { fields = fields.with { $0.runKey = newValue } }
+        }
+        var runsPartition: Int32 {
+            get { fields.runsPartition }
+            set { fields = fields.with { $0.runsPartition = newValue } }
+        }
         /// Where the run's records go on `<p>.runs`.
         var runSlot: RecordWriter.RunSlot { RecordWriter.RunSlot(partition: runsPartition, key: runKey) }
-        var restored: RunHistory.Entry?
-        var kind: Kind = .run
+        var restored: RunHistory.Entry? {
+            get { fields.restored }
+            set { fields = fields.with { $0.restored = newValue } }
+        }
+        var kind: Kind {
+            get { fields.kind }
+            set { fields = fields.with { $0.kind = newValue } }
+        }
         /// The flow-control key of a flow-controlled run (it holds a slot of its key's gate while it runs).
-        var flowKey: String?
+        var flowKey: String? {
+            get { fields.flowKey }
+            set { fields = fields.with { $0.flowKey = newValue } }
+        }
         /// The idempotency key of a run of a job with idempotency.
-        var idempotencyKey: String?
+        var idempotencyKey: String? {
+            get { fields.idempotencyKey }
+            set { fields = fields.with { $0.idempotencyKey = newValue } }
+        }
 
         /// Whether this resumes a run that has waited.
         var isResume: Bool {
