@@ -248,6 +248,7 @@ final class RdKafkaClient: @unchecked Sendable {
         var headers: [KafkaHeader] = []
         var headerList: OpaquePointer? = nil
         if rd_kafka_message_headers(pointer, &headerList) == RD_KAFKA_RESP_ERR_NO_ERROR, let headerList {
+            headers.reserveCapacity(rd_kafka_header_cnt(headerList))  // one allocation, not one per doubling
             var index = 0
             var name: UnsafePointer<CChar>? = nil
             var valuePointer: UnsafeRawPointer? = nil

@@ -149,7 +149,9 @@ public struct RunRecord: Sendable, Hashable, Codable {
 
     /// The `<p>.runs` record, with the status (and end time of a final record) in headers.
     public func record() throws -> WireRecord {
-        var headers = [WireHeader(Self.statusHeader, status.rawValue)]
+        var headers: [WireHeader] = []
+        headers.reserveCapacity(3)  // status, flow, finished at: one allocation
+        headers.append(WireHeader(Self.statusHeader, status.rawValue))
         if let flowKey {
             let flow: JSON = [
                 "key": .string(flowKey), "idempotencyKey": idempotencyKey.map(JSON.string) ?? .null,
