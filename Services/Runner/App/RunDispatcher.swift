@@ -47,48 +47,12 @@ final class RunDispatcher: Sendable {
         /// `Work` moves through the lanes, the attempts and their closures, and copying its fields
         /// one by one (about twenty references) was a tenth of a trivial run's CPU.
         private final class Fields: Sendable {
-            let job: RunnerJob
-            let event: EventRecord
-            let message: KafkaMessage?
-            let partition: KafkaTopicPartition
-            let runKey: String
-            let runsPartition: Int32
-            let restored: RunHistory.Entry?
-            let kind: Kind
-            let flowKey: String?
-            let idempotencyKey: String?
-
-            init(
-                job: RunnerJob, event: EventRecord, message: KafkaMessage?, partition: KafkaTopicPartition, runKey: String,
-                runsPartition: Int32, restored: RunHistory.Entry?, kind: Kind, flowKey: String?, idempotencyKey: String?
-            ) {
-                self.job = job
-                self.event = event
-                self.message = message
-                self.partition = partition
-                self.runKey = runKey
-                self.runsPartition = runsPartition
-                self.restored = restored
-                self.kind = kind
-                self.flowKey = flowKey
-                self.idempotencyKey = idempotencyKey
-            }
-
-            /// A copy with one field changed.
-            func with(_ change: (inout Values) -> Void) -> Fields {
-                var values = Values(
-                    job: job, event: event, message: message, partition: partition, runKey: runKey, runsPartition: runsPartition,
-                    restored: restored, kind: kind, flowKey: flowKey, idempotencyKey: idempotencyKey)
-                change(&values)
-                return Fields(
-                    job: values.job, event: values.event, message: values.message, partition: values.partition, runKey: values.runKey,
-                    runsPartition: values.runsPartition, restored: values.restored, kind: values.kind, flowKey: values.flowKey,
-                    idempotencyKey: values.idempotencyKey)
-            }
+            let values: Values
+            init(_ values: Values) { self.values = values }
         }
 
-        /// The fields as values, to change one.
-        private struct Values {
+        /// The fields as values.
+        private struct Values: Sendable {
             var job: RunnerJob
             var event: EventRecord
             var message: KafkaMessage?
@@ -101,6 +65,13 @@ final class RunDispatcher: Sendable {
             var idempotencyKey: String?
         }
 
+        /// Changes one field in a fresh box (the old one may be shared).
+        private mutating func change(_ body: (inout Values) -> Void) {
+            var values = fields.values
+            body(&values)
+            fields = Fields(values)
+        }
+
         private var fields: Fields
 
         /// A run (or other work) of `job` on `event`.
@@ -110,55 +81,56 @@ final class RunDispatcher: Sendable {
             idempotencyKey: String? = nil
         ) {
             fields = Fields(
-                job: job, event: event, message: message, partition: partition, runKey: runKey, runsPartition: runsPartition,
-                restored: restored, kind: kind, flowKey: flowKey, idempotencyKey: idempotencyKey)
+                Values(
+                    job: job, event: event, message: message, partition: partition, runKey: runKey, runsPartition: runsPartition,
+                    restored: restored, kind: kind, flowKey: flowKey, idempotencyKey: idempotencyKey))
         }
 
         var job: RunnerJob {
-            get { fields.job }
-            set { fields = fields.with { $0.job = newValue } }
+            get { fields.values.job }
+            set { change { $0.job = newValue } }
         }
         var event: EventRecord {
-            get { fields.event }
-            set { fields = fields.with { $0.event = newValue } }
+            get { fields.values.event }
+            set { change { $0.event = newValue } }
         }
         /// The received record (nil for a resumption).
         var message: KafkaMessage? {
-            get { fields.message }
-            set { fields = fields.with { $0.message = newValue } }
+            get { fields.values.message }
+            set { change { $0.message = newValue } }
         }
         /// The partition the work counts against (drained on revocation).
         var partition: KafkaTopicPartition {
-            get { fields.partition }
-            set { fields = fields.with { $0.partition = newValue } }
+            get { fields.values.partition }
+            set { change { $0.partition = newValue } }
         }
         var runKey: String {
-            get { fields.runKey }
-            set { fields = fields.with { $0.runKey = newValue } }
+            get { fields.values.runKey }
+            set { change { $0.runKey = newValue } }
         }
         var runsPartition: Int32 {
-            get { fields.runsPartition }
-            set { fields = fields.with { $0.runsPartition = newValue } }
+            get { fields.values.runsPartition }
+            set { change { $0.runsPartition = newValue } }
         }
         /// Where the run's records go on `<p>.runs`.
         var runSlot: RecordWriter.RunSlot { RecordWriter.RunSlot(partition: runsPartition, key: runKey) }
         var restored: RunHistory.Entry? {
-            get { fields.restored }
-            set { fields = fields.with { $0.restored = newValue } }
+            get { fields.values.restored }
+            set { change { $0.restored = newValue } }
         }
         var kind: Kind {
-            get { fields.kind }
-            set { fields = fields.with { $0.kind = newValue } }
+            get { fields.values.kind }
+            set { change { $0.kind = newValue } }
         }
         /// The flow-control key of a flow-controlled run (it holds a slot of its key's gate while it runs).
         var flowKey: String? {
-            get { fields.flowKey }
-            set { fields = fields.with { $0.flowKey = newValue } }
+            get { fields.values.flowKey }
+            set { change { $0.flowKey = newValue } }
         }
         /// The idempotency key of a run of a job with idempotency.
         var idempotencyKey: String? {
-            get { fields.idempotencyKey }
-            set { fields = fields.with { $0.idempotencyKey = newValue } }
+            get { fields.values.idempotencyKey }
+            set { change { $0.idempotencyKey = newValue } }
         }
 
         /// Whether this resumes a run that has waited.
