@@ -154,7 +154,7 @@ struct RewindTests {
             let from = Date()
             try await eventually("the clock moved past the rewind time") { Date().timeIntervalSince(from) > 0.002 }
             let after = (0..<8).map { "a\($0)" }
-            try await publisher.sendAll(after.map { Shop.order($0, total: 1) })
+            var reports = try await publisher.sendAll(after.map { Shop.order($0, total: 1) })
             try await eventually("every event ran") { sink.all.count == 16 }
             let finished = Date()
             let client = try CommandClient(configuration: cluster.configuration, topics: topics)
@@ -163,8 +163,19 @@ struct RewindTests {
                 Set($0.flatMap { ($0.details?["partitions"]?.arrayValue ?? []).compactMap(\.numberValue) }).count == 4
             }
             #expect(first.allSatisfy { $0.ok } && !first.isEmpty, "\(first)")
-            try await publisher.send(Shop.order("marker", total: 1))
+            reports.append(try await publisher.send(Shop.order("marker", total: 1)))
             try await eventually("the marker ran") { sink.all.contains("marker") }
+            // Every partition read its events again (and skipped them) before the runner stops: one
+            // that had not would leave its offsets at the rewind, and the next runner, whose window
+            // is 2 s, would run those events before its own rewind, then again after it.
+            let ends = reports.reduce(into: [KafkaTopicPartition: Int64]()) { ends, report in
+                let partition = KafkaTopicPartition(topic: report.topic, partition: report.partition)
+                ends[partition] = max(ends[partition] ?? 0, report.offset + 1)
+            }
+            try await eventually("the 8 events after the rewind time were read again and skipped, each partition to its end") {
+                let positions = runner.service.positions(job: "rewound")
+                return Self.skipped(runner, job: "rewound") == after.count && ends.allSatisfy { positions[$0.key] == $0.value }
+            }
             #expect(sink.all.count == 17, "a rewind inside the dedup window ran finished runs again: \(sink.all)")
 
             try await runner.stop()
@@ -178,7 +189,7 @@ struct RewindTests {
                 Set($0.flatMap { ($0.details?["partitions"]?.arrayValue ?? []).compactMap(\.numberValue) }).count == 4
             }
             #expect(second.allSatisfy { $0.ok })
-            try await eventually("the events after the rewind time ran again") {
+            try await eventually("the events after the rewind time ran again (ran: \(sink.all))") {
                 after.allSatisfy { id in sink.all.filter { $0 == id }.count == 2 }
             }
             #expect(before.allSatisfy { id in sink.all.filter { $0 == id }.count == 1 }, "events before the rewind time ran again")
@@ -186,5 +197,14 @@ struct RewindTests {
             try await later.stop()
             await publisher.producer.shutdown()
         }
+    }
+
+    /// How many of `job`'s events `runner` skipped because their runs had finished before.
+    static func skipped(_ runner: RunningRunner, job: String) -> Int? {
+        var text: [UInt8] = []
+        runner.service.metrics.registry.emit(into: &text)
+        let prefix = #"tributary_runner_runs_total{job="\#(job)",outcome="skipped"} "#
+        let line = String(decoding: text, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(prefix) }
+        return line.flatMap { Int($0.dropFirst(prefix.count)) }
     }
 }

@@ -140,8 +140,9 @@ struct Publisher {
         try await producer.send(KafkaProducerMessage(topic: topic, record: CloudEvent.encode(event)))
     }
 
-    func sendAll(_ events: [EventRecord]) async throws {
-        _ = try await producer.sendAll(events.map { KafkaProducerMessage(topic: topic, record: CloudEvent.encode($0)) })
+    @discardableResult
+    func sendAll(_ events: [EventRecord]) async throws -> [KafkaDeliveryReport] {
+        try await producer.sendAll(events.map { KafkaProducerMessage(topic: topic, record: CloudEvent.encode($0)) })
     }
 }
 

@@ -83,6 +83,9 @@ final class JobSubscription: Sendable {
     /// The partitions this subscription holds now (restored and accepting records).
     var assigned: Set<KafkaTopicPartition> { state.withLock { $0.dispatcher }?.assigned ?? [] }
 
+    /// The next offset to commit of each partition held whose position is known.
+    var positions: [KafkaTopicPartition: Int64] { state.withLock { $0.dispatcher }?.positions ?? [:] }
+
     /// Whether the subscription has joined its group and runs events.
     var isConsuming: Bool { state.withLock { $0.consumer != nil && $0.active } }
 

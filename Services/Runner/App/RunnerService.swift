@@ -59,6 +59,12 @@ public final class RunnerService: Service, Sendable {
         subscriptions.withLock { $0 }.first { $0.job.id == jobId }?.assigned ?? []
     }
 
+    /// The next offset to commit of each event partition a job holds now: where a graceful stop
+    /// leaves its group (every record before it has finished or was skipped).
+    public func positions(job jobId: String) -> [KafkaTopicPartition: Int64] {
+        subscriptions.withLock { $0 }.first { $0.job.id == jobId }?.positions ?? [:]
+    }
+
     /// Sets `tributary_runner_waits_pending{job}` from the subscriptions (before a scrape).
     func updateWaitsPending() {
         for subscription in subscriptions.withLock({ $0 }) {
