@@ -98,6 +98,10 @@ throughput() {  # <runners> <prefix> <jobs per runner> <events>
   local perf="" before faults_before
   start_counting() {  # the runners' CPU and faults from now on, and the profile
     if [ -n "${PERF_RECORD:-}" ] && [ "$runners" = 1 ] && [ "$jobs" = 1 ]; then
+      # perf follows the threads a process has when it attaches: attach once the runner's binary
+      # has replaced the forked shell (it starts its threads after that).
+      local bench_exe; bench_exe=$(readlink -f "$BENCH")
+      for _ in $(seq 200); do [ "$(readlink -f "/proc/${RUNNERS[0]}/exe" 2>/dev/null)" = "$bench_exe" ] && break; sleep 0.005; done
       perf record -g ${PERF_EVENT:+-e "$PERF_EVENT"} -p "${RUNNERS[0]}" -o .build/bench/perf-runner.data >/dev/null 2>&1 &
       perf=$!
     fi

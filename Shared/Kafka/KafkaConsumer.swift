@@ -203,6 +203,10 @@ public final class KafkaConsumer: AsyncSequence, Sendable {
     /// come from there (a rewind). Records fetched before may still arrive from the buffer; the
     /// application tells them apart by their offsets.
     ///
+    /// The offsets are stored and committed before the seek: the records read again may be marked
+    /// done at once, and a store after the seek would move those marks back to the rewind (a
+    /// restart would then read them a third time).
+    ///
     /// A partition assigned a moment ago may not be fetching yet (the assignment's hooks still run, or
     /// librdkafka still fetches the group's committed offsets: it answers `__STATE` or
     /// `__UNKNOWN_PARTITION`); had the seek been dropped, the fetcher would
@@ -214,8 +218,17 @@ public final class KafkaConsumer: AsyncSequence, Sendable {
         guard lifecycle.enter() else { throw KafkaError.shutDownError }
         defer { lifecycle.leave() }
         let client = client
-        let deadline = ContinuousClock.now + timeout
         let retried: Set<KafkaError.Code> = [.state, .unknownPartition, .timedOut]
+        for (partition, offset) in offsets {
+            do {
+                try client.storeOffset(partition, offset: offset)
+            } catch  where error.code == .unknownPartition || error.code == .state {
+                // Still being assigned: nothing was stored for it this assignment, so the commit
+                // below is all it needs.
+            }
+        }
+        try await blocking.run { () throws(KafkaError) in try client.commit(offsets) }
+        let deadline = ContinuousClock.now + timeout
         var pending = offsets
         var backoff = Duration.milliseconds(10)
         while !pending.isEmpty {
@@ -235,8 +248,6 @@ public final class KafkaConsumer: AsyncSequence, Sendable {
             try? await Task.sleep(for: backoff)
             backoff = Swift.min(backoff * 2, .milliseconds(250))
         }
-        for (partition, offset) in offsets { try client.storeOffset(partition, offset: offset) }
-        try await blocking.run { () throws(KafkaError) in try client.commit(offsets) }
     }
 
     /// The group's committed offsets for these partitions (nil where none).

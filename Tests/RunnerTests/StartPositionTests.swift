@@ -172,13 +172,20 @@ struct RewindTests {
                 let partition = KafkaTopicPartition(topic: report.topic, partition: report.partition)
                 ends[partition] = max(ends[partition] ?? 0, report.offset + 1)
             }
-            try await eventually("the 8 events after the rewind time were read again and skipped, each partition to its end") {
+            try await eventually(
+                "the 8 events after the rewind time were read again and skipped, each partition to its end (skipped \(Self.skipped(runner, job: "rewound") ?? 0), at \(runner.service.positions(job: "rewound")), ends \(ends))"
+            ) {
                 let positions = runner.service.positions(job: "rewound")
                 return Self.skipped(runner, job: "rewound") == after.count && ends.allSatisfy { positions[$0.key] == $0.value }
             }
             #expect(sink.all.count == 17, "a rewind inside the dedup window ran finished runs again: \(sink.all)")
 
             try await runner.stop()
+            // The stop committed where the runner was, not the rewind's offsets (the marks of the
+            // events read again come after the rewind's own commit).
+            let committed = try await KafkaOffsetLookup(configuration: cluster.configuration)
+                .committed(group: "t-runners.rewound", partitions: Array(ends.keys))
+            #expect(committed == ends, "committed \(committed), read to \(ends)")
             // A runner whose window is 2 s, once the runs are older than that: a rewind runs them again.
             try await eventually("the runs are older than 2 s (plus the end time's rounding to seconds)", timeout: .seconds(10)) {
                 Date().timeIntervalSince(finished) > 3.5

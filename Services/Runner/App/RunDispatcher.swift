@@ -228,7 +228,8 @@ final class RunDispatcher: Sendable {
     // MARK: Rebalancing
 
     /// Restores what the runs of newly assigned partitions left, then accepts their records.
-    func assign(_ partitions: [KafkaTopicPartition]) async {
+    /// `gates` (a rewind's) are installed with the partitions, so no record passes before them.
+    func assign(_ partitions: [KafkaTopicPartition], gates: [KafkaTopicPartition: Machine.RewindGate] = [:]) async {
         let restoring = Set(partitions.map(runsPartition(for:)))
         var pause = Duration.milliseconds(200)
         while !state.withLock({ $0.machine.stopped }) {
@@ -252,7 +253,10 @@ final class RunDispatcher: Sendable {
             }
         }
         let runsPartitions = Dictionary(uniqueKeysWithValues: partitions.map { ($0, runsPartition(for: $0)) })
-        state.withLock { $0.machine.assigned(runsPartitions) }
+        state.withLock { state in
+            state.machine.assigned(runsPartitions)
+            state.machine.rewound(gates)
+        }
         restoreWaiting(runsPartitions)
         // Waits opened just before this runner took these partitions look back over them again:
         // their previous owner may have stopped before it looked.
@@ -567,8 +571,7 @@ final class RunDispatcher: Sendable {
         let partitions = Array(offsets.keys)
         let gates = state.withLock { $0.machine.rewinding(offsets) }
         await revoke(partitions)
-        await assign(partitions)
-        state.withLock { $0.machine.rewound(gates) }
+        await assign(partitions, gates: gates)
     }
 
     /// Drains every partition (shutdown): no new record is taken and no waiting run resumed from now on.
@@ -824,6 +827,8 @@ final class RunDispatcher: Sendable {
         var runs: [Machine.Run] = []
         var detachedFlow: [(Int32, FlowGate<Work>.Action)] = []
         var unreadable: String?
+        // Counted once the record is taken: one read again after a seek (and refused) counts once.
+        var skipped: [String] = []
         defer { carryOut(detachedFlow, current: nil) }
         do {
             let event = try CloudEvent.decode(WireRecord(message), receivedAt: message.timestamp ?? Date())
@@ -839,7 +844,7 @@ final class RunDispatcher: Sendable {
                 var restored: RunHistory.Entry?
                 switch history.lookup(runKey, runsPartition: runsPartition) {
                 case .finished, .resumable:
-                    metrics.count(job: job.id, .skipped)
+                    skipped.append(job.id)
                     logger.debug("run finished before; skipped", metadata: [LogKey.jobId: "\(job.id)", LogKey.eventKey: "\(event.key)"])
                     continue
                 case .unfinished(let entry):
@@ -871,6 +876,10 @@ final class RunDispatcher: Sendable {
         }
         let received = state.withLock {
             $0.machine.received(partition, offset: message.offset, runs: runs, unreadable: unreadable != nil)
+        }
+        if case .refused = received {
+        } else {
+            for job in skipped { metrics.count(job: job, .skipped) }
         }
         switch received {
         case .refused:
