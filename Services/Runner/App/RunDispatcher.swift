@@ -966,7 +966,8 @@ final class RunDispatcher: Sendable {
         let cancellation = RunCancellation()
         let pending = state.withLock { state -> String? in
             state.running[work.runKey] = cancellation
-            return state.pendingCancels.removeValue(forKey: work.runKey)
+            // (Empty almost always: skip hashing the key.)
+            return state.pendingCancels.isEmpty ? nil : state.pendingCancels.removeValue(forKey: work.runKey)
         }
         if let pending { cancellation.cancel(reason: pending) }
         let flowStarted: @Sendable (Date?) -> Void = { [self] at in
@@ -977,8 +978,11 @@ final class RunDispatcher: Sendable {
             // Handing a suspended run from `running` to `waiting` is one step, so a cancellation that
             // comes meanwhile finds it in one of the two (or is taken here).
             let cancelNow = state.withLock { state -> (Waiting, String)? in
-                if state.running[work.runKey] === cancellation { state.running[work.runKey] = nil }
-                let pending = state.pendingCancels.removeValue(forKey: work.runKey)
+                // One lookup; another run of the key registered since (rare) is put back.
+                if let other = state.running.removeValue(forKey: work.runKey), other !== cancellation {
+                    state.running[work.runKey] = other
+                }
+                let pending = state.pendingCancels.isEmpty ? nil : state.pendingCancels.removeValue(forKey: work.runKey)
                 guard case .suspended(let wait, let entry) = ending else { return nil }
                 var resumed = work
                 resumed.restored = entry
