@@ -11,7 +11,8 @@
 #   RunnerBench (to set two builds side by side in one run);
 #   PERF_RECORD=1 records a call-graph profile of the one runner with one job while it runs the events
 #   (.build/bench/perf-runner.data); PERF_EVENT=<event> records that event instead of CPU cycles
-#   (e.g. page-faults: where the runner touches new memory); BENCH_MAX_PENDING_EVENTS=<n> sets the
+#   (e.g. page-faults: where the runner touches new memory); PERF_CALLGRAPH="--call-graph dwarf" unwinds
+#   through libc (whose malloc has no frame pointers) instead of -g; BENCH_MAX_PENDING_EVENTS=<n> sets the
 #   runner's read-ahead (received events not finished; default 50,000: the whole topic here)
 # (The webhook-POST-to-job-start latency needs the receiver; it is left for when the receiver lands.)
 set -euo pipefail
@@ -84,6 +85,12 @@ runner_faults() {  # minor page faults (memory the kernel had to map and zero) o
   echo "$sum"
 }
 
+runner_peak_rss() {  # the runners' peak resident memory so far (VmHWM), summed, in MB
+  local sum=0
+  for pid in "${RUNNERS[@]}"; do sum=$((sum + $(awk '/^VmHWM/ {print $2}' /proc/"$pid"/status))); done
+  echo $((sum / 1024))
+}
+
 throughput() {  # <runners> <prefix> <jobs per runner> <events>
   local runners=$1 prefix=$2 jobs=$3 count=$4 boot logs=()
   start_broker "$prefix"
@@ -102,7 +109,7 @@ throughput() {  # <runners> <prefix> <jobs per runner> <events>
       # has replaced the forked shell (it starts its threads after that).
       local bench_exe; bench_exe=$(readlink -f "$BENCH")
       for _ in $(seq 200); do [ "$(readlink -f "/proc/${RUNNERS[0]}/exe" 2>/dev/null)" = "$bench_exe" ] && break; sleep 0.005; done
-      perf record -g ${PERF_EVENT:+-e "$PERF_EVENT"} -p "${RUNNERS[0]}" -o .build/bench/perf-runner.data >/dev/null 2>&1 &
+      perf record ${PERF_CALLGRAPH:--g} ${PERF_EVENT:+-e "$PERF_EVENT"} -p "${RUNNERS[0]}" -o .build/bench/perf-runner.data >/dev/null 2>&1 &
       perf=$!
     fi
     before=$(runner_ticks)
@@ -120,7 +127,8 @@ throughput() {  # <runners> <prefix> <jobs per runner> <events>
   echo "  runner x$runners, $jobs job(s): $($BENCH measure "$boot" "$prefix" "$count" "jobs=$jobs")"
   local after; after=$(runner_ticks)
   local faults_after; faults_after=$(runner_faults)
-  echo "  runners' CPU: $(awk -v t=$((after - before)) -v n=$((count * jobs)) -v k="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / k * 1e6 / n}') us per run (user + system, from /proc/<pid>/stat, over the $([ "${BACKLOG:-0}" = 0 ] && echo "produce and the measure" || echo "runners' start and the measure")); $(awk -v f=$((faults_after - faults_before)) -v n=$((count * jobs)) 'BEGIN {printf "%.2f", f / n}') minor page faults per run"
+  local peak; peak=$(runner_peak_rss)
+  echo "  runners' CPU: $(awk -v t=$((after - before)) -v n=$((count * jobs)) -v k="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / k * 1e6 / n}') us per run (user + system, from /proc/<pid>/stat, over the $([ "${BACKLOG:-0}" = 0 ] && echo "produce and the measure" || echo "runners' start and the measure")); $(awk -v f=$((faults_after - faults_before)) -v n=$((count * jobs)) 'BEGIN {printf "%.2f", f / n}') minor page faults per run; peak RSS ${peak} MB"
   if [ -n "$perf" ]; then kill -INT "$perf"; wait "$perf" 2>/dev/null || true; fi
   echo "  ceiling (KafkaBench raw consume of the same events): $($KBENCH "$boot" "$prefix.events" consume "$count")"
   if [ "$runners" = 1 ] && [ "$jobs" = 1 ] && [ "${NULL_RUNNER:-1}" != 0 ]; then

@@ -1,5 +1,5 @@
 import Testing
-import Tributary
+@testable import Tributary
 
 /// One row of the filter table: a filter, a payload (nil: absent) and whether it matches.
 struct FilterCase: Sendable, CustomTestStringConvertible {
@@ -200,4 +200,19 @@ private func operators(in j: JSON) -> [String] {
     #expect(back == f)
     let bad: JSON = ["n": [["$nope": 2]]]
     #expect(throws: (any Error).self) { try bad.decode(as: EventFilter.self) }
+}
+
+@Test func anEmptyFilterMatchesEveryEventWithoutParsingItsPayload() {
+    let text = Array(#"{"amount": 15, "currency": "usd"}"#.utf8)
+    let event = EventRecord(id: "e1", name: "price.created", source: "stripe.com", payloadText: text, context: ["livemode": false])
+    #expect(EventFilter.all.matches(event))
+    #expect(!event.payloadIsParsed, "the empty filter read the payload")
+    let filtered: EventFilter = ["payload": ["amount": [["$gte": 10]]], "context": ["livemode": [false]]]
+    #expect(filtered.matches(event))
+    #expect(event.payloadIsParsed)
+    let missing: EventFilter = ["payload": ["currency": ["eur"]]]
+    #expect(!missing.matches(event))
+    // An invalid filter matches nothing, empty or not.
+    let invalid: EventFilter = ["payload": ["amount": [["$nope": 1]]]]
+    #expect(!invalid.matches(event))
 }

@@ -27,8 +27,9 @@ import Tributary
 final class RunDispatcher: Sendable {
     /// One run to make: a job and an event, where it came from, and what earlier attempts left.
     struct Work: Sendable {
-        /// What the work is.
-        enum Kind: Sendable {
+        /// What the work is (indirect: the cases with a payload are rare, and a trivial run's `Work`,
+        /// held for each event read ahead, stays small).
+        indirect enum Kind: Sendable {
             /// A run of a received event.
             case run
             /// A waiting (or interrupted) run resumed from `<p>.runs`; `removeWait` is the
@@ -59,10 +60,17 @@ final class RunDispatcher: Sendable {
             var partition: KafkaTopicPartition
             var runKey: String
             var runsPartition: Int32
-            var restored: RunHistory.Entry?
+            /// In its own box: an entry is 232 bytes, and most runs have none.
+            var restored: Restored?
             var kind: Kind
             var flowKey: String?
             var idempotencyKey: String?
+        }
+
+        /// What an earlier attempt left (see `restored`), boxed.
+        private final class Restored: Sendable {
+            let entry: RunHistory.Entry
+            init(_ entry: RunHistory.Entry) { self.entry = entry }
         }
 
         /// Changes one field in a fresh box (the old one may be shared).
@@ -83,7 +91,7 @@ final class RunDispatcher: Sendable {
             fields = Fields(
                 Values(
                     job: job, event: event, message: message, partition: partition, runKey: runKey, runsPartition: runsPartition,
-                    restored: restored, kind: kind, flowKey: flowKey, idempotencyKey: idempotencyKey))
+                    restored: restored.map(Restored.init), kind: kind, flowKey: flowKey, idempotencyKey: idempotencyKey))
         }
 
         var job: RunnerJob {
@@ -115,8 +123,8 @@ final class RunDispatcher: Sendable {
         /// Where the run's records go on `<p>.runs`.
         var runSlot: RecordWriter.RunSlot { RecordWriter.RunSlot(partition: runsPartition, key: runKey) }
         var restored: RunHistory.Entry? {
-            get { fields.values.restored }
-            set { change { $0.restored = newValue } }
+            get { fields.values.restored?.entry }
+            set { change { $0.restored = newValue.map(Restored.init) } }
         }
         var kind: Kind {
             get { fields.values.kind }

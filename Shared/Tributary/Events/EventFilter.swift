@@ -50,6 +50,14 @@ public struct EventFilter: Sendable, Hashable {
         return node.matches(value)
     }
 
+    /// Whether `event`'s ``EventRecord/filterSubject`` (payload and context) matches. The empty
+    /// filter matches every event without reading its payload: a payload kept as text is then never
+    /// parsed (most triggers have no filter, and parsing it was a trivial run's largest allocation).
+    public func matches(_ event: EventRecord) -> Bool {
+        if json.isEmpty, case .success = compiled { return true }
+        return matches(event.filterSubject)
+    }
+
     /// Merges filters as Trigger.dev's `deepMergeFilters` does: nested objects merge, and on the
     /// same key the later value (e.g. an array) replaces the earlier one.
     public static func merge(_ filters: EventFilter...) -> EventFilter { merge(filters) }

@@ -52,6 +52,14 @@ public struct EventRecord: Sendable, Hashable {
         self.payloadBytes = payloadText
     }
 
+    /// Whether the payload's tree is there: made from one, or made from text that was read since.
+    var payloadIsParsed: Bool {
+        switch storedPayload {
+        case .tree: return true
+        case .text(let text): return text.isParsed
+        }
+    }
+
     /// The Kafka key of the event: `<source>/<event id>`.
     public var key: String { "\(source)/\(id)" }
 
@@ -104,6 +112,9 @@ private final class DeferredJSON: Sendable {
     private let parsed = Mutex<JSON?>(nil)
 
     init(_ text: [UInt8]) { self.text = text }
+
+    /// Whether the text was parsed.
+    var isParsed: Bool { parsed.withLock { $0 != nil } }
 
     var value: JSON {
         if let tree = parsed.withLock({ $0 }) { return tree }

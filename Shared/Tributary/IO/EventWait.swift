@@ -21,7 +21,7 @@ public struct EventWait: Sendable, Hashable, Codable {
 
         /// Whether `event` is one this option accepts (names, source, filter).
         public func matches(_ event: EventRecord) -> Bool {
-            names.contains(event.name) && event.source == source && filter.matches(event.filterSubject)
+            names.contains(event.name) && event.source == source && filter.matches(event)
         }
     }
 

@@ -83,7 +83,7 @@ public struct Trigger<Payload: Decodable & Sendable>: Sendable {
     public func matches(_ e: EventRecord) -> Bool {
         guard event.names.contains(e.name), e.source == event.source else { return false }
         if let source, let key = e.sourceKey, key != source.key { return false }
-        return declaredFilter.matches(e.filterSubject)
+        return declaredFilter.matches(e)
     }
 
     /// Whether `event` is one this trigger runs for as job `jobId`: a scheduled trigger takes only

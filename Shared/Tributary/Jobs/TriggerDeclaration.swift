@@ -47,7 +47,7 @@ public struct TriggerDeclaration: Sendable, Hashable, Codable {
     public func matches(_ e: EventRecord) -> Bool {
         guard events.contains(e.name), e.source == eventSource else { return false }
         if let source, let key = e.sourceKey, key != source.key { return false }
-        return filter.matches(e.filterSubject)
+        return filter.matches(e)
     }
 
     /// The `<p>.triggers` record.
