@@ -149,8 +149,12 @@ final class RecordWriter: Sendable {
                 // Taken records can no longer be replaced (those left behind keep their place, not their index).
                 state.started.removeAll(keepingCapacity: true)
                 if state.pending.count <= maxBatch {
-                    defer { state.pending = [] }
-                    return (state.pending, state.stopped)
+                    let taken = state.pending
+                    // The next batch is likely as large: one allocation, not one per doubling (each
+                    // copying the entries so far).
+                    state.pending = []
+                    state.pending.reserveCapacity(taken.count)
+                    return (taken, state.stopped)
                 }
                 defer { state.pending.removeFirst(maxBatch) }
                 return (Array(state.pending.prefix(maxBatch)), state.stopped)

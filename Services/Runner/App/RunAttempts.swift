@@ -25,6 +25,9 @@ struct RunAttempts: Sendable {
     /// Where `io.sendEvent` publishes.
     let events: any EventPublisher
     let logger: Logger
+    /// The process's tracer when one is installed (read once: each read of
+    /// `InstrumentationSystem.tracer` takes a lock); nil, runs start no spans.
+    var tracer: (any Tracer)? = ServiceTracing.installedTracer
 
     /// How a run's execution ended, for the dispatcher.
     enum Ending: Sendable {
@@ -99,7 +102,7 @@ struct RunAttempts: Sendable {
         }
         // With tracing on, the run is a process span, a child of the event's `traceparent`; each
         // attempt a span under it, the job's tasks and waits spans under that.
-        let runSpan = ServiceTracing.isEnabled ? startRunSpan(work) : nil
+        let runSpan = tracer.map { startRunSpan(work, tracer: $0) }
         defer { runSpan?.end() }
         let traceparent =
             runSpan.flatMap { MessageTracing.traceparent(of: $0) }
@@ -121,7 +124,7 @@ struct RunAttempts: Sendable {
                 return settle(.givenUp)
             }
             let context = RunContext(job: job.job, event: event, attempt: attempt)
-            let attemptSpan = runSpan.map { startSpan("attempt \(attempt)", context: $0.context) }
+            let attemptSpan = runSpan.flatMap { span in tracer?.startSpan("attempt \(attempt)", context: span.context) }
             attemptSpan?.attributes[MessageTracing.Attribute.attempt] = attempt
             runSpan?.attributes[MessageTracing.Attribute.runId] = context.runId
             runId = context.runId
@@ -250,14 +253,14 @@ struct RunAttempts: Sendable {
 
     /// The process span of a run: a child of the trace context its event's headers carry (a resumed
     /// run, which has no event record at hand, a child of the run span its `traceparent` names).
-    private func startRunSpan(_ work: RunDispatcher.Work) -> any Span {
+    private func startRunSpan(_ work: RunDispatcher.Work, tracer: any Tracer) -> any Span {
         let topic = work.message?.topic ?? configuration.runsTopic
         // A resumed run (after a wait, or on another runner) stays in its trace: the parent is the run span
         // its first attempt recorded.
         let parent =
             work.message.map { MessageTracing.context(of: $0.headers) }
             ?? work.restored?.traceparent.map { MessageTracing.context(ofTraceparent: $0) } ?? .topLevel
-        let span = startSpan("process \(topic)", context: parent, ofKind: .consumer)
+        let span = tracer.startSpan("process \(topic)", context: parent, ofKind: .consumer)
         span.updateAttributes { attributes in
             if let message = work.message {
                 attributes.merge(MessageTracing.processAttributes(of: message, group: configuration.groupID(job: work.job.id)))
