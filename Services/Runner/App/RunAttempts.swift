@@ -27,7 +27,7 @@ struct RunAttempts: Sendable {
     let logger: Logger
     /// The process's tracer when one is installed (read once: each read of
     /// `InstrumentationSystem.tracer` takes a lock); nil, runs start no spans.
-    var tracer: (any Tracer)? = ServiceTracing.installedTracer
+    let tracer: (any Tracer)? = ServiceTracing.installedTracer
 
     /// How a run's execution ended, for the dispatcher.
     enum Ending: Sendable {
